@@ -1,0 +1,129 @@
+// Package postgres opens rundbrief's PostgreSQL database (creating it when it
+// is missing and the role may) and names the driver errors other packages
+// need to tell apart.
+//
+// Connection strings are URLs as lib/pq reads them, e.g.
+// postgres://user:pass@127.0.0.1:5432/rundbrief?sslmode=disable.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// SQLSTATE codes used by rundbrief.
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+	codeCheckViolation      = "23514"
+	codeInvalidCatalog      = "3D000" // database does not exist
+	codeDuplicateDatabase   = "42P04"
+	codeInsufficientPriv    = "42501"
+)
+
+// Open connects to the database at rawURL and checks the connection. When the
+// database does not exist, Open creates it through the server's "postgres"
+// database, if the role may create databases; otherwise it says what to do.
+func Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
+	db, err := connect(ctx, rawURL)
+	if err == nil {
+		return db, nil
+	}
+	if !HasCode(err, codeInvalidCatalog) {
+		return nil, err
+	}
+	if err := createDatabase(ctx, rawURL); err != nil {
+		return nil, err
+	}
+	return connect(ctx, rawURL)
+}
+
+func connect(ctx context.Context, rawURL string) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %s: %w", Redact(rawURL), err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: cannot connect to %s: %w", Redact(rawURL), err)
+	}
+	return db, nil
+}
+
+// createDatabase creates the database named in rawURL, connecting to the
+// "postgres" database of the same server with the same credentials.
+func createDatabase(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return fmt.Errorf("postgres: the database in %s does not exist; create it first", Redact(rawURL))
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return fmt.Errorf("postgres: %s names no database", Redact(rawURL))
+	}
+	admin := *u
+	admin.Path = "/postgres"
+	db, err := connect(ctx, admin.String())
+	if err != nil {
+		return fmt.Errorf("postgres: database %q does not exist, and creating it failed: %w", name, err)
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	switch {
+	case err == nil, HasCode(err, codeDuplicateDatabase), IsUniqueViolation(err):
+		// Another process created it at the same moment (PostgreSQL reports
+		// that race as a unique violation on pg_database).
+		return nil
+	case HasCode(err, codeInsufficientPriv):
+		return fmt.Errorf("postgres: database %q does not exist and this role may not create it: "+
+			"ask the database administrator to run CREATE DATABASE %s", name, pq.QuoteIdentifier(name))
+	default:
+		return fmt.Errorf("postgres: create database %q: %w", name, err)
+	}
+}
+
+// Redact returns rawURL with its password replaced by "xxxxx", for messages
+// and logs.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(unreadable database URL)"
+	}
+	return u.Redacted()
+}
+
+// HasCode reports whether err is a PostgreSQL error with the given SQLSTATE.
+func HasCode(err error, code string) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && string(pqErr.Code) == code
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation.
+func IsUniqueViolation(err error) bool { return HasCode(err, codeUniqueViolation) }
+
+// IsForeignKeyViolation reports whether err is a foreign-key violation.
+func IsForeignKeyViolation(err error) bool { return HasCode(err, codeForeignKeyViolation) }
+
+// IsCheckViolation reports whether err is a check-constraint violation.
+func IsCheckViolation(err error) bool { return HasCode(err, codeCheckViolation) }
+
+// Constraint returns the name of the constraint err violated, or "".
+func Constraint(err error) string {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Constraint
+	}
+	return ""
+}
