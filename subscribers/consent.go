@@ -1,0 +1,71 @@
+package subscribers
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// ConsentAction is what a consent log entry records.
+type ConsentAction string
+
+// The actions of the consent log.
+const (
+	actionSubscribed   ConsentAction = "subscribed"     // the subscription request
+	actionOptInSent    ConsentAction = "optin_sent"     // the opt-in mail left (with its Message-ID)
+	actionConfirmed    ConsentAction = "confirmed"      // the opt-in was confirmed, or attested by staff
+	actionTopicsChange ConsentAction = "topics_changed" // the subscriber changed their topics
+	actionUnsubscribed ConsentAction = "unsubscribed"   // consent withdrawn
+	actionBounced      ConsentAction = "bounced"        // the address was refused for good
+)
+
+// ConsentEntry is one line of a subscriber's consent log.
+type ConsentEntry struct {
+	At             time.Time     `db:"at" json:"at"`
+	Action         ConsentAction `db:"action" json:"action"`
+	Source         Source        `db:"source" json:"source"`
+	WordingVersion string        `db:"wording_version" json:"wording_version,omitempty"`
+	Note           string        `db:"note" json:"note,omitempty"`
+	MessageID      string        `db:"message_id" json:"message_id,omitempty"`
+}
+
+// Label is the action in German, as staff read it.
+func (a ConsentAction) Label() string {
+	switch a {
+	case actionSubscribed:
+		return "Anmeldung"
+	case actionOptInSent:
+		return "Bestätigungsmail versandt"
+	case actionConfirmed:
+		return "bestätigt"
+	case actionTopicsChange:
+		return "Themen geändert"
+	case actionUnsubscribed:
+		return "abgemeldet"
+	case actionBounced:
+		return "unzustellbar"
+	}
+	return string(a)
+}
+
+// ConsentLog returns the consent log of the subscriber with id, oldest first.
+func (s *Store) ConsentLog(ctx context.Context, id int64) ([]ConsentEntry, error) {
+	var log []ConsentEntry
+	err := s.db.SelectContext(ctx, &log, `SELECT at, action, source, wording_version, note, message_id
+		FROM consent_log WHERE subscriber_id = $1 ORDER BY at, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: consent log: %w", err)
+	}
+	return log, nil
+}
+
+func logConsent(ctx context.Context, e sqlx.ExecerContext, id int64, a ConsentAction, c Consent) error {
+	_, err := e.ExecContext(ctx, `INSERT INTO consent_log (subscriber_id, action, source, wording_version, note)
+		VALUES ($1, $2, $3, $4, $5)`, id, a, c.Source, c.WordingVersion, c.Note)
+	if err != nil {
+		return fmt.Errorf("subscribers: consent log: %w", err)
+	}
+	return nil
+}

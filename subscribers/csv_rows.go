@@ -1,0 +1,166 @@
+package subscribers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// rowParser checks the rows of one import file.
+type rowParser struct {
+	opts   ImportOptions
+	cols   map[Field]int
+	header []string
+	known  map[string]Topic
+	first  map[string]int // email key -> index in ImportFile.Rows
+}
+
+// get returns the trimmed value of field in rec, and whether the file has
+// that column.
+func (p *rowParser) get(rec []string, field Field) (string, bool) {
+	i, ok := p.cols[field]
+	if !ok {
+		return "", false
+	}
+	if i >= len(rec) {
+		return "", true
+	}
+	return strings.TrimSpace(rec[i]), true
+}
+
+func (p *rowParser) column(field Field) string {
+	return strings.TrimSpace(p.header[p.cols[field]])
+}
+
+// row checks one record and adds it to f as a row, a merge into an earlier
+// row, or problems.
+func (p *rowParser) row(f *ImportFile, line int, rec []string) {
+	if blank(rec) {
+		return // Excel writes ";;;;" for rows that once held something
+	}
+	if len(rec) > len(p.header) && !blank(rec[len(p.header):]) {
+		f.Problems = append(f.Problems, &RowError{Line: line, Err: fmt.Errorf(
+			"%w (%d fields, %d columns): a %q inside a field that is not in quotes?", ErrExtraFields, len(rec), len(p.header), f.Delimiter)})
+		return
+	}
+	var (
+		n        NewSubscriber
+		problems []*RowError
+		err      error
+	)
+	fail := func(field Field, value string, err error) {
+		problems = append(problems, &RowError{Line: line, Column: p.column(field), Value: value, Err: err})
+	}
+
+	email, _ := p.get(rec, FieldEmail)
+	if n.Email, err = NormalizeEmail(email); err != nil {
+		fail(FieldEmail, email, err)
+	}
+	name, _ := p.get(rec, FieldName)
+	if name == "" {
+		first, _ := p.get(rec, FieldFirstName)
+		last, _ := p.get(rec, FieldLastName)
+		name = strings.TrimSpace(first + " " + last)
+	}
+	if n.Name, err = CleanText(name, MaxNameLength); err != nil {
+		fail(p.nameField(), name, err)
+	}
+	org, _ := p.get(rec, FieldOrganisation)
+	if n.Organisation, err = CleanText(org, MaxNameLength); err != nil {
+		fail(FieldOrganisation, org, err)
+	}
+	kind, hasKind := p.get(rec, FieldKind)
+	switch {
+	case kind != "":
+		if n.Kind, err = ParseKind(kind); err != nil {
+			fail(FieldKind, kind, err)
+		}
+	case p.opts.DefaultKind != "":
+		n.Kind = p.opts.DefaultKind
+	case hasKind:
+		fail(FieldKind, "", ErrKindMissing)
+	default:
+		problems = append(problems, &RowError{Line: line, Err: ErrKindMissing})
+	}
+	lang, _ := p.get(rec, FieldLanguage)
+	if n.Language, err = ParseLanguage(lang); err != nil {
+		fail(FieldLanguage, lang, err)
+	}
+	topics, _ := p.get(rec, FieldTopics)
+	for _, t := range splitTopics(topics, f.Delimiter) {
+		slug, ok := resolveTopic(t, p.known)
+		if !ok {
+			fail(FieldTopics, t, fmt.Errorf("%w %q", ErrUnknownTopic, t))
+			continue
+		}
+		if !slices.Contains(n.Topics, slug) {
+			n.Topics = append(n.Topics, slug)
+		}
+	}
+
+	if len(problems) > 0 {
+		f.Problems = append(f.Problems, problems...)
+		return
+	}
+	key := EmailKey(n.Email)
+	if i, dup := p.first[key]; dup {
+		first := &f.Rows[i]
+		first.merge(n)
+		f.Duplicates = append(f.Duplicates, Duplicate{Line: line, FirstLine: first.Line, Email: n.Email})
+		return
+	}
+	p.first[key] = len(f.Rows)
+	f.Rows = append(f.Rows, ImportRow{Line: line, NewSubscriber: n})
+}
+
+// nameField is the column a name problem is reported in.
+func (p *rowParser) nameField() Field {
+	if _, ok := p.cols[FieldName]; ok {
+		return FieldName
+	}
+	if _, ok := p.cols[FieldLastName]; ok {
+		return FieldLastName
+	}
+	return FieldFirstName
+}
+
+// merge adds what a later row for the same address knows: its topics, and
+// name or organisation where the first row had none. Kind and language stay
+// as the first row says.
+func (r *ImportRow) merge(n NewSubscriber) {
+	if r.Name == "" {
+		r.Name = n.Name
+	}
+	if r.Organisation == "" {
+		r.Organisation = n.Organisation
+	}
+	for _, t := range n.Topics {
+		if !slices.Contains(r.Topics, t) {
+			r.Topics = append(r.Topics, t)
+		}
+	}
+}
+
+// splitTopics splits a topics field at '|' and ',' (and ';' when that is not
+// the file's delimiter).
+func splitTopics(s string, delim rune) []string {
+	parts := strings.FieldsFunc(s, func(r rune) bool {
+		return r == '|' || r == ',' || (r == ';' && delim != ';')
+	})
+	out := parts[:0]
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func blank(fields []string) bool {
+	for _, f := range fields {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,88 @@
+package subscribers
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode"
+)
+
+// Reasons an address is refused. NormalizeEmail wraps one of them, so callers
+// can explain the problem with Explain.
+var (
+	ErrEmailEmpty       = errors.New("subscribers: e-mail address is empty")
+	ErrEmailControl     = errors.New("subscribers: e-mail address contains a line break, space or control character")
+	ErrEmailDisplayName = errors.New("subscribers: e-mail address must be given without a name, comment or angle brackets")
+	ErrEmailSyntax      = errors.New("subscribers: not a valid e-mail address")
+	ErrEmailTooLong     = errors.New("subscribers: e-mail address is too long")
+	ErrEmailDomain      = errors.New("subscribers: e-mail address has no valid domain")
+)
+
+// NormalizeEmail checks that s is a plain e-mail address (RFC 5322
+// addr-spec, as net/mail reads it) and returns it normalised: surrounding
+// space trimmed, the domain in lower case, the local part as given. Two
+// addresses that differ only in case are the same subscriber (see
+// EmailKey), but mail goes to the local part as the subscriber wrote it.
+//
+// Refused: display names ("Anna <a@b.de>"), comments, angle brackets, CR,
+// LF and any other space or control character, quoted local parts, local
+// parts over 64 and addresses over 254 octets (RFC 5321 4.5.3.1), and
+// domains without a dot.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", ErrEmailEmpty
+	}
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return "", fmt.Errorf("%w: %q", ErrEmailControl, s)
+		}
+	}
+	if strings.ContainsAny(s, "<>()\"") {
+		return "", fmt.Errorf("%w: %q", ErrEmailDisplayName, s)
+	}
+	if len(s) > 254 {
+		return "", fmt.Errorf("%w: %d octets, at most 254", ErrEmailTooLong, len(s))
+	}
+	addr, err := mail.ParseAddress(s)
+	if err != nil {
+		return "", fmt.Errorf("%w: %q", ErrEmailSyntax, s)
+	}
+	if addr.Name != "" || addr.Address != s {
+		return "", fmt.Errorf("%w: %q", ErrEmailDisplayName, s)
+	}
+	at := strings.LastIndexByte(s, '@')
+	local, domain := s[:at], strings.ToLower(s[at+1:])
+	if len(local) > 64 {
+		return "", fmt.Errorf("%w: the part before @ has %d octets, at most 64", ErrEmailTooLong, len(local))
+	}
+	if !validDomain(domain) {
+		return "", fmt.Errorf("%w: %q", ErrEmailDomain, domain)
+	}
+	return local + "@" + domain, nil
+}
+
+// EmailKey is the form in which addresses are matched: all lower case. It
+// equals the email_key column of the subscribers table.
+func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// validDomain accepts host names of at least two labels, each 1 to 63
+// octets, not starting or ending with a hyphen. Address literals
+// ([127.0.0.1]) are not accepted for subscribers.
+func validDomain(d string) bool {
+	if len(d) > 253 || !strings.Contains(d, ".") {
+		return false
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r == '-' || unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return false
+			}
+		}
+	}
+	return true
+}

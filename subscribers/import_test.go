@@ -1,0 +1,175 @@
+package subscribers_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+func parseFile(t *testing.T, s *subscribers.Store, data string) []subscribers.ImportRow {
+	t.Helper()
+	topics, err := s.Topics(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := subscribers.ParseImport(strings.NewReader(data), subscribers.ImportOptions{Topics: topics})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Problems) > 0 {
+		t.Fatalf("problems: %v", f.Problems)
+	}
+	return f.Rows
+}
+
+// snapshot is everything an import can change, for "importing twice changes
+// nothing".
+func snapshot(t *testing.T, db *sqlx.DB) string {
+	t.Helper()
+	var rows []string
+	err := db.Select(&rows, `
+		SELECT format('%s|%s|%s|%s|%s|%s|%s', email, name, organisation, kind, language, status,
+			ARRAY(SELECT topic FROM subscriber_topics WHERE subscriber_id = s.id ORDER BY topic)) FROM subscribers s
+		UNION ALL SELECT format('log %s %s %s', subscriber_id, action, note) FROM consent_log
+		UNION ALL SELECT format('mail %s %s %s', subscriber_id, kind, status) FROM subscription_mails
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(rows, "\n")
+}
+
+const importCSV = "E-Mail;Name;Organisation;Art;Themen\n" +
+	"personal@metallbau.example;Jörg Müller;Südharz Metallbau GmbH;Unternehmen;ausbildung|fachkraefte\n" +
+	"sekretariat@schule.example;;Regelschule;Schule;jugend\n" +
+	"eltern@example.org;Familie Sommer;;Familie;kinderbetreuung\n"
+
+func TestImportTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
+	s, db := newStore(t)
+	ctx := context.Background()
+	rows := parseFile(t, s, importCSV)
+
+	rep, err := s.Import(ctx, rows, subscribers.Consent{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 3 || len(rep.OptIns) != 3 || rep.Unchanged != 0 {
+		t.Errorf("first import: %+v", rep)
+	}
+	before := snapshot(t, db)
+	if !strings.Contains(before, "personal@metallbau.example|Jörg Müller|Südharz Metallbau GmbH|company|de|pending|{ausbildung,fachkraefte}") {
+		t.Errorf("stored rows:\n%s", before)
+	}
+
+	rep, err = s.Import(ctx, rows, subscribers.Consent{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 0 || len(rep.OptIns) != 0 || rep.Unchanged != 3 || len(rep.Updated) != 0 {
+		t.Errorf("second import: %+v, want all unchanged", rep)
+	}
+	if after := snapshot(t, db); after != before {
+		t.Errorf("second import changed the database:\nbefore\n%s\nafter\n%s", before, after)
+	}
+}
+
+// An address already on the list gets the file's new topics and a name it
+// lacked, and keeps its status; nobody gets a second opt-in mail.
+func TestImportMergesIntoExisting(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	mustAdd(t, s, subscribers.NewSubscriber{Email: "Sekretariat@schule.example", Kind: "school", Topics: []string{"ausbildung"}},
+		subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true, Note: "Telefonat 3.11."})
+
+	rep, err := s.Import(ctx, parseFile(t, s, "E-Mail;Name;Art;Themen\nsekretariat@SCHULE.example;Frau Beispiel;Schule;jugend|ausbildung\n"), subscribers.Consent{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []subscribers.ImportNote{{Line: 2, Email: "sekretariat@schule.example", Detail: "Name ergänzt; Themen +jugend"}}
+	if rep.Added != 0 || len(rep.OptIns) != 0 || !reflect.DeepEqual(rep.Updated, want) {
+		t.Errorf("report = %+v, want updated %+v", rep, want)
+	}
+	sub, _ := s.GetByEmail(ctx, "sekretariat@schule.example")
+	if sub.Name != "Frau Beispiel" || sub.Status != subscribers.StatusConfirmed || !reflect.DeepEqual(sub.Topics, []string{"ausbildung", "jugend"}) {
+		t.Errorf("after merge: %+v", sub)
+	}
+	if sub.Email != "Sekretariat@schule.example" {
+		t.Errorf("merge changed the stored address to %q", sub.Email)
+	}
+}
+
+func TestImportSkipsSuppressedAndWithdrawn(t *testing.T) {
+	t.Parallel()
+	s, db := newStore(t)
+	ctx := context.Background()
+	gone := mustAdd(t, s, subscribers.NewSubscriber{Email: "geloescht@example.org", Kind: "family"}, staffConsent)
+	if err := s.Delete(ctx, gone.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	out := mustAdd(t, s, subscribers.NewSubscriber{Email: "abgemeldet@example.org", Kind: "family"}, staffConsent)
+	if _, err := db.Exec(`UPDATE subscribers SET status = 'unsubscribed', unsubscribed_at = now() WHERE id = $1`, out.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	rep, err := s.Import(ctx, parseFile(t, s, "E-Mail;Art;Themen\nGELOESCHT@example.org;Familie;jugend\nabgemeldet@example.org;Familie;jugend\nneu@example.org;Familie;\n"),
+		subscribers.Consent{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 1 || len(rep.Suppressed) != 1 || rep.Suppressed[0].Line != 2 || len(rep.Withdrawn) != 1 || rep.Withdrawn[0].Line != 3 {
+		t.Errorf("report = %+v", rep)
+	}
+	if sub, _ := s.GetByEmail(ctx, "abgemeldet@example.org"); len(sub.Topics) != 0 || sub.Status != subscribers.StatusUnsubscribed {
+		t.Errorf("import touched an unsubscribed person: %+v", sub)
+	}
+	if _, err := s.GetByEmail(ctx, "geloescht@example.org"); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("import brought back a suppressed address: %v", err)
+	}
+}
+
+func TestImportDryRunChangesNothing(t *testing.T) {
+	t.Parallel()
+	s, db := newStore(t)
+	before := snapshot(t, db)
+	rep, err := s.Import(context.Background(), parseFile(t, s, importCSV), subscribers.Consent{}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 3 || len(rep.OptIns) != 0 {
+		t.Errorf("dry run report = %+v, want 3 added and no mails to send", rep)
+	}
+	if after := snapshot(t, db); after != before {
+		t.Errorf("dry run changed the database:\n%s", after)
+	}
+}
+
+func TestImportConfirmedWithNote(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	rows := parseFile(t, s, importCSV)
+	if _, err := s.Import(ctx, rows, subscribers.Consent{Confirmed: true}, false); !errors.Is(err, subscribers.ErrConsentNote) {
+		t.Fatalf("confirmed import without note: %v, want ErrConsentNote", err)
+	}
+	note := "Teilnehmerliste Regionalkonferenz 2026, Einwilligung per Unterschrift"
+	rep, err := s.Import(ctx, rows, subscribers.Consent{Confirmed: true, Note: note}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Added != 3 || len(rep.OptIns) != 0 {
+		t.Errorf("report = %+v", rep)
+	}
+	sub, _ := s.GetByEmail(ctx, "eltern@example.org")
+	log, _ := s.ConsentLog(ctx, sub.ID)
+	if sub.Status != subscribers.StatusConfirmed || len(log) != 2 || log[1].Note != note || log[1].Source != subscribers.SourceImport {
+		t.Errorf("subscriber %s, consent log %+v", sub.Status, log)
+	}
+}

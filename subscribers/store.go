@@ -1,0 +1,295 @@
+package subscribers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Errors of the store.
+var (
+	ErrNotFound     = errors.New("subscribers: no such subscriber")
+	ErrExists       = errors.New("subscribers: the address is already on the list")
+	ErrSuppressed   = errors.New("subscribers: the address is on the suppression list")
+	ErrUnknownTopic = errors.New("subscribers: unknown topic")
+	ErrConsentNote  = errors.New("subscribers: a confirmed subscription entered by staff needs a consent note saying when and how the person agreed")
+)
+
+// Store keeps subscribers in PostgreSQL. It owns the tables subscribers,
+// subscriber_topics, topics, consent_log, suppressions and
+// subscription_mails. It is safe for concurrent use.
+type Store struct {
+	db   *sqlx.DB
+	keys *Keyring
+}
+
+// NewStore returns a store on db. keys hashes addresses for the suppression
+// list.
+func NewStore(db *sqlx.DB, keys *Keyring) *Store {
+	return &Store{db: db, keys: keys}
+}
+
+// subscriberColumns selects a subscriber, aliased s, with its topics.
+const subscriberColumns = `s.id, s.email, s.name, s.organisation, s.kind, s.language, s.status,
+	s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at, s.bounced_at,
+	ARRAY(SELECT t.topic FROM subscriber_topics t WHERE t.subscriber_id = s.id ORDER BY t.topic) AS topics`
+
+type subscriberRow struct {
+	ID             int64          `db:"id"`
+	Email          string         `db:"email"`
+	Name           string         `db:"name"`
+	Organisation   string         `db:"organisation"`
+	Kind           Kind           `db:"kind"`
+	Language       Language       `db:"language"`
+	Status         Status         `db:"status"`
+	CreatedAt      time.Time      `db:"created_at"`
+	UpdatedAt      time.Time      `db:"updated_at"`
+	ConfirmedAt    *time.Time     `db:"confirmed_at"`
+	UnsubscribedAt *time.Time     `db:"unsubscribed_at"`
+	BouncedAt      *time.Time     `db:"bounced_at"`
+	Topics         pq.StringArray `db:"topics"`
+}
+
+func (r *subscriberRow) subscriber() *Subscriber {
+	topics := []string(r.Topics)
+	if topics == nil {
+		topics = []string{}
+	}
+	return &Subscriber{
+		ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation,
+		Kind: r.Kind, Language: r.Language, Status: r.Status, Topics: topics,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		ConfirmedAt: r.ConfirmedAt, Unsubscribed: r.UnsubscribedAt, BouncedAt: r.BouncedAt,
+	}
+}
+
+// Get returns the subscriber with id, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, id int64) (*Subscriber, error) {
+	return getSubscriber(ctx, s.db, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = $1`, id)
+}
+
+// GetByEmail returns the subscriber with the address email, matched without
+// regard to case, or ErrNotFound.
+func (s *Store) GetByEmail(ctx context.Context, email string) (*Subscriber, error) {
+	return getSubscriber(ctx, s.db, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.email_key = $1`, EmailKey(email))
+}
+
+func getSubscriber(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*Subscriber, error) {
+	var r subscriberRow
+	err := sqlx.GetContext(ctx, q, &r, query, arg)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: get: %w", err)
+	}
+	return r.subscriber(), nil
+}
+
+// Filter selects subscribers for List and Count. Zero fields match all.
+type Filter struct {
+	Kind   Kind
+	Topic  string
+	Status Status
+	// Limit caps the number of subscribers List returns; 0 means no limit.
+	Limit  int
+	Offset int
+}
+
+const filterWhere = ` WHERE ($1 = '' OR s.kind = $1)
+	AND ($2 = '' OR s.status = $2)
+	AND ($3 = '' OR EXISTS (SELECT 1 FROM subscriber_topics f WHERE f.subscriber_id = s.id AND f.topic = $3))`
+
+// List returns the subscribers f selects, oldest first.
+func (s *Store) List(ctx context.Context, f Filter) ([]*Subscriber, error) {
+	limit := sql.NullInt64{Int64: int64(f.Limit), Valid: f.Limit > 0}
+	var rows []subscriberRow
+	err := s.db.SelectContext(ctx, &rows, `SELECT `+subscriberColumns+` FROM subscribers s`+filterWhere+`
+		ORDER BY s.id LIMIT $4 OFFSET $5`, string(f.Kind), string(f.Status), f.Topic, limit, f.Offset)
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: list: %w", err)
+	}
+	out := make([]*Subscriber, len(rows))
+	for i := range rows {
+		out[i] = rows[i].subscriber()
+	}
+	return out, nil
+}
+
+// Count returns how many subscribers f selects, ignoring Limit and Offset.
+func (s *Store) Count(ctx context.Context, f Filter) (int, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM subscribers s`+filterWhere,
+		string(f.Kind), string(f.Status), f.Topic)
+	if err != nil {
+		return 0, fmt.Errorf("subscribers: count: %w", err)
+	}
+	return n, nil
+}
+
+// NewSubscriber is what Add needs to know of a new subscriber.
+type NewSubscriber struct {
+	Email        string
+	Name         string
+	Organisation string
+	Kind         Kind
+	Language     Language
+	Topics       []string
+}
+
+// Consent says how a subscription came about, for the consent log.
+type Consent struct {
+	Source Source
+	// Confirmed stores the subscriber as confirmed without an opt-in mail.
+	// Only staff may do this, attesting an earlier consent in Note.
+	Confirmed bool
+	// Note is the staff's record of how and when the person agreed.
+	Note string
+	// WordingVersion is the version of the consent text the person saw.
+	WordingVersion string
+}
+
+func (c Consent) check() error {
+	if _, err := CleanText(c.Note, MaxNoteLength); err != nil {
+		return fmt.Errorf("subscribers: consent note: %w", err)
+	}
+	if c.Confirmed && len(c.Note) == 0 {
+		return ErrConsentNote
+	}
+	return nil
+}
+
+// Add stores a new subscriber. Unless c.Confirmed, the subscriber is pending
+// and an opt-in mail is queued for them in the same transaction (see
+// OpenMails). It returns ErrExists when the address is on the list already
+// and ErrSuppressed when it is on the suppression list.
+func (s *Store) Add(ctx context.Context, n NewSubscriber, c Consent) (*Subscriber, error) {
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	var id int64
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		known, err := topicSet(ctx, tx)
+		if err != nil {
+			return err
+		}
+		n, err = n.normalize(known)
+		if err != nil {
+			return err
+		}
+		suppressed, err := isSuppressed(ctx, tx, s.keys.AddressHash(n.Email))
+		if err != nil {
+			return err
+		}
+		if suppressed {
+			return ErrSuppressed
+		}
+		status, confirmedAt := StatusPending, sql.NullTime{}
+		if c.Confirmed {
+			status, confirmedAt = StatusConfirmed, sql.NullTime{Time: time.Now(), Valid: true}
+		}
+		err = tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, kind, language, status, confirmed_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (email_key) DO NOTHING RETURNING id`,
+			n.Email, n.Name, n.Organisation, n.Kind, n.Language, status, confirmedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrExists
+		}
+		if err != nil {
+			return fmt.Errorf("subscribers: add: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO subscriber_topics (subscriber_id, topic)
+			SELECT $1, unnest($2::text[])`, id, pq.StringArray(n.Topics)); err != nil {
+			return fmt.Errorf("subscribers: add topics: %w", err)
+		}
+		if err := logConsent(ctx, tx, id, actionSubscribed, c); err != nil {
+			return err
+		}
+		if c.Confirmed {
+			return logConsent(ctx, tx, id, actionConfirmed, c)
+		}
+		_, err = queueMail(ctx, tx, id, MailOptIn)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, id)
+}
+
+// normalize checks every field of n against the rules and the known topics
+// and returns it normalised.
+func (n NewSubscriber) normalize(known map[string]Topic) (NewSubscriber, error) {
+	var err error
+	if n.Email, err = NormalizeEmail(n.Email); err != nil {
+		return n, err
+	}
+	if n.Name, err = CleanText(n.Name, MaxNameLength); err != nil {
+		return n, fmt.Errorf("subscribers: name: %w", err)
+	}
+	if n.Organisation, err = CleanText(n.Organisation, MaxNameLength); err != nil {
+		return n, fmt.Errorf("subscribers: organisation: %w", err)
+	}
+	if n.Kind, err = ParseKind(string(n.Kind)); err != nil {
+		return n, err
+	}
+	if n.Language, err = ParseLanguage(string(n.Language)); err != nil {
+		return n, err
+	}
+	seen := map[string]bool{}
+	topics := []string{}
+	for _, t := range n.Topics {
+		slug, ok := resolveTopic(t, known)
+		if !ok {
+			return n, fmt.Errorf("%w %q", ErrUnknownTopic, t)
+		}
+		if !seen[slug] {
+			seen[slug] = true
+			topics = append(topics, slug)
+		}
+	}
+	n.Topics = topics
+	return n, nil
+}
+
+// Delete removes the subscriber with id and everything stored about them:
+// topics, consent log, mails. With suppress, the address is put on the
+// suppression list (as a keyed hash) first, so a later import cannot add it
+// back; a new opt-in by the person themselves is still possible.
+func (s *Store) Delete(ctx context.Context, id int64, suppress bool) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var email string
+		err := tx.GetContext(ctx, &email, `DELETE FROM subscribers WHERE id = $1 RETURNING email`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("subscribers: delete: %w", err)
+		}
+		if suppress {
+			return addSuppression(ctx, tx, s.keys.AddressHash(email), SuppressedByStaff, "")
+		}
+		return nil
+	})
+}
+
+// inTx runs fn in a transaction and commits it if fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("subscribers: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("subscribers: commit: %w", err)
+	}
+	return nil
+}
