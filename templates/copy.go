@@ -1,0 +1,130 @@
+package templates
+
+import (
+	"fmt"
+	"time"
+)
+
+// messageCopy is the wording of one message in one language. Intros and
+// outros may hold placeholders for the recipient's details.
+type messageCopy struct {
+	subject      string
+	title        string
+	intros       []string
+	instructions string
+	button       string
+	buttonVar    string // the variable the button links to
+	outros       []string
+	signature    string
+	trouble      string // hermes' TroubleText; keeps {ACTION}
+}
+
+// optInCopy is the opt-in request. It must stay neutral (no advertising, no
+// logo): German courts treat promotional content in a confirmation request
+// as unsolicited advertising.
+func optInCopy(lang Lang, ttl time.Duration) messageCopy {
+	if lang == English {
+		return messageCopy{
+			subject: "Please confirm your subscription",
+			title:   "Please confirm your subscription",
+			intros: []string{
+				placeholder(varGreeting),
+				"You – or someone using your e-mail address – asked to receive e-mails from the " +
+					"Kommunale Netzwerkstelle Fachkräftesicherung of the district of Nordhausen: invitations " +
+					"to events and news about vocational training, skilled workers and families in the region.",
+			},
+			instructions: "Please confirm with one click on the button. Only then will we add you to our mailing list.",
+			button:       "Confirm subscription",
+			buttonVar:    varConfirmURL,
+			outros: []string{
+				fmt.Sprintf("The link is valid for %s.", validity(lang, ttl)),
+				"If you did not sign up, you need not do anything: without your confirmation you will not receive any further e-mails from us.",
+			},
+			signature: "Kind regards",
+			trouble:   "If the button “{ACTION}” does not work, copy this link into the address bar of your browser:",
+		}
+	}
+	return messageCopy{
+		subject: "Bitte bestätigen Sie Ihre Anmeldung zum Rundbrief",
+		title:   "Bitte bestätigen Sie Ihre Anmeldung",
+		intros: []string{
+			placeholder(varGreeting),
+			"Sie – oder jemand mit Ihrer E-Mail-Adresse – möchten E-Mails der Kommunalen Netzwerkstelle " +
+				"Fachkräftesicherung im Landkreis Nordhausen erhalten: Einladungen zu Veranstaltungen und " +
+				"Neuigkeiten rund um Ausbildung, Fachkräfte und Familie in der Region.",
+		},
+		instructions: "Bitte bestätigen Sie Ihre Anmeldung mit einem Klick auf die Schaltfläche. Erst dann nehmen wir Sie in unseren Verteiler auf.",
+		button:       "Anmeldung bestätigen",
+		buttonVar:    varConfirmURL,
+		outros: []string{
+			fmt.Sprintf("Der Link ist %s gültig.", validity(lang, ttl)),
+			"Falls Sie sich nicht angemeldet haben, müssen Sie nichts tun: Ohne Ihre Bestätigung erhalten Sie keine weiteren E-Mails von uns.",
+		},
+		signature: "Mit freundlichen Grüßen",
+		trouble:   "Falls die Schaltfläche „{ACTION}“ nicht funktioniert, kopieren Sie diesen Link in die Adresszeile Ihres Browsers:",
+	}
+}
+
+// welcomeCopy greets a subscriber who has confirmed and gives them the
+// preferences link they can come back to.
+func welcomeCopy(lang Lang) messageCopy {
+	if lang == English {
+		return messageCopy{
+			subject: "Welcome to the newsletter of the Netzwerkstelle Fachkräftesicherung",
+			title:   "Welcome!",
+			intros: []string{
+				placeholder(varGreeting),
+				"Thank you for confirming your subscription. From now on we will let you know about events and offers " +
+					"of the Kommunale Netzwerkstelle Fachkräftesicherung in the district of Nordhausen.",
+				"Your topics: " + placeholder(varTopics) + ".",
+			},
+			instructions: "You can change your topics and details, or unsubscribe, at any time:",
+			button:       "Open my preferences",
+			buttonVar:    varPreferencesURL,
+			outros: []string{
+				"Keep this e-mail: the link is your personal access. Please do not pass it on.",
+			},
+			signature: "Kind regards",
+			trouble:   "If the button “{ACTION}” does not work, copy this link into the address bar of your browser:",
+		}
+	}
+	return messageCopy{
+		subject: "Willkommen beim Rundbrief der Netzwerkstelle Fachkräftesicherung",
+		title:   "Herzlich willkommen!",
+		intros: []string{
+			placeholder(varGreeting),
+			"vielen Dank für Ihre Bestätigung. Ab jetzt informieren wir Sie über Veranstaltungen und Angebote " +
+				"der Kommunalen Netzwerkstelle Fachkräftesicherung im Landkreis Nordhausen.",
+			"Ihre Themen: " + placeholder(varTopics) + ".",
+		},
+		instructions: "Ihre Themen und Angaben können Sie jederzeit ändern – oder sich abmelden:",
+		button:       "Meine Einstellungen öffnen",
+		buttonVar:    varPreferencesURL,
+		outros: []string{
+			"Bitte bewahren Sie diese E-Mail auf: Der Link ist Ihr persönlicher Zugang. Geben Sie ihn nicht weiter.",
+		},
+		signature: "Mit freundlichen Grüßen",
+		trouble:   "Falls die Schaltfläche „{ACTION}“ nicht funktioniert, kopieren Sie diesen Link in die Adresszeile Ihres Browsers:",
+	}
+}
+
+// validity says how long a link is valid: "7 Tage", "1 Tag", "12 Stunden".
+func validity(lang Lang, d time.Duration) string {
+	if days := int(d / (24 * time.Hour)); d%(24*time.Hour) == 0 && days > 0 {
+		switch {
+		case lang == English && days == 1:
+			return "1 day"
+		case lang == English:
+			return fmt.Sprintf("%d days", days)
+		case days == 1:
+			return "1 Tag"
+		default:
+			return fmt.Sprintf("%d Tage", days)
+		}
+	}
+	hours := int(d.Round(time.Hour) / time.Hour)
+	if lang == English {
+		return fmt.Sprintf("%d hours", hours)
+	}
+	return fmt.Sprintf("%d Stunden", hours)
+}

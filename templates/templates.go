@@ -1,0 +1,232 @@
+// Package templates is the KNF look and every message's copy, in German and
+// English. It renders mail with hermes (github.com/matcornic/hermes/v2); no
+// other package calls hermes, so the layout engine can be swapped here.
+//
+// Rendering is split in two, so a campaign of many thousand mails costs one
+// hermes render per language and not one per recipient: a Layout is
+// rendered once with placeholders where the recipient's details go, and
+// Layout.Render fills them in, HTML-escaped in the HTML part. Filling in is
+// string concatenation over pre-split segments.
+package templates
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/matcornic/hermes/v2"
+)
+
+// Lang is the language of a message.
+type Lang string
+
+// The languages of rundbrief's mail; German is the default.
+const (
+	German  Lang = "de"
+	English Lang = "en"
+)
+
+// Brand is the sender as subscribers see it: the name in the header, the
+// Impressum line in every footer, and links to the legal pages.
+type Brand struct {
+	Name         string // e.g. "Netzwerkstelle Fachkräftesicherung Nordhausen"
+	Link         string // where the name in the header links to
+	Impressum    string // one line: office and postal address
+	ImpressumURL string // optional, with PrivacyURL
+	PrivacyURL   string // optional, with ImpressumURL
+}
+
+func (b Brand) check() error {
+	if strings.TrimSpace(b.Name) == "" || strings.TrimSpace(b.Impressum) == "" {
+		return errors.New("templates: the brand needs a name and an Impressum line")
+	}
+	if (b.ImpressumURL == "") != (b.PrivacyURL == "") {
+		return errors.New("templates: give both the Impressum and the privacy URL, or neither")
+	}
+	for _, u := range []string{b.Link, b.ImpressumURL, b.PrivacyURL} {
+		if u == "" {
+			continue
+		}
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
+			return fmt.Errorf("templates: %q is not an absolute http(s) URL", u)
+		}
+	}
+	return nil
+}
+
+// Kind is a kind of message.
+type Kind string
+
+// The messages of rundbrief.
+const (
+	OptIn   Kind = "optin"   // asks to confirm a subscription; neutral, no unsubscribe links
+	Welcome Kind = "welcome" // greets a confirmed subscriber with their preferences link
+)
+
+// Renderer renders and caches the layouts of one installation. It is safe
+// for concurrent use.
+type Renderer struct {
+	brand    Brand
+	optInTTL time.Duration
+
+	mu    sync.Mutex
+	cache map[layoutKey]*Layout
+}
+
+type layoutKey struct {
+	kind Kind
+	lang Lang
+}
+
+// NewRenderer returns a renderer for brand. optInTTL is how long an opt-in
+// link stays valid; the opt-in mail says so.
+func NewRenderer(brand Brand, optInTTL time.Duration) (*Renderer, error) {
+	if err := brand.check(); err != nil {
+		return nil, err
+	}
+	if optInTTL < time.Hour {
+		return nil, fmt.Errorf("templates: an opt-in link valid for %s is too short to be useful", optInTTL)
+	}
+	return &Renderer{brand: brand, optInTTL: optInTTL, cache: map[layoutKey]*Layout{}}, nil
+}
+
+// Layout returns the layout of kind in lang, rendering it on first use.
+func (r *Renderer) Layout(kind Kind, lang Lang) (*Layout, error) {
+	if lang != English {
+		lang = German
+	}
+	key := layoutKey{kind, lang}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if l, ok := r.cache[key]; ok {
+		return l, nil
+	}
+	var c messageCopy
+	switch kind {
+	case OptIn:
+		c = optInCopy(lang, r.optInTTL)
+	case Welcome:
+		c = welcomeCopy(lang)
+	default:
+		return nil, fmt.Errorf("templates: unknown message kind %q", kind)
+	}
+	l, err := r.render(c, lang, kind != OptIn)
+	if err != nil {
+		return nil, fmt.Errorf("templates: %s (%s): %w", kind, lang, err)
+	}
+	r.cache[key] = l
+	return l, nil
+}
+
+// render runs hermes once over c and compiles the result.
+func (r *Renderer) render(c messageCopy, lang Lang, list bool) (*Layout, error) {
+	links := r.brand.ImpressumURL != ""
+	th, err := newTheme(lang, links, list)
+	if err != nil {
+		return nil, err
+	}
+	h := hermes.Hermes{
+		Theme: th,
+		Product: hermes.Product{
+			Name:        r.brand.Name,
+			Link:        r.brand.Link,
+			Copyright:   r.brand.Impressum,
+			TroubleText: c.trouble,
+		},
+	}
+	email := hermes.Email{Body: hermes.Body{
+		Title:     c.title,
+		Intros:    c.intros,
+		Outros:    c.outros,
+		Signature: c.signature,
+		Actions: []hermes.Action{{
+			Instructions: c.instructions,
+			Button:       hermes.Button{Text: c.button, Link: placeholder(c.buttonVar), Color: colorAccent},
+		}},
+	}}
+	htmlPart, err := h.GenerateHTML(email)
+	if err != nil {
+		return nil, err
+	}
+	textPart, err := h.GeneratePlainText(email)
+	if err != nil {
+		return nil, err
+	}
+	static := map[string]string{
+		varSubject:      c.subject,
+		varImpressumURL: r.brand.ImpressumURL,
+		varPrivacyURL:   r.brand.PrivacyURL,
+	}
+	l := &Layout{Subject: c.subject, Lang: lang}
+	if l.html, err = compile(htmlPart, static, html.EscapeString); err != nil {
+		return nil, err
+	}
+	if l.text, err = compile(textPart, static, func(s string) string { return s }); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Vars are a recipient's details that a Layout fills in.
+type Vars struct {
+	Name           string   // the greeting uses it; may be empty
+	ConfirmURL     string   // opt-in
+	PreferencesURL string   // welcome and every list mail
+	UnsubscribeURL string   // welcome and every list mail
+	Topics         []string // topic titles, in the mail's language
+}
+
+// Mail is a rendered message for one recipient.
+type Mail struct {
+	Subject string
+	HTML    string
+	Text    string
+}
+
+// Layout is a message rendered once, with placeholders for the recipient.
+type Layout struct {
+	Subject string
+	Lang    Lang
+	html    compiled
+	text    compiled
+}
+
+// Render fills in v: HTML-escaped in the HTML part, as is in the text part.
+func (l *Layout) Render(v Vars) Mail {
+	vals := map[string]string{
+		varGreeting:       greeting(l.Lang, v.Name),
+		varConfirmURL:     v.ConfirmURL,
+		varPreferencesURL: v.PreferencesURL,
+		varUnsubscribeURL: v.UnsubscribeURL,
+		varTopics:         topicList(l.Lang, v.Topics),
+	}
+	return Mail{Subject: l.Subject, HTML: l.html.fill(vals), Text: l.text.fill(vals)}
+}
+
+func greeting(lang Lang, name string) string {
+	name = strings.TrimSpace(name)
+	switch {
+	case lang == English && name != "":
+		return "Hello " + name + ","
+	case lang == English:
+		return "Hello,"
+	case name != "":
+		return "Guten Tag " + name + ","
+	default:
+		return "Guten Tag,"
+	}
+}
+
+func topicList(lang Lang, topics []string) string {
+	if len(topics) == 0 {
+		if lang == English {
+			return "none chosen yet"
+		}
+		return "noch keine ausgewählt"
+	}
+	return strings.Join(topics, ", ")
+}

@@ -1,0 +1,232 @@
+package templates
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func testBrand() Brand {
+	return Brand{
+		Name:         "Netzwerkstelle Fachkräftesicherung Nordhausen",
+		Link:         "https://rundbrief.example",
+		Impressum:    "Landratsamt Nordhausen · Kommunale Netzwerkstelle Fachkräftesicherung · Behringstraße 3 · 99734 Nordhausen",
+		ImpressumURL: "https://rundbrief.example/impressum?a=1&b=2",
+		PrivacyURL:   "https://rundbrief.example/datenschutz",
+	}
+}
+
+func newTestRenderer(t testing.TB) *Renderer {
+	t.Helper()
+	r, err := NewRenderer(testBrand(), 7*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func testVars() Vars {
+	return Vars{
+		Name:           "Anna Beispiel",
+		ConfirmURL:     "https://rundbrief.example/confirm/AQEAAAAAAAAAKgAAAABqFgAAc2lnbmF0dXJl",
+		PreferencesURL: "https://rundbrief.example/preferences/AQIAAAAAAAAAKgAAAAAAAAAAc2ln",
+		UnsubscribeURL: "https://rundbrief.example/unsubscribe/AQIAAAAAAAAAKgAAAAAAAAAAc2ln",
+		Topics:         []string{"Berufsausbildung", "Angebote für Kinder und Jugendliche"},
+	}
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./templates -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file; if the change is intended, run go test ./templates -update and review the diff.\n--- got ---\n%s", name, got)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, kind := range []Kind{OptIn, Welcome} {
+		for _, lang := range []Lang{German, English} {
+			l, err := r.Layout(kind, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := l.Render(testVars())
+			base := string(kind) + "." + string(lang)
+			golden(t, base+".subject.txt", m.Subject+"\n")
+			golden(t, base+".html", m.HTML)
+			golden(t, base+".txt", m.Text)
+		}
+	}
+}
+
+// What the copy must say, checked apart from the golden files so that a
+// careless -update cannot lose it.
+func TestCopy(t *testing.T) {
+	r := newTestRenderer(t)
+	tests := []struct {
+		kind     Kind
+		lang     Lang
+		subject  string
+		want     []string // in both parts
+		wantHTML []string
+		absent   []string // in neither part
+	}{
+		{OptIn, German, "Bitte bestätigen Sie Ihre Anmeldung zum Rundbrief",
+			[]string{"Guten Tag Anna Beispiel,", "Der Link ist 7 Tage gültig.", testVars().ConfirmURL, "Behringstraße 3", "Mit freundlichen Grüßen"},
+			[]string{`lang="de"`, button("Anmeldung bestätigen", testVars().ConfirmURL), `href="https://rundbrief.example/impressum?a=1&amp;b=2"`},
+			[]string{"rbvar", "Abmelden", "unsubscribe", "Mit freundlichen Grüßen,"}},
+		{OptIn, English, "Please confirm your subscription",
+			[]string{"Hello Anna Beispiel,", "The link is valid for 7 days.", testVars().ConfirmURL},
+			[]string{`lang="en"`, button("Confirm subscription", testVars().ConfirmURL)},
+			[]string{"rbvar", "Unsubscribe", "Guten Tag"}},
+		{Welcome, German, "Willkommen beim Rundbrief der Netzwerkstelle Fachkräftesicherung",
+			[]string{"Ihre Themen: Berufsausbildung, Angebote für Kinder und Jugendliche.", testVars().PreferencesURL, testVars().UnsubscribeURL, "Abmelden"},
+			[]string{button("Meine Einstellungen öffnen", testVars().PreferencesURL)},
+			[]string{"rbvar"}},
+		{Welcome, English, "Welcome to the newsletter of the Netzwerkstelle Fachkräftesicherung",
+			[]string{"Your topics: Berufsausbildung", testVars().UnsubscribeURL, "Unsubscribe"},
+			[]string{`lang="en"`},
+			[]string{"rbvar"}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind)+"."+string(tt.lang), func(t *testing.T) {
+			l, err := r.Layout(tt.kind, tt.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := l.Render(testVars())
+			if m.Subject != tt.subject {
+				t.Errorf("subject = %q, want %q", m.Subject, tt.subject)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(m.HTML, strings.ReplaceAll(s, "&", "&amp;")) || !strings.Contains(m.Text, s) {
+					t.Errorf("%q missing (HTML: %v, text: %v)", s, strings.Contains(m.HTML, s), strings.Contains(m.Text, s))
+				}
+			}
+			for _, s := range tt.wantHTML {
+				if re, ok := strings.CutPrefix(s, "re:"); ok {
+					if !regexp.MustCompile(re).MatchString(m.HTML) {
+						t.Errorf("HTML does not match %s", re)
+					}
+				} else if !strings.Contains(m.HTML, s) {
+					t.Errorf("HTML lacks %q", s)
+				}
+			}
+			for _, s := range tt.absent {
+				if strings.Contains(m.HTML, s) || strings.Contains(m.Text, s) {
+					t.Errorf("%q must not appear", s)
+				}
+			}
+		})
+	}
+}
+
+// button matches the hermes button with text that links to url.
+func button(text, url string) string {
+	return `re:(?s)<a class="button" href="` + regexp.QuoteMeta(url) + `"[^>]*>\s*` + regexp.QuoteMeta(text) + `\s*</a>`
+}
+
+// What a subscriber typed is escaped in the HTML part and kept as typed in
+// the text part; without a name, the greeting stands alone.
+func TestRenderEscapes(t *testing.T) {
+	l, err := newTestRenderer(t).Layout(Welcome, German)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := l.Render(Vars{Name: `<script>alert("x")</script> & Söhne`, Topics: []string{"A<b>"}})
+	if strings.Contains(m.HTML, "<script>") || strings.Contains(m.HTML, "A<b>") {
+		t.Error("HTML part contains unescaped input")
+	}
+	if !strings.Contains(m.HTML, "Guten Tag &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Söhne,") {
+		t.Errorf("HTML greeting not escaped as expected:\n%s", m.HTML)
+	}
+	if !strings.Contains(m.Text, `Guten Tag <script>alert("x")</script> & Söhne,`) {
+		t.Error("text part does not keep the name as typed")
+	}
+	m = l.Render(Vars{})
+	if !strings.Contains(m.Text, "Guten Tag,") || !strings.Contains(m.Text, "Ihre Themen: noch keine ausgewählt.") {
+		t.Errorf("without name and topics:\n%s", m.Text)
+	}
+}
+
+func TestNewRendererChecksBrand(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*Brand)
+	}{
+		{"no name", func(b *Brand) { b.Name = "" }},
+		{"no Impressum", func(b *Brand) { b.Impressum = " " }},
+		{"privacy URL without Impressum URL", func(b *Brand) { b.ImpressumURL = "" }},
+		{"relative link", func(b *Brand) { b.Link = "/rundbrief" }},
+		{"javascript link", func(b *Brand) { b.PrivacyURL = "javascript:alert(1)" }},
+	}
+	for _, tt := range tests {
+		b := testBrand()
+		tt.edit(&b)
+		if _, err := NewRenderer(b, 7*24*time.Hour); err == nil {
+			t.Errorf("%s: NewRenderer accepted %+v", tt.name, b)
+		}
+	}
+	b := testBrand()
+	b.ImpressumURL, b.PrivacyURL = "", ""
+	r, err := NewRenderer(b, 36*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := r.Layout(OptIn, German)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := l.Render(testVars()); strings.Contains(m.HTML, "Datenschutz") || !strings.Contains(m.Text, "36 Stunden gültig") {
+		t.Errorf("without legal URLs or with a 36-hour link:\n%s", m.Text)
+	}
+}
+
+func TestCompileRefusesUnknownPlaceholder(t *testing.T) {
+	if _, err := compile("Hallo "+placeholder("vorname"), nil, func(s string) string { return s }); err == nil {
+		t.Error("compile accepted an unknown placeholder")
+	}
+	if _, err := compile("Hallo rbvar-greeting", nil, func(s string) string { return s }); err == nil {
+		t.Error("compile accepted an unterminated placeholder")
+	}
+}
+
+// Personalising a layout costs a fraction of a hermes render; a campaign
+// renders once per language and personalises per recipient.
+func BenchmarkRenderLayout(b *testing.B) {
+	r := newTestRenderer(b)
+	for b.Loop() {
+		if _, err := r.render(welcomeCopy(German), German, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPersonalize(b *testing.B) {
+	l, err := newTestRenderer(b).Layout(Welcome, German)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := testVars()
+	for b.Loop() {
+		l.Render(v)
+	}
+}
