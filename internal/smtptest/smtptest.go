@@ -1,0 +1,288 @@
+// Package smtptest runs a real SMTP server (github.com/emersion/go-smtp) on
+// 127.0.0.1 inside a test. It records what it receives, counts connections,
+// and answers 4xx or 5xx to chosen recipients on demand, so tests can drive
+// rundbrief's mailer and worker through every path a relay can take.
+package smtptest
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"io"
+	"math/big"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// Message is one message the server accepted.
+type Message struct {
+	From string
+	To   []string
+	Data []byte
+	Conn int // the number of the connection it came on, from 1
+}
+
+// Header returns the parsed header of the message.
+func (m Message) Header() mail.Header {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return mail.Header{}
+	}
+	return msg.Header
+}
+
+// Options configure a Server.
+type Options struct {
+	// Username and Password, when set, make the server offer AUTH PLAIN and
+	// require it before MAIL FROM.
+	Username, Password string
+	// StartTLS offers STARTTLS with a self-signed certificate for 127.0.0.1;
+	// ClientTLSConfig trusts it.
+	StartTLS bool
+}
+
+// Server is a running test SMTP server.
+type Server struct {
+	Host string
+	Port int
+
+	opts Options
+	srv  *smtp.Server
+	cert *x509.Certificate
+
+	mu       sync.Mutex
+	cond     *sync.Cond
+	messages []Message
+	conns    []*smtp.Conn
+	replies  map[string][]*smtp.SMTPError // recipient -> replies for its next RCPT TOs
+}
+
+// Start runs a server on 127.0.0.1 on a free port until the test ends.
+func Start(t testing.TB, opts Options) *Server {
+	t.Helper()
+	s := &Server{opts: opts, replies: map[string][]*smtp.SMTPError{}}
+	s.cond = sync.NewCond(&s.mu)
+	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
+	s.srv.Domain = "relay.test"
+	s.srv.ReadTimeout = 30 * time.Second
+	s.srv.WriteTimeout = 30 * time.Second
+	s.srv.MaxMessageBytes = 10 << 20
+	s.srv.AllowInsecureAuth = !opts.StartTLS
+	if opts.StartTLS {
+		cert, tlsCert, err := selfSigned()
+		if err != nil {
+			t.Fatalf("smtptest: certificate: %v", err)
+		}
+		s.cert = cert
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{tlsCert}}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("smtptest: listen: %v", err)
+	}
+	addr := l.Addr().(*net.TCPAddr)
+	s.Host, s.Port = "127.0.0.1", addr.Port
+	go s.srv.Serve(l)
+	t.Cleanup(func() { s.srv.Close() })
+	return s
+}
+
+// URL is the server's address as RUNDBRIEF_SMTP_URL takes it.
+func (s *Server) URL() string {
+	u := url.URL{Scheme: "smtp", Host: net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), RawQuery: "tls=none"}
+	if s.opts.Username != "" {
+		u.User = url.UserPassword(s.opts.Username, s.opts.Password)
+	}
+	if s.opts.StartTLS {
+		u.RawQuery = "tls=starttls"
+	}
+	return u.String()
+}
+
+// ClientTLSConfig trusts the server's self-signed certificate.
+func (s *Server) ClientTLSConfig() *tls.Config {
+	pool := x509.NewCertPool()
+	if s.cert != nil {
+		pool.AddCert(s.cert)
+	}
+	return &tls.Config{RootCAs: pool, ServerName: s.Host, MinVersion: tls.VersionTLS12}
+}
+
+// Temporary is a 4xx reply: try again later.
+func Temporary() *smtp.SMTPError {
+	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary local problem, try again later"}
+}
+
+// Unknown is a 5xx reply for a mailbox that does not exist.
+func Unknown() *smtp.SMTPError {
+	return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "Mailbox unavailable: user unknown"}
+}
+
+// Policy is a 5xx reply that blames the sender, not the recipient.
+func Policy() *smtp.SMTPError {
+	return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "Message rejected by policy"}
+}
+
+// Reply makes the server answer the next RCPT TO commands for rcpt with
+// replies, in order; after that it accepts rcpt again. The address is matched
+// without regard to case.
+func (s *Server) Reply(rcpt string, replies ...*smtp.SMTPError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := strings.ToLower(rcpt)
+	s.replies[key] = append(s.replies[key], replies...)
+}
+
+// Messages returns the messages accepted so far.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+// Connections returns how many connections clients have opened.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// DropConnections closes every open connection, as a relay does with idle
+// clients.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.conns {
+		c.Conn().Close()
+	}
+}
+
+// Wait blocks until the server has accepted n messages or timeout passes,
+// and returns what it has.
+func (s *Server) Wait(n int, timeout time.Duration) []Message {
+	deadline := time.AfterFunc(timeout, func() {
+		s.mu.Lock()
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
+	defer deadline.Stop()
+	end := time.Now().Add(timeout)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.messages) < n && time.Now().Before(end) {
+		s.cond.Wait()
+	}
+	return append([]Message(nil), s.messages...)
+}
+
+func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns = append(s.conns, c)
+	return &session{s: s, conn: len(s.conns), authed: s.opts.Username == ""}, nil
+}
+
+type session struct {
+	s      *Server
+	conn   int
+	authed bool
+	from   string
+	to     []string
+}
+
+func (ss *session) AuthMechanisms() []string {
+	if ss.s.opts.Username == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (ss *session) Auth(mech string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(identity, user, pass string) error {
+		if user != ss.s.opts.Username || pass != ss.s.opts.Password {
+			return smtp.ErrAuthFailed
+		}
+		ss.authed = true
+		return nil
+	}), nil
+}
+
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if !ss.authed {
+		return smtp.ErrAuthRequired
+	}
+	ss.from = from
+	return nil
+}
+
+func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	key := strings.ToLower(to)
+	if q := ss.s.replies[key]; len(q) > 0 {
+		ss.s.replies[key] = q[1:]
+		return q[0]
+	}
+	ss.to = append(ss.to, to)
+	return nil
+}
+
+func (ss *session) Data(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if len(ss.to) == 0 {
+		return errors.New("smtptest: DATA without recipients")
+	}
+	ss.s.mu.Lock()
+	defer ss.s.mu.Unlock()
+	ss.s.messages = append(ss.s.messages, Message{From: ss.from, To: ss.to, Data: data, Conn: ss.conn})
+	ss.s.cond.Broadcast()
+	return nil
+}
+
+func (ss *session) Reset() { ss.from, ss.to = "", nil }
+
+func (ss *session) Logout() error { return nil }
+
+// selfSigned makes a certificate for 127.0.0.1 and localhost.
+func selfSigned() (*x509.Certificate, tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "smtptest"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:     []string{"localhost"},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, tls.Certificate{}, err
+	}
+	return cert, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, nil
+}

@@ -1,0 +1,188 @@
+// Package mailer builds rundbrief's e-mail (RFC 5322, MIME per RFC 2045-2049)
+// with github.com/wneessen/go-mail and hands it to an SMTP relay (RFC 5321)
+// or writes it to an outbox folder.
+//
+// Every message goes to one recipient and has a plain-text part, optionally
+// an HTML alternative, a Message-ID on the sender's domain and a Date.
+// Header values that carry CR or LF are refused, whatever their source, so
+// no input can add a header or a recipient.
+//
+// Failures come back as *Error, classified as temporary (4xx replies,
+// network trouble: try again later) or permanent (5xx replies), with the
+// reply code, the enhanced status code (RFC 3463) and the SMTP stage kept.
+package mailer
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// Sender delivers messages. Implementations are safe for concurrent use.
+type Sender interface {
+	// Send delivers m. On failure the error is an *Error.
+	Send(ctx context.Context, m *Message) (Receipt, error)
+	// Close releases connections; Send must not be called afterwards.
+	Close() error
+}
+
+// Receipt is the proof that a relay (or the outbox) took a message.
+type Receipt struct {
+	MessageID string // without angle brackets
+	Reply     string // the relay's final reply, or where the outbox put the file
+}
+
+// Message is one e-mail to one recipient.
+type Message struct {
+	From    mail.Address
+	To      mail.Address
+	Subject string
+	Text    string // required: every mail has a plain-text part
+	HTML    string // optional alternative
+	// Headers are extra header fields, such as List-Unsubscribe. They may
+	// not replace the fields the mailer sets itself.
+	Headers []Header
+	// MessageID is the Message-ID without angle brackets; Send makes one
+	// on the sender's domain when it is empty.
+	MessageID string
+	// Date is the Date header; Send uses the current time when it is zero.
+	Date time.Time
+}
+
+// Header is one extra header field.
+type Header struct {
+	Name, Value string
+}
+
+// reserved reports whether the mailer sets header itself, so that it cannot
+// be given as an extra header.
+func reserved(header string) bool {
+	switch strings.ToLower(header) {
+	case "from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version",
+		"content-type", "content-transfer-encoding", "return-path", "sender":
+		return true
+	}
+	return false
+}
+
+var (
+	headerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
+	messageID  = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9.-]+$`)
+)
+
+// ErrInvalidMessage is wrapped by every refusal of Validate.
+var ErrInvalidMessage = errors.New("mailer: invalid message")
+
+// Validate checks m before it is built: addresses parse, no header value
+// (names and subject included) holds CR, LF or another control character,
+// extra header names are well formed and not reserved, and there is a text
+// part.
+func (m *Message) Validate() error {
+	for _, a := range []struct {
+		field string
+		addr  mail.Address
+	}{{"From", m.From}, {"To", m.To}} {
+		if err := checkAddress(a.addr); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrInvalidMessage, a.field, err)
+		}
+	}
+	if err := checkValue(m.Subject); err != nil {
+		return fmt.Errorf("%w: Subject: %v", ErrInvalidMessage, err)
+	}
+	if m.MessageID != "" && !messageID.MatchString(m.MessageID) {
+		return fmt.Errorf("%w: Message-ID %q is not of the form id@domain", ErrInvalidMessage, m.MessageID)
+	}
+	for _, h := range m.Headers {
+		if !headerName.MatchString(h.Name) {
+			return fmt.Errorf("%w: header name %q", ErrInvalidMessage, h.Name)
+		}
+		if reserved(h.Name) {
+			return fmt.Errorf("%w: header %s is set by the mailer", ErrInvalidMessage, h.Name)
+		}
+		if err := checkValue(h.Value); err != nil {
+			return fmt.Errorf("%w: header %s: %v", ErrInvalidMessage, h.Name, err)
+		}
+	}
+	if strings.TrimSpace(m.Text) == "" {
+		return fmt.Errorf("%w: no plain-text part", ErrInvalidMessage)
+	}
+	return nil
+}
+
+func checkAddress(a mail.Address) error {
+	if err := checkValue(a.Name); err != nil {
+		return fmt.Errorf("name: %v", err)
+	}
+	if err := checkValue(a.Address); err != nil {
+		return err
+	}
+	p, err := mail.ParseAddress(a.Address)
+	if err != nil || p.Address != a.Address || p.Name != "" {
+		return fmt.Errorf("%q is not a bare e-mail address", a.Address)
+	}
+	return nil
+}
+
+// checkValue refuses CR, LF and other control characters (tab is allowed).
+func checkValue(s string) error {
+	for _, r := range s {
+		if r == '\r' || r == '\n' {
+			return errors.New("contains a line break")
+		}
+		if (r < 0x20 && r != '\t') || r == 0x7f {
+			return fmt.Errorf("contains control character %U", r)
+		}
+	}
+	return nil
+}
+
+// NewMessageID returns a unique Message-ID (without angle brackets) on the
+// domain of from.
+func NewMessageID(from mail.Address) string {
+	domain := "localhost"
+	if at := strings.LastIndexByte(from.Address, '@'); at >= 0 {
+		domain = strings.ToLower(from.Address[at+1:])
+	}
+	var b [12]byte
+	rand.Read(b[:])
+	return strconv.FormatInt(time.Now().UnixMilli(), 36) + "." + hex.EncodeToString(b[:]) + "@" + domain
+}
+
+// build validates m, fills in Message-ID and Date if missing, and returns
+// the go-mail message.
+func (m *Message) build() (*gomail.Msg, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if m.MessageID == "" {
+		m.MessageID = NewMessageID(m.From)
+	}
+	if m.Date.IsZero() {
+		m.Date = time.Now()
+	}
+	msg := gomail.NewMsg()
+	from, to := m.From, m.To
+	msg.FromMailAddress(&from)
+	msg.ToMailAddress(&to)
+	msg.Subject(m.Subject)
+	msg.SetDateWithValue(m.Date)
+	msg.SetMessageIDWithValue(m.MessageID)
+	msg.SetUserAgent("rundbrief")
+	for _, h := range m.Headers {
+		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	return msg, nil
+}

@@ -1,0 +1,71 @@
+package mailer
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Outbox writes each message as an .eml file into a folder instead of
+// sending it: for the demo, for trying rundbrief without a relay, and for
+// handing mail to another system. Files appear complete or not at all.
+type Outbox struct {
+	dir string
+}
+
+// NewOutbox returns an outbox writing into dir, which it creates if needed.
+func NewOutbox(dir string) (*Outbox, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("mailer: outbox: %w", err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("mailer: outbox: %w", err)
+	}
+	return &Outbox{dir: abs}, nil
+}
+
+// Dir is the outbox folder's absolute path.
+func (o *Outbox) Dir() string { return o.dir }
+
+// Send writes m to DIR/TIME-ID.eml, where TIME is the Date in UTC and ID the
+// Message-ID's local part.
+func (o *Outbox) Send(ctx context.Context, m *Message) (Receipt, error) {
+	msg, err := m.build()
+	if err != nil {
+		return Receipt{}, &Error{Stage: StageBuild, Err: err}
+	}
+	id := m.MessageID[:strings.LastIndexByte(m.MessageID, '@')]
+	name := m.Date.UTC().Format("20060102T150405Z") + "-" + safeFileName(id) + ".eml"
+	tmp, err := os.CreateTemp(o.dir, ".writing-*")
+	if err != nil {
+		return Receipt{}, &Error{Temporary: true, Stage: StageOutbox, Err: err}
+	}
+	defer os.Remove(tmp.Name()) // no-op once renamed
+	if _, err := msg.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return Receipt{}, &Error{Temporary: true, Stage: StageOutbox, Err: err}
+	}
+	if err := tmp.Close(); err != nil {
+		return Receipt{}, &Error{Temporary: true, Stage: StageOutbox, Err: err}
+	}
+	path := filepath.Join(o.dir, name)
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return Receipt{}, &Error{Temporary: true, Stage: StageOutbox, Err: err}
+	}
+	return Receipt{MessageID: m.MessageID, Reply: "250 written to " + path}, nil
+}
+
+// Close does nothing; an outbox holds no connections.
+func (o *Outbox) Close() error { return nil }
+
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') {
+			return r
+		}
+		return '_'
+	}, s)
+}
