@@ -217,17 +217,18 @@ func (s *Store) Mails(ctx context.Context, id int64) ([]Mail, error) {
 	return ms, nil
 }
 
-// OpenMails returns up to limit open mails that may have lost their task:
-// queued for longer than grace, or claimed by a worker whose lease ran out.
-// The worker re-queues their tasks, so a Redis that lost its data loses no
-// mail.
-func (s *Store) OpenMails(ctx context.Context, grace, lease time.Duration, limit int) ([]Mail, error) {
+// OpenMails returns up to limit open mails with IDs above afterID that may
+// have lost their task: queued for longer than grace, or claimed by a worker
+// whose lease ran out. The worker re-queues their tasks, so a Redis that
+// lost its data loses no mail.
+func (s *Store) OpenMails(ctx context.Context, grace, lease time.Duration, afterID int64, limit int) ([]Mail, error) {
 	var ms []Mail
 	err := s.db.SelectContext(ctx, &ms, `SELECT `+mailColumns+`
 		FROM subscription_mails
-		WHERE (status = 'queued' AND created_at < now() - make_interval(secs => $1))
-		   OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2))
-		ORDER BY id LIMIT $3`, grace.Seconds(), lease.Seconds(), limit)
+		WHERE id > $3 AND (
+		      (status = 'queued' AND created_at < now() - make_interval(secs => $1))
+		   OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
+		ORDER BY id LIMIT $4`, grace.Seconds(), lease.Seconds(), afterID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("subscribers: open mails: %w", err)
 	}

@@ -272,15 +272,48 @@ func TestOpenMails(t *testing.T) {
 	if _, _, err := s.ClaimMail(ctx, b.ID, subscribers.MailOptIn, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	open, err := s.OpenMails(ctx, time.Hour, time.Hour, 10)
+	open, err := s.OpenMails(ctx, time.Hour, time.Hour, 0, 10)
 	if err != nil || len(open) != 0 {
 		t.Errorf("OpenMails with long grace = %+v, %v; want none", open, err)
 	}
-	open, err = s.OpenMails(ctx, 0, 0, 10)
+	open, err = s.OpenMails(ctx, 0, 0, 0, 10)
 	if err != nil || len(open) != 2 || open[0].SubscriberID != a.ID || open[1].SubscriberID != b.ID {
 		t.Errorf("OpenMails with no grace = %+v, %v; want a's queued and b's stale claim", open, err)
 	}
+	if after, _ := s.OpenMails(ctx, 0, 0, open[0].ID, 10); len(after) != 1 || after[0].SubscriberID != b.ID {
+		t.Errorf("OpenMails after the first = %+v, want b's only", after)
+	}
 	if n, _ := s.CountOpenMails(ctx); n != 2 {
 		t.Errorf("CountOpenMails = %d, want 2", n)
+	}
+}
+
+func TestConfirm(t *testing.T) {
+	t.Parallel()
+	s, db := newStore(t)
+	ctx := context.Background()
+	sub := mustAdd(t, s, subscribers.NewSubscriber{Email: "ja@example.org", Kind: "family"}, staffConsent)
+	ref, err := s.Confirm(ctx, sub.ID, subscribers.Consent{Source: subscribers.SourceWeb, WordingVersion: "2026-11"})
+	if err != nil || ref == nil || ref.Kind != subscribers.MailWelcome {
+		t.Fatalf("Confirm = %+v, %v", ref, err)
+	}
+	after, _ := s.Get(ctx, sub.ID)
+	if after.Status != subscribers.StatusConfirmed || after.ConfirmedAt == nil {
+		t.Errorf("after Confirm: %s, %v", after.Status, after.ConfirmedAt)
+	}
+	if again, err := s.Confirm(ctx, sub.ID, subscribers.Consent{Source: subscribers.SourceWeb}); err != nil || again != nil {
+		t.Errorf("second Confirm = %+v, %v; want nothing to do", again, err)
+	}
+	log, _ := s.ConsentLog(ctx, sub.ID)
+	if len(log) != 2 || log[1].Source != subscribers.SourceWeb || log[1].WordingVersion != "2026-11" {
+		t.Errorf("consent log %+v", log)
+	}
+	gone := mustAdd(t, s, subscribers.NewSubscriber{Email: "nein@example.org", Kind: "family"}, staffConsent)
+	db.MustExec(`UPDATE subscribers SET status = 'unsubscribed' WHERE id = $1`, gone.ID)
+	if _, err := s.Confirm(ctx, gone.ID, subscribers.Consent{Source: subscribers.SourceWeb}); !errors.Is(err, subscribers.ErrNotPending) {
+		t.Errorf("Confirm of an unsubscribed person: %v, want ErrNotPending", err)
+	}
+	if _, err := s.Confirm(ctx, 424242, subscribers.Consent{Source: subscribers.SourceWeb}); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("Confirm of nobody: %v, want ErrNotFound", err)
 	}
 }

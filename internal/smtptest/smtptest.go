@@ -12,11 +12,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"errors"
 	"io"
 	"math/big"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/mail"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -43,6 +47,49 @@ func (m Message) Header() mail.Header {
 		return mail.Header{}
 	}
 	return msg.Header
+}
+
+// Text returns the decoded text/plain part of the message.
+func (m Message) Text() string { return m.part("text/plain") }
+
+// HTML returns the decoded text/html part of the message.
+func (m Message) HTML() string { return m.part("text/html") }
+
+// part finds the first part of mediaType, decoding quoted-printable and
+// base64, and returns it with CRLF turned into LF; "" if there is none.
+func (m Message) part(mediaType string) string {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return ""
+	}
+	return findPart(textproto.MIMEHeader(msg.Header), msg.Body, mediaType)
+}
+
+func findPart(h textproto.MIMEHeader, body io.Reader, mediaType string) string {
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		return ""
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextPart() // decodes quoted-printable
+			if err != nil {
+				return ""
+			}
+			if s := findPart(p.Header, p, mediaType); s != "" {
+				return s
+			}
+		}
+	}
+	if mt != mediaType {
+		return ""
+	}
+	if strings.EqualFold(h.Get("Content-Transfer-Encoding"), "base64") {
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	b, _ := io.ReadAll(body)
+	return strings.ReplaceAll(string(b), "\r\n", "\n")
 }
 
 // Options configure a Server.

@@ -1,0 +1,89 @@
+// Package worker does rundbrief's background work on asynq, a task queue on
+// Redis: it sends the mails about a subscription (opt-in, welcome) and keeps
+// the queue in step with PostgreSQL.
+//
+// PostgreSQL is the truth, Redis only carries work. Every mail is a row in
+// the subscription mail log before its task exists; a handler claims the row
+// with a conditional UPDATE before it sends and records the outcome after,
+// so a retried or duplicated task never sends twice. A periodic task
+// re-creates the tasks of rows that have waited too long, so a Redis that
+// lost its data loses no mail.
+//
+// Scaling out is running more workers on the same Redis and PostgreSQL.
+package worker
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+// Task types.
+const (
+	// TypeOptIn sends the opt-in confirmation request owed to a subscriber.
+	TypeOptIn = "email:optin"
+	// TypeWelcome sends the welcome mail owed to a confirmed subscriber.
+	TypeWelcome = "email:welcome"
+	// TypeRequeue re-creates tasks for subscription mails whose task was
+	// lost. The worker's scheduler runs it every minute.
+	TypeRequeue = "mail:requeue"
+)
+
+// SubscriberPayload is the payload of the mail tasks: an ID, nothing more.
+// Everything else is read from PostgreSQL when the task runs, so a task
+// never sends stale data.
+type SubscriberPayload struct {
+	SubscriberID int64 `json:"subscriber_id"`
+}
+
+// NewOptInTask returns the task that sends subscriber id their opt-in mail.
+func NewOptInTask(id int64) (*asynq.Task, error) { return newSubscriberTask(TypeOptIn, id) }
+
+// NewWelcomeTask returns the task that sends subscriber id their welcome
+// mail.
+func NewWelcomeTask(id int64) (*asynq.Task, error) { return newSubscriberTask(TypeWelcome, id) }
+
+func newSubscriberTask(typ string, id int64) (*asynq.Task, error) {
+	if id <= 0 {
+		return nil, fmt.Errorf("worker: %s task for subscriber %d", typ, id)
+	}
+	payload, err := json.Marshal(SubscriberPayload{SubscriberID: id})
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	return asynq.NewTask(typ, payload), nil
+}
+
+// taskType is the task that sends a subscription mail of kind.
+func taskType(kind subscribers.MailKind) (string, error) {
+	switch kind {
+	case subscribers.MailOptIn:
+		return TypeOptIn, nil
+	case subscribers.MailWelcome:
+		return TypeWelcome, nil
+	}
+	return "", fmt.Errorf("worker: no task for mail kind %q", kind)
+}
+
+// mailKind is the kind of subscription mail a task type sends.
+func mailKind(typ string) (subscribers.MailKind, bool) {
+	switch typ {
+	case TypeOptIn:
+		return subscribers.MailOptIn, true
+	case TypeWelcome:
+		return subscribers.MailWelcome, true
+	}
+	return "", false
+}
+
+// taskID makes the task of one mail row unique in the queue: enqueueing it
+// again while it waits or retries is a no-op.
+func taskID(ref subscribers.MailRef) string {
+	return fmt.Sprintf("%s:%d", ref.Kind, ref.ID)
+}
+
+// MailQueue is the asynq queue of subscription mail in namespace.
+func MailQueue(namespace string) string { return namespace + ":mail" }

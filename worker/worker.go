@@ -1,0 +1,285 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/mail"
+	"slices"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+)
+
+// Config is what a worker needs. Zero durations and counts take the
+// defaults named on each field.
+type Config struct {
+	Redis     asynq.RedisConnOpt
+	Namespace string // default DefaultNamespace
+
+	Store     *subscribers.Store
+	Keys      *subscribers.Keyring
+	Templates *templates.Renderer
+	Sender    mailer.Sender
+	From      mail.Address
+	BaseURL   string
+	OptInTTL  time.Duration // default 7 days
+	Logger    *slog.Logger  // default slog.Default()
+
+	// Concurrency is how many mails are sent at once; with SMTP, also the
+	// most connections held open. Default 4.
+	Concurrency int
+	// MaxRetry is how often a temporary failure is retried, whatever the
+	// task was enqueued with. Default DefaultMaxRetry.
+	MaxRetry int
+	// RetryDelay is the wait before retry n (from 1). Default: 10s doubling
+	// to at most an hour, with jitter.
+	RetryDelay func(n int) time.Duration
+	// RetryPoll is how often tasks waiting for a retry are checked for
+	// being due. Default 5 seconds.
+	RetryPoll time.Duration
+	// Lease is how long a claimed mail is reserved for one worker. Default
+	// 10 minutes.
+	Lease time.Duration
+	// RequeueAfter is how long a queued mail may wait before the requeue
+	// task re-creates its task. Default 2 minutes.
+	RequeueAfter time.Duration
+	// ShutdownTimeout is how long a shutdown waits for mails in flight.
+	// Default 30 seconds.
+	ShutdownTimeout time.Duration
+	Now             func() time.Time // default time.Now
+}
+
+// Worker sends subscription mail from the queue.
+type Worker struct {
+	cfg     Config
+	queue   string
+	handler *MailHandler
+	client  *Client
+}
+
+// New checks cfg and returns a worker. It connects to Redis when it runs.
+func New(cfg Config) (*Worker, error) {
+	if cfg.Redis == nil || cfg.Store == nil || cfg.Keys == nil || cfg.Templates == nil || cfg.Sender == nil {
+		return nil, errors.New("worker: Redis, Store, Keys, Templates and Sender are required")
+	}
+	if cfg.From.Address == "" || cfg.BaseURL == "" {
+		return nil, errors.New("worker: From and BaseURL are required")
+	}
+	if cfg.Namespace == "" {
+		cfg.Namespace = DefaultNamespace
+	}
+	cfg.OptInTTL = orDefault(cfg.OptInTTL, 7*24*time.Hour)
+	cfg.Lease = orDefault(cfg.Lease, 10*time.Minute)
+	cfg.RequeueAfter = orDefault(cfg.RequeueAfter, 2*time.Minute)
+	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 30*time.Second)
+	cfg.RetryPoll = orDefault(cfg.RetryPoll, 5*time.Second)
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 4
+	}
+	if cfg.MaxRetry <= 0 {
+		cfg.MaxRetry = DefaultMaxRetry
+	}
+	if cfg.RetryDelay == nil {
+		cfg.RetryDelay = backoff
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	client := NewClient(cfg.Redis, cfg.Namespace)
+	client.maxRetry = cfg.MaxRetry
+	return &Worker{
+		cfg:    cfg,
+		queue:  MailQueue(cfg.Namespace),
+		client: client,
+		handler: &MailHandler{
+			Store: cfg.Store, Keys: cfg.Keys, Templates: cfg.Templates, Sender: cfg.Sender,
+			From: cfg.From, BaseURL: cfg.BaseURL, OptInTTL: cfg.OptInTTL, Lease: cfg.Lease, MaxRetry: cfg.MaxRetry,
+			Log: cfg.Logger, Now: cfg.Now,
+		},
+	}, nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// backoff waits 10s before the first retry, doubling up to an hour, with
+// ±20% jitter so that retries after a relay outage do not arrive at once.
+func backoff(n int) time.Duration {
+	d := 10 * time.Second << min(max(n-1, 0), 9)
+	d = min(d, time.Hour)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// Client is the worker's client, for queueing tasks on its queues.
+func (w *Worker) Client() *Client { return w.client }
+
+// Run works the queue until ctx is done, then shuts down gracefully: it
+// takes no new tasks and waits up to ShutdownTimeout for the mails in
+// flight. Before it starts, and every minute while it runs, it re-creates
+// the tasks of mails that lost theirs.
+func (w *Worker) Run(ctx context.Context) error {
+	srv, sched, err := w.start(ctx)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	w.cfg.Logger.Info("worker shutting down; finishing mails in flight", "timeout", w.cfg.ShutdownTimeout)
+	sched.Shutdown()
+	srv.Shutdown()
+	w.client.Close()
+	w.cfg.Logger.Info("worker stopped")
+	return nil
+}
+
+// RunUntilEmpty works the queue until no mail is owed any more (the queue
+// is empty and the mail log has no open mail) or ctx is done, then shuts
+// down as Run does. Mails whose task is missing are re-queued at once.
+func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
+	srv, sched, err := w.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sched.Shutdown()
+		srv.Shutdown()
+		w.client.Close()
+	}()
+	insp := asynq.NewInspector(w.cfg.Redis)
+	defer insp.Close()
+	quiet := 0
+	for quiet < 2 {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(poll):
+		}
+		queued, err := w.queued(insp)
+		if err != nil {
+			return err
+		}
+		open, err := w.cfg.Store.CountOpenMails(ctx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case queued == 0 && open == 0:
+			quiet++
+		case queued == 0:
+			// Open mails without a task: re-create them now.
+			quiet = 0
+			if _, err := w.requeue(ctx, 0); err != nil {
+				return err
+			}
+		default:
+			quiet = 0
+		}
+	}
+	return nil
+}
+
+// queued counts the tasks in the mail queue that are still to run.
+func (w *Worker) queued(insp *asynq.Inspector) (int, error) {
+	queues, err := insp.Queues()
+	if err != nil {
+		return 0, fmt.Errorf("worker: queues: %w", err)
+	}
+	if !slices.Contains(queues, w.queue) {
+		return 0, nil // nothing was ever queued
+	}
+	info, err := insp.GetQueueInfo(w.queue)
+	if err != nil {
+		return 0, fmt.Errorf("worker: queue info: %w", err)
+	}
+	return info.Pending + info.Active + info.Scheduled + info.Retry, nil
+}
+
+// start requeues what was lost and starts the asynq server and scheduler.
+func (w *Worker) start(ctx context.Context) (*asynq.Server, *asynq.Scheduler, error) {
+	if err := w.client.Ping(); err != nil {
+		return nil, nil, fmt.Errorf("worker: Redis: %w", err)
+	}
+	if n, err := w.requeue(ctx, w.cfg.RequeueAfter); err != nil {
+		return nil, nil, err
+	} else if n > 0 {
+		w.cfg.Logger.Info("re-queued mails whose task was lost", "count", n)
+	}
+	log := asynqLogger{w.cfg.Logger}
+	srv := asynq.NewServer(w.cfg.Redis, asynq.Config{
+		Concurrency:     w.cfg.Concurrency,
+		Queues:          map[string]int{w.queue: 1},
+		RetryDelayFunc:  func(n int, _ error, _ *asynq.Task) time.Duration { return w.cfg.RetryDelay(n) },
+		ShutdownTimeout: w.cfg.ShutdownTimeout,
+		// Retries are due after RetryDelay; check for due ones this often.
+		DelayedTaskCheckInterval: w.cfg.RetryPoll,
+		Logger:                   log,
+		LogLevel:                 asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			retried, _ := asynq.GetRetryCount(ctx)
+			w.cfg.Logger.Debug("task failed", "task", t.Type(), "retried", retried, "error", err)
+		}),
+	})
+	mux := asynq.NewServeMux()
+	mux.Handle(TypeOptIn, w.handler)
+	mux.Handle(TypeWelcome, w.handler)
+	mux.HandleFunc(TypeRequeue, func(ctx context.Context, _ *asynq.Task) error {
+		n, err := w.requeue(ctx, w.cfg.RequeueAfter)
+		if n > 0 {
+			w.cfg.Logger.Info("re-queued mails whose task was lost", "count", n)
+		}
+		return err
+	})
+	if err := srv.Start(mux); err != nil {
+		return nil, nil, fmt.Errorf("worker: start: %w", err)
+	}
+	sched := asynq.NewScheduler(w.cfg.Redis, &asynq.SchedulerOpts{Logger: log, LogLevel: asynq.WarnLevel})
+	// Every worker runs a scheduler; Unique keeps it to one requeue a minute.
+	if _, err := sched.Register("@every 1m", asynq.NewTask(TypeRequeue, nil),
+		asynq.Queue(w.queue), asynq.Unique(55*time.Second), asynq.MaxRetry(0)); err != nil {
+		srv.Shutdown()
+		return nil, nil, fmt.Errorf("worker: schedule requeue: %w", err)
+	}
+	if err := sched.Start(); err != nil {
+		srv.Shutdown()
+		return nil, nil, fmt.Errorf("worker: start scheduler: %w", err)
+	}
+	w.cfg.Logger.Info("worker started", "queue", w.queue, "concurrency", w.cfg.Concurrency)
+	return srv, sched, nil
+}
+
+// requeue re-creates the tasks of open mails that have waited longer than
+// grace or whose claim ran out, a thousand at a time, and returns how many
+// it queued. Mails whose task still exists are left alone.
+func (w *Worker) requeue(ctx context.Context, grace time.Duration) (int, error) {
+	total := 0
+	var after int64
+	for {
+		mails, err := w.cfg.Store.OpenMails(ctx, grace, w.cfg.Lease, after, 1000)
+		if err != nil || len(mails) == 0 {
+			return total, err
+		}
+		after = mails[len(mails)-1].ID
+		refs := make([]subscribers.MailRef, len(mails))
+		for i, m := range mails {
+			refs[i] = subscribers.MailRef{ID: m.ID, SubscriberID: m.SubscriberID, Kind: m.Kind}
+		}
+		n, err := w.client.EnqueueMails(ctx, refs)
+		total += n
+		if err != nil || len(mails) < 1000 {
+			return total, err
+		}
+	}
+}
