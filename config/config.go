@@ -1,0 +1,189 @@
+// Package config reads rundbrief's configuration from environment variables
+// (RUNDBRIEF_*), checks every value, and names the variable when one is
+// wrong. Defaults work on a machine with PostgreSQL and Redis on localhost.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/hibiken/asynq"
+
+	"github.com/knf-nordhausen/rundbrief/mailer"
+)
+
+// MinSecretLength is the least number of bytes RUNDBRIEF_SECRET must have.
+const MinSecretLength = 32
+
+// Config is the configuration of one rundbrief installation.
+//
+// The default sender's domain is reserved (RFC 2606), so no relay delivers
+// it: with a relay configured, RUNDBRIEF_FROM must name a real address.
+type Config struct {
+	DatabaseURL  string     `env:"RUNDBRIEF_DATABASE_URL" envDefault:"postgres://127.0.0.1:5432/rundbrief?sslmode=disable"`
+	RedisURL     string     `env:"RUNDBRIEF_REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+	SMTPURL      string     `env:"RUNDBRIEF_SMTP_URL"`
+	Outbox       string     `env:"RUNDBRIEF_OUTBOX" envDefault:"./outbox"`
+	From         string     `env:"RUNDBRIEF_FROM" envDefault:"Netzwerkstelle Fachkräftesicherung <rundbrief@nordhausen.example>"`
+	BaseURL      string     `env:"RUNDBRIEF_BASE_URL" envDefault:"http://127.0.0.1:8080"`
+	Secret       string     `env:"RUNDBRIEF_SECRET"`
+	OptInTTL     Duration   `env:"RUNDBRIEF_OPTIN_TTL" envDefault:"7d"`
+	Concurrency  int        `env:"RUNDBRIEF_CONCURRENCY" envDefault:"4"`
+	Impressum    string     `env:"RUNDBRIEF_IMPRESSUM" envDefault:"Landratsamt Nordhausen · Kommunale Netzwerkstelle Fachkräftesicherung · Behringstraße 3 · 99734 Nordhausen"`
+	ImpressumURL string     `env:"RUNDBRIEF_IMPRESSUM_URL"`
+	PrivacyURL   string     `env:"RUNDBRIEF_PRIVACY_URL"`
+	LogLevel     slog.Level `env:"RUNDBRIEF_LOG_LEVEL" envDefault:"info"`
+
+	set   map[string]bool // variables given in the environment
+	smtp  *mailer.SMTPConfig
+	from  mail.Address
+	redis asynq.RedisConnOpt
+}
+
+// Error is a wrong configuration value.
+type Error struct {
+	Var string // the environment variable
+	Err error
+}
+
+func (e *Error) Error() string { return e.Var + ": " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Load reads the configuration from environ (as os.Environ returns it) and
+// checks it. The error joins one *Error per wrong variable.
+func Load(environ []string) (*Config, error) {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	c := &Config{set: map[string]bool{}}
+	for k := range vars {
+		if strings.HasPrefix(k, "RUNDBRIEF_") {
+			c.set[k] = true
+		}
+	}
+	if err := env.ParseWithOptions(c, env.Options{Environment: vars}); err != nil {
+		return nil, namedParseErrors(err)
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// namedParseErrors turns the library's errors, which name Go fields, into
+// errors that name the environment variables.
+func namedParseErrors(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return fmt.Errorf("config: %w", err)
+	}
+	var out []error
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			out = append(out, &Error{Var: varOf(pe.Name), Err: fmt.Errorf("cannot be read: %w", pe.Err)})
+			continue
+		}
+		out = append(out, e)
+	}
+	return errors.Join(out...)
+}
+
+// varOf is the environment variable of a Config field.
+func varOf(field string) string {
+	if f, ok := reflect.TypeFor[Config]().FieldByName(field); ok {
+		return f.Tag.Get("env")
+	}
+	return field
+}
+
+// check validates every value and keeps the parsed forms.
+func (c *Config) check() error {
+	var errs []error
+	fail := func(v string, err error) { errs = append(errs, &Error{Var: v, Err: err}) }
+
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || strings.Trim(u.Path, "/") == "" {
+		fail("RUNDBRIEF_DATABASE_URL", errors.New("want a URL such as postgres://user:password@host:5432/rundbrief?sslmode=disable"))
+	}
+	if opt, err := asynq.ParseRedisURI(c.RedisURL); err != nil {
+		fail("RUNDBRIEF_REDIS_URL", fmt.Errorf("want a URL such as redis://127.0.0.1:6379/0: %w", err))
+	} else {
+		c.redis = opt
+	}
+	if c.SMTPURL != "" {
+		if s, err := mailer.ParseSMTPURL(c.SMTPURL); err != nil {
+			fail("RUNDBRIEF_SMTP_URL", err)
+		} else {
+			c.smtp = &s
+		}
+	} else if strings.TrimSpace(c.Outbox) == "" {
+		fail("RUNDBRIEF_OUTBOX", errors.New("set a folder for the mail, or RUNDBRIEF_SMTP_URL for a relay"))
+	}
+	if a, err := mail.ParseAddress(c.From); err != nil || strings.ContainsAny(c.From, "\r\n") {
+		fail("RUNDBRIEF_FROM", fmt.Errorf("want an address such as %q", "Netzwerkstelle Fachkräftesicherung <knf@example.org>"))
+	} else {
+		c.from = *a
+		if c.smtp != nil && strings.HasSuffix(a.Address, ".example") {
+			fail("RUNDBRIEF_FROM", fmt.Errorf("%s is a placeholder that no relay delivers; set the office's real sender address", a.Address))
+		}
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		fail("RUNDBRIEF_BASE_URL", errors.New("want the public address of the web pages, such as https://rundbrief.example.org"))
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.Secret != "" && len(c.Secret) < MinSecretLength {
+		fail("RUNDBRIEF_SECRET", fmt.Errorf("has %d bytes, at least %d are needed; make one with: openssl rand -base64 48", len(c.Secret), MinSecretLength))
+	}
+	if d := time.Duration(c.OptInTTL); d < time.Hour || d > 90*24*time.Hour {
+		fail("RUNDBRIEF_OPTIN_TTL", fmt.Errorf("%s is outside 1h to 90d", c.OptInTTL))
+	}
+	if c.Concurrency < 1 || c.Concurrency > 64 {
+		fail("RUNDBRIEF_CONCURRENCY", fmt.Errorf("%d is outside 1 to 64", c.Concurrency))
+	}
+	if strings.TrimSpace(c.Impressum) == "" || strings.ContainsAny(c.Impressum, "\r\n") {
+		fail("RUNDBRIEF_IMPRESSUM", errors.New("must be one line naming the office and its postal address"))
+	}
+	for _, v := range []struct{ name, val string }{{"RUNDBRIEF_IMPRESSUM_URL", c.ImpressumURL}, {"RUNDBRIEF_PRIVACY_URL", c.PrivacyURL}} {
+		if v.val == "" {
+			continue
+		}
+		if u, err := url.Parse(v.val); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			fail(v.name, errors.New("want an absolute https:// address"))
+		}
+	}
+	if (c.ImpressumURL == "") != (c.PrivacyURL == "") {
+		fail("RUNDBRIEF_PRIVACY_URL", errors.New("set RUNDBRIEF_IMPRESSUM_URL and RUNDBRIEF_PRIVACY_URL together, or neither"))
+	}
+	return errors.Join(errs...)
+}
+
+// ErrNoSecret is returned by RequireSecret when RUNDBRIEF_SECRET is unset.
+var ErrNoSecret = &Error{Var: "RUNDBRIEF_SECRET", Err: fmt.Errorf(
+	"is not set; it signs the links in every mail and must stay the same for the life of the installation. Make one with: openssl rand -base64 48")}
+
+// RequireSecret returns the secret, or ErrNoSecret.
+func (c *Config) RequireSecret() ([]byte, error) {
+	if c.Secret == "" {
+		return nil, ErrNoSecret
+	}
+	return []byte(c.Secret), nil
+}
+
+// SMTP is the relay, or nil when mail goes to the outbox.
+func (c *Config) SMTP() *mailer.SMTPConfig { return c.smtp }
+
+// FromAddress is the parsed sender.
+func (c *Config) FromAddress() mail.Address { return c.from }
+
+// Redis is the parsed Redis connection.
+func (c *Config) Redis() asynq.RedisConnOpt { return c.redis }
