@@ -91,7 +91,7 @@ func namedParseErrors(err error) error {
 	for _, e := range agg.Errors {
 		var pe env.ParseError
 		if errors.As(e, &pe) {
-			out = append(out, &Error{Var: varOf(pe.Name), Err: fmt.Errorf("cannot be read: %w", pe.Err)})
+			out = append(out, &Error{Var: varOf(pe.Name), Err: fmt.Errorf("Wert nicht lesbar: %w", pe.Err)})
 			continue
 		}
 		out = append(out, e)
@@ -113,10 +113,10 @@ func (c *Config) check() error {
 	fail := func(v string, err error) { errs = append(errs, &Error{Var: v, Err: err}) }
 
 	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || strings.Trim(u.Path, "/") == "" {
-		fail("RUNDBRIEF_DATABASE_URL", errors.New("want a URL such as postgres://user:password@host:5432/rundbrief?sslmode=disable"))
+		fail("RUNDBRIEF_DATABASE_URL", errors.New("erwartet eine Adresse wie postgres://benutzer:passwort@host:5432/rundbrief?sslmode=disable"))
 	}
 	if opt, err := asynq.ParseRedisURI(c.RedisURL); err != nil {
-		fail("RUNDBRIEF_REDIS_URL", fmt.Errorf("want a URL such as redis://127.0.0.1:6379/0: %w", err))
+		fail("RUNDBRIEF_REDIS_URL", fmt.Errorf("erwartet eine Adresse wie redis://127.0.0.1:6379/0 (%v)", err))
 	} else {
 		c.redis = opt
 	}
@@ -127,49 +127,49 @@ func (c *Config) check() error {
 			c.smtp = &s
 		}
 	} else if strings.TrimSpace(c.Outbox) == "" {
-		fail("RUNDBRIEF_OUTBOX", errors.New("set a folder for the mail, or RUNDBRIEF_SMTP_URL for a relay"))
+		fail("RUNDBRIEF_OUTBOX", errors.New("braucht einen Ordner für die Mails – oder RUNDBRIEF_SMTP_URL für einen Mailserver"))
 	}
 	if a, err := mail.ParseAddress(c.From); err != nil || strings.ContainsAny(c.From, "\r\n") {
-		fail("RUNDBRIEF_FROM", fmt.Errorf("want an address such as %q", "Netzwerkstelle Fachkräftesicherung <knf@example.org>"))
+		fail("RUNDBRIEF_FROM", fmt.Errorf("erwartet eine Absenderadresse wie %q", "Netzwerkstelle Fachkräftesicherung <knf@example.org>"))
 	} else {
 		c.from = *a
 		if c.smtp != nil && strings.HasSuffix(a.Address, ".example") {
-			fail("RUNDBRIEF_FROM", fmt.Errorf("%s is a placeholder that no relay delivers; set the office's real sender address", a.Address))
+			fail("RUNDBRIEF_FROM", fmt.Errorf("%s ist ein Platzhalter, den kein Mailserver zustellt; bitte die echte Absenderadresse der Stelle eintragen", a.Address))
 		}
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		fail("RUNDBRIEF_BASE_URL", errors.New("want the public address of the web pages, such as https://rundbrief.example.org"))
+		fail("RUNDBRIEF_BASE_URL", errors.New("erwartet die öffentliche Adresse der Webseiten, z. B. https://rundbrief.example.org"))
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.Secret != "" && len(c.Secret) < MinSecretLength {
-		fail("RUNDBRIEF_SECRET", fmt.Errorf("has %d bytes, at least %d are needed; make one with: openssl rand -base64 48", len(c.Secret), MinSecretLength))
+		fail("RUNDBRIEF_SECRET", fmt.Errorf("hat %d Bytes, nötig sind mindestens %d; erzeugen mit: openssl rand -base64 48", len(c.Secret), MinSecretLength))
 	}
 	if d := time.Duration(c.OptInTTL); d < time.Hour || d > 90*24*time.Hour {
-		fail("RUNDBRIEF_OPTIN_TTL", fmt.Errorf("%s is outside 1h to 90d", c.OptInTTL))
+		fail("RUNDBRIEF_OPTIN_TTL", fmt.Errorf("%s liegt nicht zwischen 1h und 90d", c.OptInTTL))
 	}
 	if c.Concurrency < 1 || c.Concurrency > 64 {
-		fail("RUNDBRIEF_CONCURRENCY", fmt.Errorf("%d is outside 1 to 64", c.Concurrency))
+		fail("RUNDBRIEF_CONCURRENCY", fmt.Errorf("%d liegt nicht zwischen 1 und 64", c.Concurrency))
 	}
 	if strings.TrimSpace(c.Impressum) == "" || strings.ContainsAny(c.Impressum, "\r\n") {
-		fail("RUNDBRIEF_IMPRESSUM", errors.New("must be one line naming the office and its postal address"))
+		fail("RUNDBRIEF_IMPRESSUM", errors.New("muss eine Zeile mit Stelle und Postanschrift sein"))
 	}
 	for _, v := range []struct{ name, val string }{{"RUNDBRIEF_IMPRESSUM_URL", c.ImpressumURL}, {"RUNDBRIEF_PRIVACY_URL", c.PrivacyURL}} {
 		if v.val == "" {
 			continue
 		}
 		if u, err := url.Parse(v.val); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			fail(v.name, errors.New("want an absolute https:// address"))
+			fail(v.name, errors.New("erwartet eine vollständige Adresse wie https://www.example.org/impressum"))
 		}
 	}
 	if (c.ImpressumURL == "") != (c.PrivacyURL == "") {
-		fail("RUNDBRIEF_PRIVACY_URL", errors.New("set RUNDBRIEF_IMPRESSUM_URL and RUNDBRIEF_PRIVACY_URL together, or neither"))
+		fail("RUNDBRIEF_PRIVACY_URL", errors.New("RUNDBRIEF_IMPRESSUM_URL und RUNDBRIEF_PRIVACY_URL gehören zusammen: beide setzen oder keine"))
 	}
 	return errors.Join(errs...)
 }
 
 // ErrNoSecret is returned by RequireSecret when RUNDBRIEF_SECRET is unset.
 var ErrNoSecret = &Error{Var: "RUNDBRIEF_SECRET", Err: fmt.Errorf(
-	"is not set; it signs the links in every mail and must stay the same for the life of the installation. Make one with: openssl rand -base64 48")}
+	"ist nicht gesetzt; es sichert die Links in jeder Mail und muss für die ganze Lebensdauer der Installation gleich bleiben. Erzeugen mit: openssl rand -base64 48")}
 
 // RequireSecret returns the secret, or ErrNoSecret.
 func (c *Config) RequireSecret() ([]byte, error) {

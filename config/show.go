@@ -19,7 +19,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	if i := strings.IndexByte(s, 'd'); i > 0 {
 		n, err := strconv.ParseInt(s[:i], 10, 32)
 		if err != nil || n < 0 {
-			return fmt.Errorf("%q is not a duration such as 7d or 36h", s)
+			return fmt.Errorf("%q ist keine Dauer wie 7d oder 36h", s)
 		}
 		days, s = n, s[i+1:]
 	}
@@ -27,7 +27,7 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	if s != "" {
 		var err error
 		if rest, err = time.ParseDuration(s); err != nil {
-			return fmt.Errorf("%q is not a duration such as 7d or 36h", string(b))
+			return fmt.Errorf("%q ist keine Dauer wie 7d oder 36h", string(b))
 		}
 	}
 	*d = Duration(time.Duration(days)*24*time.Hour + rest)

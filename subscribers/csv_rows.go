@@ -87,7 +87,7 @@ func (p *rowParser) row(f *ImportFile, line int, rec []string) {
 		fail(FieldLanguage, lang, err)
 	}
 	topics, _ := p.get(rec, FieldTopics)
-	for _, t := range splitTopics(topics, f.Delimiter) {
+	for _, t := range splitTopics(topics) {
 		slug, ok := resolveTopic(t, p.known)
 		if !ok {
 			fail(FieldTopics, t, fmt.Errorf("%w %q", ErrUnknownTopic, t))
@@ -141,12 +141,11 @@ func (r *ImportRow) merge(n NewSubscriber) {
 	}
 }
 
-// splitTopics splits a topics field at '|' and ',' (and ';' when that is not
-// the file's delimiter).
-func splitTopics(s string, delim rune) []string {
-	parts := strings.FieldsFunc(s, func(r rune) bool {
-		return r == '|' || r == ',' || (r == ';' && delim != ';')
-	})
+// splitTopics splits a topics field at '|', ',' and ';'. A ';' inside a
+// field of a ';'-separated file was quoted on purpose: it separates topics
+// too.
+func splitTopics(s string) []string {
+	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ',' || r == ';' })
 	out := parts[:0]
 	for _, p := range parts {
 		if p = strings.TrimSpace(p); p != "" {

@@ -40,6 +40,7 @@ func row(line int, email, name, org string, kind Kind, lang Language, topics ...
 
 func TestParseImportFormats(t *testing.T) {
 	excel := "\uFEFFE-Mail;Name;Organisation;Art;Themen;Sprache\r\n" +
+		"kita@example.org;;;Familie;\"kinderbetreuung;jugend\";\r\n" +
 		"personal@suedharz-metall.example;Jörg Müller;\"Südharz Metallbau GmbH; Werk 2\";Unternehmen;Berufsausbildung|fachkraefte;Deutsch\r\n" +
 		"\"sekretariat@schule.example\";\"Schulleitung \"\"Am Petersberg\"\"\";Grundschule;Schule;jugend, ausbildung;\r\n" +
 		";;;;;\r\n" +
@@ -56,9 +57,10 @@ func TestParseImportFormats(t *testing.T) {
 		want     []ImportRow
 	}{
 		{"German Excel: BOM, semicolons, CRLF, quotes, umlauts", excel, ImportOptions{}, "UTF-8 mit BOM", ';', []ImportRow{
-			row(2, "personal@suedharz-metall.example", "Jörg Müller", "Südharz Metallbau GmbH; Werk 2", KindCompany, LanguageGerman, "ausbildung", "fachkraefte"),
-			row(3, "sekretariat@schule.example", `Schulleitung "Am Petersberg"`, "Grundschule", KindSchool, LanguageGerman, "jugend", "ausbildung"),
-			row(5, "Familie.Sommer@example.org", "", "", KindFamily, LanguageEnglish, "kinderbetreuung"),
+			row(2, "kita@example.org", "", "", KindFamily, LanguageGerman, "kinderbetreuung", "jugend"),
+			row(3, "personal@suedharz-metall.example", "Jörg Müller", "Südharz Metallbau GmbH; Werk 2", KindCompany, LanguageGerman, "ausbildung", "fachkraefte"),
+			row(4, "sekretariat@schule.example", `Schulleitung "Am Petersberg"`, "Grundschule", KindSchool, LanguageGerman, "jugend", "ausbildung"),
+			row(6, "Familie.Sommer@example.org", "", "", KindFamily, LanguageEnglish, "kinderbetreuung"),
 		}},
 		{"English headers, commas, LF", "email,name,organization,kind,topics,language\nhr@firma.example,Anna Beispiel,Firma,company,\"oepnv|Vocational training\",en\n",
 			ImportOptions{}, "UTF-8", ',', []ImportRow{
@@ -123,7 +125,7 @@ func TestParseImportProblems(t *testing.T) {
 	}
 	want := []problem{
 		{3, "E-Mail", ErrEmailSyntax},
-		{4, "E-Mail", ErrEmailControl},
+		{4, "E-Mail", ErrEmailDisplayName},
 		{5, "Art", ErrUnknownKind},
 		{6, "Themen", ErrUnknownTopic},
 		{7, "Sprache", ErrUnknownLanguage},

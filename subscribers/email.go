@@ -34,13 +34,13 @@ func NormalizeEmail(s string) (string, error) {
 	if s == "" {
 		return "", ErrEmailEmpty
 	}
+	if strings.ContainsAny(s, "<>()\"") {
+		return "", fmt.Errorf("%w: %q", ErrEmailDisplayName, s)
+	}
 	for _, r := range s {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return "", fmt.Errorf("%w: %q", ErrEmailControl, s)
 		}
-	}
-	if strings.ContainsAny(s, "<>()\"") {
-		return "", fmt.Errorf("%w: %q", ErrEmailDisplayName, s)
 	}
 	if len(s) > 254 {
 		return "", fmt.Errorf("%w: %d octets, at most 254", ErrEmailTooLong, len(s))

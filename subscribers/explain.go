@@ -1,13 +1,10 @@
 package subscribers
 
-import (
-	"errors"
-	"strings"
-)
+import "errors"
 
 // Explain says in lang, in words for staff and subscribers, what is wrong
-// with a value that this package refused. For errors it does not know it
-// returns err's own message.
+// with a value that this package refused, or returns "" for an error it
+// does not know (such as a database failure).
 func Explain(err error, lang Language) string {
 	en := lang == LanguageEnglish
 	for _, c := range []struct {
@@ -52,5 +49,5 @@ func Explain(err error, lang Language) string {
 			return c.de
 		}
 	}
-	return strings.TrimPrefix(err.Error(), "subscribers: ")
+	return ""
 }

@@ -19,6 +19,17 @@ const (
 	MailWelcome MailKind = "welcome" // greets a confirmed subscriber with their preferences link
 )
 
+// Label is the kind in German, as staff read it.
+func (k MailKind) Label() string {
+	switch k {
+	case MailOptIn:
+		return "Bestätigungsmail"
+	case MailWelcome:
+		return "Willkommensmail"
+	}
+	return string(k)
+}
+
 // MailStatus is where a subscription mail stands.
 type MailStatus string
 
@@ -32,6 +43,25 @@ const (
 	MailBounced MailStatus = "bounced" // the recipient's server refused the address for good
 	MailSkipped MailStatus = "skipped" // no longer needed (already confirmed, unsubscribed)
 )
+
+// Label is the status in German, as staff read it.
+func (s MailStatus) Label() string {
+	switch s {
+	case MailQueued:
+		return "wartet"
+	case MailSending:
+		return "wird gesendet"
+	case MailSent:
+		return "versandt"
+	case MailFailed:
+		return "fehlgeschlagen"
+	case MailBounced:
+		return "unzustellbar"
+	case MailSkipped:
+		return "nicht mehr nötig"
+	}
+	return string(s)
+}
 
 // Errors of the mail log.
 var (

@@ -147,6 +147,21 @@ const (
 	SourceSystem Source = "system" // rundbrief itself (mail sent, bounce)
 )
 
+// Label is the source in German, as staff read it.
+func (s Source) Label() string {
+	switch s {
+	case SourceWeb:
+		return "Webformular"
+	case SourceImport:
+		return "Import"
+	case SourceStaff:
+		return "Mitarbeiter/in"
+	case SourceSystem:
+		return "rundbrief"
+	}
+	return string(s)
+}
+
 // Subscriber is one person or organisation on the list.
 type Subscriber struct {
 	ID           int64      `json:"id"`

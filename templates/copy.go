@@ -33,7 +33,7 @@ func optInCopy(lang Lang, ttl time.Duration) messageCopy {
 					"Kommunale Netzwerkstelle Fachkräftesicherung of the district of Nordhausen: invitations " +
 					"to events and news about vocational training, skilled workers and families in the region.",
 			},
-			instructions: "Please confirm with one click on the button. Only then will we add you to our mailing list.",
+			instructions: "Please confirm with one click – only then will we add you to our mailing list:",
 			button:       "Confirm subscription",
 			buttonVar:    varConfirmURL,
 			outros: []string{
@@ -53,7 +53,7 @@ func optInCopy(lang Lang, ttl time.Duration) messageCopy {
 				"Fachkräftesicherung im Landkreis Nordhausen erhalten: Einladungen zu Veranstaltungen und " +
 				"Neuigkeiten rund um Ausbildung, Fachkräfte und Familie in der Region.",
 		},
-		instructions: "Bitte bestätigen Sie Ihre Anmeldung mit einem Klick auf die Schaltfläche. Erst dann nehmen wir Sie in unseren Verteiler auf.",
+		instructions: "Bitte bestätigen Sie Ihre Anmeldung mit einem Klick – erst dann nehmen wir Sie in unseren Verteiler auf:",
 		button:       "Anmeldung bestätigen",
 		buttonVar:    varConfirmURL,
 		outros: []string{

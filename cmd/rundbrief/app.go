@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/knf-nordhausen/rundbrief/config"
+	"github.com/knf-nordhausen/rundbrief/migrations"
+	"github.com/knf-nordhausen/rundbrief/postgres"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/worker"
+)
+
+// app holds what one command line needs, opened on first use and closed at
+// the end. Nothing here is global, so tests run commands side by side.
+type app struct {
+	env            []string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	started        bool // flags and arguments were accepted and the command began
+
+	cfg     *config.Config
+	db      *sqlx.DB
+	queue   *worker.Client
+	closers []func()
+}
+
+func (a *app) close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// config loads and checks the configuration.
+func (a *app) config() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	c, err := config.Load(a.env)
+	if err != nil {
+		return nil, fmt.Errorf("die Konfiguration ist fehlerhaft:\n  %s", strings.ReplaceAll(err.Error(), "\n", "\n  "))
+	}
+	a.cfg = c
+	return c, nil
+}
+
+// logger writes to stderr at the configured level.
+func (a *app) logger() *slog.Logger {
+	level := slog.LevelInfo
+	if a.cfg != nil {
+		level = a.cfg.LogLevel
+	}
+	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// openDB connects to the database, creating it if it is missing.
+func (a *app) openDB(ctx context.Context) (*sqlx.DB, error) {
+	if a.db != nil {
+		return a.db, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("%w\nLäuft PostgreSQL? Die Adresse steht in RUNDBRIEF_DATABASE_URL (siehe rundbrief config)", err)
+	}
+	a.db = db
+	a.closers = append(a.closers, func() { db.Close() })
+	return db, nil
+}
+
+// database connects and checks that the schema is up to date.
+func (a *app) database(ctx context.Context) (*sqlx.DB, error) {
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	states, err := migrations.List(ctx, db.DB)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range states {
+		if !s.Applied {
+			return nil, errors.New("die Datenbank ist noch nicht eingerichtet oder nicht auf dem neuesten Stand; bitte zuerst ausführen: rundbrief migrate")
+		}
+	}
+	return db, nil
+}
+
+// keyring derives the keys from RUNDBRIEF_SECRET.
+func (a *app) keyring() (*subscribers.Keyring, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	secret, err := cfg.RequireSecret()
+	if err != nil {
+		return nil, err
+	}
+	return subscribers.NewKeyring(secret)
+}
+
+// store opens the subscriber store.
+func (a *app) store(ctx context.Context) (*subscribers.Store, error) {
+	keys, err := a.keyring()
+	if err != nil {
+		return nil, err
+	}
+	db, err := a.database(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return subscribers.NewStore(db, keys), nil
+}
+
+// queueClient connects to Redis for queueing tasks.
+func (a *app) queueClient() (*worker.Client, error) {
+	if a.queue != nil {
+		return a.queue, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	c := worker.NewClient(cfg.Redis(), worker.DefaultNamespace)
+	if err := c.Ping(); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("Redis ist nicht erreichbar (%v); läuft Redis? Die Adresse steht in RUNDBRIEF_REDIS_URL", err)
+	}
+	a.queue = c
+	a.closers = append(a.closers, func() { c.Close() })
+	return c, nil
+}
+
+// enqueueMails queues mail tasks. If Redis is down the mails stay owed in
+// the database, where the worker finds them; the command says so and still
+// succeeds.
+func (a *app) enqueueMails(ctx context.Context, refs []subscribers.MailRef) {
+	if len(refs) == 0 {
+		return
+	}
+	q, err := a.queueClient()
+	if err == nil {
+		_, err = q.EnqueueMails(ctx, refs)
+	}
+	if err != nil {
+		fmt.Fprintf(a.stderr, "Hinweis: Die Mails sind gespeichert, aber noch nicht in der Warteschlange (%v).\n"+
+			"Der Worker holt sie nach, sobald Redis wieder erreichbar ist.\n", err)
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/knf-nordhausen/rundbrief/migrations"
+)
+
+func newConfigCmd(a *app) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:   "config",
+		Short: "Geltende Einstellungen zeigen (Passwörter verdeckt)",
+		Long: `Zeigt jede Einstellung mit ihrem geltenden Wert und ob er aus der Umgebung
+kommt oder der Standard ist. Passwörter und das Geheimnis werden verdeckt.
+Ist eine Einstellung fehlerhaft, nennt rundbrief die Variable und endet mit Code 1.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			entries := cfg.Entries()
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), entries)
+			}
+			t := newTable(cmd.OutOrStdout(), "VARIABLE", "WERT", "QUELLE")
+			for _, e := range entries {
+				src := "Standard"
+				if e.Set {
+					src = "Umgebung"
+				}
+				t.rowFull(e.Var, e.Value, src)
+			}
+			t.flush()
+			if _, err := cfg.RequireSecret(); err != nil {
+				out(cmd, "\nHinweis: %v\n", err)
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
+	return c
+}
+
+func newMigrateCmd(a *app) *cobra.Command {
+	var status bool
+	c := &cobra.Command{
+		Use:   "migrate",
+		Short: "Datenbank einrichten oder auf den neuesten Stand bringen",
+		Long: `Legt die Datenbank an, falls sie fehlt (und die Rolle es darf), und wendet alle
+ausstehenden Migrationen an. Mehrere Prozesse dürfen gleichzeitig migrieren:
+eine Sperre in PostgreSQL sorgt dafür, dass jede Migration genau einmal läuft.`,
+		Example: `  rundbrief migrate
+  rundbrief migrate --status`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Minute)
+			defer cancel()
+			db, err := a.openDB(ctx)
+			if err != nil {
+				return err
+			}
+			if !status {
+				applied, err := migrations.Up(ctx, db.DB)
+				if err != nil {
+					return err
+				}
+				if len(applied) == 0 {
+					out(cmd, "Die Datenbank ist auf dem neuesten Stand.\n")
+				}
+				for _, v := range applied {
+					out(cmd, "Migration %05d angewendet.\n", v)
+				}
+				return nil
+			}
+			states, err := migrations.List(ctx, db.DB)
+			if err != nil {
+				return err
+			}
+			t := newTable(cmd.OutOrStdout(), "VERSION", "DATEI", "STAND")
+			for _, s := range states {
+				st := "ausstehend"
+				if s.Applied {
+					st = "angewendet am " + when(s.AppliedAt)
+				}
+				t.row(fmt.Sprintf("%05d", s.Version), s.File, st)
+			}
+			t.flush()
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&status, "status", false, "nur zeigen, welche Migrationen angewendet sind")
+	return c
+}
+

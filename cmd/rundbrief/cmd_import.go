@@ -1,0 +1,209 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+func newImportCmd(a *app) *cobra.Command {
+	var (
+		skipInvalid, confirmed, dryRun bool
+		note, kind                     string
+	)
+	c := &cobra.Command{
+		Use:   "import DATEI.csv",
+		Short: "Kontakte aus einer CSV-Datei (z. B. Excel-Export) aufnehmen",
+		Long: `Nimmt Kontakte aus einer CSV-Datei auf, wie Excel sie speichert: mit „;“ oder „,“
+getrennt (wird erkannt), UTF-8 mit oder ohne BOM (auch Windows-1252 und UTF-16
+werden erkannt), Felder in Anführungszeichen, Umlaute.
+
+Die erste Zeile nennt die Spalten, deutsch oder englisch:
+  E-Mail (Pflicht), Name (oder Vorname und Nachname), Organisation,
+  Art (Unternehmen, Schule, Familie, Sonstige), Themen, Sprache (de, en).
+Themen stehen als Kürzel oder deutscher Titel in einem Feld, getrennt durch | oder Komma.
+Andere Spalten werden übergangen.
+
+Zuerst wird jede Zeile geprüft. Ist eine fehlerhaft, nennt rundbrief alle
+fehlerhaften Zeilen mit Zeile, Spalte und Grund und nimmt nichts auf – außer mit
+--skip-invalid. Adressen, die doppelt vorkommen oder schon im Verteiler sind,
+werden zusammengeführt statt verdoppelt; gesperrte und abgemeldete Adressen
+bleiben draußen. Ein zweiter Import derselben Datei ändert nichts.
+
+Neue Personen sind unbestätigt und erhalten eine Bestätigungsmail. Nur wenn alle
+nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
+--consent-note hält den Nachweis fest.`,
+		Example: `  rundbrief subscribers import kontakte.csv --dry-run
+  rundbrief subscribers import kontakte.csv
+  rundbrief subscribers import schulen.csv --kind Schule --skip-invalid
+  rundbrief subscribers import teilnehmer.csv --confirmed \
+      --consent-note "Teilnehmerliste Regionalkonferenz 2026, Einwilligung per Unterschrift"`,
+		Args: exactArgs(1, "eine CSV-Datei"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if confirmed && strings.TrimSpace(note) == "" {
+				return usagef("--confirmed braucht --consent-note: wann und wie haben die Personen eingewilligt?")
+			}
+			var defaultKind subscribers.Kind
+			if kind != "" {
+				k, err := subscribers.ParseKind(kind)
+				if err != nil {
+					return usagef("--kind: %s", subscribers.Explain(err, subscribers.LanguageGerman))
+				}
+				defaultKind = k
+			}
+			path := args[0]
+			f, err := os.Open(path)
+			if err != nil {
+				return fmt.Errorf("die Datei %s lässt sich nicht öffnen: %w", path, errors.Unwrap(err))
+			}
+			defer f.Close()
+
+			ctx := cmd.Context()
+			s, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			topics, err := s.Topics(ctx)
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			file, err := subscribers.ParseImport(f, subscribers.ImportOptions{Topics: topics, DefaultKind: defaultKind})
+			if err != nil {
+				return fmt.Errorf("%s: %s", path, describeFileError(err))
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "Datei %s: %s, Trennzeichen %s, %s\n", path, file.Encoding, delimiterName(file.Delimiter),
+				plural(len(file.Rows)+len(file.Duplicates), "gültige Zeile", "gültige Zeilen"))
+			if len(file.Ignored) > 0 {
+				fmt.Fprintf(w, "Nicht verwendete Spalten: %s\n", strings.Join(file.Ignored, ", "))
+			}
+			if len(file.Problems) > 0 {
+				printProblems(w, path, file.Problems, topics, skipInvalid)
+				if !skipInvalid {
+					return exitCodeError{exitError}
+				}
+			}
+			rep, err := s.Import(ctx, file.Rows, subscribers.Consent{Source: subscribers.SourceImport, Confirmed: confirmed, Note: note}, dryRun)
+			if err != nil {
+				return explain(err)
+			}
+			printReport(w, file, rep, confirmed)
+			if dryRun {
+				fmt.Fprintf(w, "Probelauf: nichts wurde gespeichert.\n")
+				return nil
+			}
+			a.enqueueMails(ctx, rep.OptIns)
+			fmt.Fprintf(w, "Fertig in %s.", time.Since(start).Round(time.Millisecond))
+			if len(rep.OptIns) > 0 {
+				fmt.Fprintf(w, " %d Bestätigungsmails gehen hinaus, sobald der Worker läuft (rundbrief worker).", len(rep.OptIns))
+			}
+			fmt.Fprintln(w)
+			return nil
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVar(&skipInvalid, "skip-invalid", false, "fehlerhafte Zeilen überspringen und den Rest aufnehmen")
+	fl.BoolVar(&dryRun, "dry-run", false, "nur prüfen und berichten, nichts speichern")
+	fl.StringVar(&kind, "kind", "", "Art für Zeilen ohne Art (Unternehmen, Schule, Familie, Sonstige)")
+	fl.BoolVar(&confirmed, "confirmed", false, "ohne Bestätigungsmail aufnehmen (Einwilligung liegt nachweislich vor)")
+	fl.StringVar(&note, "consent-note", "", "Nachweis der Einwilligung (mit --confirmed)")
+	return c
+}
+
+func describeFileError(err error) string {
+	if msg := subscribers.Explain(err, subscribers.LanguageGerman); msg != "" {
+		if errors.Is(err, subscribers.ErrNoEmailColumn) || errors.Is(err, subscribers.ErrDuplicateColumn) {
+			return msg + " (" + strings.TrimPrefix(err.Error(), "subscribers: ") + ")"
+		}
+		return msg
+	}
+	return err.Error()
+}
+
+func delimiterName(r rune) string {
+	if r == '\t' {
+		return "Tabulator"
+	}
+	return "„" + string(r) + "“"
+}
+
+func printProblems(w io.Writer, path string, problems []*subscribers.RowError, topics []subscribers.Topic, skipping bool) {
+	lines := map[int]bool{}
+	unknownTopic := false
+	for _, p := range problems {
+		lines[p.Line] = true
+		unknownTopic = unknownTopic || errors.Is(p.Err, subscribers.ErrUnknownTopic)
+	}
+	fmt.Fprintf(w, "\n%s: %s:\n", path, plural(len(lines), "fehlerhafte Zeile", "fehlerhafte Zeilen"))
+	for _, p := range problems {
+		where := fmt.Sprintf("Zeile %d", p.Line)
+		if p.Column != "" {
+			where += fmt.Sprintf(", Spalte „%s“", p.Column)
+		}
+		if p.Value != "" {
+			where += fmt.Sprintf(" („%s“)", shorten(p.Value, 60))
+		}
+		reason := subscribers.Explain(p.Err, subscribers.LanguageGerman)
+		if reason == "" {
+			reason = p.Err.Error()
+		}
+		fmt.Fprintf(w, "  %s: %s\n", where, reason)
+	}
+	if unknownTopic {
+		var known []string
+		for _, t := range topics {
+			known = append(known, t.Slug+" ("+t.TitleDE+")")
+		}
+		fmt.Fprintf(w, "Bekannte Themen: %s\n", strings.Join(known, ", "))
+	}
+	if skipping {
+		fmt.Fprintf(w, "Diese Zeilen werden übersprungen (--skip-invalid).\n\n")
+	} else {
+		fmt.Fprintf(w, "Nichts wurde aufgenommen. Korrigieren Sie die Zeilen und importieren Sie erneut,\n"+
+			"oder überspringen Sie sie mit --skip-invalid.\n")
+	}
+}
+
+func printReport(w io.Writer, file *subscribers.ImportFile, rep *subscribers.ImportReport, confirmed bool) {
+	state := "unbestätigt, erhalten eine Bestätigungsmail"
+	if confirmed {
+		state = "bestätigt, Einwilligungsnachweis gespeichert"
+	}
+	line := func(label string, n int, note string) { fmt.Fprintf(w, "  %-33s %6d %s\n", label, n, note) }
+	detail := func(format string, args ...any) { fmt.Fprintf(w, "      "+format+"\n", args...) }
+	line("neu aufgenommen:", rep.Added, "("+state+")")
+	line("schon im Verteiler, ergänzt:", len(rep.Updated), "")
+	for _, n := range rep.Updated {
+		detail("Zeile %d, %s: %s", n.Line, n.Email, n.Detail)
+	}
+	line("schon im Verteiler, unverändert:", rep.Unchanged, "")
+	line("doppelt in der Datei:", len(file.Duplicates), "(zusammengeführt)")
+	for _, d := range file.Duplicates {
+		detail("Zeile %d wie Zeile %d: %s", d.Line, d.FirstLine, d.Email)
+	}
+	line("gesperrt, nicht aufgenommen:", len(rep.Suppressed), "")
+	for _, n := range rep.Suppressed {
+		detail("Zeile %d: %s", n.Line, n.Email)
+	}
+	line("abgemeldet oder unzustellbar:", len(rep.Withdrawn), "(nicht verändert)")
+	for _, n := range rep.Withdrawn {
+		detail("Zeile %d: %s (%s)", n.Line, n.Email, n.Detail)
+	}
+	line("fehlerhaft, übersprungen:", countLines(file.Problems), "")
+}
+
+func countLines(problems []*subscribers.RowError) int {
+	lines := map[int]bool{}
+	for _, p := range problems {
+		lines[p.Line] = true
+	}
+	return len(lines)
+}

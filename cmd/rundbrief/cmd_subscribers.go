@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+func newSubscribersCmd(a *app) *cobra.Command {
+	return group("subscribers", "Personen im Verteiler: aufnehmen, importieren, anzeigen, löschen",
+		`Personen im Verteiler: Unternehmen, Schulen, Familien und Partner mit ihren Themen.`,
+		newSubscribersAddCmd(a),
+		newImportCmd(a),
+		newSubscribersListCmd(a),
+		newSubscribersShowCmd(a),
+		newSubscribersDeleteCmd(a),
+	)
+}
+
+// explain says what is wrong with a refused subscriber, in German; other
+// errors pass through.
+func explain(err error) error {
+	if msg := subscribers.Explain(err, subscribers.LanguageGerman); msg != "" {
+		return errors.New(msg)
+	}
+	return err
+}
+
+func newSubscribersAddCmd(a *app) *cobra.Command {
+	var (
+		n         subscribers.NewSubscriber
+		kind      string
+		language  string
+		confirmed bool
+		note      string
+	)
+	c := &cobra.Command{
+		Use:   "add E-MAIL",
+		Short: "Eine Person aufnehmen (erhält eine Bestätigungsmail)",
+		Long: `Nimmt eine Person in den Verteiler auf. Sie ist zunächst unbestätigt und
+erhält eine Mail mit einem Bestätigungslink (Double-Opt-in). Nur wenn die
+Einwilligung nachweislich schon vorliegt, nimmt --confirmed die Person direkt
+auf; --consent-note hält dann fest, wann und wie sie eingewilligt hat.`,
+		Example: `  rundbrief subscribers add personal@metallbau.example --kind Unternehmen \
+      --name "Jörg Müller" --organisation "Südharz Metallbau GmbH" --topics ausbildung,fachkraefte
+
+  rundbrief subscribers add eltern@example.org --kind Familie --topics Kinderbetreuung \
+      --confirmed --consent-note "Anmeldekarte Talent-Campus, 14.09.2026"`,
+		Args: exactArgs(1, "eine E-Mail-Adresse"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if kind == "" {
+				return usagef("--kind fehlt: Unternehmen, Schule, Familie oder Sonstige")
+			}
+			if confirmed && strings.TrimSpace(note) == "" {
+				return usagef("--confirmed braucht --consent-note: wann und wie hat die Person eingewilligt?")
+			}
+			n.Email, n.Kind, n.Language = args[0], subscribers.Kind(kind), subscribers.Language(language)
+			s, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			sub, err := s.Add(cmd.Context(), n, subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: confirmed, Note: note})
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], explain(err))
+			}
+			out(cmd, "Aufgenommen: %s (Nr. %d, %s, %s)\n", sub.Email, sub.ID, sub.Kind.Label(subscribers.LanguageGerman), sub.Status.Label())
+			if sub.Status == subscribers.StatusPending {
+				mails, err := s.Mails(cmd.Context(), sub.ID)
+				if err != nil {
+					return err
+				}
+				var refs []subscribers.MailRef
+				for _, m := range mails {
+					refs = append(refs, subscribers.MailRef{ID: m.ID, SubscriberID: m.SubscriberID, Kind: m.Kind})
+				}
+				a.enqueueMails(cmd.Context(), refs)
+				out(cmd, "Die Bestätigungsmail geht hinaus, sobald der Worker läuft (rundbrief worker).\n")
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&kind, "kind", "", "Art: Unternehmen, Schule, Familie oder Sonstige (Pflicht)")
+	f.StringVar(&n.Name, "name", "", "Name der Ansprechperson")
+	f.StringVar(&n.Organisation, "organisation", "", "Unternehmen, Schule oder Einrichtung")
+	f.StringSliceVar(&n.Topics, "topics", nil, "Themen, durch Komma getrennt (Kürzel oder Titel)")
+	f.StringVar(&language, "language", "de", "Sprache der Mails: de oder en")
+	f.BoolVar(&confirmed, "confirmed", false, "ohne Bestätigungsmail aufnehmen (Einwilligung liegt nachweislich vor)")
+	f.StringVar(&note, "consent-note", "", "Nachweis der Einwilligung (mit --confirmed)")
+	return c
+}
+
+func newSubscribersListCmd(a *app) *cobra.Command {
+	var (
+		kind, status, topic string
+		limit               int
+		asJSON              bool
+	)
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "Personen auflisten, nach Art, Thema oder Status gefiltert",
+		Example: `  rundbrief subscribers list
+  rundbrief subscribers list --kind Schule --topic ausbildung --status bestätigt
+  rundbrief subscribers list --json --limit 0 > verteiler.json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f := subscribers.Filter{Topic: topic, Limit: limit}
+			var err error
+			if kind != "" {
+				if f.Kind, err = subscribers.ParseKind(kind); err != nil {
+					return usagef("--kind: %s", subscribers.Explain(err, subscribers.LanguageGerman))
+				}
+			}
+			if status != "" {
+				if f.Status, err = subscribers.ParseStatus(status); err != nil {
+					return usagef("--status %q: möglich sind unbestätigt, bestätigt, abgemeldet, unzustellbar", status)
+				}
+			}
+			s, err := a.store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			list, err := s.List(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), list)
+			}
+			total, err := s.Count(cmd.Context(), f)
+			if err != nil {
+				return err
+			}
+			t := newTable(cmd.OutOrStdout(), "NR", "E-MAIL", "NAME", "ORGANISATION", "ART", "STATUS", "THEMEN", "AUFGENOMMEN")
+			for _, sub := range list {
+				t.row(fmt.Sprint(sub.ID), sub.Email, sub.Name, sub.Organisation, sub.Kind.Label(subscribers.LanguageGerman),
+					sub.Status.Label(), strings.Join(sub.Topics, ", "), when(sub.CreatedAt))
+			}
+			t.flush()
+			if len(list) < total {
+				out(cmd, "%d von %d Personen (mehr mit --limit 0)\n", len(list), total)
+			} else {
+				out(cmd, "%d Personen\n", total)
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&kind, "kind", "", "nur diese Art (Unternehmen, Schule, Familie, Sonstige)")
+	f.StringVar(&topic, "topic", "", "nur mit diesem Thema (Kürzel)")
+	f.StringVar(&status, "status", "", "nur mit diesem Status (unbestätigt, bestätigt, abgemeldet, unzustellbar)")
+	f.IntVar(&limit, "limit", 100, "höchstens so viele Personen; 0 für alle")
+	f.BoolVar(&asJSON, "json", false, "als JSON ausgeben")
+	return c
+}
+
+// subscriberDetails is what `subscribers show --json` prints.
+type subscriberDetails struct {
+	*subscribers.Subscriber
+	ConsentLog []subscribers.ConsentEntry `json:"consent_log"`
+	Mails      []subscribers.Mail         `json:"mails"`
+}
+
+func newSubscribersShowCmd(a *app) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "show E-MAIL",
+		Short:   "Alles zu einer Person zeigen: Angaben, Themen, Einwilligung, Mails",
+		Example: `  rundbrief subscribers show personal@metallbau.example`,
+		Args:    exactArgs(1, "eine E-Mail-Adresse"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			sub, err := s.GetByEmail(ctx, args[0])
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], explain(err))
+			}
+			log, err := s.ConsentLog(ctx, sub.ID)
+			if err != nil {
+				return err
+			}
+			mails, err := s.Mails(ctx, sub.ID)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), subscriberDetails{sub, log, mails})
+			}
+			topics, err := s.Topics(ctx)
+			if err != nil {
+				return err
+			}
+			printSubscriber(cmd, sub, topics, log, mails)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
+	return c
+}
+
+func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []subscribers.Topic, log []subscribers.ConsentEntry, mails []subscribers.Mail) {
+	titles := map[string]string{}
+	for _, t := range topics {
+		titles[t.Slug] = t.TitleDE
+	}
+	var ts []string
+	for _, slug := range sub.Topics {
+		ts = append(ts, titles[slug]+" ("+slug+")")
+	}
+	lang := "Deutsch"
+	if sub.Language == subscribers.LanguageEnglish {
+		lang = "Englisch"
+	}
+	t := newTable(cmd.OutOrStdout(), "Nr.", fmt.Sprint(sub.ID))
+	for _, r := range [][2]string{
+		{"E-Mail", sub.Email}, {"Name", sub.Name}, {"Organisation", sub.Organisation},
+		{"Art", sub.Kind.Label(subscribers.LanguageGerman)}, {"Sprache", lang},
+		{"Status", sub.Status.Label()}, {"Themen", strings.Join(ts, ", ")},
+		{"Aufgenommen", when(sub.CreatedAt)}, {"Bestätigt", whenPtr(sub.ConfirmedAt)},
+		{"Abgemeldet", whenPtr(sub.Unsubscribed)}, {"Unzustellbar seit", whenPtr(sub.BouncedAt)},
+	} {
+		t.rowFull(r[0], r[1])
+	}
+	t.flush()
+
+	out(cmd, "\nEinwilligung (Nachweis):\n")
+	lt := newTable(cmd.OutOrStdout(), "  ZEIT", "VORGANG", "QUELLE", "NOTIZ / MESSAGE-ID")
+	for _, e := range log {
+		detail := e.Note
+		if e.MessageID != "" {
+			detail = e.MessageID
+		}
+		lt.rowFull("  "+when(e.At), e.Action.Label(), e.Source.Label(), detail)
+	}
+	lt.flush()
+
+	out(cmd, "\nMails zur Anmeldung:\n")
+	mt := newTable(cmd.OutOrStdout(), "  NR", "ART", "STATUS", "VERSUCHE", "ERLEDIGT", "ANTWORT DES SERVERS")
+	for _, m := range mails {
+		mt.rowFull("  "+fmt.Sprint(m.ID), m.Kind.Label(), m.Status.Label(), fmt.Sprint(m.Attempts), whenPtr(m.FinishedAt), shorten(m.Reply, 60))
+	}
+	mt.flush()
+}
+
+func newSubscribersDeleteCmd(a *app) *cobra.Command {
+	var suppress, yes bool
+	c := &cobra.Command{
+		Use:   "delete E-MAIL",
+		Short: "Eine Person mit allen ihren Daten löschen",
+		Long: `Löscht die Person mit Themen, Einwilligungsnachweis und Mail-Protokoll.
+Mit --suppress bleibt nur ein verschlüsselter Fingerabdruck der Adresse auf der
+Sperrliste, damit ein späterer Import sie nicht wieder aufnimmt (etwa nach
+einem Löschwunsch am Telefon); eine eigene neue Anmeldung der Person bleibt
+möglich.`,
+		Example: `  rundbrief subscribers delete tippfehler@exmaple.org
+  rundbrief subscribers delete anna@example.org --suppress --yes`,
+		Args: exactArgs(1, "eine E-Mail-Adresse"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			sub, err := s.GetByEmail(ctx, args[0])
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], explain(err))
+			}
+			if !yes {
+				out(cmd, "%s (%s) und alle gespeicherten Daten endgültig löschen? [j/N] ", sub.Email, sub.Name)
+				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "yes" {
+					out(cmd, "Nichts gelöscht.\n")
+					return exitCodeError{exitError}
+				}
+			}
+			if err := s.Delete(ctx, sub.ID, suppress); err != nil {
+				return err
+			}
+			out(cmd, "Gelöscht: %s\n", sub.Email)
+			if suppress {
+				out(cmd, "Die Adresse steht auf der Sperrliste.\n")
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&suppress, "suppress", false, "Adresse sperren, damit kein Import sie wieder aufnimmt")
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "nicht nachfragen")
+	return c
+}

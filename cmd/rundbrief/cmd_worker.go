@@ -1,0 +1,94 @@
+package main
+
+import (
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/templates"
+	"github.com/knf-nordhausen/rundbrief/worker"
+)
+
+func newWorkerCmd(a *app) *cobra.Command {
+	var untilEmpty bool
+	c := &cobra.Command{
+		Use:   "worker",
+		Short: "Mails aus der Warteschlange verschicken",
+		Long: `Verschickt die Mails aus der Warteschlange (Redis) über den Mailserver aus
+RUNDBRIEF_SMTP_URL, oder legt sie als .eml-Dateien in RUNDBRIEF_OUTBOX ab, wenn kein
+Mailserver eingestellt ist. Mehrere Worker dürfen nebeneinander laufen.
+
+Der Worker läuft, bis er SIGTERM oder Strg+C erhält; dann verschickt er die Mails,
+die gerade unterwegs sind, zu Ende und beendet sich. Mit --until-empty endet er,
+sobald keine Mail mehr aussteht.`,
+		Example: `  rundbrief worker
+  rundbrief worker --until-empty`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, err := a.config()
+			if err != nil {
+				return err
+			}
+			keys, err := a.keyring()
+			if err != nil {
+				return err
+			}
+			store, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			renderer, err := templates.NewRenderer(templates.Brand{
+				Name:         "Netzwerkstelle Fachkräftesicherung Nordhausen",
+				Link:         cfg.BaseURL,
+				Impressum:    cfg.Impressum,
+				ImpressumURL: cfg.ImpressumURL,
+				PrivacyURL:   cfg.PrivacyURL,
+			}, time.Duration(cfg.OptInTTL))
+			if err != nil {
+				return err
+			}
+			var sender mailer.Sender
+			where := ""
+			if s := cfg.SMTP(); s != nil {
+				s.MaxConns = cfg.Concurrency
+				if sender, err = mailer.NewSMTPSender(*s); err != nil {
+					return err
+				}
+				where = "an den Mailserver " + s.Redacted()
+			} else {
+				ob, err := mailer.NewOutbox(cfg.Outbox)
+				if err != nil {
+					return err
+				}
+				sender, where = ob, "in den Ausgangsordner "+ob.Dir()
+			}
+			defer sender.Close()
+			w, err := worker.New(worker.Config{
+				Redis: cfg.Redis(), Store: store, Keys: keys, Templates: renderer, Sender: sender,
+				From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
+				Concurrency: cfg.Concurrency, Logger: a.logger(),
+			})
+			if err != nil {
+				return err
+			}
+			if !untilEmpty {
+				out(cmd, "Worker läuft; Mails gehen %s. Beenden mit Strg+C.\n", where)
+				return w.Run(ctx)
+			}
+			if err := w.RunUntilEmpty(ctx, 250*time.Millisecond); err != nil {
+				return err
+			}
+			out(cmd, "Keine Mail steht mehr aus. Die Mails gingen %s.\n", where)
+			if ob, ok := sender.(*mailer.Outbox); ok {
+				files, _ := filepath.Glob(filepath.Join(ob.Dir(), "*.eml"))
+				out(cmd, "Im Ausgangsordner liegen %d Mails.\n", len(files))
+			}
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&untilEmpty, "until-empty", false, "beenden, sobald keine Mail mehr aussteht")
+	return c
+}

@@ -1,0 +1,70 @@
+// Command rundbrief is the mailing system of the Kommunale Netzwerkstelle
+// Fachkräftesicherung: staff commands for subscribers and topics, the
+// database migration, and the worker that sends the mail.
+//
+// Exit codes: 0 success, 1 error, 2 wrong usage.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Europe/Berlin also in containers without zoneinfo
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// usageError is a mistake in how the command was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitCodeError ends the command with a given code after it has said why.
+type exitCodeError struct{ code int }
+
+func (e exitCodeError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{env: environ, stdin: stdin, stdout: stdout, stderr: stderr}
+	defer a.close()
+	root := newRoot(a)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ec exitCodeError
+	if errors.As(err, &ec) {
+		return ec.code
+	}
+	var ue usageError
+	if errors.As(err, &ue) || !a.started {
+		fmt.Fprintf(stderr, "Fehler: %v\nHilfe: rundbrief --help, oder rundbrief BEFEHL --help\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "Fehler: %v\n", err)
+	return exitError
+}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newRoot(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "rundbrief",
+		Short: "Verteiler und Einladungen der Netzwerkstelle Fachkräftesicherung",
+		Long: `rundbrief verwaltet den Verteiler der Kommunalen Netzwerkstelle Fachkräftesicherung
+(Unternehmen, Schulen, Familien, Partner) und verschickt Bestätigungsmails,
+Einladungen und Rundbriefe.
+
+Die Einstellungen kommen aus Umgebungsvariablen (RUNDBRIEF_*); rundbrief config
+zeigt, welche gelten.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          noArgs,
+		RunE:          showHelp,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			a.started = true
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{germanFlagError(err)} })
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetHelpCommand(&cobra.Command{Hidden: true})
+	root.SetUsageTemplate(usageTemplate)
+	root.PersistentFlags().BoolP("help", "h", false, "Hilfe zu diesem Befehl")
+	root.AddCommand(
+		newConfigCmd(a),
+		newMigrateCmd(a),
+		newSubscribersCmd(a),
+		newTopicsCmd(a),
+		newWorkerCmd(a),
+	)
+	return root
+}
+
+// group is a command that only holds subcommands.
+func group(use, short, long string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short, Long: long, Args: noArgs, RunE: showHelp}
+	c.AddCommand(subs...)
+	return c
+}
+
+// showHelp is what a command that only groups others does when called alone.
+func showHelp(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+
+// germanFlagError translates pflag's messages.
+func germanFlagError(err error) error {
+	msg := err.Error()
+	for _, r := range [][2]string{
+		{"unknown shorthand flag", "unbekannte Kurzoption"},
+		{"unknown flag", "unbekannte Option"},
+		{"flag needs an argument", "Option braucht einen Wert"},
+		{"invalid argument", "ungültiger Wert"},
+		{"bad flag syntax", "falsch geschriebene Option"},
+	} {
+		if strings.HasPrefix(msg, r[0]) {
+			return fmt.Errorf("%s%s", r[1], strings.TrimPrefix(msg, r[0]))
+		}
+	}
+	return err
+}
+
+// usageTemplate is cobra's help layout in German.
+const usageTemplate = `Aufruf:{{if .Runnable}}
+  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
+  {{.CommandPath}} BEFEHL{{end}}{{if gt (len .Aliases) 0}}
+
+Auch:
+  {{.NameAndAliases}}{{end}}{{if .HasExample}}
+
+Beispiele:
+{{.Example}}{{end}}{{if .HasAvailableSubCommands}}
+
+Befehle:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
+
+Optionen:
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
+
+Allgemeine Optionen:
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+Mehr zu einem Befehl: {{.CommandPath}} BEFEHL --help{{end}}
+`
+
+// noArgs refuses arguments, naming an unknown subcommand as such.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unbekannter Befehl %q für %q", args[0], cmd.CommandPath())
+	}
+	return nil
+}
+
+// exactArgs wants n arguments, named in what.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("%s erwartet %s (%d Angabe(n), %d erhalten)", cmd.CommandPath(), what, n, len(args))
+		}
+		return nil
+	}
+}
+
+// out writes to the command's standard output.
+func out(cmd *cobra.Command, format string, args ...any) {
+	fmt.Fprintf(cmd.OutOrStdout(), format, args...)
+}
