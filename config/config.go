@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -22,6 +23,9 @@ import (
 // MinSecretLength is the least number of bytes RUNDBRIEF_SECRET must have.
 const MinSecretLength = 32
 
+// namespacePattern is the form of RUNDBRIEF_QUEUE_NAMESPACE.
+var namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
+
 // Config is the configuration of one rundbrief installation.
 //
 // The default sender's domain is reserved (RFC 2606), so no relay delivers
@@ -29,6 +33,7 @@ const MinSecretLength = 32
 type Config struct {
 	DatabaseURL  string     `env:"RUNDBRIEF_DATABASE_URL" envDefault:"postgres://127.0.0.1:5432/rundbrief?sslmode=disable"`
 	RedisURL     string     `env:"RUNDBRIEF_REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+	Namespace    string     `env:"RUNDBRIEF_QUEUE_NAMESPACE" envDefault:"rundbrief"`
 	SMTPURL      string     `env:"RUNDBRIEF_SMTP_URL"`
 	Outbox       string     `env:"RUNDBRIEF_OUTBOX" envDefault:"./outbox"`
 	From         string     `env:"RUNDBRIEF_FROM" envDefault:"Netzwerkstelle Fachkräftesicherung <rundbrief@nordhausen.example>"`
@@ -71,21 +76,37 @@ func Load(environ []string) (*Config, error) {
 			c.set[k] = true
 		}
 	}
-	if err := env.ParseWithOptions(c, env.Options{Environment: vars}); err != nil {
-		return nil, namedParseErrors(err)
+	// Report every wrong variable at once: those that cannot be read, and
+	// those whose value is wrong.
+	parseErrs := namedParseErrors(env.ParseWithOptions(c, env.Options{Environment: vars}))
+	failed := map[string]bool{}
+	for _, e := range parseErrs {
+		var ce *Error
+		if errors.As(e, &ce) {
+			failed[ce.Var] = true
+		}
 	}
-	if err := c.check(); err != nil {
-		return nil, err
+	errs := parseErrs
+	for _, e := range c.check() {
+		if ce := e.(*Error); !failed[ce.Var] {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return c, nil
 }
 
 // namedParseErrors turns the library's errors, which name Go fields, into
 // errors that name the environment variables.
-func namedParseErrors(err error) error {
+func namedParseErrors(err error) []error {
+	if err == nil {
+		return nil
+	}
 	var agg env.AggregateError
 	if !errors.As(err, &agg) {
-		return fmt.Errorf("config: %w", err)
+		return []error{fmt.Errorf("config: %w", err)}
 	}
 	var out []error
 	for _, e := range agg.Errors {
@@ -96,7 +117,7 @@ func namedParseErrors(err error) error {
 		}
 		out = append(out, e)
 	}
-	return errors.Join(out...)
+	return out
 }
 
 // varOf is the environment variable of a Config field.
@@ -107,8 +128,9 @@ func varOf(field string) string {
 	return field
 }
 
-// check validates every value and keeps the parsed forms.
-func (c *Config) check() error {
+// check validates every value and keeps the parsed forms. Every error is an
+// *Error.
+func (c *Config) check() []error {
 	var errs []error
 	fail := func(v string, err error) { errs = append(errs, &Error{Var: v, Err: err}) }
 
@@ -119,6 +141,9 @@ func (c *Config) check() error {
 		fail("RUNDBRIEF_REDIS_URL", fmt.Errorf("erwartet eine Adresse wie redis://127.0.0.1:6379/0 (%v)", err))
 	} else {
 		c.redis = opt
+	}
+	if !namespacePattern.MatchString(c.Namespace) {
+		fail("RUNDBRIEF_QUEUE_NAMESPACE", errors.New("erwartet 1 bis 40 Kleinbuchstaben, Ziffern, - oder _, z. B. rundbrief-test"))
 	}
 	if c.SMTPURL != "" {
 		if s, err := mailer.ParseSMTPURL(c.SMTPURL); err != nil {
@@ -164,7 +189,7 @@ func (c *Config) check() error {
 	if (c.ImpressumURL == "") != (c.PrivacyURL == "") {
 		fail("RUNDBRIEF_PRIVACY_URL", errors.New("RUNDBRIEF_IMPRESSUM_URL und RUNDBRIEF_PRIVACY_URL gehören zusammen: beide setzen oder keine"))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // ErrNoSecret is returned by RequireSecret when RUNDBRIEF_SECRET is unset.

@@ -44,6 +44,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"RUNDBRIEF_DATABASE_URL=mysql://x/y", "RUNDBRIEF_DATABASE_URL"},
 		{"RUNDBRIEF_DATABASE_URL=postgres://127.0.0.1:5432", "RUNDBRIEF_DATABASE_URL"},
 		{"RUNDBRIEF_REDIS_URL=http://x", "RUNDBRIEF_REDIS_URL"},
+		{"RUNDBRIEF_QUEUE_NAMESPACE=Mein Verteiler", "RUNDBRIEF_QUEUE_NAMESPACE"},
 		{"RUNDBRIEF_SMTP_URL=smtp://relay?tls=vielleicht", "RUNDBRIEF_SMTP_URL"},
 		{"RUNDBRIEF_FROM=keine adresse", "RUNDBRIEF_FROM"},
 		{"RUNDBRIEF_BASE_URL=rundbrief.example", "RUNDBRIEF_BASE_URL"},

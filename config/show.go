@@ -65,6 +65,7 @@ func (c *Config) Entries() []Entry {
 	return []Entry{
 		e("RUNDBRIEF_DATABASE_URL", redactURL(c.DatabaseURL)),
 		e("RUNDBRIEF_REDIS_URL", redactURL(c.RedisURL)),
+		e("RUNDBRIEF_QUEUE_NAMESPACE", c.Namespace),
 		e("RUNDBRIEF_SMTP_URL", smtp),
 		e("RUNDBRIEF_OUTBOX", c.Outbox),
 		e("RUNDBRIEF_FROM", c.From),

@@ -98,6 +98,9 @@ func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	if u.Scheme == "smtps" && c.TLS != TLSImplicit {
 		return c, errors.New("mailer: SMTP URL: smtps:// always uses tls=tls")
 	}
+	if c.TLS == TLSNone && c.Username != "" && !isLoopback(c.Host) {
+		return c, errors.New("mailer: SMTP URL: a user name with tls=none would send the password unencrypted; use tls=starttls or tls (without TLS, AUTH is allowed only to a relay on this host)")
+	}
 	if p := u.Port(); p != "" {
 		if c.Port, err = strconv.Atoi(p); err != nil || c.Port < 1 || c.Port > 65535 {
 			return c, fmt.Errorf("mailer: SMTP URL: port %q", p)
@@ -130,6 +133,15 @@ func (c SMTPConfig) Redacted() string {
 		u.User = url.UserPassword(c.Username, "xxxxx")
 	}
 	return u.String()
+}
+
+// isLoopback reports whether host is this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // SMTPSender sends through one relay over a small pool of connections, each
@@ -246,7 +258,18 @@ func (s *SMTPSender) dial(ctx context.Context) (*pooledConn, error) {
 		opts = append(opts, gomail.WithHELO(s.cfg.HELO))
 	}
 	if s.cfg.Username != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+		// Over TLS, let go-mail pick the strongest mechanism the relay
+		// offers. Without TLS (a relay on this host only, see
+		// ParseSMTPURL) it refuses every mechanism that reveals the
+		// password, so ask for PLAIN explicitly.
+		auth := gomail.SMTPAuthAutoDiscover
+		if s.cfg.TLS == TLSNone {
+			if !isLoopback(s.cfg.Host) {
+				return nil, errors.New("mailer: AUTH without TLS is allowed only to a relay on this host")
+			}
+			auth = gomail.SMTPAuthPlainNoEnc
+		}
+		opts = append(opts, gomail.WithSMTPAuth(auth),
 			gomail.WithUsername(s.cfg.Username), gomail.WithPassword(s.cfg.Password))
 	}
 	c, err := gomail.NewClient(s.cfg.Host, opts...)

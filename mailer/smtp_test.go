@@ -145,6 +145,19 @@ func TestSMTPClassifiesReplies(t *testing.T) {
 	}
 }
 
+// AUTH over a plain connection works only to a relay on loopback.
+func TestSMTPAuthWithoutTLSOnLoopback(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t, smtptest.Options{Username: "knf", Password: "relay-pass"})
+	s := newSender(t, srv, 1)
+	if _, err := s.Send(context.Background(), testMessage()); err != nil {
+		t.Fatalf("AUTH PLAIN to a loopback relay without TLS: %v", err)
+	}
+	if len(srv.Messages()) != 1 {
+		t.Error("message not delivered")
+	}
+}
+
 func TestSMTPUnreachableIsTemporary(t *testing.T) {
 	t.Parallel()
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
@@ -205,6 +218,8 @@ func TestParseSMTPURL(t *testing.T) {
 		{"smtp://mail.example.org?tsl=none", SMTPConfig{}, true},
 		{"smtps://mail.example.org?tls=none", SMTPConfig{}, true},
 		{"smtp://mail.example.org:99999", SMTPConfig{}, true},
+		{"smtp://knf:geheim@mail.example.org?tls=none", SMTPConfig{}, true},
+		{"smtp://knf:geheim@127.0.0.1:1025?tls=none", SMTPConfig{Host: "127.0.0.1", Port: 1025, TLS: TLSNone, Username: "knf", Password: "geheim"}, false},
 		{"smtp://mail.example.org?timeout=soon", SMTPConfig{}, true},
 	}
 	for _, tt := range tests {

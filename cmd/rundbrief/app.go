@@ -130,7 +130,7 @@ func (a *app) queueClient() (*worker.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := worker.NewClient(cfg.Redis(), worker.DefaultNamespace)
+	c := worker.NewClient(cfg.Redis(), cfg.Namespace)
 	if err := c.Ping(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("Redis ist nicht erreichbar (%v); läuft Redis? Die Adresse steht in RUNDBRIEF_REDIS_URL", err)

@@ -67,7 +67,7 @@ sobald keine Mail mehr aussteht.`,
 			}
 			defer sender.Close()
 			w, err := worker.New(worker.Config{
-				Redis: cfg.Redis(), Store: store, Keys: keys, Templates: renderer, Sender: sender,
+				Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Keys: keys, Templates: renderer, Sender: sender,
 				From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
 				Concurrency: cfg.Concurrency, Logger: a.logger(),
 			})

@@ -100,6 +100,9 @@ type Options struct {
 	// StartTLS offers STARTTLS with a self-signed certificate for 127.0.0.1;
 	// ClientTLSConfig trusts it.
 	StartTLS bool
+	// DataDelay holds every message this long after its DATA began, as a
+	// slow relay does.
+	DataDelay time.Duration
 }
 
 // Server is a running test SMTP server.
@@ -111,9 +114,10 @@ type Server struct {
 	srv  *smtp.Server
 	cert *x509.Certificate
 
-	mu       sync.Mutex
-	cond     *sync.Cond
-	messages []Message
+	mu          sync.Mutex
+	cond        *sync.Cond
+	dataStarted int
+	messages    []Message
 	conns    []*smtp.Conn
 	replies  map[string][]*smtp.SMTPError // recipient -> replies for its next RCPT TOs
 }
@@ -218,6 +222,13 @@ func (s *Server) DropConnections() {
 	}
 }
 
+// DataStarted returns how many messages have begun their DATA.
+func (s *Server) DataStarted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dataStarted
+}
+
 // Wait blocks until the server has accepted n messages or timeout passes,
 // and returns what it has.
 func (s *Server) Wait(n int, timeout time.Duration) []Message {
@@ -289,6 +300,11 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	ss.s.mu.Lock()
+	ss.s.dataStarted++
+	ss.s.cond.Broadcast()
+	ss.s.mu.Unlock()
+	time.Sleep(ss.s.opts.DataDelay)
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
