@@ -1,0 +1,50 @@
+# rundbrief — the two commands a newcomer needs are `make demo` and
+# `make test`. Both start PostgreSQL and Redis if they are not running.
+
+GO       ?= go
+BIN      := bin/rundbrief
+FUZZTIME ?= 20s
+
+.PHONY: all build demo test services bench fuzz vet clean check-go
+
+all: build
+
+check-go:
+	@command -v $(GO) >/dev/null || { echo "Go fehlt: Go 1.26 oder neuer installieren (https://go.dev/dl/)"; exit 1; }
+
+build: check-go
+	$(GO) build -o $(BIN) ./cmd/rundbrief
+
+## demo: import the demo contacts and send their opt-in mails (outbox or Mailpit)
+demo: build
+	scripts/demo.sh
+
+## test: run every test with the race detector against real PostgreSQL, Redis and SMTP
+test: check-go
+	@mode=$$(scripts/services.sh) && \
+	if [ "$$mode" = docker ] && [ -z "$$RUNDBRIEF_TEST_DATABASE_URL" ]; then \
+		export RUNDBRIEF_TEST_DATABASE_URL="postgres://rundbrief:$${POSTGRES_PASSWORD:-rundbrief}@127.0.0.1:5432/postgres?sslmode=disable"; \
+	fi && \
+	$(GO) test -race ./...
+
+## services: start PostgreSQL and Redis if they are not running
+services:
+	@scripts/services.sh >/dev/null
+
+## bench: the benchmarks, among them the import of 100,000 contacts
+bench: check-go services
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 20s)
+fuzz: check-go
+	$(GO) test -run '^$$' -fuzz '^FuzzNormalizeEmail$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
+	$(GO) test -run '^$$' -fuzz '^FuzzParseImport$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifyToken$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
+	$(GO) test -run '^$$' -fuzz '^FuzzHeaderValues$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./mailer
+
+vet: check-go
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || { echo "gofmt:"; gofmt -l .; exit 1; }
+
+clean:
+	rm -rf bin outbox

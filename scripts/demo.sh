@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The demo behind `make demo`: start what is missing, set up a demo database,
+# show how a faulty contact list is refused, import the demo contacts, send
+# their opt-in mails with the worker, and say where the mails went.
+#
+# It uses its own database (rundbrief_demo, recreated on every run) and queue
+# namespace (rundbrief-demo), so it never touches a real installation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=bin/rundbrief
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+mode=$(scripts/services.sh)
+
+export RUNDBRIEF_SECRET="demo-secret-for-make-demo-only-never-use-in-production"
+export RUNDBRIEF_QUEUE_NAMESPACE=rundbrief-demo
+export RUNDBRIEF_BASE_URL="${RUNDBRIEF_BASE_URL:-http://127.0.0.1:8080}"
+unset RUNDBRIEF_SMTP_URL RUNDBRIEF_OUTBOX
+
+if [ "$mode" = docker ]; then
+	# PostgreSQL and Mailpit from docker-compose.yml.
+	export RUNDBRIEF_DATABASE_URL="postgres://rundbrief:${POSTGRES_PASSWORD:-rundbrief}@127.0.0.1:5432/rundbrief_demo?sslmode=disable"
+	export RUNDBRIEF_SMTP_URL="smtp://127.0.0.1:1025?tls=none"
+	export RUNDBRIEF_FROM="Netzwerkstelle Fachkräftesicherung <rundbrief@example.org>"
+	docker compose up -d --wait mailpit >&2
+	step "Demo-Datenbank neu anlegen"
+	docker compose exec -T postgres psql -q -U rundbrief -d postgres -c "DROP DATABASE IF EXISTS rundbrief_demo WITH (FORCE)"
+else
+	export RUNDBRIEF_DATABASE_URL="${RUNDBRIEF_DEMO_DATABASE_URL:-postgres://127.0.0.1:5432/rundbrief_demo?sslmode=disable}"
+	export RUNDBRIEF_OUTBOX=./outbox/demo
+	step "Demo-Datenbank und Ausgangsordner neu anlegen"
+	admin_url=$(echo "$RUNDBRIEF_DATABASE_URL" | sed 's#/rundbrief_demo?#/postgres?#')
+	if command -v psql >/dev/null; then
+		psql -q "$admin_url" -c "DROP DATABASE IF EXISTS rundbrief_demo WITH (FORCE)"
+	else
+		echo "(psql fehlt: die Demo-Datenbank bleibt, wie sie ist)"
+	fi
+	rm -rf ./outbox/demo
+fi
+
+step "Einstellungen"
+$bin config
+
+step "Datenbank einrichten: rundbrief migrate"
+$bin migrate
+
+step "Eine fehlerhafte Liste wird abgelehnt, ohne etwas zu speichern"
+echo "\$ rundbrief subscribers import examples/kontakte-fehlerhaft.csv"
+if $bin subscribers import examples/kontakte-fehlerhaft.csv; then
+	echo "Unerwartet: die fehlerhafte Liste wurde angenommen." >&2
+	exit 1
+fi
+echo "(Ende mit Code 1, wie vorgesehen)"
+
+step "Die Demo-Kontakte aufnehmen"
+echo "\$ rundbrief subscribers import examples/kontakte-demo.csv"
+$bin subscribers import examples/kontakte-demo.csv
+
+step "Ein zweiter Import derselben Datei ändert nichts"
+$bin subscribers import examples/kontakte-demo.csv
+
+step "Der Worker verschickt die Bestätigungsmails"
+echo "\$ rundbrief worker --until-empty"
+RUNDBRIEF_LOG_LEVEL=warn $bin worker --until-empty
+
+step "Der Verteiler"
+$bin subscribers list
+
+step "Ergebnis"
+if [ "$mode" = docker ]; then
+	echo "Die Bestätigungsmails liegen in Mailpit: http://127.0.0.1:8025"
+else
+	dir=$(cd ./outbox/demo && pwd)
+	count=$(ls "$dir"/*.eml | wc -l)
+	echo "$count Bestätigungsmails liegen im Ausgangsordner $dir:"
+	ls "$dir" | head -3 | sed 's/^/  /'
+	echo "  ..."
+	first=$(ls "$dir"/*.eml | head -1)
+	echo
+	echo "Bestätigungslink in der ersten Mail:"
+	# The link is quoted-printable encoded in the file; join soft line breaks.
+	sed -e ':a' -e '/=$/{N;s/=\n//;ba}' "$first" | grep -o -m1 "${RUNDBRIEF_BASE_URL}/confirm/[A-Za-z0-9_-]*" | sed 's/^/  /'
+	echo
+	echo "Ansehen: eine .eml-Datei in Thunderbird oder Outlook öffnen."
+fi
