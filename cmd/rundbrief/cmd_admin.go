@@ -97,4 +97,3 @@ eine Sperre in PostgreSQL sorgt dafür, dass jede Migration genau einmal läuft.
 	c.Flags().BoolVar(&status, "status", false, "nur zeigen, welche Migrationen angewendet sind")
 	return c
 }
-

@@ -118,8 +118,8 @@ type Server struct {
 	cond        *sync.Cond
 	dataStarted int
 	messages    []Message
-	conns    []*smtp.Conn
-	replies  map[string][]*smtp.SMTPError // recipient -> replies for its next RCPT TOs
+	conns       []*smtp.Conn
+	replies     map[string][]*smtp.SMTPError // recipient -> replies for its next RCPT TOs
 }
 
 // Start runs a server on 127.0.0.1 on a free port until the test ends.
