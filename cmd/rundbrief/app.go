@@ -121,6 +121,20 @@ func (a *app) store(ctx context.Context) (*subscribers.Store, error) {
 	return subscribers.NewStore(db, keys), nil
 }
 
+// subscriber opens the store and finds the subscriber with the address
+// email, explaining in German if there is none.
+func (a *app) subscriber(ctx context.Context, email string) (*subscribers.Store, *subscribers.Subscriber, error) {
+	s, err := a.store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := s.GetByEmail(ctx, email)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", email, explain(err))
+	}
+	return s, sub, nil
+}
+
 // queueClient connects to Redis for queueing tasks.
 func (a *app) queueClient() (*worker.Client, error) {
 	if a.queue != nil {

@@ -175,13 +175,9 @@ func newSubscribersShowCmd(a *app) *cobra.Command {
 		Args:    exactArgs(1, "eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := a.store(ctx)
+			s, sub, err := a.subscriber(ctx, args[0])
 			if err != nil {
 				return err
-			}
-			sub, err := s.GetByEmail(ctx, args[0])
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], explain(err))
 			}
 			log, err := s.ConsentLog(ctx, sub.ID)
 			if err != nil {
@@ -265,13 +261,9 @@ möglich.`,
 		Args: exactArgs(1, "eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := a.store(ctx)
+			s, sub, err := a.subscriber(ctx, args[0])
 			if err != nil {
 				return err
-			}
-			sub, err := s.GetByEmail(ctx, args[0])
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], explain(err))
 			}
 			if !yes {
 				out(cmd, "%s (%s) und alle gespeicherten Daten endgültig löschen? [j/N] ", sub.Email, sub.Name)
