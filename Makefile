@@ -25,7 +25,7 @@ test: check-go
 	if [ "$$mode" = docker ] && [ -z "$$RUNDBRIEF_TEST_DATABASE_URL" ]; then \
 		export RUNDBRIEF_TEST_DATABASE_URL="postgres://rundbrief:$${POSTGRES_PASSWORD:-rundbrief}@127.0.0.1:5432/postgres?sslmode=disable"; \
 	fi && \
-	$(GO) test -race ./...
+	$(GO) test -race -count=1 ./...
 
 ## services: start PostgreSQL and Redis if they are not running
 services:
