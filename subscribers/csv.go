@@ -267,11 +267,3 @@ func (f *ImportFile) mapColumns(header []string) (map[Field]int, error) {
 	}
 	return cols, nil
 }
-
-func topicsBySlug(ts []Topic) map[string]Topic {
-	m := make(map[string]Topic, len(ts))
-	for _, t := range ts {
-		m[t.Slug] = t
-	}
-	return m
-}

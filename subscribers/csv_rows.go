@@ -28,8 +28,17 @@ func (p *rowParser) get(rec []string, field Field) (string, bool) {
 	return strings.TrimSpace(rec[i]), true
 }
 
+// column is the header of the column a field's problem is reported in, or ""
+// if the file has no such column (the problem concerns the whole row).
 func (p *rowParser) column(field Field) string {
-	return strings.TrimSpace(p.header[p.cols[field]])
+	if field == FieldName {
+		field = p.nameField()
+	}
+	i, ok := p.cols[field]
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(p.header[i])
 }
 
 // row checks one record and adds it to f as a row, a merge into an earlier
@@ -43,63 +52,28 @@ func (p *rowParser) row(f *ImportFile, line int, rec []string) {
 			"%w (%d fields, %d columns): a %q inside a field that is not in quotes?", ErrExtraFields, len(rec), len(p.header), f.Delimiter)})
 		return
 	}
-	var (
-		n        NewSubscriber
-		problems []*RowError
-		err      error
-	)
-	fail := func(field Field, value string, err error) {
-		problems = append(problems, &RowError{Line: line, Column: p.column(field), Value: value, Err: err})
-	}
-
-	email, _ := p.get(rec, FieldEmail)
-	if n.Email, err = NormalizeEmail(email); err != nil {
-		fail(FieldEmail, email, err)
-	}
-	name, _ := p.get(rec, FieldName)
-	if name == "" {
+	raw := NewSubscriber{Kind: p.opts.DefaultKind}
+	raw.Email, _ = p.get(rec, FieldEmail)
+	raw.Name, _ = p.get(rec, FieldName)
+	if raw.Name == "" {
 		first, _ := p.get(rec, FieldFirstName)
 		last, _ := p.get(rec, FieldLastName)
-		name = strings.TrimSpace(first + " " + last)
+		raw.Name = strings.TrimSpace(first + " " + last)
 	}
-	if n.Name, err = CleanText(name, MaxNameLength); err != nil {
-		fail(p.nameField(), name, err)
-	}
-	org, _ := p.get(rec, FieldOrganisation)
-	if n.Organisation, err = CleanText(org, MaxNameLength); err != nil {
-		fail(FieldOrganisation, org, err)
-	}
-	kind, hasKind := p.get(rec, FieldKind)
-	switch {
-	case kind != "":
-		if n.Kind, err = ParseKind(kind); err != nil {
-			fail(FieldKind, kind, err)
-		}
-	case p.opts.DefaultKind != "":
-		n.Kind = p.opts.DefaultKind
-	case hasKind:
-		fail(FieldKind, "", ErrKindMissing)
-	default:
-		problems = append(problems, &RowError{Line: line, Err: ErrKindMissing})
+	raw.Organisation, _ = p.get(rec, FieldOrganisation)
+	if kind, _ := p.get(rec, FieldKind); kind != "" {
+		raw.Kind = Kind(kind)
 	}
 	lang, _ := p.get(rec, FieldLanguage)
-	if n.Language, err = ParseLanguage(lang); err != nil {
-		fail(FieldLanguage, lang, err)
-	}
+	raw.Language = Language(lang)
 	topics, _ := p.get(rec, FieldTopics)
-	for _, t := range splitTopics(topics) {
-		slug, ok := resolveTopic(t, p.known)
-		if !ok {
-			fail(FieldTopics, t, fmt.Errorf("%w %q", ErrUnknownTopic, t))
-			continue
-		}
-		if !slices.Contains(n.Topics, slug) {
-			n.Topics = append(n.Topics, slug)
-		}
-	}
+	raw.Topics = splitTopics(topics)
 
+	n, problems := raw.check(p.known)
 	if len(problems) > 0 {
-		f.Problems = append(f.Problems, problems...)
+		for _, pr := range problems {
+			f.Problems = append(f.Problems, &RowError{Line: line, Column: p.column(pr.field), Value: pr.value, Err: pr.err})
+		}
 		return
 	}
 	key := EmailKey(n.Email)

@@ -90,11 +90,6 @@ func TestParseImportFormats(t *testing.T) {
 			if f.Encoding != tt.encoding || f.Delimiter != tt.delim {
 				t.Errorf("encoding, delimiter = %q, %q; want %q, %q", f.Encoding, f.Delimiter, tt.encoding, tt.delim)
 			}
-			for i := range f.Rows {
-				if f.Rows[i].Topics == nil {
-					f.Rows[i].Topics = nil
-				}
-			}
 			if !reflect.DeepEqual(f.Rows, tt.want) {
 				t.Errorf("rows:\n got %+v\nwant %+v", f.Rows, tt.want)
 			}

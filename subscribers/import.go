@@ -99,11 +99,10 @@ type existing struct {
 
 // merge is an update to an existing subscriber.
 type merge struct {
-	id           int64
-	name, org    string
-	addTopics    []string
-	line         int
-	email, notes string
+	id        int64
+	name, org string
+	addTopics []string
+	notes     string // for the report
 }
 
 // sortRows splits rows into new subscribers and updates to existing ones,
@@ -161,7 +160,7 @@ func (s *Store) sortRows(ctx context.Context, tx *sqlx.Tx, rows []ImportRow, rep
 
 // mergeInto works out what row r adds to the stored subscriber ex.
 func mergeInto(ex *existing, r ImportRow) (merge, bool) {
-	m := merge{id: ex.ID, name: ex.Name, org: ex.Organisation, line: r.Line, email: r.Email}
+	m := merge{id: ex.ID, name: ex.Name, org: ex.Organisation}
 	var notes []string
 	if ex.Name == "" && r.Name != "" {
 		m.name = r.Name

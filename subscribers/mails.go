@@ -87,6 +87,9 @@ type Mail struct {
 	Reply      string     `db:"reply" json:"reply,omitempty"`
 }
 
+// Ref identifies m for queueing its task.
+func (m Mail) Ref() MailRef { return MailRef{ID: m.ID, SubscriberID: m.SubscriberID, Kind: m.Kind} }
+
 // mailColumns selects a Mail.
 const mailColumns = `id, subscriber_id, kind, status, attempts, created_at, finished_at, message_id, reply`
 

@@ -222,41 +222,6 @@ func (s *Store) Add(ctx context.Context, n NewSubscriber, c Consent) (*Subscribe
 	return s.Get(ctx, id)
 }
 
-// normalize checks every field of n against the rules and the known topics
-// and returns it normalised.
-func (n NewSubscriber) normalize(known map[string]Topic) (NewSubscriber, error) {
-	var err error
-	if n.Email, err = NormalizeEmail(n.Email); err != nil {
-		return n, err
-	}
-	if n.Name, err = CleanText(n.Name, MaxNameLength); err != nil {
-		return n, fmt.Errorf("subscribers: name: %w", err)
-	}
-	if n.Organisation, err = CleanText(n.Organisation, MaxNameLength); err != nil {
-		return n, fmt.Errorf("subscribers: organisation: %w", err)
-	}
-	if n.Kind, err = ParseKind(string(n.Kind)); err != nil {
-		return n, err
-	}
-	if n.Language, err = ParseLanguage(string(n.Language)); err != nil {
-		return n, err
-	}
-	seen := map[string]bool{}
-	topics := []string{}
-	for _, t := range n.Topics {
-		slug, ok := resolveTopic(t, known)
-		if !ok {
-			return n, fmt.Errorf("%w %q", ErrUnknownTopic, t)
-		}
-		if !seen[slug] {
-			seen[slug] = true
-			topics = append(topics, slug)
-		}
-	}
-	n.Topics = topics
-	return n, nil
-}
-
 // Delete removes the subscriber with id and everything stored about them:
 // topics, consent log, mails. With suppress, the address is put on the
 // suppression list (as a keyed hash) first, so a later import cannot add it

@@ -19,12 +19,27 @@ var ErrTopicExists = errors.New("subscribers: a topic with this slug exists alre
 var slugPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{1,39}$`)
 
 // Topics returns every topic, by slug.
-func (s *Store) Topics(ctx context.Context) ([]Topic, error) {
+func (s *Store) Topics(ctx context.Context) ([]Topic, error) { return loadTopics(ctx, s.db) }
+
+func loadTopics(ctx context.Context, q sqlx.QueryerContext) ([]Topic, error) {
 	var ts []Topic
-	if err := s.db.SelectContext(ctx, &ts, `SELECT slug, title_de, title_en FROM topics ORDER BY slug`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &ts, `SELECT slug, title_de, title_en FROM topics ORDER BY slug`); err != nil {
 		return nil, fmt.Errorf("subscribers: topics: %w", err)
 	}
 	return ts, nil
+}
+
+// TopicTitles returns the titles in lang of the topics named by slugs, in
+// their order; slugs that are not in all are left out.
+func TopicTitles(all []Topic, slugs []string, lang Language) []string {
+	bySlug := topicsBySlug(all)
+	titles := make([]string, 0, len(slugs))
+	for _, slug := range slugs {
+		if t, ok := bySlug[slug]; ok {
+			titles = append(titles, t.Title(lang))
+		}
+	}
+	return titles
 }
 
 // AddTopic adds a topic subscribers can choose. The slug is 2 to 40
@@ -56,15 +71,19 @@ func (s *Store) AddTopic(ctx context.Context, t Topic) error {
 
 // topicSet loads the known topics, keyed by slug.
 func topicSet(ctx context.Context, q sqlx.QueryerContext) (map[string]Topic, error) {
-	var ts []Topic
-	if err := sqlx.SelectContext(ctx, q, &ts, `SELECT slug, title_de, title_en FROM topics`); err != nil {
-		return nil, fmt.Errorf("subscribers: topics: %w", err)
+	ts, err := loadTopics(ctx, q)
+	if err != nil {
+		return nil, err
 	}
+	return topicsBySlug(ts), nil
+}
+
+func topicsBySlug(ts []Topic) map[string]Topic {
 	m := make(map[string]Topic, len(ts))
 	for _, t := range ts {
 		m[t.Slug] = t
 	}
-	return m, nil
+	return m
 }
 
 // resolveTopic finds the topic s names: its slug, or its German or English

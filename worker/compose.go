@@ -79,15 +79,5 @@ func (h *MailHandler) topicTitles(ctx context.Context, sub *subscribers.Subscrib
 	if err != nil {
 		return nil, err
 	}
-	bySlug := make(map[string]subscribers.Topic, len(all))
-	for _, t := range all {
-		bySlug[t.Slug] = t
-	}
-	titles := make([]string, 0, len(sub.Topics))
-	for _, slug := range sub.Topics {
-		if t, ok := bySlug[slug]; ok {
-			titles = append(titles, t.Title(sub.Language))
-		}
-	}
-	return titles, nil
+	return subscribers.TopicTitles(all, sub.Topics, sub.Language), nil
 }

@@ -132,15 +132,13 @@ func (w *Worker) Client() *Client { return w.client }
 // flight. Before it starts, and every minute while it runs, it re-creates
 // the tasks of mails that lost theirs.
 func (w *Worker) Run(ctx context.Context) error {
-	srv, sched, err := w.start(ctx)
+	stop, err := w.start(ctx)
 	if err != nil {
 		return err
 	}
 	<-ctx.Done()
 	w.cfg.Logger.Info("worker shutting down; finishing mails in flight", "timeout", w.cfg.ShutdownTimeout)
-	sched.Shutdown()
-	srv.Shutdown()
-	w.client.Close()
+	stop()
 	w.cfg.Logger.Info("worker stopped")
 	return nil
 }
@@ -149,15 +147,11 @@ func (w *Worker) Run(ctx context.Context) error {
 // is empty and the mail log has no open mail) or ctx is done, then shuts
 // down as Run does. Mails whose task is missing are re-queued at once.
 func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
-	srv, sched, err := w.start(ctx)
+	stop, err := w.start(ctx)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		sched.Shutdown()
-		srv.Shutdown()
-		w.client.Close()
-	}()
+	defer stop()
 	insp := asynq.NewInspector(w.cfg.Redis)
 	defer insp.Close()
 	quiet := 0
@@ -208,12 +202,14 @@ func (w *Worker) queued(insp *asynq.Inspector) (int, error) {
 }
 
 // start requeues what was lost and starts the asynq server and scheduler.
-func (w *Worker) start(ctx context.Context) (*asynq.Server, *asynq.Scheduler, error) {
+// stop shuts them down, waiting for the mails in flight, and closes the
+// client.
+func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 	if err := w.client.Ping(); err != nil {
-		return nil, nil, fmt.Errorf("worker: Redis: %w", err)
+		return nil, fmt.Errorf("worker: Redis: %w", err)
 	}
 	if n, err := w.requeue(ctx, w.cfg.RequeueAfter); err != nil {
-		return nil, nil, err
+		return nil, err
 	} else if n > 0 {
 		w.cfg.Logger.Info("re-queued mails whose task was lost", "count", n)
 	}
@@ -243,21 +239,25 @@ func (w *Worker) start(ctx context.Context) (*asynq.Server, *asynq.Scheduler, er
 		return err
 	})
 	if err := srv.Start(mux); err != nil {
-		return nil, nil, fmt.Errorf("worker: start: %w", err)
+		return nil, fmt.Errorf("worker: start: %w", err)
 	}
 	sched := asynq.NewScheduler(w.cfg.Redis, &asynq.SchedulerOpts{Logger: log, LogLevel: asynq.WarnLevel})
 	// Every worker runs a scheduler; Unique keeps it to one requeue a minute.
 	if _, err := sched.Register("@every 1m", asynq.NewTask(TypeRequeue, nil),
 		asynq.Queue(w.queue), asynq.Unique(55*time.Second), asynq.MaxRetry(0)); err != nil {
 		srv.Shutdown()
-		return nil, nil, fmt.Errorf("worker: schedule requeue: %w", err)
+		return nil, fmt.Errorf("worker: schedule requeue: %w", err)
 	}
 	if err := sched.Start(); err != nil {
 		srv.Shutdown()
-		return nil, nil, fmt.Errorf("worker: start scheduler: %w", err)
+		return nil, fmt.Errorf("worker: start scheduler: %w", err)
 	}
 	w.cfg.Logger.Info("worker started", "queue", w.queue, "concurrency", w.cfg.Concurrency)
-	return srv, sched, nil
+	return func() {
+		sched.Shutdown()
+		srv.Shutdown()
+		w.client.Close()
+	}, nil
 }
 
 // requeue re-creates the tasks of open mails that have waited longer than
@@ -274,7 +274,7 @@ func (w *Worker) requeue(ctx context.Context, grace time.Duration) (int, error) 
 		after = mails[len(mails)-1].ID
 		refs := make([]subscribers.MailRef, len(mails))
 		for i, m := range mails {
-			refs[i] = subscribers.MailRef{ID: m.ID, SubscriberID: m.SubscriberID, Kind: m.Kind}
+			refs[i] = m.Ref()
 		}
 		n, err := w.client.EnqueueMails(ctx, refs)
 		total += n

@@ -108,7 +108,7 @@ func (e *env) enqueueOwed(t *testing.T) {
 	}
 	refs := make([]subscribers.MailRef, len(mails))
 	for i, m := range mails {
-		refs[i] = subscribers.MailRef{ID: m.ID, SubscriberID: m.SubscriberID, Kind: m.Kind}
+		refs[i] = m.Ref()
 	}
 	c := worker.NewClient(e.redis, e.ns)
 	defer c.Close()

@@ -76,7 +76,7 @@ auf; --consent-note hält dann fest, wann und wie sie eingewilligt hat.`,
 				}
 				var refs []subscribers.MailRef
 				for _, m := range mails {
-					refs = append(refs, subscribers.MailRef{ID: m.ID, SubscriberID: m.SubscriberID, Kind: m.Kind})
+					refs = append(refs, m.Ref())
 				}
 				a.enqueueMails(cmd.Context(), refs)
 				out(cmd, "Die Bestätigungsmail geht hinaus, sobald der Worker läuft (rundbrief worker).\n")
@@ -203,13 +203,9 @@ func newSubscribersShowCmd(a *app) *cobra.Command {
 }
 
 func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []subscribers.Topic, log []subscribers.ConsentEntry, mails []subscribers.Mail) {
-	titles := map[string]string{}
-	for _, t := range topics {
-		titles[t.Slug] = t.TitleDE
-	}
 	var ts []string
-	for _, slug := range sub.Topics {
-		ts = append(ts, titles[slug]+" ("+slug+")")
+	for i, title := range subscribers.TopicTitles(topics, sub.Topics, subscribers.LanguageGerman) {
+		ts = append(ts, title+" ("+sub.Topics[i]+")")
 	}
 	lang := "Deutsch"
 	if sub.Language == subscribers.LanguageEnglish {
