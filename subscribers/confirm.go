@@ -15,7 +15,8 @@ var ErrNotPending = errors.New("subscribers: the subscriber is not waiting for c
 
 // Confirm records that the pending subscriber with id confirmed their
 // subscription (c says how), and queues their welcome mail, all in one
-// transaction. It returns the welcome mail to enqueue. Confirming a
+// transaction. A confirmed opt-in lifts an earlier suppression of the
+// address. It returns the welcome mail to enqueue. Confirming a
 // subscriber who is confirmed already changes nothing and returns nil, nil.
 func (s *Store) Confirm(ctx context.Context, id int64, c Consent) (*MailRef, error) {
 	var ref *MailRef
@@ -35,9 +36,15 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Consent) (*MailRef, err
 		default:
 			return fmt.Errorf("%w (status %s)", ErrNotPending, status)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'confirmed', confirmed_at = now(), updated_at = now()
-			WHERE id = $1`, id); err != nil {
+		var email string
+		if err := tx.GetContext(ctx, &email, `UPDATE subscribers SET status = 'confirmed', confirmed_at = now(), updated_at = now()
+			WHERE id = $1 RETURNING email`, id); err != nil {
 			return fmt.Errorf("subscribers: confirm: %w", err)
+		}
+		// A confirmed opt-in is fresh consent: it lifts an earlier
+		// suppression (erasure, unsubscribe by staff, an old bounce).
+		if _, err := tx.ExecContext(ctx, `DELETE FROM suppressions WHERE address_hash = $1`, s.keys.AddressHash(email)); err != nil {
+			return fmt.Errorf("subscribers: confirm: lift suppression: %w", err)
 		}
 		if err := logConsent(ctx, tx, id, actionConfirmed, c); err != nil {
 			return err

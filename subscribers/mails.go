@@ -17,6 +17,9 @@ type MailKind string
 const (
 	MailOptIn   MailKind = "optin"   // asks a pending subscriber to confirm
 	MailWelcome MailKind = "welcome" // greets a confirmed subscriber with their preferences link
+	// MailPreferences sends a confirmed subscriber their preferences link
+	// again, when they fill in the form a second time or ask for it.
+	MailPreferences MailKind = "preferences"
 )
 
 // Label is the kind in German, as staff read it.
@@ -26,6 +29,8 @@ func (k MailKind) Label() string {
 		return "Bestätigungsmail"
 	case MailWelcome:
 		return "Willkommensmail"
+	case MailPreferences:
+		return "Link zu den Einstellungen"
 	}
 	return string(k)
 }

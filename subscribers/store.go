@@ -152,6 +152,10 @@ type Consent struct {
 	Note string
 	// WordingVersion is the version of the consent text the person saw.
 	WordingVersion string
+	// IP and UserAgent are the request's, recorded only where the
+	// installation chose to (RUNDBRIEF_RECORD_IP); empty otherwise.
+	IP        string
+	UserAgent string
 }
 
 func (c Consent) check() error {
@@ -227,6 +231,25 @@ func (s *Store) Add(ctx context.Context, n NewSubscriber, c Consent) (*Subscribe
 // suppression list (as a keyed hash) first, so a later import cannot add it
 // back; a new opt-in by the person themselves is still possible.
 func (s *Store) Delete(ctx context.Context, id int64, suppress bool) error {
+	reason := SuppressionReason("")
+	if suppress {
+		reason = SuppressedByStaff
+	}
+	return s.deleteSubscriber(ctx, id, reason)
+}
+
+// Erase deletes the subscriber with id at their own request (DSGVO Art. 17):
+// the subscriber, topics, consent log and mails go for good. What stays is
+// the keyed hash of the address on the suppression list, with the reason
+// "erased" and the time, so that no import adds the address back; the
+// person can still subscribe again through the form and confirm.
+func (s *Store) Erase(ctx context.Context, id int64) error {
+	return s.deleteSubscriber(ctx, id, SuppressedErased)
+}
+
+// deleteSubscriber deletes subscriber id and, unless reason is empty,
+// suppresses the address for reason.
+func (s *Store) deleteSubscriber(ctx context.Context, id int64, reason SuppressionReason) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var email string
 		err := tx.GetContext(ctx, &email, `DELETE FROM subscribers WHERE id = $1 RETURNING email`, id)
@@ -236,8 +259,8 @@ func (s *Store) Delete(ctx context.Context, id int64, suppress bool) error {
 		if err != nil {
 			return fmt.Errorf("subscribers: delete: %w", err)
 		}
-		if suppress {
-			return addSuppression(ctx, tx, s.keys.AddressHash(email), SuppressedByStaff, "")
+		if reason != "" {
+			return addSuppression(ctx, tx, s.keys.AddressHash(email), reason, "")
 		}
 		return nil
 	})

@@ -1,0 +1,73 @@
+package subscribers
+
+import (
+	"context"
+	"time"
+)
+
+// Export is everything rundbrief stores about one subscriber, for their
+// right of access (DSGVO Art. 15) and to data portability (Art. 20). It is
+// written as JSON; the field names are part of what a subscriber receives,
+// so they stay stable.
+type Export struct {
+	ExportedAt   time.Time      `json:"exported_at"`
+	Email        string         `json:"email"`
+	Name         string         `json:"name"`
+	Organisation string         `json:"organisation"`
+	Kind         Kind           `json:"kind"`
+	Language     Language       `json:"language"`
+	Status       Status         `json:"status"`
+	Topics       []ExportTopic  `json:"topics"`
+	CreatedAt    time.Time      `json:"created_at"`
+	UpdatedAt    time.Time      `json:"updated_at"`
+	ConfirmedAt  *time.Time     `json:"confirmed_at,omitempty"`
+	Unsubscribed *time.Time     `json:"unsubscribed_at,omitempty"`
+	BouncedAt    *time.Time     `json:"bounced_at,omitempty"`
+	ConsentLog   []ConsentEntry `json:"consent_log"`
+	Mails        []Mail         `json:"mails"`
+}
+
+// ExportTopic is a chosen topic with its titles.
+type ExportTopic struct {
+	Slug    string `json:"slug"`
+	TitleDE string `json:"title_de"`
+	TitleEN string `json:"title_en"`
+}
+
+// Export gathers everything stored about the subscriber with id.
+func (s *Store) Export(ctx context.Context, id int64, now time.Time) (*Export, error) {
+	sub, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log, err := s.ConsentLog(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	mails, err := s.Mails(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = []ConsentEntry{}
+	}
+	if mails == nil {
+		mails = []Mail{}
+	}
+	bySlug := topicsBySlug(all)
+	topics := make([]ExportTopic, 0, len(sub.Topics))
+	for _, slug := range sub.Topics {
+		t := bySlug[slug]
+		topics = append(topics, ExportTopic{Slug: slug, TitleDE: t.TitleDE, TitleEN: t.TitleEN})
+	}
+	return &Export{
+		ExportedAt: now.UTC(), Email: sub.Email, Name: sub.Name, Organisation: sub.Organisation,
+		Kind: sub.Kind, Language: sub.Language, Status: sub.Status, Topics: topics,
+		CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt, ConfirmedAt: sub.ConfirmedAt,
+		Unsubscribed: sub.Unsubscribed, BouncedAt: sub.BouncedAt, ConsentLog: log, Mails: mails,
+	}, nil
+}

@@ -1,0 +1,310 @@
+package subscribers
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// MaxLinkMailsPerDay is how many opt-in and preferences-link mails one
+// address gets in 24 hours, however often its form is sent: a form that
+// anyone can fill in must not become a way to bomb someone's inbox.
+const MaxLinkMailsPerDay = 3
+
+// FieldError is a field of a form or row that breaks the rules.
+type FieldError struct {
+	Field Field
+	Value string
+	Err   error
+}
+
+// InvalidFields is the error of Subscribe and UpdatePreferences when fields
+// break the rules: one FieldError per bad field, for showing each next to
+// its field.
+type InvalidFields []FieldError
+
+func (e InvalidFields) Error() string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = string(f.Field) + ": " + f.Err.Error()
+	}
+	return "subscribers: " + strings.Join(parts, "; ")
+}
+
+// Unwrap returns the errors of the fields, so errors.Is finds them.
+func (e InvalidFields) Unwrap() []error {
+	errs := make([]error, len(e))
+	for i, f := range e {
+		errs[i] = f.Err
+	}
+	return errs
+}
+
+// SubscribeOutcome says what Subscribe did. It is for logs and tests: the
+// web page must answer every outcome alike, so that nobody can learn from it
+// who is subscribed.
+type SubscribeOutcome int
+
+const (
+	// OptInQueued: a new, pending or returning subscriber was (re)asked to
+	// confirm; an opt-in mail is owed.
+	OptInQueued SubscribeOutcome = iota + 1
+	// LinkQueued: the address is confirmed already; nothing changed, and a
+	// mail with the preferences link is owed instead of an opt-in.
+	LinkQueued
+	// MailLimited: the address had MaxLinkMailsPerDay mails in the last 24
+	// hours; nothing was sent.
+	MailLimited
+)
+
+// SubscribeResult is what Subscribe did, and the mail to enqueue, if any.
+type SubscribeResult struct {
+	SubscriberID int64
+	Outcome      SubscribeOutcome
+	Mail         *MailRef
+}
+
+// Subscribe records a subscription request made by the person themselves
+// (through the web form) and queues the mail it needs, in one transaction:
+//
+//   - a new address is stored as pending, and an opt-in mail is owed;
+//   - a pending, unsubscribed or bounced subscriber takes the new details,
+//     becomes pending and is asked again to confirm;
+//   - a confirmed subscriber is left unchanged and is sent their
+//     preferences link instead.
+//
+// The suppression list does not stop a request: the opt-in mail goes only to
+// the address's owner, and their confirmation lifts the suppression. At most
+// MaxLinkMailsPerDay mails go to one address a day. Bad fields give
+// InvalidFields.
+func (s *Store) Subscribe(ctx context.Context, n NewSubscriber, c Consent) (SubscribeResult, error) {
+	var res SubscribeResult
+	if err := c.check(); err != nil {
+		return res, err
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		known, err := topicSet(ctx, tx)
+		if err != nil {
+			return err
+		}
+		out, problems := n.check(known)
+		if len(problems) > 0 {
+			return fieldErrors(problems)
+		}
+		n = out
+		var cur struct {
+			ID     int64  `db:"id"`
+			Status Status `db:"status"`
+		}
+		err = tx.GetContext(ctx, &cur, `INSERT INTO subscribers (email, name, organisation, kind, language)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (email_key) DO NOTHING RETURNING id, status`,
+			n.Email, n.Name, n.Organisation, n.Kind, n.Language)
+		isNew := err == nil
+		if errors.Is(err, sql.ErrNoRows) {
+			err = tx.GetContext(ctx, &cur, `SELECT id, status FROM subscribers WHERE email_key = $1 FOR UPDATE`, EmailKey(n.Email))
+		}
+		if err != nil {
+			return fmt.Errorf("subscribers: subscribe: %w", err)
+		}
+		res.SubscriberID = cur.ID
+		if !isNew && cur.Status != StatusConfirmed {
+			if _, err := tx.ExecContext(ctx, `UPDATE subscribers
+				SET name = $2, organisation = $3, kind = $4, language = $5, status = 'pending', updated_at = now()
+				WHERE id = $1`, cur.ID, n.Name, n.Organisation, n.Kind, n.Language); err != nil {
+				return fmt.Errorf("subscribers: subscribe: %w", err)
+			}
+			cur.Status = StatusPending
+		}
+		if cur.Status == StatusPending {
+			if err := setTopics(ctx, tx, cur.ID, n.Topics); err != nil {
+				return err
+			}
+			if err := logConsent(ctx, tx, cur.ID, actionSubscribed, c); err != nil {
+				return err
+			}
+		}
+		res.Outcome, res.Mail, err = queueLinkMail(ctx, tx, cur.ID, cur.Status)
+		return err
+	})
+	return res, err
+}
+
+// RequestLink queues the mail a subscriber asks for from an expired or used
+// link: a new opt-in mail while they are pending, their preferences link once
+// they are confirmed. It keeps to MaxLinkMailsPerDay. A subscriber who
+// unsubscribed or bounced gets ErrNotPending: they subscribe again through
+// the form.
+func (s *Store) RequestLink(ctx context.Context, id int64) (SubscribeResult, error) {
+	res := SubscribeResult{SubscriberID: id}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var status Status
+		err := tx.GetContext(ctx, &status, `SELECT status FROM subscribers WHERE id = $1 FOR UPDATE`, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("subscribers: request link: %w", err)
+		}
+		if status != StatusPending && status != StatusConfirmed {
+			return fmt.Errorf("%w (status %s)", ErrNotPending, status)
+		}
+		res.Outcome, res.Mail, err = queueLinkMail(ctx, tx, id, status)
+		return err
+	})
+	return res, err
+}
+
+// queueLinkMail queues the opt-in (pending) or preferences (confirmed) mail
+// for subscriber id, unless the day's mails are used up. A mail of the kind
+// still waiting to be sent is reused, not doubled.
+func queueLinkMail(ctx context.Context, tx *sqlx.Tx, id int64, status Status) (SubscribeOutcome, *MailRef, error) {
+	kind, outcome := MailOptIn, OptInQueued
+	if status == StatusConfirmed {
+		kind, outcome = MailPreferences, LinkQueued
+	}
+	var sent int
+	if err := tx.GetContext(ctx, &sent, `SELECT count(*) FROM subscription_mails
+		WHERE subscriber_id = $1 AND kind IN ('optin', 'preferences') AND created_at > now() - interval '24 hours'`, id); err != nil {
+		return 0, nil, fmt.Errorf("subscribers: count mails: %w", err)
+	}
+	var open bool
+	if err := tx.GetContext(ctx, &open, `SELECT EXISTS (SELECT 1 FROM subscription_mails
+		WHERE subscriber_id = $1 AND kind = $2 AND status IN ('queued', 'sending'))`, id, kind); err != nil {
+		return 0, nil, fmt.Errorf("subscribers: open mails: %w", err)
+	}
+	if sent >= MaxLinkMailsPerDay && !open {
+		return MailLimited, nil, nil
+	}
+	mailID, err := queueMail(ctx, tx, id, kind)
+	if err != nil {
+		return 0, nil, err
+	}
+	return outcome, &MailRef{ID: mailID, SubscriberID: id, Kind: kind}, nil
+}
+
+func fieldErrors(problems []fieldProblem) InvalidFields {
+	out := make(InvalidFields, len(problems))
+	for i, p := range problems {
+		out[i] = FieldError{Field: p.field, Value: p.value, Err: p.err}
+	}
+	return out
+}
+
+// setTopics replaces the topics of subscriber id and reports whether they
+// changed.
+func setTopics(ctx context.Context, tx *sqlx.Tx, id int64, topics []string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM subscriber_topics WHERE subscriber_id = $1 AND topic <> ALL($2::text[])`,
+		id, pq.StringArray(topics)); err != nil {
+		return fmt.Errorf("subscribers: set topics: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO subscriber_topics (subscriber_id, topic)
+		SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, id, pq.StringArray(topics)); err != nil {
+		return fmt.Errorf("subscribers: set topics: %w", err)
+	}
+	return nil
+}
+
+// Preferences are what a subscriber may change on their preferences page.
+type Preferences struct {
+	Name         string
+	Organisation string
+	Kind         Kind
+	Language     Language
+	Topics       []string
+}
+
+// UpdatePreferences stores p for the subscriber with id. A change of topics
+// goes into the consent log, naming the new topics. Bad fields give
+// InvalidFields.
+func (s *Store) UpdatePreferences(ctx context.Context, id int64, p Preferences, c Consent) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		sub, err := getSubscriber(ctx, tx, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = $1 FOR UPDATE`, id)
+		if err != nil {
+			return err
+		}
+		known, err := topicSet(ctx, tx)
+		if err != nil {
+			return err
+		}
+		n, problems := NewSubscriber{
+			Email: sub.Email, Name: p.Name, Organisation: p.Organisation,
+			Kind: p.Kind, Language: p.Language, Topics: p.Topics,
+		}.check(known)
+		if len(problems) > 0 {
+			return fieldErrors(problems)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE subscribers
+			SET name = $2, organisation = $3, kind = $4, language = $5, updated_at = now()
+			WHERE id = $1`, id, n.Name, n.Organisation, n.Kind, n.Language); err != nil {
+			return fmt.Errorf("subscribers: update preferences: %w", err)
+		}
+		slices.Sort(n.Topics)
+		if slices.Equal(n.Topics, sub.Topics) {
+			return nil
+		}
+		if err := setTopics(ctx, tx, id, n.Topics); err != nil {
+			return err
+		}
+		c.Note = "Themen: " + strings.Join(n.Topics, ", ")
+		if len(n.Topics) == 0 {
+			c.Note = "Themen: keine"
+		}
+		return logConsent(ctx, tx, id, actionTopicsChange, c)
+	})
+}
+
+// Unsubscribe withdraws the consent of the subscriber with id (DSGVO Art.
+// 7(3)): they get no more mail, and mails still queued for them are not
+// sent. It reports whether anything changed; unsubscribing twice changes
+// nothing.
+func (s *Store) Unsubscribe(ctx context.Context, id int64, c Consent) (bool, error) {
+	changed := false
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE subscribers
+			SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
+			WHERE id = $1 AND status IN ('pending', 'confirmed')`, id)
+		if err != nil {
+			return fmt.Errorf("subscribers: unsubscribe: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			var exists bool
+			if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM subscribers WHERE id = $1)`, id); err != nil {
+				return fmt.Errorf("subscribers: unsubscribe: %w", err)
+			}
+			if !exists {
+				return ErrNotFound
+			}
+			return nil
+		}
+		changed = true
+		if _, err := tx.ExecContext(ctx, `UPDATE subscription_mails
+			SET status = 'skipped', finished_at = now(), reply = 'unsubscribed before sending'
+			WHERE subscriber_id = $1 AND status = 'queued'`, id); err != nil {
+			return fmt.Errorf("subscribers: unsubscribe: %w", err)
+		}
+		return logConsent(ctx, tx, id, actionUnsubscribed, c)
+	})
+	return changed, err
+}
+
+// PurgePending deletes the subscribers who have not confirmed within ttl of
+// their last request, with everything stored about them, and returns how
+// many went. Their addresses are not suppressed: they never agreed to
+// anything, and may subscribe again.
+func (s *Store) PurgePending(ctx context.Context, ttl time.Duration) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM subscribers
+		WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1)`, ttl.Seconds())
+	if err != nil {
+		return 0, fmt.Errorf("subscribers: purge pending: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

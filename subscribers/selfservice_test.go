@@ -1,0 +1,322 @@
+package subscribers_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+var webConsent = subscribers.Consent{Source: subscribers.SourceWeb, WordingVersion: "2026-11"}
+
+func mustSubscribe(t *testing.T, s *subscribers.Store, n subscribers.NewSubscriber) subscribers.SubscribeResult {
+	t.Helper()
+	res, err := s.Subscribe(context.Background(), n, webConsent)
+	if err != nil {
+		t.Fatalf("Subscribe(%s): %v", n.Email, err)
+	}
+	return res
+}
+
+// finishMails marks every open mail of a subscriber sent, as a worker would.
+func finishMails(t *testing.T, s *subscribers.Store, id int64) {
+	t.Helper()
+	ctx := context.Background()
+	for _, kind := range []subscribers.MailKind{subscribers.MailOptIn, subscribers.MailWelcome, subscribers.MailPreferences} {
+		m, _, err := s.ClaimMail(ctx, id, kind, time.Minute)
+		if errors.Is(err, subscribers.ErrNothingOwed) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.MailSent(ctx, m, "<id@test>", "250 ok"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestSubscribeOutcomes(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	n := subscribers.NewSubscriber{Email: "lea@example.org", Name: "Lea", Kind: subscribers.KindFamily, Topics: []string{"jugend"}}
+
+	first := mustSubscribe(t, s, n)
+	if first.Outcome != subscribers.OptInQueued || first.Mail == nil || first.Mail.Kind != subscribers.MailOptIn {
+		t.Fatalf("new address: %+v, want an opt-in", first)
+	}
+	// Sent again while the opt-in waits: the same mail, not a second one.
+	n.Name = "Lea Sommer"
+	again := mustSubscribe(t, s, n)
+	if again.Mail == nil || again.Mail.ID != first.Mail.ID {
+		t.Errorf("second request while the opt-in waits = %+v, want mail %d again", again.Mail, first.Mail.ID)
+	}
+	if sub, _ := s.Get(ctx, first.SubscriberID); sub.Name != "Lea Sommer" || sub.Status != subscribers.StatusPending {
+		t.Errorf("pending subscriber after a new request = %+v, want the new name, still pending", sub)
+	}
+
+	finishMails(t, s, first.SubscriberID)
+	if _, err := s.Confirm(ctx, first.SubscriberID, webConsent); err != nil {
+		t.Fatal(err)
+	}
+	finishMails(t, s, first.SubscriberID)
+	before, _ := s.Get(ctx, first.SubscriberID)
+
+	// A confirmed address: nothing changes, the preferences link is sent.
+	stranger := subscribers.NewSubscriber{Email: "LEA@example.org", Name: "Someone Else", Kind: subscribers.KindCompany}
+	res := mustSubscribe(t, s, stranger)
+	if res.Outcome != subscribers.LinkQueued || res.Mail == nil || res.Mail.Kind != subscribers.MailPreferences {
+		t.Errorf("confirmed address: %+v, want the preferences link", res)
+	}
+	after, _ := s.Get(ctx, first.SubscriberID)
+	if !reflect.DeepEqual(before, after) {
+		t.Errorf("a form for a confirmed address changed the subscriber:\n got %+v\nwant %+v", after, before)
+	}
+
+	// Unsubscribed, then subscribed again: pending, a new opt-in.
+	if _, err := s.Unsubscribe(ctx, first.SubscriberID, webConsent); err != nil {
+		t.Fatal(err)
+	}
+	back := mustSubscribe(t, s, n)
+	if sub, _ := s.Get(ctx, first.SubscriberID); back.Outcome != subscribers.OptInQueued || sub.Status != subscribers.StatusPending {
+		t.Errorf("returning subscriber: %+v, status %s; want a new opt-in, pending", back, sub.Status)
+	}
+}
+
+func TestSubscribeInvalidFields(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	_, err := s.Subscribe(context.Background(), subscribers.NewSubscriber{
+		Email: "kein-at-zeichen", Name: "Max\r\nBcc: x@example.org", Kind: "", Topics: []string{"gibtsnicht"},
+	}, webConsent)
+	var invalid subscribers.InvalidFields
+	if !errors.As(err, &invalid) {
+		t.Fatalf("err = %v, want InvalidFields", err)
+	}
+	var got []subscribers.Field
+	for _, f := range invalid {
+		got = append(got, f.Field)
+	}
+	want := []subscribers.Field{subscribers.FieldEmail, subscribers.FieldName, subscribers.FieldKind, subscribers.FieldTopics}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("fields = %v, want %v", got, want)
+	}
+	if n, _ := s.Count(context.Background(), subscribers.Filter{}); n != 0 {
+		t.Errorf("%d subscribers stored after a bad form", n)
+	}
+}
+
+func TestSubscribeMailLimit(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	n := subscribers.NewSubscriber{Email: "opfer@example.org", Kind: subscribers.KindOther}
+	var outcomes []subscribers.SubscribeOutcome
+	for range 6 {
+		res := mustSubscribe(t, s, n)
+		outcomes = append(outcomes, res.Outcome)
+		finishMails(t, s, res.SubscriberID) // each request finds no open mail
+	}
+	want := []subscribers.SubscribeOutcome{subscribers.OptInQueued, subscribers.OptInQueued, subscribers.OptInQueued,
+		subscribers.MailLimited, subscribers.MailLimited, subscribers.MailLimited}
+	if !reflect.DeepEqual(outcomes, want) {
+		t.Errorf("outcomes = %v, want %v", outcomes, want)
+	}
+	sub, _ := s.GetByEmail(context.Background(), n.Email)
+	mails, _ := s.Mails(context.Background(), sub.ID)
+	if len(mails) != subscribers.MaxLinkMailsPerDay {
+		t.Errorf("%d mails to one address in a day, want %d", len(mails), subscribers.MaxLinkMailsPerDay)
+	}
+	if _, err := s.RequestLink(context.Background(), sub.ID); err != nil {
+		t.Fatal(err)
+	}
+	if mails, _ := s.Mails(context.Background(), sub.ID); len(mails) != subscribers.MaxLinkMailsPerDay {
+		t.Errorf("RequestLink went past the limit: %d mails", len(mails))
+	}
+}
+
+func TestUpdatePreferencesLogsTopics(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	sub := mustAdd(t, s, subscribers.NewSubscriber{Email: "hr@firma.example", Kind: subscribers.KindCompany,
+		Topics: []string{"fachkraefte"}}, subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true, Note: "Visitenkarte"})
+
+	// Same topics, new name: no consent entry.
+	p := subscribers.Preferences{Name: "Petra Schulz", Organisation: "Schulz GmbH", Kind: subscribers.KindCompany,
+		Language: subscribers.LanguageEnglish, Topics: []string{"fachkraefte"}}
+	if err := s.UpdatePreferences(ctx, sub.ID, p, webConsent); err != nil {
+		t.Fatal(err)
+	}
+	p.Topics = []string{"ausbildung", "oepnv"}
+	if err := s.UpdatePreferences(ctx, sub.ID, p, webConsent); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Get(ctx, sub.ID)
+	if got.Name != "Petra Schulz" || got.Language != subscribers.LanguageEnglish || !reflect.DeepEqual(got.Topics, p.Topics) {
+		t.Errorf("after update: %+v", got)
+	}
+	log, _ := s.ConsentLog(ctx, sub.ID)
+	var changes []string
+	for _, e := range log {
+		if e.Action == "topics_changed" {
+			changes = append(changes, e.Note)
+		}
+	}
+	if want := []string{"Themen: ausbildung, oepnv"}; !reflect.DeepEqual(changes, want) {
+		t.Errorf("topic changes logged = %q, want %q", changes, want)
+	}
+	p.Kind = "Raumschiff"
+	var invalid subscribers.InvalidFields
+	if err := s.UpdatePreferences(ctx, sub.ID, p, webConsent); !errors.As(err, &invalid) || invalid[0].Field != subscribers.FieldKind {
+		t.Errorf("bad kind: %v, want InvalidFields on kind", err)
+	}
+}
+
+func TestUnsubscribeSkipsQueuedMail(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	res := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "weg@example.org", Kind: subscribers.KindSchool})
+	changed, err := s.Unsubscribe(ctx, res.SubscriberID, webConsent)
+	if err != nil || !changed {
+		t.Fatalf("Unsubscribe = %v, %v", changed, err)
+	}
+	if changed, _ := s.Unsubscribe(ctx, res.SubscriberID, webConsent); changed {
+		t.Error("a second unsubscribe changed something")
+	}
+	if _, _, err := s.ClaimMail(ctx, res.SubscriberID, subscribers.MailOptIn, time.Minute); !errors.Is(err, subscribers.ErrNothingOwed) {
+		t.Errorf("claim after unsubscribe: %v, want ErrNothingOwed", err)
+	}
+	log, _ := s.ConsentLog(ctx, res.SubscriberID)
+	if n := countAction(log, "unsubscribed"); n != 1 {
+		t.Errorf("%d unsubscribe entries, want 1", n)
+	}
+	if _, err := s.Unsubscribe(ctx, 999999, webConsent); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("unknown subscriber: %v, want ErrNotFound", err)
+	}
+}
+
+func countAction(log []subscribers.ConsentEntry, action string) int {
+	n := 0
+	for _, e := range log {
+		if string(e.Action) == action {
+			n++
+		}
+	}
+	return n
+}
+
+func TestConsentRecordsIPOnlyWhenGiven(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	with := webConsent
+	with.IP, with.UserAgent = "::ffff:192.0.2.7", "Mozilla/5.0\r\nX-Evil: 1"+strings.Repeat("x", 400)
+	a, err := s.Subscribe(ctx, subscribers.NewSubscriber{Email: "a@example.org", Kind: subscribers.KindOther}, with)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "b@example.org", Kind: subscribers.KindOther})
+	logA, _ := s.ConsentLog(ctx, a.SubscriberID)
+	logB, _ := s.ConsentLog(ctx, b.SubscriberID)
+	if logA[0].IP != "192.0.2.7" || !strings.HasPrefix(logA[0].UserAgent, "Mozilla/5.0X-Evil: 1") || len(logA[0].UserAgent) != 300 {
+		t.Errorf("recorded IP %q, user agent %q (%d bytes)", logA[0].IP, logA[0].UserAgent, len(logA[0].UserAgent))
+	}
+	if logB[0].IP != "" || logB[0].UserAgent != "" || logB[0].WordingVersion != "2026-11" || logB[0].Source != subscribers.SourceWeb {
+		t.Errorf("entry without IP: %+v", logB[0])
+	}
+}
+
+func TestEraseLeavesOnlyTheHash(t *testing.T) {
+	t.Parallel()
+	s, db := newStore(t)
+	ctx := context.Background()
+	res := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "Ida.Loesch@Example.org", Name: "Ida Lösch",
+		Organisation: "Löschverein", Kind: subscribers.KindFamily, Topics: []string{"jugend"}})
+	finishMails(t, s, res.SubscriberID)
+	if _, err := s.Confirm(ctx, res.SubscriberID, webConsent); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := s.Export(ctx, res.SubscriberID, time.Now())
+	if err != nil || exp.Email != "Ida.Loesch@example.org" || len(exp.ConsentLog) < 3 || len(exp.Mails) != 2 || exp.Topics[0].TitleDE == "" {
+		t.Fatalf("export before erasure = %+v, %v", exp, err)
+	}
+	// The check below must see the person while they are stored.
+	if hits := tablesMentioning(t, db, "ida|lösch"); !reflect.DeepEqual(hits, []string{"subscribers"}) {
+		t.Fatalf("before erasure, tables mentioning the person = %v, want [subscribers]", hits)
+	}
+	if err := s.Erase(ctx, res.SubscriberID); err != nil {
+		t.Fatal(err)
+	}
+	if hits := tablesMentioning(t, db, "ida|lösch"); len(hits) > 0 {
+		t.Errorf("after erasure, tables still mention the person: %v", hits)
+	}
+	if ok, _ := s.IsSuppressed(ctx, "ida.loesch@example.org"); !ok {
+		t.Error("the erased address is not suppressed")
+	}
+	// A new opt-in through the form still works, and confirming it lifts
+	// the suppression.
+	again := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "ida.loesch@example.org", Kind: subscribers.KindFamily})
+	if again.Outcome != subscribers.OptInQueued {
+		t.Fatalf("subscribing after erasure: %+v", again)
+	}
+	finishMails(t, s, again.SubscriberID)
+	if _, err := s.Confirm(ctx, again.SubscriberID, webConsent); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.IsSuppressed(ctx, "ida.loesch@example.org"); ok {
+		t.Error("a confirmed new opt-in left the address suppressed")
+	}
+}
+
+func TestPurgePending(t *testing.T) {
+	t.Parallel()
+	s, db := newStore(t)
+	ctx := context.Background()
+	old := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "alt@example.org", Kind: subscribers.KindOther})
+	fresh := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "neu@example.org", Kind: subscribers.KindOther})
+	kept := mustAdd(t, s, subscribers.NewSubscriber{Email: "fest@example.org", Kind: subscribers.KindOther},
+		subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true, Note: "Vertrag"})
+	if _, err := db.ExecContext(ctx, `UPDATE subscribers SET updated_at = now() - interval '15 days', created_at = now() - interval '15 days'
+		WHERE id IN ($1, $2)`, old.SubscriberID, kept.ID); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PurgePending(ctx, 14*24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("PurgePending = %d, %v; want 1", n, err)
+	}
+	for _, c := range []struct {
+		id   int64
+		want error
+	}{{old.SubscriberID, subscribers.ErrNotFound}, {fresh.SubscriberID, nil}, {kept.ID, nil}} {
+		if _, err := s.Get(ctx, c.id); !errors.Is(err, c.want) {
+			t.Errorf("subscriber %d after purge: %v, want %v", c.id, err, c.want)
+		}
+	}
+	if ok, _ := s.IsSuppressed(ctx, "alt@example.org"); ok {
+		t.Error("a purged pending address was suppressed")
+	}
+}
+
+// tablesMentioning lists the tables with a row whose text, lower-cased,
+// matches the regular expression re.
+func tablesMentioning(t *testing.T, db *sqlx.DB, re string) []string {
+	t.Helper()
+	var hits []string
+	err := db.SelectContext(context.Background(), &hits, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+		  AND (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I t WHERE lower(t::text) ~ %L',
+		        table_schema, table_name, $1::text), false, true, '')))[1]::text::int > 0
+		ORDER BY table_name`, re)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hits
+}
