@@ -108,6 +108,51 @@ func welcomeCopy(lang Lang) messageCopy {
 	}
 }
 
+// preferencesLinkCopy answers a confirmed subscriber who filled in the
+// subscription form again: they are subscribed already, and here is their
+// link. It says so neutrally, since the form may have been filled in by
+// someone else.
+func preferencesLinkCopy(lang Lang) messageCopy {
+	if lang == English {
+		return messageCopy{
+			subject: "Your link to your newsletter preferences",
+			title:   "You are already subscribed",
+			intros: []string{
+				placeholder(varGreeting),
+				"Your e-mail address was just entered in the subscription form of the Netzwerkstelle Fachkräftesicherung. " +
+					"You are already subscribed, so nothing has changed.",
+				"Your topics: " + placeholder(varTopics) + ".",
+			},
+			instructions: "To change your topics or details, or to unsubscribe, open your preferences:",
+			button:       "Open my preferences",
+			buttonVar:    varPreferencesURL,
+			outros: []string{
+				"If it was not you who entered your address, you need not do anything.",
+			},
+			signature: "Kind regards",
+			trouble:   "If the button “{ACTION}” does not work, copy this link into the address bar of your browser:",
+		}
+	}
+	return messageCopy{
+		subject: "Ihr Link zu Ihren Rundbrief-Einstellungen",
+		title:   "Sie sind bereits angemeldet",
+		intros: []string{
+			placeholder(varGreeting),
+			"Ihre E-Mail-Adresse wurde soeben im Anmeldeformular der Netzwerkstelle Fachkräftesicherung eingetragen. " +
+				"Sie erhalten unseren Rundbrief bereits – es hat sich nichts geändert.",
+			"Ihre Themen: " + placeholder(varTopics) + ".",
+		},
+		instructions: "Ihre Themen und Angaben ändern oder sich abmelden können Sie in Ihren Einstellungen:",
+		button:       "Meine Einstellungen öffnen",
+		buttonVar:    varPreferencesURL,
+		outros: []string{
+			"Falls nicht Sie Ihre Adresse eingetragen haben, müssen Sie nichts tun.",
+		},
+		signature: "Mit freundlichen Grüßen",
+		trouble:   "Falls die Schaltfläche „{ACTION}“ nicht funktioniert, kopieren Sie diesen Link in die Adresszeile Ihres Browsers:",
+	}
+}
+
 // validity says how long a link is valid: "7 Tage", "1 Tag", "12 Stunden".
 func validity(lang Lang, d time.Duration) string {
 	if days := int(d / (24 * time.Hour)); d%(24*time.Hour) == 0 && days > 0 {

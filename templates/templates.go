@@ -65,6 +65,9 @@ type Kind string
 const (
 	OptIn   Kind = "optin"   // asks to confirm a subscription; neutral, no unsubscribe links
 	Welcome Kind = "welcome" // greets a confirmed subscriber with their preferences link
+	// PreferencesLink sends a confirmed subscriber their preferences link
+	// again, when they fill in the subscription form a second time.
+	PreferencesLink Kind = "preferences"
 )
 
 // Renderer renders and caches the layouts of one installation. It is safe
@@ -111,6 +114,8 @@ func (r *Renderer) Layout(kind Kind, lang Lang) (*Layout, error) {
 		c = optInCopy(lang, r.optInTTL)
 	case Welcome:
 		c = welcomeCopy(lang)
+	case PreferencesLink:
+		c = preferencesLinkCopy(lang)
 	default:
 		return nil, fmt.Errorf("templates: unknown message kind %q", kind)
 	}

@@ -62,7 +62,7 @@ func golden(t *testing.T, name, got string) {
 
 func TestGolden(t *testing.T) {
 	r := newTestRenderer(t)
-	for _, kind := range []Kind{OptIn, Welcome} {
+	for _, kind := range []Kind{OptIn, Welcome, PreferencesLink} {
 		for _, lang := range []Lang{German, English} {
 			l, err := r.Layout(kind, lang)
 			if err != nil {
@@ -105,6 +105,14 @@ func TestCopy(t *testing.T) {
 			[]string{"Your topics: Berufsausbildung", testVars().UnsubscribeURL, "Unsubscribe"},
 			[]string{`lang="en"`},
 			[]string{"rbvar"}},
+		{PreferencesLink, German, "Ihr Link zu Ihren Rundbrief-Einstellungen",
+			[]string{"Sie sind bereits angemeldet", "es hat sich nichts geändert", testVars().PreferencesURL, testVars().UnsubscribeURL},
+			[]string{button("Meine Einstellungen öffnen", testVars().PreferencesURL)},
+			[]string{"rbvar", "bestätigen"}},
+		{PreferencesLink, English, "Your link to your newsletter preferences",
+			[]string{"You are already subscribed", testVars().PreferencesURL, testVars().UnsubscribeURL},
+			[]string{`lang="en"`},
+			[]string{"rbvar", "confirm"}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+"."+string(tt.lang), func(t *testing.T) {

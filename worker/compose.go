@@ -28,8 +28,11 @@ func (h *MailHandler) compose(ctx context.Context, kind subscribers.MailKind, su
 		// subscribed yet, and ignoring the mail is the way to say no.
 		tk = templates.OptIn
 		vars.ConfirmURL = h.link("confirm", h.Keys.Token(subscribers.PurposeConfirm, sub.ID, now.Add(h.OptInTTL)))
-	case subscribers.MailWelcome:
+	case subscribers.MailWelcome, subscribers.MailPreferences:
 		tk = templates.Welcome
+		if kind == subscribers.MailPreferences {
+			tk = templates.PreferencesLink
+		}
 		token := h.Keys.Token(subscribers.PurposePreferences, sub.ID, time.Time{}) // never expires
 		vars.PreferencesURL = h.link("preferences", token)
 		vars.UnsubscribeURL = h.link("unsubscribe", token)

@@ -16,7 +16,8 @@ import (
 	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
-// MailHandler sends subscription mails (TypeOptIn, TypeWelcome).
+// MailHandler sends subscription mails (TypeOptIn, TypeWelcome,
+// TypePreferences).
 type MailHandler struct {
 	Store     *subscribers.Store
 	Keys      *subscribers.Keyring
@@ -84,7 +85,7 @@ func (h *MailHandler) notOwed(kind subscribers.MailKind, sub *subscribers.Subscr
 	switch {
 	case kind == subscribers.MailOptIn && sub.Status != subscribers.StatusPending:
 		return "subscriber is " + string(sub.Status) + ", not pending"
-	case kind == subscribers.MailWelcome && sub.Status != subscribers.StatusConfirmed:
+	case kind != subscribers.MailOptIn && sub.Status != subscribers.StatusConfirmed:
 		return "subscriber is " + string(sub.Status) + ", not confirmed"
 	}
 	return ""

@@ -27,6 +27,12 @@ const (
 	TypeOptIn = "email:optin"
 	// TypeWelcome sends the welcome mail owed to a confirmed subscriber.
 	TypeWelcome = "email:welcome"
+	// TypePreferences sends a confirmed subscriber their preferences link
+	// again.
+	TypePreferences = "email:preferences"
+	// TypePurgePending deletes the subscribers who did not confirm within
+	// the pending TTL. The worker's scheduler runs it every hour.
+	TypePurgePending = "subscribers:purge"
 	// TypeRequeue re-creates tasks for subscription mails whose task was
 	// lost. The worker's scheduler runs it every minute.
 	TypeRequeue = "mail:requeue"
@@ -64,6 +70,8 @@ func taskType(kind subscribers.MailKind) (string, error) {
 		return TypeOptIn, nil
 	case subscribers.MailWelcome:
 		return TypeWelcome, nil
+	case subscribers.MailPreferences:
+		return TypePreferences, nil
 	}
 	return "", fmt.Errorf("worker: no task for mail kind %q", kind)
 }
@@ -75,6 +83,8 @@ func mailKind(typ string) (subscribers.MailKind, bool) {
 		return subscribers.MailOptIn, true
 	case TypeWelcome:
 		return subscribers.MailWelcome, true
+	case TypePreferences:
+		return subscribers.MailPreferences, true
 	}
 	return "", false
 }

@@ -50,6 +50,9 @@ type Config struct {
 	// RequeueAfter is how long a queued mail may wait before the requeue
 	// task re-creates its task. Default 2 minutes.
 	RequeueAfter time.Duration
+	// PendingTTL is how long a subscriber may stay unconfirmed after their
+	// last request before the hourly purge deletes them. Default 14 days.
+	PendingTTL time.Duration
 	// ShutdownTimeout is how long a shutdown waits for mails in flight.
 	// Default 30 seconds.
 	ShutdownTimeout time.Duration
@@ -78,6 +81,7 @@ func New(cfg Config) (*Worker, error) {
 	cfg.OptInTTL = orDefault(cfg.OptInTTL, 7*24*time.Hour)
 	cfg.Lease = orDefault(cfg.Lease, 10*time.Minute)
 	cfg.RequeueAfter = orDefault(cfg.RequeueAfter, 2*time.Minute)
+	cfg.PendingTTL = orDefault(cfg.PendingTTL, 14*24*time.Hour)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 30*time.Second)
 	cfg.RetryPoll = orDefault(cfg.RetryPoll, 5*time.Second)
 	if cfg.Concurrency <= 0 {
@@ -231,6 +235,8 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 	mux := asynq.NewServeMux()
 	mux.Handle(TypeOptIn, w.handler)
 	mux.Handle(TypeWelcome, w.handler)
+	mux.Handle(TypePreferences, w.handler)
+	mux.HandleFunc(TypePurgePending, w.purgePending)
 	mux.HandleFunc(TypeRequeue, func(ctx context.Context, _ *asynq.Task) error {
 		n, err := w.requeue(ctx, w.cfg.RequeueAfter)
 		if n > 0 {
@@ -247,6 +253,11 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 		asynq.Queue(w.queue), asynq.Unique(55*time.Second), asynq.MaxRetry(0)); err != nil {
 		srv.Shutdown()
 		return nil, fmt.Errorf("worker: schedule requeue: %w", err)
+	}
+	if _, err := sched.Register("@every 1h", asynq.NewTask(TypePurgePending, nil),
+		asynq.Queue(w.queue), asynq.Unique(55*time.Minute), asynq.MaxRetry(3)); err != nil {
+		srv.Shutdown()
+		return nil, fmt.Errorf("worker: schedule purge: %w", err)
 	}
 	if err := sched.Start(); err != nil {
 		srv.Shutdown()
@@ -282,4 +293,14 @@ func (w *Worker) requeue(ctx context.Context, grace time.Duration) (int, error) 
 			return total, err
 		}
 	}
+}
+
+// purgePending deletes the subscribers who did not confirm within
+// PendingTTL (DSGVO Art. 5(1)(e): data kept no longer than needed).
+func (w *Worker) purgePending(ctx context.Context, _ *asynq.Task) error {
+	n, err := w.cfg.Store.PurgePending(ctx, w.cfg.PendingTTL)
+	if n > 0 {
+		w.cfg.Logger.Info("deleted subscribers who did not confirm in time", "count", n, "ttl", w.cfg.PendingTTL)
+	}
+	return err
 }

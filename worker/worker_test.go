@@ -472,3 +472,91 @@ func (s *slowSender) Send(ctx context.Context, m *mailer.Message) (mailer.Receip
 	<-s.release
 	return s.Sender.Send(ctx, m)
 }
+
+// A confirmed subscriber who fills in the form again gets their preferences
+// link with the list headers, and no opt-in.
+func TestPreferencesLinkMail(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	_, err := e.store.Add(ctx, subscribers.NewSubscriber{Email: "schon@example.org", Kind: "school", Language: "en"},
+		subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true, Note: "Messe 2026"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.store.Subscribe(ctx, subscribers.NewSubscriber{Email: "schon@example.org", Kind: "other"},
+		subscribers.Consent{Source: subscribers.SourceWeb})
+	if err != nil || res.Outcome != subscribers.LinkQueued {
+		t.Fatalf("Subscribe = %+v, %v", res, err)
+	}
+	c := worker.NewClient(e.redis, e.ns)
+	defer c.Close()
+	if _, err := c.EnqueueMail(ctx, *res.Mail); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, e.worker(t, nil))
+	msgs := e.relay.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("relay got %d messages, want 1", len(msgs))
+	}
+	h := msgs[0].Header()
+	if subj, _ := new(mime.WordDecoder).DecodeHeader(h.Get("Subject")); subj != "Your link to your newsletter preferences" {
+		t.Errorf("subject %q", subj)
+	}
+	if !strings.HasPrefix(h.Get("List-Unsubscribe"), "<"+baseURL+"/unsubscribe/") || h.Get("List-Unsubscribe-Post") == "" {
+		t.Errorf("list headers missing: %v", h)
+	}
+	if !strings.Contains(msgs[0].Text(), baseURL+"/preferences/") {
+		t.Error("no preferences link in the body")
+	}
+}
+
+// A mail still queued for someone who unsubscribed is not sent, even when
+// its task runs.
+func TestNoMailAfterUnsubscribe(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	sub, err := e.store.Add(ctx, subscribers.NewSubscriber{Email: "bye@example.org", Kind: "family"},
+		subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true, Note: "Elternabend"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := e.store.QueueMail(ctx, sub.ID, subscribers.MailWelcome)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.Unsubscribe(ctx, sub.ID, subscribers.Consent{Source: subscribers.SourceWeb}); err != nil {
+		t.Fatal(err)
+	}
+	c := worker.NewClient(e.redis, e.ns)
+	defer c.Close()
+	if _, err := c.EnqueueMail(ctx, m.Ref()); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, e.worker(t, nil))
+	if n := len(e.relay.Messages()); n != 0 {
+		t.Errorf("relay got %d messages for an unsubscribed subscriber", n)
+	}
+	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != subscribers.MailSkipped {
+		t.Errorf("mail log %+v, want the welcome skipped", ms)
+	}
+}
+
+// The purge task deletes subscribers left unconfirmed past the pending TTL.
+func TestPurgePendingTask(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	sub := e.add(t, "vergessen@example.org", "", subscribers.LanguageGerman)
+	time.Sleep(1100 * time.Millisecond)
+	c := asynq.NewClient(e.redis)
+	defer c.Close()
+	if _, err := c.Enqueue(asynq.NewTask(worker.TypePurgePending, nil), asynq.Queue(worker.MailQueue(e.ns))); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, e.worker(t, func(c *worker.Config) { c.PendingTTL = time.Second }))
+	if _, err := e.store.Get(ctx, sub.ID); err == nil {
+		t.Error("a subscriber unconfirmed past the TTL is still there")
+	}
+}
