@@ -308,3 +308,16 @@ func (s *Store) PurgePending(ctx context.Context, ttl time.Duration) (int, error
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// Validate checks the fields of n as Subscribe would, without storing
+// anything, and returns one FieldError per bad field (nil if all are good).
+func (s *Store) Validate(ctx context.Context, n NewSubscriber) (InvalidFields, error) {
+	known, err := topicSet(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	if _, problems := n.check(known); len(problems) > 0 {
+		return fieldErrors(problems), nil
+	}
+	return nil, nil
+}

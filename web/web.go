@@ -1,0 +1,265 @@
+// Package web serves the public pages of rundbrief: subscribe, confirm,
+// preferences (with "my data" and "delete me"), and unsubscribe.
+//
+// The pages are server-rendered html/template with one small stylesheet and
+// no JavaScript, in German by default and in English by ?lang=en, the
+// subscriber's own language or the browser's Accept-Language.
+//
+// The rules it keeps:
+//
+//   - GET never changes anything: mail gateways open every link to scan it.
+//     Confirming, unsubscribing and deleting are POSTs behind a page with a
+//     button. The one POST without a page is the one-click unsubscribe of
+//     RFC 8058, which mail providers send to the List-Unsubscribe URL.
+//   - Every answer to the subscription form is the same page, whether the
+//     address is new, pending or confirmed, so nobody can learn from it who
+//     subscribes (see subscribers.Store.Subscribe).
+//   - State-changing forms are protected against cross-site requests with
+//     net/http's CrossOriginProtection; the one-click POST is exempt, as RFC
+//     8058 requires it to work without cookies or an Origin.
+//   - Pages carry a Content-Security-Policy without script, frame-ancestors
+//     'none', Referrer-Policy no-referrer (a token must not leak to another
+//     site) and nosniff. Request bodies are capped, and the server has
+//     timeouts. Logs name the route pattern, never a token.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+// ConsentVersion is the version of the consent wording on the subscription
+// form. The consent log stores it with every request; change it whenever the
+// wording in copy.go changes.
+const ConsentVersion = "2026-11-25"
+
+// MaxBodyBytes caps a request body. The largest form, the preferences, is
+// far below it.
+const MaxBodyBytes = 64 << 10
+
+// MailQueue queues the task of a subscription mail whose row exists. The
+// worker's Client is one.
+type MailQueue interface {
+	EnqueueMail(ctx context.Context, ref subscribers.MailRef) (bool, error)
+}
+
+// Config is what the web server needs.
+type Config struct {
+	Store *subscribers.Store
+	Keys  *subscribers.Keyring
+	Queue MailQueue
+	// BaseURL is where the pages are reached from outside, as the links in
+	// mail say (RUNDBRIEF_BASE_URL). Its origin is trusted for forms.
+	BaseURL string
+	// Brand name, Impressum line and the legal pages for the footer.
+	Name         string
+	Impressum    string
+	ImpressumURL string
+	PrivacyURL   string
+	// RecordIP keeps the IP address and user agent of consent requests in
+	// the consent log (RUNDBRIEF_RECORD_IP).
+	RecordIP bool
+	// TrustProxy takes the client address from the last X-Forwarded-For
+	// entry, for a server behind a reverse proxy (RUNDBRIEF_TRUST_PROXY).
+	TrustProxy bool
+	// SubscribeBurst and SubscribeEvery limit the subscription form per
+	// client address: SubscribeBurst requests at once, then one every
+	// SubscribeEvery. Defaults 10 and 20 seconds.
+	SubscribeBurst int
+	SubscribeEvery time.Duration
+	Logger         *slog.Logger     // default slog.Default()
+	Now            func() time.Time // default time.Now
+}
+
+// Server is the public web server. It is an http.Handler.
+type Server struct {
+	cfg     Config
+	pages   map[string]*template.Template
+	copy    map[lang]map[string]string
+	limiter *limiter
+	handler http.Handler
+}
+
+// New checks cfg and returns the server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil || cfg.Keys == nil || cfg.Queue == nil {
+		return nil, errors.New("web: Store, Keys and Queue are required")
+	}
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("web: base URL %q is not an absolute http(s) URL", cfg.BaseURL)
+	}
+	if strings.TrimSpace(cfg.Name) == "" || strings.TrimSpace(cfg.Impressum) == "" {
+		return nil, errors.New("web: the name and the Impressum line are required")
+	}
+	if cfg.SubscribeBurst <= 0 {
+		cfg.SubscribeBurst = 10
+	}
+	if cfg.SubscribeEvery <= 0 {
+		cfg.SubscribeEvery = 20 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		pages:   pages,
+		copy:    pageCopy(),
+		limiter: newLimiter(cfg.SubscribeEvery, cfg.SubscribeBurst, cfg.Now),
+	}
+	csrf := http.NewCrossOriginProtection()
+	if err := csrf.AddTrustedOrigin(base.Scheme + "://" + base.Host); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	// RFC 8058: the one-click POST comes from the mail provider, with no
+	// cookies and no Origin; it must not be refused as cross-site.
+	csrf.AddInsecureBypassPattern("POST /unsubscribe/{token}")
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusForbidden)
+	}))
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.subscribeForm)
+	mux.HandleFunc("POST /subscribe", s.subscribe)
+	mux.HandleFunc("GET /subscribe", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /confirm/{token}", s.confirmPage)
+	mux.HandleFunc("POST /confirm/{token}", s.confirm)
+	mux.HandleFunc("POST /confirm/{token}/resend", s.resend)
+	mux.HandleFunc("GET /preferences/{token}", s.preferencesPage)
+	mux.HandleFunc("POST /preferences/{token}", s.savePreferences)
+	mux.HandleFunc("POST /preferences/{token}/data", s.downloadData)
+	mux.HandleFunc("GET /preferences/{token}/delete", s.deletePage)
+	mux.HandleFunc("POST /preferences/{token}/delete", s.erase)
+	mux.HandleFunc("GET /unsubscribe/{token}", s.unsubscribePage)
+	mux.HandleFunc("POST /unsubscribe/{token}", s.unsubscribe)
+	mux.HandleFunc("GET /static/style.css", serveStylesheet)
+	mux.HandleFunc("GET /healthz", s.health)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern == "" {
+			s.fail(w, r, http.StatusNotFound)
+			return
+		}
+		s.fail(w, r, http.StatusMethodNotAllowed)
+	})
+	s.handler = s.recoverPanics(s.logRequests(securityHeaders(limitBody(csrf.Handler(mux)))))
+	return s, nil
+}
+
+// ServeHTTP serves the pages.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// ListenAndServe serves on addr until ctx is done, then shuts down, giving
+// requests in progress up to 10 seconds.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("web: listen on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx is done, as ListenAndServe.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.cfg.Logger.Info("web server listening", "addr", ln.Addr().String(), "base_url", s.cfg.BaseURL)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("web: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	s.cfg.Logger.Info("web server stopped")
+	return nil
+}
+
+// health answers 200 when the database answers, for load balancers and
+// container health checks.
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if _, err := s.cfg.Store.Topics(ctx); err != nil {
+		s.cfg.Logger.Error("health check: database", "error", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unavailable")
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// enqueue queues the task of a mail whose row exists. If Redis cannot take
+// it, the row stays owed and the worker's requeue sends it within minutes,
+// so the person is not told of an error.
+func (s *Server) enqueue(ctx context.Context, ref *subscribers.MailRef) {
+	if ref == nil {
+		return
+	}
+	if _, err := s.cfg.Queue.EnqueueMail(context.WithoutCancel(ctx), *ref); err != nil {
+		s.cfg.Logger.Warn("queueing a mail failed; the worker's requeue will send it", "mail", ref.ID, "kind", ref.Kind, "error", err)
+	}
+}
+
+// consent describes a request for the consent log: from the web, with the
+// IP address and user agent only where the installation records them.
+func (s *Server) consent(r *http.Request, wording string) subscribers.Consent {
+	c := subscribers.Consent{Source: subscribers.SourceWeb, WordingVersion: wording}
+	if s.cfg.RecordIP {
+		c.IP = s.clientIP(r)
+		c.UserAgent = r.UserAgent()
+	}
+	return c
+}
+
+// clientIP is the address of the client: the connection's peer, or behind a
+// trusted proxy the last X-Forwarded-For entry (the one the proxy added).
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			last := xff[len(xff)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if ip := strings.TrimSpace(last); net.ParseIP(ip) != nil {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
