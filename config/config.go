@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"net/url"
 	"reflect"
@@ -38,8 +39,13 @@ type Config struct {
 	Outbox       string     `env:"RUNDBRIEF_OUTBOX" envDefault:"./outbox"`
 	From         string     `env:"RUNDBRIEF_FROM" envDefault:"Netzwerkstelle Fachkräftesicherung <rundbrief@nordhausen.example>"`
 	BaseURL      string     `env:"RUNDBRIEF_BASE_URL" envDefault:"http://127.0.0.1:8080"`
+	Listen       string     `env:"RUNDBRIEF_LISTEN" envDefault:"127.0.0.1:8080"`
+	Name         string     `env:"RUNDBRIEF_NAME" envDefault:"Netzwerkstelle Fachkräftesicherung Nordhausen"`
 	Secret       string     `env:"RUNDBRIEF_SECRET"`
 	OptInTTL     Duration   `env:"RUNDBRIEF_OPTIN_TTL" envDefault:"7d"`
+	PendingTTL   Duration   `env:"RUNDBRIEF_PENDING_TTL" envDefault:"14d"`
+	RecordIP     bool       `env:"RUNDBRIEF_RECORD_IP" envDefault:"false"`
+	TrustProxy   bool       `env:"RUNDBRIEF_TRUST_PROXY" envDefault:"false"`
 	Concurrency  int        `env:"RUNDBRIEF_CONCURRENCY" envDefault:"4"`
 	Impressum    string     `env:"RUNDBRIEF_IMPRESSUM" envDefault:"Landratsamt Nordhausen · Kommunale Netzwerkstelle Fachkräftesicherung · Behringstraße 3 · 99734 Nordhausen"`
 	ImpressumURL string     `env:"RUNDBRIEF_IMPRESSUM_URL"`
@@ -171,6 +177,15 @@ func (c *Config) check() []error {
 	}
 	if d := time.Duration(c.OptInTTL); d < time.Hour || d > 90*24*time.Hour {
 		fail("RUNDBRIEF_OPTIN_TTL", fmt.Errorf("%s liegt nicht zwischen 1h und 90d", c.OptInTTL))
+	}
+	if d := time.Duration(c.PendingTTL); d < time.Duration(c.OptInTTL) || d > 90*24*time.Hour {
+		fail("RUNDBRIEF_PENDING_TTL", fmt.Errorf("%s muss mindestens so lang sein wie RUNDBRIEF_OPTIN_TTL (%s) und höchstens 90d", c.PendingTTL, c.OptInTTL))
+	}
+	if host, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" || (host != "" && net.ParseIP(host) == nil && host != "localhost") {
+		fail("RUNDBRIEF_LISTEN", errors.New("erwartet Adresse und Port, z. B. 127.0.0.1:8080 oder :8080 für alle Schnittstellen"))
+	}
+	if strings.TrimSpace(c.Name) == "" || strings.ContainsAny(c.Name, "\r\n") || len([]rune(c.Name)) > 100 {
+		fail("RUNDBRIEF_NAME", errors.New("muss eine Zeile mit dem Namen der Stelle sein (höchstens 100 Zeichen)"))
 	}
 	if c.Concurrency < 1 || c.Concurrency > 64 {
 		fail("RUNDBRIEF_CONCURRENCY", fmt.Errorf("%d liegt nicht zwischen 1 und 64", c.Concurrency))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -167,12 +168,17 @@ type subscriberDetails struct {
 }
 
 func newSubscribersShowCmd(a *app) *cobra.Command {
-	var asJSON bool
+	var asJSON, consent bool
 	c := &cobra.Command{
-		Use:     "show E-MAIL",
-		Short:   "Alles zu einer Person zeigen: Angaben, Themen, Einwilligung, Mails",
-		Example: `  rundbrief subscribers show personal@metallbau.example`,
-		Args:    exactArgs(1, "eine E-Mail-Adresse"),
+		Use:   "show E-MAIL",
+		Short: "Alles zu einer Person zeigen: Angaben, Themen, Einwilligung, Mails",
+		Long: `Zeigt Angaben, Themen, eine Übersicht der Einwilligung und die Mails zur Anmeldung.
+Mit --consent erscheint der vollständige Einwilligungsnachweis (DSGVO Art. 7 Abs. 1):
+jeder Vorgang mit Zeit, Quelle, Version des Einwilligungstextes, Message-ID der
+Bestätigungsmail und – nur wenn RUNDBRIEF_RECORD_IP=true – IP-Adresse und Browser.`,
+		Example: `  rundbrief subscribers show personal@metallbau.example
+  rundbrief subscribers show personal@metallbau.example --consent`,
+		Args: exactArgs(1, "eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			s, sub, err := a.subscriber(ctx, args[0])
@@ -190,6 +196,10 @@ func newSubscribersShowCmd(a *app) *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), subscriberDetails{sub, log, mails})
 			}
+			if consent {
+				printConsentProof(cmd, sub, log)
+				return nil
+			}
 			topics, err := s.Topics(ctx)
 			if err != nil {
 				return err
@@ -199,7 +209,30 @@ func newSubscribersShowCmd(a *app) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
+	c.Flags().BoolVar(&consent, "consent", false, "den vollständigen Einwilligungsnachweis zeigen")
 	return c
+}
+
+// printConsentProof prints every consent log entry with all it records.
+func printConsentProof(cmd *cobra.Command, sub *subscribers.Subscriber, log []subscribers.ConsentEntry) {
+	out(cmd, "Einwilligungsnachweis für %s (Nr. %d), Stand %s\n", sub.Email, sub.ID, when(time.Now()))
+	if len(log) == 0 {
+		out(cmd, "\nKeine Einträge.\n")
+		return
+	}
+	for i, e := range log {
+		out(cmd, "\n%d. %s – %s\n", i+1, when(e.At), e.Action.Label())
+		t := newTable(cmd.OutOrStdout(), "   Quelle", e.Source.Label())
+		for _, r := range [][2]string{
+			{"   Version des Einwilligungstextes", e.WordingVersion}, {"   Notiz", e.Note},
+			{"   Message-ID", e.MessageID}, {"   IP-Adresse", e.IP}, {"   Browser", e.UserAgent},
+		} {
+			if r[1] != "" {
+				t.rowFull(r[0], r[1])
+			}
+		}
+		t.flush()
+	}
 }
 
 func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []subscribers.Topic, log []subscribers.ConsentEntry, mails []subscribers.Mail) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"time"
 
@@ -18,7 +19,8 @@ func newWorkerCmd(a *app) *cobra.Command {
 		Short: "Mails aus der Warteschlange verschicken",
 		Long: `Verschickt die Mails aus der Warteschlange (Redis) über den Mailserver aus
 RUNDBRIEF_SMTP_URL, oder legt sie als .eml-Dateien in RUNDBRIEF_OUTBOX ab, wenn kein
-Mailserver eingestellt ist. Mehrere Worker dürfen nebeneinander laufen.
+Mailserver eingestellt ist. Mehrere Worker dürfen nebeneinander laufen. Stündlich
+löscht ein Worker Anmeldungen, die nach RUNDBRIEF_PENDING_TTL noch nicht bestätigt sind.
 
 Der Worker läuft, bis er SIGTERM oder Strg+C erhält; dann verschickt er die Mails,
 die gerade unterwegs sind, zu Ende und beendet sich. Mit --until-empty endet er,
@@ -28,49 +30,7 @@ sobald keine Mail mehr aussteht.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			keys, err := a.keyring()
-			if err != nil {
-				return err
-			}
-			store, err := a.store(ctx)
-			if err != nil {
-				return err
-			}
-			renderer, err := templates.NewRenderer(templates.Brand{
-				Name:         "Netzwerkstelle Fachkräftesicherung Nordhausen",
-				Link:         cfg.BaseURL,
-				Impressum:    cfg.Impressum,
-				ImpressumURL: cfg.ImpressumURL,
-				PrivacyURL:   cfg.PrivacyURL,
-			}, time.Duration(cfg.OptInTTL))
-			if err != nil {
-				return err
-			}
-			var sender mailer.Sender
-			where := ""
-			if s := cfg.SMTP(); s != nil {
-				s.MaxConns = cfg.Concurrency
-				if sender, err = mailer.NewSMTPSender(*s); err != nil {
-					return err
-				}
-				where = "an den Mailserver " + s.Redacted()
-			} else {
-				ob, err := mailer.NewOutbox(cfg.Outbox)
-				if err != nil {
-					return err
-				}
-				sender, where = ob, "in den Ausgangsordner "+ob.Dir()
-			}
-			defer sender.Close()
-			w, err := worker.New(worker.Config{
-				Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Keys: keys, Templates: renderer, Sender: sender,
-				From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
-				Concurrency: cfg.Concurrency, Logger: a.logger(),
-			})
+			w, sender, where, err := a.newWorker(ctx)
 			if err != nil {
 				return err
 			}
@@ -91,4 +51,55 @@ sobald keine Mail mehr aussteht.`,
 	}
 	c.Flags().BoolVar(&untilEmpty, "until-empty", false, "beenden, sobald keine Mail mehr aussteht")
 	return c
+}
+
+// newWorker builds the worker from the configuration: the relay or the
+// outbox, the templates and the store. where says in German where mail
+// goes. The sender is closed with the app.
+func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Sender, where string, err error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	keys, err := a.keyring()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	store, err := a.store(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	renderer, err := templates.NewRenderer(templates.Brand{
+		Name:         cfg.Name,
+		Link:         cfg.BaseURL,
+		Impressum:    cfg.Impressum,
+		ImpressumURL: cfg.ImpressumURL,
+		PrivacyURL:   cfg.PrivacyURL,
+	}, time.Duration(cfg.OptInTTL))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if s := cfg.SMTP(); s != nil {
+		s.MaxConns = cfg.Concurrency
+		if sender, err = mailer.NewSMTPSender(*s); err != nil {
+			return nil, nil, "", err
+		}
+		where = "an den Mailserver " + s.Redacted()
+	} else {
+		ob, err := mailer.NewOutbox(cfg.Outbox)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		sender, where = ob, "in den Ausgangsordner "+ob.Dir()
+	}
+	a.closers = append(a.closers, func() { sender.Close() })
+	w, err = worker.New(worker.Config{
+		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Keys: keys, Templates: renderer, Sender: sender,
+		From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
+		PendingTTL: time.Duration(cfg.PendingTTL), Concurrency: cfg.Concurrency, Logger: a.logger(),
+	})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return w, sender, where, nil
 }

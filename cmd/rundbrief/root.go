@@ -37,6 +37,8 @@ zeigt, welche gelten.`,
 		newSubscribersCmd(a),
 		newTopicsCmd(a),
 		newWorkerCmd(a),
+		newServeCmd(a),
+		newRunCmd(a),
 	)
 	return root
 }

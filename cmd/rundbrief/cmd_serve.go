@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/knf-nordhausen/rundbrief/web"
+)
+
+func newServeCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "die Webseiten für Anmeldung, Bestätigung und Abmeldung bereitstellen",
+		Long: `Stellt die öffentlichen Webseiten bereit: Anmeldung (/), Bestätigung
+(/confirm/…), Einstellungen mit „Meine Daten“ und Löschen (/preferences/…) und
+Abmeldung (/unsubscribe/…, auch als Ein-Klick-Abmeldung nach RFC 8058).
+
+Der Server lauscht auf RUNDBRIEF_LISTEN (Standard 127.0.0.1:8080); von außen ist er
+unter RUNDBRIEF_BASE_URL erreichbar, meist über einen Reverse Proxy, der HTTPS
+übernimmt (dann RUNDBRIEF_TRUST_PROXY=true). Die Mails verschickt ein Worker
+(rundbrief worker) – oder rundbrief run, das beides in einem Prozess startet.`,
+		Example: `  RUNDBRIEF_LISTEN=:8080 RUNDBRIEF_BASE_URL=https://rundbrief.example.org rundbrief serve`,
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			srv, err := a.newWebServer(ctx)
+			if err != nil {
+				return err
+			}
+			cfg, _ := a.config()
+			out(cmd, "Webseiten laufen auf %s, erreichbar unter %s. Beenden mit Strg+C.\n", cfg.Listen, cfg.BaseURL)
+			return srv.ListenAndServe(ctx, cfg.Listen)
+		},
+	}
+}
+
+func newRunCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "run",
+		Short: "Webseiten und Worker in einem Prozess (für eine kleine Stelle)",
+		Long: `Startet die Webseiten (wie rundbrief serve) und den Worker (wie rundbrief worker)
+in einem Prozess. Das genügt für eine Stelle mit einigen tausend Empfängern; für mehr
+Last laufen serve und mehrere worker als eigene Prozesse. Strg+C oder SIGTERM
+beendet beides; Mails, die gerade unterwegs sind, werden noch verschickt.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			srv, err := a.newWebServer(ctx)
+			if err != nil {
+				return err
+			}
+			w, _, where, err := a.newWorker(ctx)
+			if err != nil {
+				return err
+			}
+			cfg, _ := a.config()
+			out(cmd, "Webseiten laufen auf %s (%s); Mails gehen %s. Beenden mit Strg+C.\n", cfg.Listen, cfg.BaseURL, where)
+			// If one half fails, stop the other, so the office notices.
+			g, ctx := errgroup.WithContext(ctx)
+			g.Go(func() error { return stopOthers(srv.ListenAndServe(ctx, cfg.Listen)) })
+			g.Go(func() error { return stopOthers(w.Run(ctx)) })
+			err = g.Wait()
+			if errors.Is(err, errStopped) {
+				return nil
+			}
+			return err
+		},
+	}
+}
+
+// errStopped ends an errgroup whose member returned without error, so the
+// other members stop too.
+var errStopped = errors.New("stopped")
+
+func stopOthers(err error) error {
+	if err == nil {
+		return errStopped
+	}
+	return err
+}
+
+// newWebServer builds the web server from the configuration.
+func (a *app) newWebServer(ctx context.Context) (*web.Server, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := a.keyring()
+	if err != nil {
+		return nil, err
+	}
+	store, err := a.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q, err := a.queueClient()
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Config{
+		Store: store, Keys: keys, Queue: q, BaseURL: cfg.BaseURL,
+		Name: cfg.Name, Impressum: cfg.Impressum, ImpressumURL: cfg.ImpressumURL, PrivacyURL: cfg.PrivacyURL,
+		RecordIP: cfg.RecordIP, TrustProxy: cfg.TrustProxy, Logger: a.logger(),
+	})
+}
