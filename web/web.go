@@ -153,12 +153,19 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /unsubscribe/{token}", s.unsubscribe)
 	mux.HandleFunc("GET /static/style.css", serveStylesheet)
 	mux.HandleFunc("GET /healthz", s.health)
+	// Everything else: 405 if the path is known for another method, else
+	// 404, each with a page that explains.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern == "" {
-			s.fail(w, r, http.StatusNotFound)
-			return
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			probe := r.Clone(r.Context())
+			probe.Method = method
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+				w.Header().Set("Allow", method)
+				s.fail(w, r, http.StatusMethodNotAllowed)
+				return
+			}
 		}
-		s.fail(w, r, http.StatusMethodNotAllowed)
+		s.fail(w, r, http.StatusNotFound)
 	})
 	s.handler = s.recoverPanics(s.logRequests(securityHeaders(limitBody(csrf.Handler(mux)))))
 	return s, nil

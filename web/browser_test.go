@@ -1,0 +1,275 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+var screenshots = flag.Bool("screenshots", false, "write the German screenshots of the browser walk to docs/screenshots/")
+
+// chromiumPath finds Debian's chromium (or another Chrome).
+func chromiumPath() (string, error) {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("no chromium on PATH (apt-get install chromium)")
+}
+
+// tab is a headless Chromium with JavaScript switched off, showing the
+// stack's pages in one language.
+type tab struct {
+	t     *testing.T
+	ctx   context.Context
+	st    *stack
+	lang  string
+	shots string // the test's folder for screenshots
+	n     int
+}
+
+func newTab(t *testing.T, st *stack, lang, acceptLanguage string) *tab {
+	t.Helper()
+	path, err := chromiumPath()
+	testenv.Require(t, "chromium", err)
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("accept-lang", acceptLanguage),
+		chromedp.Flag("lang", acceptLanguage),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelTab(); cancelAlloc() })
+	// No page needs JavaScript: the walk runs with it switched off.
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	return &tab{t: t, ctx: ctx, st: st, lang: lang, shots: t.TempDir()}
+}
+
+func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// page waits until the page's main heading says heading, checks what every
+// page must have, and saves a screenshot at phone and desktop width.
+func (b *tab) page(name, heading string, wantText ...string) {
+	b.t.Helper()
+	var h1 string
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		got, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("h1")))
+		if err == nil && strings.Contains(got, heading) {
+			h1 = got
+			break
+		}
+		if time.Now().After(deadline) {
+			body, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("body")))
+			b.t.Fatalf("%s: heading %q never appeared; page shows:\n%s", name, heading, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	html, err := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if !strings.Contains(html, `lang="`+b.lang+`"`) {
+		b.t.Errorf("%s: the page is not marked lang=%s", name, b.lang)
+	}
+	if strings.Contains(html, "<script") || strings.Contains(html, "MISSING:") {
+		b.t.Errorf("%s: the page has a script or missing copy", name)
+	}
+	b.n++
+	for _, v := range []struct {
+		suffix        string
+		width, height int64
+		opts          []chromedp.EmulateViewportOption
+	}{
+		{"phone", 390, 844, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulateTouch}},
+		{"desktop", 1280, 800, nil},
+	} {
+		b.do(chromedp.EmulateViewport(v.width, v.height, v.opts...))
+		body, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("body")))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		for _, want := range append([]string{h1, "Behringstraße 3"}, wantText...) {
+			if !strings.Contains(body, want) {
+				b.t.Errorf("%s (%s): %q not on the page:\n%s", name, v.suffix, want, body)
+			}
+		}
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		file := fmt.Sprintf("%s-%02d-%s-%s.png", b.lang, b.n, name, v.suffix)
+		if err := os.WriteFile(filepath.Join(b.shots, file), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+		if *screenshots && b.lang == "de" {
+			if err := os.MkdirAll("../docs/screenshots", 0o755); err != nil {
+				b.t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join("../docs/screenshots", file), png, 0o644); err != nil {
+				b.t.Fatal(err)
+			}
+		}
+	}
+}
+
+// walk is the copy a browser walk checks, in one language.
+type walk struct {
+	lang, accept                                        string
+	form, errors, inbox, confirm, confirmed, preferences string
+	saved, unsubscribed, deleteQ, deleted               string
+}
+
+// The whole self-service in a real browser, against the real server,
+// Postgres, Redis, worker and an SMTP server on loopback: subscribe, confirm
+// from the mail, open the preferences from the welcome mail, change topics,
+// download the data, unsubscribe, delete.
+func TestBrowserWalk(t *testing.T) {
+	t.Parallel()
+	for _, w := range []walk{
+		{lang: "de", accept: "de-DE,de", form: "Rundbrief abonnieren", errors: "Bitte prüfen Sie Ihre Angaben",
+			inbox: "bitte prüfen Sie Ihr Postfach", confirm: "Anmeldung bestätigen", confirmed: "Ihre Anmeldung ist bestätigt",
+			preferences: "Meine Einstellungen", saved: "Ihre Änderungen sind gespeichert", unsubscribed: "Sie sind abgemeldet",
+			deleteQ: "endgültig löschen?", deleted: "Ihre Daten sind gelöscht"},
+		{lang: "en", accept: "en-GB,en", form: "Subscribe to the newsletter", errors: "Please check your entries",
+			inbox: "please check your inbox", confirm: "Confirm your subscription", confirmed: "your subscription is confirmed",
+			preferences: "My preferences", saved: "Your changes have been saved", unsubscribed: "You have unsubscribed",
+			deleteQ: "Delete your data for good?", deleted: "Your data has been deleted"},
+	} {
+		t.Run(w.lang, func(t *testing.T) {
+			t.Parallel()
+			browserWalk(t, w)
+		})
+	}
+}
+
+func browserWalk(t *testing.T, w walk) {
+	st := newStack(t)
+	b := newTab(t, st, w.lang, w.accept)
+	ctx := context.Background()
+	email := "walk-" + w.lang + "@example.org"
+	submit := chromedp.Click(chromedp.CSS("main form button[type=submit]"))
+
+	b.do(chromedp.Navigate(st.srv.URL + "/"))
+	b.page("anmeldung", w.form)
+	b.do(submit)
+	b.page("fehler", w.form, w.errors)
+
+	b.do(
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("name"), "Anna Beispiel <b>fett</b>"),
+		chromedp.SendKeys(chromedp.ID("organisation"), "Beispiel GmbH & Co. KG"),
+		chromedp.Click(chromedp.ID("kind-company")),
+		chromedp.Click(chromedp.ID("topic-ausbildung")),
+		chromedp.Click(chromedp.ID("topic-fachkraefte")),
+		chromedp.Click(chromedp.ID("consent")),
+		submit,
+	)
+	b.page("postfach", w.inbox)
+
+	optIn := st.mailTo(email, 1)
+	b.do(chromedp.Navigate(st.srv.URL + st.link(optIn, "/confirm/")))
+	b.page("bestaetigen", w.confirm)
+	if sub := st.mustGet(email); sub.Status != subscribers.StatusPending || sub.Name != "Anna Beispiel <b>fett</b>" {
+		t.Fatalf("before the button: %+v", sub)
+	}
+	b.do(chromedp.Click(chromedp.CSS("main form button")))
+	b.page("bestaetigt", w.confirmed)
+	if sub := st.mustGet(email); sub.Status != subscribers.StatusConfirmed {
+		t.Fatalf("after the button: status %s", sub.Status)
+	}
+
+	welcome := st.mailTo(email, 2)
+	prefs := st.srv.URL + st.link(welcome, "/preferences/")
+	b.do(chromedp.Navigate(prefs))
+	b.page("einstellungen", w.preferences, email)
+	// What the person typed comes back as text, not as markup.
+	if name, err := chromedp.Run(b.ctx, chromedp.Value(chromedp.ID("name"))); err != nil || name != "Anna Beispiel <b>fett</b>" {
+		t.Errorf("name field = %q, %v", name, err)
+	}
+	if n, err := chromedp.Run(b.ctx, chromedp.Nodes(chromedp.CSS("main b"), chromedp.AtLeast(0))); err != nil || len(n) != 0 {
+		t.Errorf("the name was rendered as markup: %d <b> elements, %v", len(n), err)
+	}
+	b.do(chromedp.Click(chromedp.ID("topic-fachkraefte")), chromedp.Click(chromedp.ID("topic-oepnv")), submit)
+	b.page("gespeichert", w.preferences, w.saved)
+	if sub := st.mustGet(email); strings.Join(sub.Topics, ",") != "ausbildung,oepnv" {
+		t.Errorf("topics after saving = %v, want ausbildung, oepnv", sub.Topics)
+	}
+
+	downloads := t.TempDir()
+	if _, err := chromedp.CallBrowser(b.ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b.do(chromedp.Click(chromedp.CSS(`form[action*="/data"] button`)))
+	data := waitForFile(t, downloads, "rundbrief-meine-daten.json")
+	var exp struct {
+		Email      string `json:"email"`
+		ConsentLog []struct {
+			Action string `json:"action"`
+		} `json:"consent_log"`
+	}
+	if err := json.Unmarshal(data, &exp); err != nil || exp.Email != email || len(exp.ConsentLog) < 4 {
+		t.Errorf("downloaded data: %v, %s", err, data)
+	}
+
+	b.do(chromedp.Click(chromedp.CSS(`form[action^="/unsubscribe/"] button`)))
+	b.page("abgemeldet", w.unsubscribed)
+	if sub := st.mustGet(email); sub.Status != subscribers.StatusUnsubscribed {
+		t.Errorf("status after unsubscribing = %s", sub.Status)
+	}
+
+	b.do(chromedp.Navigate(prefs), chromedp.Click(chromedp.CSS(`a[href*="/delete"]`)))
+	b.page("loeschen", w.deleteQ)
+	b.do(chromedp.Click(chromedp.CSS("button.danger")))
+	b.page("geloescht", w.deleted)
+	if _, err := st.store.GetByEmail(ctx, email); !errors.Is(err, subscribers.ErrNotFound) {
+		t.Errorf("after deleting: %v, want the subscriber gone", err)
+	}
+	if hits := tablesMentioning(t, st.site, "walk-|beispiel"); len(hits) > 0 {
+		t.Errorf("after deleting, tables still hold the person: %v", hits)
+	}
+	t.Logf("screenshots in %s", b.shots)
+}
+
+// waitForFile waits for a finished download.
+func waitForFile(t *testing.T, dir, name string) []byte {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(b) > 0 {
+			return b
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	t.Fatalf("no %s downloaded within 15s; folder holds %v", name, entries)
+	return nil
+}

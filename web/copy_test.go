@@ -1,0 +1,31 @@
+package web
+
+import (
+	"maps"
+	"slices"
+	"testing"
+)
+
+// Every page exists in German and English: both have the same keys, and no
+// text is empty.
+func TestCopyComplete(t *testing.T) {
+	c := pageCopy()
+	de, en := slices.Sorted(maps.Keys(c[german])), slices.Sorted(maps.Keys(c[english]))
+	for _, k := range de {
+		if _, ok := c[english][k]; !ok {
+			t.Errorf("English lacks %q", k)
+		}
+	}
+	for _, k := range en {
+		if _, ok := c[german][k]; !ok {
+			t.Errorf("German lacks %q", k)
+		}
+	}
+	for l, m := range c {
+		for k, v := range m {
+			if v == "" {
+				t.Errorf("%s: %q is empty", l, k)
+			}
+		}
+	}
+}
