@@ -143,9 +143,9 @@ func (b *tab) page(name, heading string, wantText ...string) {
 
 // walk is the copy a browser walk checks, in one language.
 type walk struct {
-	lang, accept                                        string
+	lang, accept                                         string
 	form, errors, inbox, confirm, confirmed, preferences string
-	saved, unsubscribed, deleteQ, deleted               string
+	saved, unsubscribed, deleteQ, deleted                string
 }
 
 // The whole self-service in a real browser, against the real server,
