@@ -14,5 +14,6 @@ FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/rundbrief /usr/local/bin/rundbrief
 COPY examples /examples
 ENV RUNDBRIEF_OUTBOX=/outbox
+EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/rundbrief"]
 CMD ["worker"]

@@ -79,8 +79,37 @@ else
 	first=$(ls "$dir"/*.eml | head -1)
 	echo
 	echo "Bestätigungslink in der ersten Mail:"
-	# The link is quoted-printable encoded in the file; join soft line breaks.
-	sed -e ':a' -e '/=$/{N;s/=\n//;ba}' "$first" | grep -o -m1 "${RUNDBRIEF_BASE_URL}/confirm/[A-Za-z0-9_-]*" | sed 's/^/  /'
+	# The link is quoted-printable encoded in the file (CRLF line ends); join
+	# soft line breaks.
+	tr -d '\r' <"$first" | sed -e ':a' -e '/=$/{N;s/=\n//;ba}' | grep -o -m1 "${RUNDBRIEF_BASE_URL}/confirm/[A-Za-z0-9_-]*" | sed 's/^/  /'
 	echo
 	echo "Ansehen: eine .eml-Datei in Thunderbird oder Outlook öffnen."
+fi
+
+step "Die Webseiten: rundbrief run (Webseiten und Worker in einem Prozess)"
+listen="${RUNDBRIEF_BASE_URL#http://}"
+if [ "$mode" = docker ] || ! command -v curl >/dev/null; then
+	echo "Zum Ausprobieren: RUNDBRIEF_LISTEN=$listen $bin run, dann $RUNDBRIEF_BASE_URL im Browser öffnen."
+elif (exec 3<>"/dev/tcp/${listen%:*}/${listen#*:}") 2>/dev/null; then
+	echo "$listen ist belegt; die Webseiten werden übersprungen."
+else
+	log=./outbox/demo-run.log
+	RUNDBRIEF_LISTEN="$listen" $bin run >"$log" 2>&1 &
+	pid=$!
+	trap 'kill $pid 2>/dev/null || true' EXIT
+	for _ in $(seq 1 50); do curl -fs "$RUNDBRIEF_BASE_URL/healthz" >/dev/null && break; sleep 0.1; done
+	echo "\$ curl -X POST $RUNDBRIEF_BASE_URL/subscribe (Formular: neu@beispiel.example, Familie, Einwilligung)"
+	curl -fs -o /dev/null -w "  Antwort: %{http_code}\n" "$RUNDBRIEF_BASE_URL/subscribe" \
+		--data-urlencode email=neu@beispiel.example -d kind=family -d age=yes -d consent=yes -d topics=jugend
+	confirm=$(tr -d '\r' <"$first" | sed -e ':a' -e '/=$/{N;s/=\n//;ba}' | grep -o -m1 "${RUNDBRIEF_BASE_URL}/confirm/[A-Za-z0-9_-]*")
+	echo "\$ curl -X POST <Bestätigungslink der ersten Mail>   (wie der Knopf auf der Seite)"
+	curl -fs -o /dev/null -w "  Antwort: %{http_code}\n" -X POST "$confirm"
+	for _ in $(seq 1 50); do [ "$(ls "$dir"/*.eml | wc -l)" -ge $((count + 2)) ] && break; sleep 0.1; done
+	kill -TERM $pid; wait $pid || true
+	trap - EXIT
+	echo "Jetzt liegen $(ls "$dir"/*.eml | wc -l) Mails im Ausgangsordner: dazu die Bestätigungsmail für"
+	echo "neu@beispiel.example und die Willkommensmail mit dem Link zu den Einstellungen."
+	echo
+	echo "Im Browser ausprobieren: RUNDBRIEF_LISTEN=$listen $bin run"
+	echo "(mit denselben Umgebungsvariablen), dann $RUNDBRIEF_BASE_URL öffnen."
 fi

@@ -23,6 +23,7 @@ const DefaultMaxRetry = 10
 // Client puts tasks on the queue. It is safe for concurrent use.
 type Client struct {
 	c        *asynq.Client
+	insp     *asynq.Inspector
 	queue    string
 	maxRetry int
 }
@@ -33,11 +34,11 @@ func NewClient(redis asynq.RedisConnOpt, namespace string) *Client {
 	if namespace == "" {
 		namespace = DefaultNamespace
 	}
-	return &Client{c: asynq.NewClient(redis), queue: MailQueue(namespace), maxRetry: DefaultMaxRetry}
+	return &Client{c: asynq.NewClient(redis), insp: asynq.NewInspector(redis), queue: MailQueue(namespace), maxRetry: DefaultMaxRetry}
 }
 
-// Close closes the connection to Redis.
-func (c *Client) Close() error { return c.c.Close() }
+// Close closes the connections to Redis.
+func (c *Client) Close() error { return errors.Join(c.c.Close(), c.insp.Close()) }
 
 // Ping checks that Redis answers.
 func (c *Client) Ping() error { return c.c.Ping() }
@@ -53,8 +54,11 @@ func (c *Client) EnqueueMail(ctx context.Context, ref subscribers.MailRef) (bool
 	if err != nil {
 		return false, err
 	}
-	_, err = c.c.EnqueueContext(ctx, task,
-		asynq.Queue(c.queue), asynq.TaskID(taskID(ref)), asynq.MaxRetry(c.maxRetry))
+	id := taskID(ref)
+	_, err = c.c.EnqueueContext(ctx, task, asynq.Queue(c.queue), asynq.TaskID(id), asynq.MaxRetry(c.maxRetry))
+	if errors.Is(err, asynq.ErrTaskIDConflict) && c.deleteFinished(id) {
+		_, err = c.c.EnqueueContext(ctx, task, asynq.Queue(c.queue), asynq.TaskID(id), asynq.MaxRetry(c.maxRetry))
+	}
 	switch {
 	case errors.Is(err, asynq.ErrTaskIDConflict):
 		return false, nil
@@ -62,6 +66,20 @@ func (c *Client) EnqueueMail(ctx context.Context, ref subscribers.MailRef) (bool
 		return false, fmt.Errorf("worker: enqueue %s for subscriber %d: %w", typ, ref.SubscriberID, err)
 	}
 	return true, nil
+}
+
+// deleteFinished deletes the task with id if it is finished (archived after
+// a permanent failure, or completed) and reports whether it did. Such a task
+// still holds its ID, and would block the task of a mail row that reuses the
+// row's ID, as after restoring PostgreSQL from a backup while Redis kept its
+// data. A waiting, running or retrying task is left alone: the mail is
+// queued.
+func (c *Client) deleteFinished(id string) bool {
+	info, err := c.insp.GetTaskInfo(c.queue, id)
+	if err != nil || (info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted) {
+		return false
+	}
+	return c.insp.DeleteTask(c.queue, id) == nil
 }
 
 // EnqueueMails queues the tasks of many mails, eight at a time, and returns

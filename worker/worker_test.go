@@ -560,3 +560,36 @@ func TestPurgePendingTask(t *testing.T) {
 		t.Error("a subscriber unconfirmed past the TTL is still there")
 	}
 }
+
+// A finished task that still holds a mail's task ID (the database was
+// restored, Redis kept its data) does not block the mail: it is replaced.
+func TestFinishedTaskDoesNotBlockItsID(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	sub := e.add(t, "wieder@example.org", "", subscribers.LanguageGerman)
+	mails := mailsOf(t, e, sub.ID)
+	// An archived task with the ID the mail's task will have.
+	task, _ := worker.NewOptInTask(999999)
+	ac := asynq.NewClient(e.redis)
+	defer ac.Close()
+	if _, err := ac.Enqueue(task, asynq.Queue(worker.MailQueue(e.ns)), asynq.TaskID(fmt.Sprintf("optin:%d", mails[0].ID))); err != nil {
+		t.Fatal(err)
+	}
+	insp := asynq.NewInspector(e.redis)
+	defer insp.Close()
+	if err := insp.ArchiveTask(worker.MailQueue(e.ns), fmt.Sprintf("optin:%d", mails[0].ID)); err != nil {
+		t.Fatal(err)
+	}
+	c := worker.NewClient(e.redis, e.ns)
+	defer c.Close()
+	if ok, err := c.EnqueueMail(context.Background(), mails[0].Ref()); err != nil || !ok {
+		t.Fatalf("EnqueueMail over an archived task = %v, %v; want queued", ok, err)
+	}
+	if ok, _ := c.EnqueueMail(context.Background(), mails[0].Ref()); ok {
+		t.Error("a waiting task was replaced")
+	}
+	drain(t, e.worker(t, nil))
+	if n := len(e.relay.Messages()); n != 1 {
+		t.Errorf("relay got %d messages, want 1", n)
+	}
+}
