@@ -1,0 +1,276 @@
+// Package events keeps the events the KNF runs or invites to — the
+// Regionalkonferenz, the Job-Speeddating, the Talent-Campus, the Codeweek,
+// the Seminarfachbörse: when and where, for whom (kinds × topics), whether
+// people register, and when reminders go out. Times are stored as
+// timestamptz and entered and shown in Europe/Berlin. The Store is its
+// PostgreSQL side; it owns the tables events and event_topics.
+package events
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // Europe/Berlin on systems without zoneinfo (distroless)
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+// Berlin is the time zone events are entered and shown in.
+var Berlin = sync.OnceValue(func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic("events: no time zone data for Europe/Berlin: " + err.Error())
+	}
+	return loc
+})
+
+// Status is where an event stands.
+type Status string
+
+// The statuses of an event.
+const (
+	StatusDraft     Status = "draft"     // being prepared; no invitations
+	StatusPublished Status = "published" // invitations may go out
+	StatusCancelled Status = "cancelled" // called off
+)
+
+// Label is the status in German, as staff read it.
+func (s Status) Label() string {
+	switch s {
+	case StatusDraft:
+		return "Entwurf"
+	case StatusPublished:
+		return "veröffentlicht"
+	case StatusCancelled:
+		return "abgesagt"
+	}
+	return string(s)
+}
+
+// DefaultReminders are the reminder offsets of an event that names none: 7
+// days and 1 day before the start.
+func DefaultReminders() []time.Duration { return []time.Duration{7 * 24 * time.Hour, 24 * time.Hour} }
+
+// Spec is what staff say about an event, from flags or a YAML file.
+type Spec struct {
+	Slug         string             `json:"slug"`
+	Title        string             `json:"title"`
+	Description  string             `json:"description,omitempty"` // Markdown
+	Start        time.Time          `json:"start"`
+	End          time.Time          `json:"end"`
+	PlaceName    string             `json:"place,omitempty"`
+	PlaceAddress string             `json:"address,omitempty"`
+	OnlineURL    string             `json:"online,omitempty"`
+	Organiser    string             `json:"organiser,omitempty"`
+	Partners     []string           `json:"partners"`
+	Kinds        []subscribers.Kind `json:"kinds"`  // empty: every kind
+	Topics       []string           `json:"topics"` // empty: every topic
+	Capacity     int                `json:"capacity,omitempty"`
+	Registration bool               `json:"registration"`
+	Deadline     *time.Time         `json:"deadline,omitempty"`
+	Reminders    []time.Duration    `json:"-"` // before the start
+}
+
+// Event is a stored event.
+type Event struct {
+	ID int64 `json:"id"`
+	Spec
+	Status    Status    `json:"status"`
+	Sequence  int       `json:"sequence"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// FieldError is a field of an event that breaks the rules. Field is the
+// name of the YAML key and of the flag.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e FieldError) Unwrap() error { return e.Err }
+
+// InvalidFields lists every bad field of an event.
+type InvalidFields []FieldError
+
+func (e InvalidFields) Error() string {
+	parts := make([]string, len(e))
+	for i, f := range e {
+		parts[i] = f.Error()
+	}
+	return "events: " + strings.Join(parts, "; ")
+}
+
+// Unwrap returns the field errors.
+func (e InvalidFields) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, f := range e {
+		out[i] = f
+	}
+	return out
+}
+
+// Limits of the text fields.
+const (
+	maxTitle       = 200
+	maxDescription = 20000
+	maxPlace       = 200
+	maxAddress     = 300
+)
+
+// ErrNotFound is returned for an event that does not exist.
+var ErrNotFound = errors.New("events: no such event")
+
+// Check normalises s and checks every field, returning all problems at
+// once. Topics are checked against the database by the Store.
+func (s Spec) Check() (Spec, error) {
+	var errs InvalidFields
+	fail := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{field, fmt.Errorf(format, args...)})
+	}
+	text := func(field string, v *string, limit int, required bool) {
+		*v = strings.TrimSpace(*v)
+		switch {
+		case required && *v == "":
+			fail(field, "fehlt")
+		case len([]rune(*v)) > limit:
+			fail(field, "ist zu lang (höchstens %d Zeichen)", limit)
+		case strings.ContainsFunc(*v, isControl):
+			fail(field, "enthält einen Zeilenumbruch oder ein Steuerzeichen")
+		}
+	}
+	s.Slug = strings.ToLower(strings.TrimSpace(s.Slug))
+	if !validSlug(s.Slug) {
+		fail("slug", "%q: 2 bis 60 Kleinbuchstaben, Ziffern und Bindestriche, z. B. talent-campus-2027", s.Slug)
+	}
+	text("title", &s.Title, maxTitle, true)
+	text("place", &s.PlaceName, maxPlace, false)
+	text("address", &s.PlaceAddress, maxAddress, false)
+	text("organiser", &s.Organiser, maxPlace, false)
+	s.Description = strings.TrimSpace(s.Description)
+	if len([]rune(s.Description)) > maxDescription {
+		fail("description", "ist zu lang (höchstens %d Zeichen)", maxDescription)
+	}
+	s.OnlineURL = strings.TrimSpace(s.OnlineURL)
+	if s.OnlineURL != "" {
+		if u, err := url.Parse(s.OnlineURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsFunc(s.OnlineURL, isSpaceOrControl) {
+			fail("online", "%q ist keine vollständige Adresse wie https://meet.example.org/regionalkonferenz", s.OnlineURL)
+		}
+	}
+	if s.PlaceName == "" && s.OnlineURL == "" {
+		fail("place", "Ort oder Online-Link (online) angeben")
+	}
+	if s.Start.IsZero() {
+		fail("start", "fehlt")
+	}
+	if s.End.IsZero() {
+		fail("end", "fehlt")
+	} else if !s.Start.IsZero() && !s.End.After(s.Start) {
+		fail("end", "liegt nicht nach dem Beginn")
+	}
+	partners := s.Partners[:0:0]
+	for _, p := range s.Partners {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if len([]rune(p)) > maxPlace || strings.ContainsFunc(p, isControl) {
+			fail("partners", "%q ist zu lang oder enthält ein Steuerzeichen", p)
+		}
+		partners = append(partners, p)
+	}
+	s.Partners = partners
+	kinds := s.Kinds[:0:0]
+	for _, k := range s.Kinds {
+		kind, err := subscribers.ParseKind(string(k))
+		if err != nil {
+			fail("kinds", "%q: möglich sind Unternehmen, Schule, Familie, Sonstige", k)
+			continue
+		}
+		if !slices.Contains(kinds, kind) {
+			kinds = append(kinds, kind)
+		}
+	}
+	s.Kinds = kinds
+	topics := s.Topics[:0:0]
+	for _, t := range s.Topics {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" && !slices.Contains(topics, t) {
+			topics = append(topics, t)
+		}
+	}
+	slices.Sort(topics)
+	s.Topics = topics
+	if s.Capacity < 0 {
+		fail("capacity", "darf nicht negativ sein (0 heißt: unbegrenzt)")
+	}
+	if s.Deadline != nil {
+		if !s.Registration {
+			fail("deadline", "gibt es nur mit Anmeldung (registration: true)")
+		} else if !s.Start.IsZero() && s.Deadline.After(s.Start) {
+			fail("deadline", "liegt nach dem Beginn")
+		}
+	}
+	if s.Capacity > 0 && !s.Registration {
+		fail("capacity", "gibt es nur mit Anmeldung (registration: true)")
+	}
+	if s.Reminders == nil {
+		s.Reminders = DefaultReminders()
+	}
+	for _, r := range s.Reminders {
+		if r < time.Hour || r%time.Hour != 0 || r > 90*24*time.Hour {
+			fail("reminders", "%s: ganze Stunden zwischen 1h und 90d vor dem Beginn, z. B. 7d oder 2h", FormatOffset(r))
+		}
+	}
+	slices.Sort(s.Reminders)
+	slices.Reverse(s.Reminders)
+	s.Reminders = slices.Compact(s.Reminders)
+	if len(errs) > 0 {
+		return s, errs
+	}
+	return s, nil
+}
+
+func validSlug(s string) bool {
+	if len(s) < 2 || len(s) > 60 || s[0] == '-' {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
+
+func isSpaceOrControl(r rune) bool { return r == ' ' || isControl(r) }
+
+// Where says where the event is, for people: the place and address, the
+// online link, or both.
+func (s Spec) Where() string {
+	place := strings.TrimSpace(strings.Join(nonEmpty(s.PlaceName, s.PlaceAddress), ", "))
+	switch {
+	case place != "" && s.OnlineURL != "":
+		return place + " und online"
+	case place != "":
+		return place
+	default:
+		return "online"
+	}
+}
+
+func nonEmpty(xs ...string) []string {
+	var out []string
+	for _, x := range xs {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}

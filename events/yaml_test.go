@@ -1,0 +1,148 @@
+package events
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every shipped example parses, is in the future and names known kinds.
+func TestExampleEvents(t *testing.T) {
+	files, _ := filepath.Glob("../examples/events/*.yaml")
+	if len(files) != 5 {
+		t.Fatalf("%d example events, want the five KNF events", len(files))
+	}
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec, err := ParseYAML(r)
+		r.Close()
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if !spec.Start.After(time.Date(2026, 12, 1, 0, 0, 0, 0, Berlin())) {
+			t.Errorf("%s starts %s; examples must lie in the future", f, spec.Start)
+		}
+		if spec.Slug+".yaml" != filepath.Base(f) {
+			t.Errorf("%s has slug %q", f, spec.Slug)
+		}
+	}
+}
+
+func TestParseYAML(t *testing.T) {
+	spec, err := ParseYAML(strings.NewReader(`
+slug: Talent-Campus-2027
+title: "  Talent-Campus  "
+start: 2027-07-05 09:00
+end: 09.07.2027 15:00
+place: KVHS
+kinds: [Familie, school, familie]
+topics: [jugend, Jugend]
+registration: true
+capacity: 60
+deadline: 2027-06-25 23:59
+reminders: [1d, 14d, 7d, 7d]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Slug != "talent-campus-2027" || spec.Title != "Talent-Campus" || spec.Capacity != 60 {
+		t.Errorf("spec = %+v", spec)
+	}
+	if got := FormatTime(spec.Start) + " – " + FormatTime(spec.End); got != "2027-07-05 09:00 – 2027-07-09 15:00" {
+		t.Errorf("times = %s", got)
+	}
+	if spec.Start.UTC().Hour() != 7 {
+		t.Errorf("09:00 in July in Berlin is %s UTC, want 07:00", spec.Start.UTC())
+	}
+	if len(spec.Kinds) != 2 || spec.Kinds[0] != "family" || len(spec.Topics) != 1 {
+		t.Errorf("kinds %v, topics %v", spec.Kinds, spec.Topics)
+	}
+	var offsets []string
+	for _, r := range spec.Reminders {
+		offsets = append(offsets, FormatOffset(r))
+	}
+	if strings.Join(offsets, ",") != "14d,7d,1d" {
+		t.Errorf("reminders = %v", offsets)
+	}
+}
+
+// Bad files get an error that names each bad field.
+func TestParseYAMLErrorsNameTheField(t *testing.T) {
+	base := "slug: x-2027\ntitle: X\nstart: 2027-05-01 10:00\nend: 2027-05-01 12:00\nplace: Rathaus\n"
+	tests := []struct {
+		name, yaml string
+		want       []string // in the error
+	}{
+		{"unknown key", base + "ort: Rathaus\n", []string{"Zeile 6", "unbekanntes Feld „ort“"}},
+		{"wrong type", base + "capacity: viele\nregistration: true\n", []string{"Zeile 6", "„viele“", "ganze Zahl"}},
+		{"bad time", strings.Replace(base, "2027-05-01 10:00", "1. Mai 10 Uhr", 1), []string{"start:", "keine Zeit wie 2027-03-18 09:00"}},
+		{"end before start", strings.Replace(base, "2027-05-01 12:00", "2027-05-01 09:00", 1), []string{"end:", "nicht nach dem Beginn"}},
+		{"skipped hour", strings.Replace(base, "2027-05-01 10:00", "2027-03-28 02:30", 1), []string{"start:", "Zeitumstellung"}},
+		{"no place", strings.Replace(base, "place: Rathaus\n", "", 1), []string{"place:", "Online-Link"}},
+		{"bad kind", base + "kinds: [Verein]\n", []string{"kinds:", "Verein"}},
+		{"bad reminder", base + "reminders: [eine Woche, 30m]\n", []string{"reminders:", "eine Woche"}},
+		{"deadline without registration", base + "deadline: 2027-04-30 12:00\n", []string{"deadline:", "registration: true"}},
+		{"bad online link", base + "online: meet.example/x\n", []string{"online:", "keine vollständige Adresse"}},
+		{"line break in title", strings.Replace(base, "title: X", "title: \"X\\r\\nBcc: y\"", 1), []string{"title:", "Zeilenumbruch"}},
+		{"broken YAML", "slug: [x\n", []string{"Zeile"}},
+		{"empty", "", []string{"leer"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseYAML(strings.NewReader(tt.yaml))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseOffset(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 168 * time.Hour, "1d12h": 36 * time.Hour, "2h": 2 * time.Hour, " 14d ": 336 * time.Hour} {
+		if got, err := ParseOffset(in); err != nil || got != want {
+			t.Errorf("ParseOffset(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "d", "7", "7w", "-1d", "1.5d", "2m"} {
+		if _, err := ParseOffset(in); err == nil {
+			t.Errorf("ParseOffset(%q) accepted", in)
+		}
+	}
+}
+
+// No input makes the parser panic or accept control characters in a
+// one-line field.
+func FuzzParseYAML(f *testing.F) {
+	files, _ := filepath.Glob("../examples/events/*.yaml")
+	for _, file := range files {
+		b, _ := os.ReadFile(file)
+		f.Add(string(b))
+	}
+	f.Add("title: \"a\\nb\"\nslug: ab\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		spec, err := ParseYAML(strings.NewReader(in))
+		var fe InvalidFields
+		if err != nil && !errors.Is(err, ErrYAML) && !errors.As(err, &fe) {
+			t.Fatalf("unexpected error type %T: %v", err, err)
+		}
+		if err == nil {
+			for _, s := range []string{spec.Title, spec.PlaceName, spec.PlaceAddress, spec.Organiser, spec.OnlineURL} {
+				if strings.ContainsAny(s, "\r\n") {
+					t.Fatalf("accepted a line break in %q", s)
+				}
+			}
+		}
+	})
+}
