@@ -41,6 +41,7 @@ fuzz: check-go
 	$(GO) test -run '^$$' -fuzz '^FuzzParseImport$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyToken$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
 	$(GO) test -run '^$$' -fuzz '^FuzzHeaderValues$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./mailer
+	$(GO) test -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./events
 
 vet: check-go
 	$(GO) vet ./...

@@ -1,0 +1,438 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+func newEventsCmd(a *app) *cobra.Command {
+	return group("events", "Veranstaltungen anlegen, ändern, veröffentlichen",
+		`Veranstaltungen der Netzwerkstelle: wann und wo, für wen (Arten × Themen), mit oder
+ohne Anmeldung, mit Erinnerungen. Zeiten gelten in deutscher Zeit (Europe/Berlin).
+Eine Veranstaltung beginnt als Entwurf; erst veröffentlicht gehen Einladungen hinaus.`,
+		newEventsCreateCmd(a), newEventsListCmd(a), newEventsShowCmd(a), newEventsUpdateCmd(a), newEventsPublishCmd(a))
+}
+
+// eventStore opens the events store.
+func (a *app) eventStore(ctx context.Context) (*events.Store, error) {
+	db, err := a.database(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return events.NewStore(db), nil
+}
+
+// eventFlags are the flags that describe an event, for create and update.
+type eventFlags struct {
+	file                                                 string
+	slug, title, start, end, place, address, online, org string
+	description, deadline                                string
+	partners, kinds, topics, reminders                   []string
+	capacity                                             int
+	registration                                         bool
+}
+
+func (f *eventFlags) register(fs *pflag.FlagSet, withFile bool) {
+	if withFile {
+		fs.StringVarP(&f.file, "file", "f", "", "die Veranstaltung aus einer YAML-Datei (Beispiele in examples/events/)")
+		fs.StringVar(&f.slug, "slug", "", "Kürzel, z. B. talent-campus-2027")
+	}
+	fs.StringVar(&f.title, "title", "", "Titel")
+	fs.StringVar(&f.start, "start", "", `Beginn, z. B. "2027-07-05 09:00"`)
+	fs.StringVar(&f.end, "end", "", `Ende, z. B. "2027-07-09 15:00"`)
+	fs.StringVar(&f.place, "place", "", "Ort (Name)")
+	fs.StringVar(&f.address, "address", "", "Anschrift des Orts")
+	fs.StringVar(&f.online, "online", "", "Online-Link")
+	fs.StringVar(&f.org, "organiser", "", "Veranstalter")
+	fs.StringSliceVar(&f.partners, "partner", nil, "Partner (mehrfach möglich)")
+	fs.StringSliceVar(&f.kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Schule,Familie (leer: alle)")
+	fs.StringSliceVar(&f.topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. jugend,ausbildung (leer: alle)")
+	fs.IntVar(&f.capacity, "capacity", 0, "Plätze (0: unbegrenzt; nur mit --registration)")
+	fs.BoolVar(&f.registration, "registration", false, "Anmeldung nötig")
+	fs.StringVar(&f.deadline, "deadline", "", `Anmeldeschluss, z. B. "2027-06-25 23:59"`)
+	fs.StringSliceVar(&f.reminders, "reminders", nil, "Erinnerungen vor Beginn, z. B. 7d,1d (Standard)")
+	fs.StringVar(&f.description, "description-file", "", "Beschreibung aus einer Markdown-Datei")
+}
+
+// apply puts the flags that were given onto spec. Bad times and offsets are
+// collected as field errors.
+func (f *eventFlags) apply(fs *pflag.FlagSet, spec *events.Spec) error {
+	var errs events.InvalidFields
+	set := func(name string) bool { return fs.Changed(name) }
+	parseTime := func(field, v string) time.Time {
+		t, err := events.ParseTime(v)
+		if err != nil {
+			errs = append(errs, events.FieldError{Field: field, Err: err})
+		}
+		return t
+	}
+	for _, v := range []struct {
+		flag     string
+		from, to *string
+	}{
+		{"slug", &f.slug, &spec.Slug}, {"title", &f.title, &spec.Title}, {"place", &f.place, &spec.PlaceName},
+		{"address", &f.address, &spec.PlaceAddress}, {"online", &f.online, &spec.OnlineURL}, {"organiser", &f.org, &spec.Organiser},
+	} {
+		if set(v.flag) {
+			*v.to = *v.from
+		}
+	}
+	if set("start") {
+		spec.Start = parseTime("start", f.start)
+	}
+	if set("end") {
+		spec.End = parseTime("end", f.end)
+	}
+	if set("deadline") {
+		if strings.TrimSpace(f.deadline) == "" {
+			spec.Deadline = nil
+		} else if d := parseTime("deadline", f.deadline); !d.IsZero() {
+			spec.Deadline = &d
+		}
+	}
+	if set("partner") {
+		spec.Partners = f.partners
+	}
+	if set("kinds") {
+		spec.Kinds = nil
+		for _, k := range f.kinds {
+			spec.Kinds = append(spec.Kinds, subscribers.Kind(k))
+		}
+	}
+	if set("topics") {
+		spec.Topics = f.topics
+	}
+	if set("capacity") {
+		spec.Capacity = f.capacity
+	}
+	if set("registration") {
+		spec.Registration = f.registration
+	}
+	if set("reminders") {
+		spec.Reminders = []time.Duration{}
+		for _, r := range f.reminders {
+			d, err := events.ParseOffset(r)
+			if err != nil {
+				errs = append(errs, events.FieldError{Field: "reminders", Err: err})
+				continue
+			}
+			spec.Reminders = append(spec.Reminders, d)
+		}
+	}
+	if set("description-file") {
+		b, err := os.ReadFile(f.description)
+		if err != nil {
+			return fmt.Errorf("--description-file: %w", err)
+		}
+		spec.Description = string(b)
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// withCheck joins the flag errors err (if any) with what Spec.Check finds
+// in the other fields, so that every problem is reported at once.
+func withCheck(spec events.Spec, err error) error {
+	var errs events.InvalidFields
+	if !errors.As(err, &errs) {
+		return err
+	}
+	var more events.InvalidFields
+	if _, cerr := spec.Check(); errors.As(cerr, &more) {
+		for _, m := range more {
+			known := false
+			for _, e := range errs {
+				known = known || e.Field == m.Field
+			}
+			if !known {
+				errs = append(errs, m)
+			}
+		}
+	}
+	return errs
+}
+
+// eventError says in German what is wrong with an event, one field a line.
+func eventError(err error) error {
+	var invalid events.InvalidFields
+	var fe events.FieldError
+	switch {
+	case errors.As(err, &invalid):
+		lines := make([]string, len(invalid))
+		for i, f := range invalid {
+			lines[i] = "  " + f.Field + ": " + f.Err.Error()
+		}
+		return fmt.Errorf("die Veranstaltung ist fehlerhaft:\n%s", strings.Join(lines, "\n"))
+	case errors.Is(err, events.ErrUnknownTopic) && errors.As(err, &fe):
+		return fmt.Errorf("die Veranstaltung ist fehlerhaft:\n  topics: %s (bekannte Themen: rundbrief topics list)",
+			strings.TrimPrefix(fe.Err.Error(), "events: unknown topic "))
+	case errors.Is(err, events.ErrYAML):
+		return errors.New(strings.Replace(err.Error(), events.ErrYAML.Error(), "die Datei ist keine gültige Veranstaltung", 1))
+	case errors.Is(err, events.ErrExists):
+		return fmt.Errorf("es gibt schon eine Veranstaltung mit diesem Kürzel; ändern mit rundbrief events update")
+	case errors.Is(err, events.ErrNotFound):
+		return fmt.Errorf("keine Veranstaltung mit diesem Kürzel (alle: rundbrief events list)")
+	case errors.Is(err, events.ErrCancelled):
+		return fmt.Errorf("die Veranstaltung ist abgesagt und kann nicht mehr geändert werden")
+	}
+	return err
+}
+
+func newEventsCreateCmd(a *app) *cobra.Command {
+	var f eventFlags
+	c := &cobra.Command{
+		Use:   "create (-f DATEI.yaml | --slug … --title … --start … --end … --place …)",
+		Short: "Eine Veranstaltung anlegen (als Entwurf)",
+		Long: `Legt eine Veranstaltung als Entwurf an: aus einer YAML-Datei (-f) oder aus Optionen.
+Optionen neben -f überschreiben die Werte der Datei. Jeder Fehler nennt das Feld.`,
+		Example: `  rundbrief events create -f examples/events/talent-campus-2027.yaml
+  rundbrief events create --slug elternabend-2027 --title "Elternabend Berufsorientierung" \
+      --start "2027-02-10 18:00" --end "2027-02-10 19:30" --place "Regelschule Am Geiersberg" \
+      --kinds Familie --topics ausbildung,jugend`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var spec events.Spec
+			if f.file != "" {
+				r, err := os.Open(f.file)
+				if err != nil {
+					return fmt.Errorf("die Datei lässt sich nicht öffnen: %w", err)
+				}
+				spec, err = events.ParseYAML(r)
+				r.Close()
+				var invalid events.InvalidFields
+				if err != nil && !errors.As(err, &invalid) {
+					return fmt.Errorf("%s: %w", f.file, eventError(err))
+				}
+			}
+			if err := f.apply(cmd.Flags(), &spec); err != nil {
+				return eventError(withCheck(spec, err))
+			}
+			s, err := a.eventStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			e, err := s.Create(cmd.Context(), spec)
+			if err != nil {
+				return eventError(err)
+			}
+			out(cmd, "Veranstaltung angelegt (Entwurf): %s – %s\nVeröffentlichen mit: rundbrief events publish %s\n", e.Slug, e.Title, e.Slug)
+			return nil
+		},
+	}
+	f.register(c.Flags(), true)
+	return c
+}
+
+func newEventsUpdateCmd(a *app) *cobra.Command {
+	var f eventFlags
+	c := &cobra.Command{
+		Use:   "update KÜRZEL [Optionen]",
+		Short: "Eine Veranstaltung ändern",
+		Long: `Ändert die angegebenen Felder einer Veranstaltung; alle anderen bleiben. Ändern sich
+Zeit oder Ort, zählt die Versionsnummer des Kalendereintrags (SEQUENCE) hoch, damit
+Kalender, die die Einladung schon enthalten, den Termin verschieben.`,
+		Example: `  rundbrief events update job-speeddating-2027 --start "2027-04-22 15:00" --end "2027-04-22 18:00"`,
+		Args:    exactArgs(1, "ein Kürzel"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.eventStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			e, err := s.Get(cmd.Context(), args[0])
+			if err != nil {
+				return eventError(err)
+			}
+			spec := e.Spec
+			if err := f.apply(cmd.Flags(), &spec); err != nil {
+				return eventError(withCheck(spec, err))
+			}
+			e, change, err := s.Update(cmd.Context(), args[0], spec)
+			if err != nil {
+				return eventError(err)
+			}
+			out(cmd, "Veranstaltung geändert: %s\n", e.Slug)
+			if change.Any() {
+				out(cmd, "Zeit oder Ort haben sich geändert; der Kalendereintrag hat jetzt Version %d.\n", e.Sequence)
+			}
+			return nil
+		},
+	}
+	f.register(c.Flags(), false)
+	return c
+}
+
+func newEventsPublishCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:     "publish KÜRZEL",
+		Short:   "Eine Veranstaltung veröffentlichen",
+		Example: `  rundbrief events publish talent-campus-2027`,
+		Args:    exactArgs(1, "ein Kürzel"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.eventStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			e, err := s.Publish(cmd.Context(), args[0])
+			if err != nil {
+				return eventError(err)
+			}
+			out(cmd, "Veröffentlicht: %s – %s\n", e.Slug, e.Title)
+			return nil
+		},
+	}
+}
+
+// eventJSON is an event as --json prints it, with the reminders written
+// as offsets ("7d").
+type eventJSON struct {
+	*events.Event
+	Reminders []string `json:"reminders"`
+}
+
+func toJSON(e *events.Event) eventJSON {
+	r := make([]string, len(e.Reminders))
+	for i, d := range e.Reminders {
+		r[i] = events.FormatOffset(d)
+	}
+	return eventJSON{e, r}
+}
+
+func newEventsListCmd(a *app) *cobra.Command {
+	var (
+		asJSON bool
+		status string
+	)
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "Alle Veranstaltungen zeigen, nach Beginn",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st := events.Status(status)
+			switch st {
+			case "", events.StatusDraft, events.StatusPublished, events.StatusCancelled:
+			default:
+				return usagef("--status: draft, published oder cancelled")
+			}
+			s, err := a.eventStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			list, err := s.List(cmd.Context(), st)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out := make([]eventJSON, len(list))
+				for i, e := range list {
+					out[i] = toJSON(e)
+				}
+				return writeJSON(cmd.OutOrStdout(), out)
+			}
+			t := newTable(cmd.OutOrStdout(), "KÜRZEL", "BEGINN", "TITEL", "ORT", "STATUS")
+			for _, e := range list {
+				t.row(e.Slug, when(e.Start), e.Title, e.Where(), e.Status.Label())
+			}
+			t.flush()
+			out(cmd, "%s\n", plural(len(list), "Veranstaltung", "Veranstaltungen"))
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
+	c.Flags().StringVar(&status, "status", "", "nur mit diesem Status (draft, published, cancelled)")
+	return c
+}
+
+func newEventsShowCmd(a *app) *cobra.Command {
+	var asJSON bool
+	c := &cobra.Command{
+		Use:     "show KÜRZEL",
+		Short:   "Alles zu einer Veranstaltung zeigen",
+		Example: `  rundbrief events show talent-campus-2027`,
+		Args:    exactArgs(1, "ein Kürzel"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.eventStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			e, err := s.Get(cmd.Context(), args[0])
+			if err != nil {
+				return eventError(err)
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), toJSON(e))
+			}
+			printEvent(cmd, e)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
+	return c
+}
+
+func printEvent(cmd *cobra.Command, e *events.Event) {
+	kinds := make([]string, len(e.Kinds))
+	for i, k := range e.Kinds {
+		kinds[i] = k.Label(subscribers.LanguageGerman)
+	}
+	audience := strings.Join(kinds, ", ")
+	if audience == "" {
+		audience = "alle Arten"
+	}
+	topics := strings.Join(e.Topics, ", ")
+	if topics == "" {
+		topics = "alle Themen"
+	}
+	registration := "nicht nötig"
+	if e.Registration {
+		registration = "nötig"
+		if e.Capacity > 0 {
+			registration += ", " + strconv.Itoa(e.Capacity) + " Plätze"
+		}
+		if e.Deadline != nil {
+			registration += ", bis " + when(*e.Deadline)
+		}
+	}
+	reminders := make([]string, len(e.Reminders))
+	for i, r := range e.Reminders {
+		reminders[i] = events.FormatOffset(r)
+	}
+	t := newTable(cmd.OutOrStdout(), "Kürzel", e.Slug)
+	for _, r := range [][2]string{
+		{"Titel", e.Title}, {"Status", e.Status.Label()},
+		{"Wann", when(e.Start) + " bis " + when(e.End)},
+		{"Ort", strings.Join(nonEmpty(e.PlaceName, e.PlaceAddress), ", ")}, {"Online", e.OnlineURL},
+		{"Veranstalter", e.Organiser}, {"Partner", strings.Join(e.Partners, "; ")},
+		{"Für wen", audience + " × " + topics}, {"Anmeldung", registration},
+		{"Erinnerungen", strings.Join(reminders, ", ") + " vor Beginn"},
+		{"Kalender-Version", strconv.Itoa(e.Sequence)},
+	} {
+		t.rowFull(r[0], r[1])
+	}
+	t.flush()
+	if e.Description != "" {
+		out(cmd, "\n%s\n", e.Description)
+	}
+}
+
+func nonEmpty(xs ...string) []string {
+	var out []string
+	for _, x := range xs {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}

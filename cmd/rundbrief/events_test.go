@@ -1,0 +1,81 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Staff create the five KNF events from the example files, change one,
+// publish it, and read them back as tables and JSON; bad files and flags
+// are refused with the field named.
+func TestEventsCommands(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	files, _ := filepath.Glob("../../examples/events/*.yaml")
+	for _, f := range files {
+		out := e.ok(t, "events", "create", "-f", f)
+		if !strings.Contains(out, "Veranstaltung angelegt (Entwurf)") {
+			t.Errorf("create %s:\n%s", f, out)
+		}
+	}
+	out := e.ok(t, "events", "list")
+	for _, want := range []string{"regionalkonferenz-2027", "18.03.2027 09:00", "Entwurf", "5 Veranstaltungen"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("list lacks %q:\n%s", want, out)
+		}
+	}
+
+	out = e.ok(t, "events", "update", "job-speeddating-2027", "--start", "2027-04-22 15:00", "--end", "2027-04-22 18:00", "--capacity", "50")
+	if !strings.Contains(out, "Version 1") {
+		t.Errorf("update that moves the event:\n%s", out)
+	}
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	var ev struct {
+		Slug      string   `json:"slug"`
+		Status    string   `json:"status"`
+		Sequence  int      `json:"sequence"`
+		Capacity  int      `json:"capacity"`
+		Start     string   `json:"start"`
+		Kinds     []string `json:"kinds"`
+		Reminders []string `json:"reminders"`
+	}
+	if err := json.Unmarshal([]byte(e.ok(t, "events", "show", "job-speeddating-2027", "--json")), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Status != "published" || ev.Sequence != 1 || ev.Capacity != 50 || ev.Start != "2027-04-22T15:00:00+02:00" ||
+		strings.Join(ev.Kinds, ",") != "company,family" || strings.Join(ev.Reminders, ",") != "7d,1d" {
+		t.Errorf("show --json = %+v", ev)
+	}
+	out = e.ok(t, "events", "show", "talent-campus-2027")
+	for _, want := range []string{"05.07.2027 09:00 bis 09.07.2027 15:00", "Familie, Schule × jugend", "nötig, 60 Plätze, bis 25.06.2027 23:59", "14d, 7d, 1d vor Beginn", "Kreisjugendring"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+
+	tests := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"events", "create", "-f", writeFile(t, "x.yaml", "slug: x-2027\ntitle: X\nort: Rathaus\n")}, []string{"x.yaml", "Zeile 3", "unbekanntes Feld „ort“"}},
+		{[]string{"events", "create", "--slug", "y-2027", "--title", "Y", "--start", "morgen", "--end", "2027-01-01 10:00", "--kinds", "Verein"},
+			[]string{"start:", "morgen", "kinds:", "Verein", "place:"}},
+		{[]string{"events", "create", "-f", files[0]}, []string{"schon eine Veranstaltung"}},
+		{[]string{"events", "create", "--slug", "z-2027", "--title", "Z", "--start", "2027-01-01 09:00", "--end", "2027-01-01 10:00", "--place", "Rathaus", "--topics", "astrologie"},
+			[]string{"topics:", "astrologie", "rundbrief topics list"}},
+		{[]string{"events", "update", "gibtsnicht", "--title", "X"}, []string{"keine Veranstaltung"}},
+	}
+	for _, tt := range tests {
+		r := e.run(t, "", tt.args...)
+		if r.code != 1 {
+			t.Errorf("%v: exit %d, want 1", tt.args, r.code)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(r.stderr, w) {
+				t.Errorf("%v: stderr lacks %q:\n%s", tt.args[:2], w, r.stderr)
+			}
+		}
+	}
+}
