@@ -67,6 +67,14 @@ RUNDBRIEF_LOG_LEVEL=warn $bin worker --until-empty
 step "Der Verteiler"
 $bin subscribers list
 
+step "Die fünf Veranstaltungen der Netzwerkstelle anlegen"
+for f in examples/events/*.yaml; do
+	echo "\$ rundbrief events create -f $f"
+	$bin events create -f "$f" | head -1
+done
+$bin events publish talent-campus-2027
+$bin events list
+
 step "Ergebnis"
 if [ "$mode" = docker ]; then
 	echo "Die Bestätigungsmails liegen in Mailpit: http://127.0.0.1:8025"
