@@ -235,6 +235,27 @@ func (s Spec) Check() (Spec, error) {
 	return s, nil
 }
 
+// CheckWith is Check for a spec whose reading already found problems (a
+// time or offset that could not be read): it returns those together with
+// what Check finds in the other fields, so every problem is reported at
+// once.
+func (s Spec) CheckWith(found InvalidFields) (Spec, error) {
+	checked, err := s.Check()
+	errs := slices.Clone(found)
+	var more InvalidFields
+	if errors.As(err, &more) {
+		for _, m := range more {
+			if !slices.ContainsFunc(errs, func(e FieldError) bool { return e.Field == m.Field }) {
+				errs = append(errs, m)
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return checked, errs
+	}
+	return checked, nil
+}
+
 func validSlug(s string) bool {
 	if len(s) < 2 || len(s) > 60 || s[0] == '-' {
 		return false
@@ -251,10 +272,14 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 
 func isSpaceOrControl(r rune) bool { return r == ' ' || isControl(r) }
 
+// Place is the place with its address: "Stadtbibliothek, Promenadenweg 3,
+// 99734 Nordhausen", or "" for an event that is only online.
+func (s Spec) Place() string { return strings.Join(nonEmpty(s.PlaceName, s.PlaceAddress), ", ") }
+
 // Where says where the event is, for people: the place and address, the
 // online link, or both.
 func (s Spec) Where() string {
-	place := strings.TrimSpace(strings.Join(nonEmpty(s.PlaceName, s.PlaceAddress), ", "))
+	place := s.Place()
 	switch {
 	case place != "" && s.OnlineURL != "":
 		return place + " und online"

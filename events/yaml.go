@@ -97,28 +97,7 @@ func ParseYAML(r io.Reader) (Spec, error) {
 			spec.Reminders = append(spec.Reminders, d)
 		}
 	}
-	checked, err := spec.Check()
-	var more InvalidFields
-	if errors.As(err, &more) {
-		for _, m := range more {
-			if !hasField(errs, m.Field) {
-				errs = append(errs, m)
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return checked, errs
-	}
-	return checked, nil
-}
-
-func hasField(errs InvalidFields, field string) bool {
-	for _, e := range errs {
-		if e.Field == field {
-			return true
-		}
-	}
-	return false
+	return spec.CheckWith(errs)
 }
 
 var (

@@ -21,13 +21,9 @@ var ErrNotPending = errors.New("subscribers: the subscriber is not waiting for c
 func (s *Store) Confirm(ctx context.Context, id int64, c Consent) (*MailRef, error) {
 	var ref *MailRef
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var status Status
-		err := tx.GetContext(ctx, &status, `SELECT status FROM subscribers WHERE id = $1 FOR UPDATE`, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		status, err := lockStatus(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("subscribers: confirm: %w", err)
+			return err
 		}
 		switch status {
 		case StatusConfirmed:
@@ -60,4 +56,18 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Consent) (*MailRef, err
 		return nil, err
 	}
 	return ref, nil
+}
+
+// lockStatus locks the subscriber with id until the transaction ends and
+// returns their status, or ErrNotFound.
+func lockStatus(ctx context.Context, tx *sqlx.Tx, id int64) (Status, error) {
+	var status Status
+	err := tx.GetContext(ctx, &status, `SELECT status FROM subscribers WHERE id = $1 FOR UPDATE`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("subscribers: lock subscriber: %w", err)
+	}
+	return status, nil
 }

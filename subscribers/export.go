@@ -10,21 +10,12 @@ import (
 // written as JSON; the field names are part of what a subscriber receives,
 // so they stay stable.
 type Export struct {
-	ExportedAt   time.Time      `json:"exported_at"`
-	Email        string         `json:"email"`
-	Name         string         `json:"name"`
-	Organisation string         `json:"organisation"`
-	Kind         Kind           `json:"kind"`
-	Language     Language       `json:"language"`
-	Status       Status         `json:"status"`
-	Topics       []ExportTopic  `json:"topics"`
-	CreatedAt    time.Time      `json:"created_at"`
-	UpdatedAt    time.Time      `json:"updated_at"`
-	ConfirmedAt  *time.Time     `json:"confirmed_at,omitempty"`
-	Unsubscribed *time.Time     `json:"unsubscribed_at,omitempty"`
-	BouncedAt    *time.Time     `json:"bounced_at,omitempty"`
-	ConsentLog   []ConsentEntry `json:"consent_log"`
-	Mails        []Mail         `json:"mails"`
+	ExportedAt time.Time `json:"exported_at"`
+	*Subscriber
+	// Topics shadows Subscriber.Topics: the slugs with their titles.
+	Topics     []ExportTopic  `json:"topics"`
+	ConsentLog []ConsentEntry `json:"consent_log"`
+	Mails      []Mail         `json:"mails"`
 }
 
 // ExportTopic is a chosen topic with its titles.
@@ -64,10 +55,5 @@ func (s *Store) Export(ctx context.Context, id int64, now time.Time) (*Export, e
 		t := bySlug[slug]
 		topics = append(topics, ExportTopic{Slug: slug, TitleDE: t.TitleDE, TitleEN: t.TitleEN})
 	}
-	return &Export{
-		ExportedAt: now.UTC(), Email: sub.Email, Name: sub.Name, Organisation: sub.Organisation,
-		Kind: sub.Kind, Language: sub.Language, Status: sub.Status, Topics: topics,
-		CreatedAt: sub.CreatedAt, UpdatedAt: sub.UpdatedAt, ConfirmedAt: sub.ConfirmedAt,
-		Unsubscribed: sub.Unsubscribed, BouncedAt: sub.BouncedAt, ConsentLog: log, Mails: mails,
-	}, nil
+	return &Export{ExportedAt: now.UTC(), Subscriber: sub, Topics: topics, ConsentLog: log, Mails: mails}, nil
 }

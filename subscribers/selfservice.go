@@ -145,13 +145,9 @@ func (s *Store) Subscribe(ctx context.Context, n NewSubscriber, c Consent) (Subs
 func (s *Store) RequestLink(ctx context.Context, id int64) (SubscribeResult, error) {
 	res := SubscribeResult{SubscriberID: id}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var status Status
-		err := tx.GetContext(ctx, &status, `SELECT status FROM subscribers WHERE id = $1 FOR UPDATE`, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
+		status, err := lockStatus(ctx, tx, id)
 		if err != nil {
-			return fmt.Errorf("subscribers: request link: %w", err)
+			return err
 		}
 		if status != StatusPending && status != StatusConfirmed {
 			return fmt.Errorf("%w (status %s)", ErrNotPending, status)
@@ -170,17 +166,17 @@ func queueLinkMail(ctx context.Context, tx *sqlx.Tx, id int64, status Status) (S
 	if status == StatusConfirmed {
 		kind, outcome = MailPreferences, LinkQueued
 	}
-	var sent int
-	if err := tx.GetContext(ctx, &sent, `SELECT count(*) FROM subscription_mails
-		WHERE subscriber_id = $1 AND kind IN ('optin', 'preferences') AND created_at > now() - interval '24 hours'`, id); err != nil {
+	var recent struct {
+		Sent int  `db:"sent"` // opt-in and link mails in the last 24 hours
+		Open bool `db:"open"` // a mail of kind still waiting, which is reused
+	}
+	if err := tx.GetContext(ctx, &recent, `SELECT
+		count(*) FILTER (WHERE kind IN ('optin', 'preferences') AND created_at > now() - interval '24 hours') AS sent,
+		coalesce(bool_or(kind = $2 AND status IN ('queued', 'sending')), false) AS open
+		FROM subscription_mails WHERE subscriber_id = $1`, id, kind); err != nil {
 		return 0, nil, fmt.Errorf("subscribers: count mails: %w", err)
 	}
-	var open bool
-	if err := tx.GetContext(ctx, &open, `SELECT EXISTS (SELECT 1 FROM subscription_mails
-		WHERE subscriber_id = $1 AND kind = $2 AND status IN ('queued', 'sending'))`, id, kind); err != nil {
-		return 0, nil, fmt.Errorf("subscribers: open mails: %w", err)
-	}
-	if sent >= MaxLinkMailsPerDay && !open {
+	if recent.Sent >= MaxLinkMailsPerDay && !recent.Open {
 		return MailLimited, nil, nil
 	}
 	mailID, err := queueMail(ctx, tx, id, kind)
@@ -198,8 +194,7 @@ func fieldErrors(problems []fieldProblem) InvalidFields {
 	return out
 }
 
-// setTopics replaces the topics of subscriber id and reports whether they
-// changed.
+// setTopics replaces the topics of subscriber id.
 func setTopics(ctx context.Context, tx *sqlx.Tx, id int64, topics []string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM subscriber_topics WHERE subscriber_id = $1 AND topic <> ALL($2::text[])`,
 		id, pq.StringArray(topics)); err != nil {

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jmoiron/sqlx"
-
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -249,13 +248,13 @@ func TestEraseLeavesOnlyTheHash(t *testing.T) {
 		t.Fatalf("export before erasure = %+v, %v", exp, err)
 	}
 	// The check below must see the person while they are stored.
-	if hits := tablesMentioning(t, db, "ida|lösch"); !reflect.DeepEqual(hits, []string{"subscribers"}) {
+	if hits := testenv.TablesMatching(t, db, "ida|lösch"); !reflect.DeepEqual(hits, []string{"subscribers"}) {
 		t.Fatalf("before erasure, tables mentioning the person = %v, want [subscribers]", hits)
 	}
 	if err := s.Erase(ctx, res.SubscriberID); err != nil {
 		t.Fatal(err)
 	}
-	if hits := tablesMentioning(t, db, "ida|lösch"); len(hits) > 0 {
+	if hits := testenv.TablesMatching(t, db, "ida|lösch"); len(hits) > 0 {
 		t.Errorf("after erasure, tables still mention the person: %v", hits)
 	}
 	if ok, _ := s.IsSuppressed(ctx, "ida.loesch@example.org"); !ok {
@@ -303,20 +302,4 @@ func TestPurgePending(t *testing.T) {
 	if ok, _ := s.IsSuppressed(ctx, "alt@example.org"); ok {
 		t.Error("a purged pending address was suppressed")
 	}
-}
-
-// tablesMentioning lists the tables with a row whose text, lower-cased,
-// matches the regular expression re.
-func tablesMentioning(t *testing.T, db *sqlx.DB, re string) []string {
-	t.Helper()
-	var hits []string
-	err := db.SelectContext(context.Background(), &hits, `SELECT table_name FROM information_schema.tables
-		WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-		  AND (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I t WHERE lower(t::text) ~ %L',
-		        table_schema, table_name, $1::text), false, true, '')))[1]::text::int > 0
-		ORDER BY table_name`, re)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hits
 }

@@ -255,7 +255,7 @@ func browserWalk(t *testing.T, w walk) {
 	if _, err := st.store.GetByEmail(ctx, email); !errors.Is(err, subscribers.ErrNotFound) {
 		t.Errorf("after deleting: %v, want the subscriber gone", err)
 	}
-	if hits := tablesMentioning(t, st.site, "walk-|beispiel"); len(hits) > 0 {
+	if hits := testenv.TablesMatching(t, st.db, "walk-|beispiel"); len(hits) > 0 {
 		t.Errorf("after deleting, tables still hold the person: %v", hits)
 	}
 	t.Logf("screenshots in %s", b.shots)

@@ -104,9 +104,6 @@ func (s *Server) linkProblem(w http.ResponseWriter, r *http.Request, t tokenLook
 // gone explains that a link leads to no open subscription any more.
 func (s *Server) gone(w http.ResponseWriter, r *http.Request, sub *subscribers.Subscriber) {
 	p := s.newPage(r, pageLang(r, sub), "gone.title", "")
-	if r.Method != http.MethodGet {
-		p.SwitchURL = "/?lang=" + p.T("lang.switchLang")
-	}
 	s.say(w, r, http.StatusGone, p, []string{"gone.text"}, nil, link{URL: p.URL("/"), Label: p.T("gone.link")})
 }
 

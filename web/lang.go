@@ -1,7 +1,6 @@
 package web
 
 import (
-	"log/slog"
 	"net/http"
 
 	"golang.org/x/text/language"
@@ -58,11 +57,4 @@ func (l lang) subscribers() subscribers.Language {
 		return subscribers.LanguageEnglish
 	}
 	return subscribers.LanguageGerman
-}
-
-func slogLevelFor(status int) slog.Level {
-	if status >= 500 {
-		return slog.LevelError
-	}
-	return slog.LevelInfo
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"embed"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -70,7 +71,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if route == "" || route == "/" {
 			route = r.Method + " (unknown path)"
 		}
-		level := slogLevelFor(rec.status)
+		level := slog.LevelInfo
+		if rec.status >= 500 {
+			level = slog.LevelError
+		}
 		s.cfg.Logger.Log(r.Context(), level, "request", "route", route, "status", rec.status,
 			"duration_ms", time.Since(start).Milliseconds())
 	})

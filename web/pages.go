@@ -89,10 +89,14 @@ func (p *page) URL(path string) string { return path + p.keep }
 
 // newPage starts a page in the language the request and subscriber call for.
 // back is the GET address of the page, for the language switch; "" means
-// the request's own path.
+// the request's own path for a GET, and the subscription form otherwise.
 func (s *Server) newPage(r *http.Request, l lang, titleKey, back string) *page {
-	if back == "" {
+	switch {
+	case back != "":
+	case r.Method == http.MethodGet:
 		back = r.URL.Path
+	default:
+		back = "/"
 	}
 	p := &page{
 		Lang: l, Name: s.cfg.Name, Impressum: s.cfg.Impressum,
@@ -113,11 +117,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, sta
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "base", p); err != nil {
 		s.cfg.Logger.Error("rendering a page failed", "page", name, "error", err)
-		if name != "message" || status != http.StatusInternalServerError {
-			s.fail(w, r, http.StatusInternalServerError)
-		} else {
+		if name == "message" { // the error page itself: plain text, no loop
 			http.Error(w, "500 internal server error", http.StatusInternalServerError)
+			return
 		}
+		s.fail(w, r, http.StatusInternalServerError)
 		return
 	}
 	h := w.Header()

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/web"
 )
@@ -363,7 +364,7 @@ func TestPreferencesDataAndErase(t *testing.T) {
 	if r := s.post("/preferences/"+token+"/delete", nil); r.status != http.StatusOK || !strings.Contains(r.body, "deleted") {
 		t.Errorf("delete: %d %s", r.status, r.body)
 	}
-	if hits := tablesMentioning(t, s, "ida|lösch"); len(hits) > 0 {
+	if hits := testenv.TablesMatching(t, s.db, "ida|lösch"); len(hits) > 0 {
 		t.Errorf("after deletion, tables still hold the person: %v", hits)
 	}
 	if r := s.get("/preferences/" + token); r.status != http.StatusGone {
@@ -377,17 +378,4 @@ func TestPreferencesDataAndErase(t *testing.T) {
 	if err != nil || len(rep.Suppressed) != 1 || rep.Added != 0 {
 		t.Errorf("import after deletion: %+v, %v; want the address reported as suppressed", rep, err)
 	}
-}
-
-func tablesMentioning(t *testing.T, s *site, re string) []string {
-	t.Helper()
-	var hits []string
-	err := s.db.Select(&hits, `SELECT table_name FROM information_schema.tables
-		WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
-		  AND (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I t WHERE lower(t::text) ~ %L',
-		        table_schema, table_name, $1::text), false, true, '')))[1]::text::int > 0`, re)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hits
 }

@@ -33,6 +33,20 @@ func (a *app) eventStore(ctx context.Context) (*events.Store, error) {
 	return events.NewStore(db), nil
 }
 
+// event opens the events store and loads the event with slug, explaining in
+// German if there is none.
+func (a *app) event(ctx context.Context, slug string) (*events.Store, *events.Event, error) {
+	s, err := a.eventStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	e, err := s.Get(ctx, slug)
+	if err != nil {
+		return nil, nil, eventError(err)
+	}
+	return s, e, nil
+}
+
 // eventFlags are the flags that describe an event, for create and update.
 type eventFlags struct {
 	file                                                 string
@@ -143,26 +157,30 @@ func (f *eventFlags) apply(fs *pflag.FlagSet, spec *events.Spec) error {
 	return nil
 }
 
-// withCheck joins the flag errors err (if any) with what Spec.Check finds
-// in the other fields, so that every problem is reported at once.
-func withCheck(spec events.Spec, err error) error {
-	var errs events.InvalidFields
-	if !errors.As(err, &errs) {
-		return err
-	}
-	var more events.InvalidFields
-	if _, cerr := spec.Check(); errors.As(cerr, &more) {
-		for _, m := range more {
-			known := false
-			for _, e := range errs {
-				known = known || e.Field == m.Field
-			}
-			if !known {
-				errs = append(errs, m)
-			}
+// applyChecked applies the flags to spec as apply does. found are problems
+// known already, from the event file; those of fields a flag overrides are
+// dropped. Every remaining problem is returned together with what
+// Spec.Check finds in the other fields, so all are reported at once.
+func (f *eventFlags) applyChecked(fs *pflag.FlagSet, spec *events.Spec, found events.InvalidFields) error {
+	kept := found[:0:0]
+	for _, fe := range found {
+		flag := fe.Field
+		if flag == "partners" {
+			flag = "partner"
+		}
+		if !fs.Changed(flag) {
+			kept = append(kept, fe)
 		}
 	}
-	return errs
+	var more events.InvalidFields
+	if err := f.apply(fs, spec); err != nil && !errors.As(err, &more) {
+		return err
+	}
+	if kept = append(kept, more...); len(kept) == 0 {
+		return nil
+	}
+	_, err := spec.CheckWith(kept)
+	return err
 }
 
 // eventError says in German what is wrong with an event, one field a line.
@@ -204,7 +222,10 @@ Optionen neben -f überschreiben die Werte der Datei. Jeder Fehler nennt das Fel
       --kinds Familie --topics ausbildung,jugend`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var spec events.Spec
+			var (
+				spec  events.Spec
+				found events.InvalidFields
+			)
 			if f.file != "" {
 				r, err := os.Open(f.file)
 				if err != nil {
@@ -212,13 +233,12 @@ Optionen neben -f überschreiben die Werte der Datei. Jeder Fehler nennt das Fel
 				}
 				spec, err = events.ParseYAML(r)
 				r.Close()
-				var invalid events.InvalidFields
-				if err != nil && !errors.As(err, &invalid) {
+				if err != nil && !errors.As(err, &found) {
 					return fmt.Errorf("%s: %w", f.file, eventError(err))
 				}
 			}
-			if err := f.apply(cmd.Flags(), &spec); err != nil {
-				return eventError(withCheck(spec, err))
+			if err := f.applyChecked(cmd.Flags(), &spec, found); err != nil {
+				return eventError(err)
 			}
 			s, err := a.eventStore(cmd.Context())
 			if err != nil {
@@ -247,17 +267,13 @@ Kalender, die die Einladung schon enthalten, den Termin verschieben.`,
 		Example: `  rundbrief events update job-speeddating-2027 --start "2027-04-22 15:00" --end "2027-04-22 18:00"`,
 		Args:    exactArgs(1, "ein Kürzel"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.eventStore(cmd.Context())
+			s, e, err := a.event(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			e, err := s.Get(cmd.Context(), args[0])
-			if err != nil {
-				return eventError(err)
-			}
 			spec := e.Spec
-			if err := f.apply(cmd.Flags(), &spec); err != nil {
-				return eventError(withCheck(spec, err))
+			if err := f.applyChecked(cmd.Flags(), &spec, nil); err != nil {
+				return eventError(err)
 			}
 			e, change, err := s.Update(cmd.Context(), args[0], spec)
 			if err != nil {
@@ -363,13 +379,9 @@ func newEventsShowCmd(a *app) *cobra.Command {
 		Example: `  rundbrief events show talent-campus-2027`,
 		Args:    exactArgs(1, "ein Kürzel"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.eventStore(cmd.Context())
+			_, e, err := a.event(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			e, err := s.Get(cmd.Context(), args[0])
-			if err != nil {
-				return eventError(err)
 			}
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), toJSON(e))
@@ -413,7 +425,7 @@ func printEvent(cmd *cobra.Command, e *events.Event) {
 	for _, r := range [][2]string{
 		{"Titel", e.Title}, {"Status", e.Status.Label()},
 		{"Wann", when(e.Start) + " bis " + when(e.End)},
-		{"Ort", strings.Join(nonEmpty(e.PlaceName, e.PlaceAddress), ", ")}, {"Online", e.OnlineURL},
+		{"Ort", e.Place()}, {"Online", e.OnlineURL},
 		{"Veranstalter", e.Organiser}, {"Partner", strings.Join(e.Partners, "; ")},
 		{"Für wen", audience + " × " + topics}, {"Anmeldung", registration},
 		{"Erinnerungen", strings.Join(reminders, ", ") + " vor Beginn"},
@@ -425,14 +437,4 @@ func printEvent(cmd *cobra.Command, e *events.Event) {
 	if e.Description != "" {
 		out(cmd, "\n%s\n", e.Description)
 	}
-}
-
-func nonEmpty(xs ...string) []string {
-	var out []string
-	for _, x := range xs {
-		if x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
 }

@@ -63,6 +63,8 @@ func TestEventsCommands(t *testing.T) {
 		{[]string{"events", "create", "--slug", "y-2027", "--title", "Y", "--start", "morgen", "--end", "2027-01-01 10:00", "--kinds", "Verein"},
 			[]string{"start:", "morgen", "kinds:", "Verein", "place:"}},
 		{[]string{"events", "create", "-f", files[0]}, []string{"schon eine Veranstaltung"}},
+		{[]string{"events", "create", "-f", writeFile(t, "w.yaml", "slug: w-2027\ntitle: W\nstart: morgen\nend: 2027-01-01 10:00\nplace: X\n")},
+			[]string{"start:", "morgen"}},
 		{[]string{"events", "create", "--slug", "z-2027", "--title", "Z", "--start", "2027-01-01 09:00", "--end", "2027-01-01 10:00", "--place", "Rathaus", "--topics", "astrologie"},
 			[]string{"topics:", "astrologie", "rundbrief topics list"}},
 		{[]string{"events", "update", "gibtsnicht", "--title", "X"}, []string{"keine Veranstaltung"}},

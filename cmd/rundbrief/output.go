@@ -8,23 +8,16 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
-)
 
-// berlin is where times are shown: the office is in Nordhausen.
-func berlin() *time.Location {
-	loc, err := time.LoadLocation("Europe/Berlin")
-	if err != nil {
-		return time.UTC // unreachable: time/tzdata is linked in
-	}
-	return loc
-}
+	"github.com/knf-nordhausen/rundbrief/events"
+)
 
 // when formats a time for staff: 25.11.2026 09:30.
 func when(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(berlin()).Format("02.01.2006 15:04")
+	return t.In(events.Berlin()).Format("02.01.2006 15:04")
 }
 
 func whenPtr(t *time.Time) string {
