@@ -273,3 +273,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	}
 	return nil
 }
+
+// ByID returns the event with id, or ErrNotFound.
+func (s *Store) ByID(ctx context.Context, id int64) (*Event, error) {
+	return getEvent(ctx, s.db, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1`, id)
+}

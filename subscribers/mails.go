@@ -225,21 +225,7 @@ func (s *Store) MailBounced(ctx context.Context, m *Mail, reply string) error {
 		if err := finishMail(ctx, tx, m, MailBounced, "", reply); err != nil {
 			return err
 		}
-		var email string
-		err := tx.GetContext(ctx, &email, `UPDATE subscribers SET status = 'bounced', bounced_at = now(), updated_at = now()
-			WHERE id = $1 RETURNING email`, m.SubscriberID)
-		if err != nil {
-			return fmt.Errorf("subscribers: mark bounced: %w", err)
-		}
-		if err := addSuppression(ctx, tx, s.keys.AddressHash(email), SuppressedBounce, truncate(reply, 300)); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO consent_log (subscriber_id, action, source, note)
-			VALUES ($1, $2, $3, $4)`, m.SubscriberID, actionBounced, SourceSystem, truncate(reply, MaxNoteLength))
-		if err != nil {
-			return fmt.Errorf("subscribers: consent log: %w", err)
-		}
-		return nil
+		return s.bounce(ctx, tx, m.SubscriberID, reply)
 	})
 }
 

@@ -14,10 +14,22 @@ type messageCopy struct {
 	instructions string
 	button       string
 	buttonVar    string // the variable the button links to
+	buttonLink   string // or a fixed link, when buttonVar is empty
 	outros       []string
 	signature    string
 	trouble      string // hermes' TroubleText; keeps {ACTION}
+
+	facts []fact // shown as a table after the intros
+	// body is the mail's own text after the facts: HTML for the HTML
+	// part, plain text for the text part. Filled in as it is.
+	body *body
 }
+
+// fact is one row of the facts table: "Wann" and its value.
+type fact struct{ label, value string }
+
+// body is a text of the mail's own, rendered for each part.
+type body struct{ html, text string }
 
 // optInCopy is the opt-in request. It must stay neutral (no advertising, no
 // logo): German courts treat promotional content in a confirmation request

@@ -19,12 +19,14 @@ const (
 	varSubject      = "subject"       // static
 	varImpressumURL = "impressum_url" // static
 	varPrivacyURL   = "privacy_url"   // static
+	varBody         = "body"          // static, filled in as it is: the mail's own text
 
 	varGreeting       = "greeting"
 	varConfirmURL     = "confirm_url"
 	varPreferencesURL = "preferences_url"
 	varUnsubscribeURL = "unsubscribe_url"
 	varTopics         = "topics"
+	varRegisterURL    = "register_url"
 )
 
 func placeholder(name string) string { return phOpen + name + phClose }
@@ -38,11 +40,16 @@ type compiled struct {
 	size    int // bytes of literal text, to size the output
 }
 
-// compile splits s at its placeholders, filling in the static ones now
-// (escaped with escape). A placeholder whose name is not a known variable is
-// an error: it would otherwise reach a subscriber's inbox.
-func compile(s string, static map[string]string, escape func(string) string) (compiled, error) {
-	dynamic := map[string]bool{varGreeting: true, varConfirmURL: true, varPreferencesURL: true, varUnsubscribeURL: true, varTopics: true}
+// compile splits s at its placeholders, filling in the static ones now:
+// those in static escaped with escape, those in raw as they are (text that
+// is already HTML, or already plain). A placeholder whose name is not a
+// known variable is an error: it would otherwise reach a subscriber's inbox.
+//
+// Raw values are filled in last and are not searched for placeholders, so
+// a placeholder written in an event's description stays text.
+func compile(s string, static, raw map[string]string, escape func(string) string) (compiled, error) {
+	dynamic := map[string]bool{varGreeting: true, varConfirmURL: true, varPreferencesURL: true,
+		varUnsubscribeURL: true, varTopics: true, varRegisterURL: true}
 	c := compiled{escape: escape}
 	var lit strings.Builder
 	for {
@@ -60,6 +67,10 @@ func compile(s string, static map[string]string, escape func(string) string) (co
 		s = s[i+len(phOpen)+j+len(phClose):]
 		if v, ok := static[name]; ok {
 			lit.WriteString(escape(v))
+			continue
+		}
+		if v, ok := raw[name]; ok {
+			lit.WriteString(v)
 			continue
 		}
 		if !dynamic[name] {

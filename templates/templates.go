@@ -75,6 +75,7 @@ const (
 type Renderer struct {
 	brand    Brand
 	optInTTL time.Duration
+	markdown markdown
 
 	mu    sync.Mutex
 	cache map[layoutKey]*Layout
@@ -94,7 +95,7 @@ func NewRenderer(brand Brand, optInTTL time.Duration) (*Renderer, error) {
 	if optInTTL < time.Hour {
 		return nil, fmt.Errorf("templates: an opt-in link valid for %s is too short to be useful", optInTTL)
 	}
-	return &Renderer{brand: brand, optInTTL: optInTTL, cache: map[layoutKey]*Layout{}}, nil
+	return &Renderer{brand: brand, optInTTL: optInTTL, markdown: newMarkdown(), cache: map[layoutKey]*Layout{}}, nil
 }
 
 // Layout returns the layout of kind in lang, rendering it on first use.
@@ -127,10 +128,11 @@ func (r *Renderer) Layout(kind Kind, lang Lang) (*Layout, error) {
 	return l, nil
 }
 
-// render runs hermes once over c and compiles the result.
+// render runs hermes once over c and compiles the result. list says
+// whether the mail goes to a subscriber (with preferences and unsubscribe
+// links) rather than being the opt-in request.
 func (r *Renderer) render(c messageCopy, lang Lang, list bool) (*Layout, error) {
-	links := r.brand.ImpressumURL != ""
-	th, err := newTheme(lang, links, list)
+	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", list: list, body: c.body != nil})
 	if err != nil {
 		return nil, err
 	}
@@ -148,11 +150,20 @@ func (r *Renderer) render(c messageCopy, lang Lang, list bool) (*Layout, error) 
 		Intros:    c.intros,
 		Outros:    c.outros,
 		Signature: c.signature,
-		Actions: []hermes.Action{{
-			Instructions: c.instructions,
-			Button:       hermes.Button{Text: c.button, Link: placeholder(c.buttonVar), Color: colorAccent},
-		}},
 	}}
+	for _, f := range c.facts {
+		email.Body.Dictionary = append(email.Body.Dictionary, hermes.Entry{Key: f.label, Value: f.value})
+	}
+	if c.button != "" {
+		link := c.buttonLink
+		if c.buttonVar != "" {
+			link = placeholder(c.buttonVar)
+		}
+		email.Body.Actions = []hermes.Action{{
+			Instructions: c.instructions,
+			Button:       hermes.Button{Text: c.button, Link: link, Color: colorAccent},
+		}}
+	}
 	htmlPart, err := h.GenerateHTML(email)
 	if err != nil {
 		return nil, err
@@ -166,11 +177,16 @@ func (r *Renderer) render(c messageCopy, lang Lang, list bool) (*Layout, error) 
 		varImpressumURL: r.brand.ImpressumURL,
 		varPrivacyURL:   r.brand.PrivacyURL,
 	}
+	var htmlBody, textBody map[string]string
+	if c.body != nil {
+		htmlBody = map[string]string{varBody: c.body.html}
+		textBody = map[string]string{varBody: c.body.text}
+	}
 	l := &Layout{Subject: c.subject, Lang: lang}
-	if l.html, err = compile(htmlPart, static, html.EscapeString); err != nil {
+	if l.html, err = compile(htmlPart, static, htmlBody, html.EscapeString); err != nil {
 		return nil, err
 	}
-	if l.text, err = compile(textPart, static, func(s string) string { return s }); err != nil {
+	if l.text, err = compile(textPart, static, textBody, func(s string) string { return s }); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -183,6 +199,7 @@ type Vars struct {
 	PreferencesURL string   // welcome and every list mail
 	UnsubscribeURL string   // welcome and every list mail
 	Topics         []string // topic titles, in the mail's language
+	RegisterURL    string   // an invitation to an event that takes registrations
 }
 
 // Mail is a rendered message for one recipient.
@@ -208,6 +225,7 @@ func (l *Layout) Render(v Vars) Mail {
 		varPreferencesURL: v.PreferencesURL,
 		varUnsubscribeURL: v.UnsubscribeURL,
 		varTopics:         topicList(l.Lang, v.Topics),
+		varRegisterURL:    v.RegisterURL,
 	}
 	return Mail{Subject: l.Subject, HTML: l.html.fill(vals), Text: l.text.fill(vals)}
 }

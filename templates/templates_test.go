@@ -209,10 +209,10 @@ func TestNewRendererChecksBrand(t *testing.T) {
 }
 
 func TestCompileRefusesUnknownPlaceholder(t *testing.T) {
-	if _, err := compile("Hallo "+placeholder("vorname"), nil, func(s string) string { return s }); err == nil {
+	if _, err := compile("Hallo "+placeholder("vorname"), nil, nil, func(s string) string { return s }); err == nil {
 		t.Error("compile accepted an unknown placeholder")
 	}
-	if _, err := compile("Hallo rbvar-greeting", nil, func(s string) string { return s }); err == nil {
+	if _, err := compile("Hallo rbvar-greeting", nil, nil, func(s string) string { return s }); err == nil {
 		t.Error("compile accepted an unterminated placeholder")
 	}
 }

@@ -53,11 +53,21 @@ func footerFor(lang Lang) footerCopy {
 	}
 }
 
-// newTheme builds the theme for one language and kind of mail. links says
-// whether the installation has Impressum and privacy URLs; list whether the
-// mail goes to a subscriber (and so carries preferences and unsubscribe
-// links) or is the opt-in request.
-func newTheme(lang Lang, links, list bool) (*theme, error) {
+// themeOptions say what a theme holds besides hermes' own parts.
+type themeOptions struct {
+	// links: the installation has Impressum and privacy URLs.
+	links bool
+	// list: the mail goes to a subscriber, and so carries preferences and
+	// unsubscribe links; otherwise it is the opt-in request.
+	list bool
+	// body: the mail has a body of its own (a rendered Markdown text) after
+	// the facts and before the button, in the varBody slot.
+	body bool
+}
+
+// newTheme builds the theme for one language and kind of mail.
+func newTheme(lang Lang, o themeOptions) (*theme, error) {
+	links, list := o.links, o.list
 	fc := footerFor(lang)
 	e := html.EscapeString
 
@@ -88,6 +98,15 @@ func newTheme(lang Lang, links, list bool) (*theme, error) {
 		{`<p class="sub center">
                       {{.Hermes.Product.Copyright}}
                     </p>`, footer.String()},
+		// The facts of an event are a table of label and value, read
+		// row by row, not hermes' definition list.
+		{`<dl class="body-dictionary">
+                            {{ range $entry := . }}
+                              <dt>{{ $entry.Key }}:</dt>
+                              <dd>{{ $entry.Value }}</dd>
+                            {{ end }}
+                          </dl>`, factsTable},
+		{`<!-- Action -->`, bodySlot(o.body) + `<!-- Action -->`},
 	} {
 		if n := strings.Count(src, r.old); n != 1 {
 			return nil, fmt.Errorf("templates: hermes theme changed: %q occurs %d times, want once", r.old, n)
@@ -100,17 +119,44 @@ func newTheme(lang Lang, links, list bool) (*theme, error) {
 		"#AEAEAE", colorFooter, "#aeaeae", colorFooter,
 	).Replace(src)
 
-	return &theme{html: src, text: plainTextTemplate(fc, links, list)}, nil
+	return &theme{html: src, text: plainTextTemplate(fc, o)}, nil
+}
+
+// factsTable shows hermes' Dictionary as a two-column table with a header
+// cell per row, so that screen readers read "Wann: …".
+const factsTable = `<table class="facts" role="table" width="100%" cellpadding="0" cellspacing="0" style="margin: 0 0 21px; border-collapse: collapse;">
+                            {{ range $entry := . }}
+                              <tr>
+                                <th scope="row" align="left" valign="top" style="padding: 6px 12px 6px 0; width: 130px; color: ` + colorText + `; font-weight: bold; text-align: left; vertical-align: top; border-top: 1px solid #EDEFF2;">{{ $entry.Key }}</th>
+                                <td valign="top" style="padding: 6px 0; color: ` + colorText + `; vertical-align: top; border-top: 1px solid #EDEFF2;">{{ $entry.Value }}</td>
+                              </tr>
+                            {{ end }}
+                          </table>`
+
+// bodySlot is where a mail's own body goes, filled in when the layout is
+// compiled.
+func bodySlot(on bool) string {
+	if !on {
+		return ""
+	}
+	return `<div class="body-text">` + placeholder(varBody) + `</div>
+                      `
 }
 
 // plainTextTemplate is the text part's template. hermes turns it into text
 // with html2text, so it is written as simple HTML; links are written out, as
 // a text mail cannot hide them behind words.
-func plainTextTemplate(fc footerCopy, links, list bool) string {
+func plainTextTemplate(fc footerCopy, o themeOptions) string {
+	links, list := o.links, o.list
 	var b strings.Builder
 	b.WriteString(`<h2>{{ .Email.Body.Title }}</h2>
 {{ range .Email.Body.Intros }}<p>{{ . }}</p>
-{{ end }}{{ range .Email.Body.Actions }}<p>{{ .Instructions }}</p>
+{{ end }}{{ with .Email.Body.Dictionary }}<p>{{ range . }}{{ .Key }}: {{ .Value }}<br />{{ end }}</p>
+{{ end }}`)
+	if o.body {
+		b.WriteString("<p>" + placeholder(varBody) + "</p>\n")
+	}
+	b.WriteString(`{{ range .Email.Body.Actions }}<p>{{ .Instructions }}</p>
 <p>{{ .Button.Link }}</p>
 {{ end }}{{ range .Email.Body.Outros }}<p>{{ . }}</p>
 {{ end }}<p>{{ .Email.Body.Signature }}<br />{{ .Hermes.Product.Name }}</p>

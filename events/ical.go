@@ -1,0 +1,123 @@
+package events
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+)
+
+// Method is the iCalendar METHOD of a calendar file (RFC 5546): what the
+// receiving calendar should do with the event.
+type Method string
+
+// The methods rundbrief sends.
+const (
+	// MethodPublish offers the event for the recipient's calendar; it is
+	// what an invitation to a public event carries.
+	MethodPublish Method = "PUBLISH"
+	// MethodCancel removes the event from calendars that hold it.
+	MethodCancel Method = "CANCEL"
+)
+
+// Calendar is what an iCalendar file needs besides the event.
+type Calendar struct {
+	// Organizer is the sender: ORGANIZER;CN=Name:mailto:address. Its
+	// domain is the right-hand side of the UID.
+	Organizer mail.Address
+	// Stamp is DTSTAMP, when the file was made.
+	Stamp time.Time
+	// URL is a page about the event, if there is one.
+	URL string
+}
+
+// UID is the event's iCalendar UID. It stays the same for the life of the
+// event, so that an update or cancellation replaces the entry a calendar
+// made from the invitation.
+func (e *Event) UID(organizer mail.Address) string {
+	domain := "rundbrief.invalid"
+	if at := strings.LastIndexByte(organizer.Address, '@'); at >= 0 {
+		domain = strings.ToLower(organizer.Address[at+1:])
+	}
+	return fmt.Sprintf("event-%d@%s", e.ID, domain)
+}
+
+// ICS returns the event as an iCalendar file (RFC 5545) for method: one
+// VEVENT with a stable UID, the event's SEQUENCE, times in UTC, and lines
+// ending in CRLF and folded at 75 octets.
+func (e *Event) ICS(method Method, c Calendar) []byte {
+	cal := ics.NewCalendarFor("Netzwerkstelle Fachkräftesicherung//rundbrief")
+	cal.SetMethod(ics.Method(method))
+	ev := cal.AddEvent(e.UID(c.Organizer))
+	ev.SetDtStampTime(c.Stamp.UTC())
+	ev.SetSequence(e.Sequence)
+	ev.SetStartAt(e.Start.UTC())
+	ev.SetEndAt(e.End.UTC())
+	ev.SetSummary(e.Title)
+	if d := e.calendarDescription(); d != "" {
+		ev.SetDescription(d)
+	}
+	if loc := e.calendarLocation(); loc != "" {
+		ev.SetLocation(loc)
+	}
+	switch {
+	case c.URL != "":
+		ev.SetURL(c.URL)
+	case e.OnlineURL != "":
+		ev.SetURL(e.OnlineURL)
+	}
+	ev.SetOrganizer(c.Organizer.Address, ics.WithCN(c.Organizer.Name))
+	if method == MethodCancel || e.Status == StatusCancelled {
+		ev.SetStatus(ics.ObjectStatusCancelled)
+	} else {
+		ev.SetStatus(ics.ObjectStatusConfirmed)
+	}
+	return []byte(cal.Serialize(ics.WithNewLineWindows))
+}
+
+// calendarLocation is the place and address, or the online link for an
+// event that is only online.
+func (e *Event) calendarLocation() string {
+	if p := e.Place(); p != "" {
+		return p
+	}
+	return e.OnlineURL
+}
+
+// calendarDescription is the description as plain text, with the online
+// link, which calendars make clickable.
+func (e *Event) calendarDescription() string {
+	parts := nonEmpty(e.Description)
+	if e.OnlineURL != "" {
+		parts = append(parts, "Online: "+e.OnlineURL)
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// GoogleCalendarURL is a link that opens Google Calendar with the event
+// filled in, for people whose mail program ignores the attached file.
+func (e *Event) GoogleCalendarURL() string {
+	const layout = "20060102T150405Z"
+	q := strings.Join([]string{
+		"action=TEMPLATE",
+		"text=" + queryEscape(e.Title),
+		"dates=" + e.Start.UTC().Format(layout) + "/" + e.End.UTC().Format(layout),
+		"details=" + queryEscape(truncateRunes(e.calendarDescription(), 1000)),
+		"location=" + queryEscape(e.calendarLocation()),
+		"ctz=Europe/Berlin",
+	}, "&")
+	return "https://calendar.google.com/calendar/render?" + q
+}
+
+func queryEscape(s string) string { return url.QueryEscape(s) }
+
+func truncateRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,193 @@
+package subscribers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Audience is who a mailing reaches: confirmed subscribers whose kind is in
+// Kinds and who share at least one topic with Topics. An empty list means
+// all kinds, or all topics.
+type Audience struct {
+	Kinds  []Kind   `json:"kinds"`
+	Topics []string `json:"topics"`
+}
+
+// Match is a subscriber an audience reaches, and why.
+type Match struct {
+	SubscriberID int64
+	Email        string
+	Kind         Kind
+	// Topics are the audience's topics the subscriber chose; empty when
+	// the audience names no topics.
+	Topics []string
+}
+
+// EachMatch calls fn for every confirmed subscriber a reaches who is not on
+// the suppression list, in the order of their IDs. It stops at fn's first
+// error and returns it.
+func (s *Store) EachMatch(ctx context.Context, a Audience, fn func(Match) error) error {
+	suppressed, err := s.suppressedHashes(ctx)
+	if err != nil {
+		return err
+	}
+	kinds := make([]string, len(a.Kinds))
+	for i, k := range a.Kinds {
+		kinds[i] = string(k)
+	}
+	rows, err := s.db.QueryxContext(ctx, `
+		SELECT s.id, s.email, s.kind,
+		       COALESCE(array_agg(t.topic ORDER BY t.topic) FILTER (WHERE t.topic IS NOT NULL), '{}') AS topics
+		FROM subscribers s
+		LEFT JOIN subscriber_topics t
+		       ON t.subscriber_id = s.id AND cardinality($2::text[]) > 0 AND t.topic = ANY ($2::text[])
+		WHERE s.status = 'confirmed' AND (cardinality($1::text[]) = 0 OR s.kind = ANY ($1::text[]))
+		GROUP BY s.id
+		HAVING cardinality($2::text[]) = 0 OR count(t.topic) > 0
+		ORDER BY s.id`, pq.StringArray(kinds), pq.StringArray(orEmpty(a.Topics)))
+	if err != nil {
+		return fmt.Errorf("subscribers: audience: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			m      Match
+			topics pq.StringArray
+		)
+		if err := rows.Scan(&m.SubscriberID, &m.Email, &m.Kind, &topics); err != nil {
+			return fmt.Errorf("subscribers: audience: %w", err)
+		}
+		if len(suppressed) > 0 {
+			if _, ok := suppressed[string(s.keys.AddressHash(m.Email))]; ok {
+				continue
+			}
+		}
+		m.Topics = []string(topics)
+		if err := fn(m); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("subscribers: audience: %w", err)
+	}
+	return nil
+}
+
+// CheckAudience returns a with its kinds and topics checked, sorted and
+// without repeats, or an error wrapping ErrUnknownTopic that names the
+// first unknown topic.
+func (s *Store) CheckAudience(ctx context.Context, a Audience) (Audience, error) {
+	known, err := s.Topics(ctx)
+	if err != nil {
+		return a, err
+	}
+	out := Audience{Kinds: []Kind{}, Topics: []string{}}
+	for _, k := range a.Kinds {
+		kind, err := ParseKind(string(k))
+		if err != nil {
+			return a, err
+		}
+		if !slices.Contains(out.Kinds, kind) {
+			out.Kinds = append(out.Kinds, kind)
+		}
+	}
+	for _, t := range a.Topics {
+		if !slices.ContainsFunc(known, func(k Topic) bool { return k.Slug == t }) {
+			return a, fmt.Errorf("%w %q", ErrUnknownTopic, t)
+		}
+		if !slices.Contains(out.Topics, t) {
+			out.Topics = append(out.Topics, t)
+		}
+	}
+	slices.Sort(out.Kinds)
+	slices.Sort(out.Topics)
+	return out, nil
+}
+
+func (s *Store) suppressedHashes(ctx context.Context) (map[string]struct{}, error) {
+	var hashes [][]byte
+	if err := s.db.SelectContext(ctx, &hashes, `SELECT address_hash FROM suppressions`); err != nil {
+		return nil, fmt.Errorf("subscribers: suppression list: %w", err)
+	}
+	set := make(map[string]struct{}, len(hashes))
+	for _, h := range hashes {
+		set[string(h)] = struct{}{}
+	}
+	return set, nil
+}
+
+func orEmpty(xs []string) []string {
+	if xs == nil {
+		return []string{}
+	}
+	return xs
+}
+
+// Contact is what a mail to a subscriber needs, read as the mail is sent.
+type Contact struct {
+	ID       int64    `db:"id"`
+	Email    string   `db:"email"`
+	Name     string   `db:"name"`
+	Language Language `db:"language"`
+	Status   Status   `db:"status"`
+	// Suppressed says the address is on the suppression list.
+	Suppressed bool `db:"-"`
+}
+
+// Contacts returns the subscribers with the given IDs that still exist,
+// keyed by ID, with their suppression marked.
+func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, error) {
+	var cs []*Contact
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, email, name, language, status
+		FROM subscribers WHERE id = ANY ($1)`, pq.Int64Array(ids)); err != nil {
+		return nil, fmt.Errorf("subscribers: contacts: %w", err)
+	}
+	hashes := make([][]byte, len(cs))
+	byHash := make(map[string]*Contact, len(cs))
+	out := make(map[int64]*Contact, len(cs))
+	for i, c := range cs {
+		hashes[i] = s.keys.AddressHash(c.Email)
+		byHash[string(hashes[i])] = c
+		out[c.ID] = c
+	}
+	var found [][]byte
+	if err := s.db.SelectContext(ctx, &found, `SELECT address_hash FROM suppressions WHERE address_hash = ANY ($1)`,
+		pq.ByteaArray(hashes)); err != nil {
+		return nil, fmt.Errorf("subscribers: suppression list: %w", err)
+	}
+	for _, h := range found {
+		if c := byHash[string(h)]; c != nil {
+			c.Suppressed = true
+		}
+	}
+	return out, nil
+}
+
+// Bounce records that the receiving server refused the address of the
+// subscriber with id for good: the subscriber is marked bounced, the
+// address goes on the suppression list and the consent log notes reply.
+func (s *Store) Bounce(ctx context.Context, id int64, reply string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return s.bounce(ctx, tx, id, reply) })
+}
+
+func (s *Store) bounce(ctx context.Context, tx *sqlx.Tx, id int64, reply string) error {
+	var email string
+	err := tx.GetContext(ctx, &email, `UPDATE subscribers SET status = 'bounced', bounced_at = now(), updated_at = now()
+		WHERE id = $1 RETURNING email`, id)
+	if err != nil {
+		return fmt.Errorf("subscribers: mark bounced: %w", err)
+	}
+	if err := addSuppression(ctx, tx, s.keys.AddressHash(email), SuppressedBounce, truncate(reply, 300)); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO consent_log (subscriber_id, action, source, note)
+		VALUES ($1, $2, $3, $4)`, id, actionBounced, SourceSystem, truncate(reply, MaxNoteLength))
+	if err != nil {
+		return fmt.Errorf("subscribers: consent log: %w", err)
+	}
+	return nil
+}

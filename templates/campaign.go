@@ -1,0 +1,160 @@
+package templates
+
+import (
+	"errors"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+)
+
+// Invitation is what an invitation to an event says. Times are shown in
+// their own location: pass them in Europe/Berlin.
+type Invitation struct {
+	Title       string
+	Description string // Markdown
+	Start, End  time.Time
+	Place       string // place and address; "" for an event that is only online
+	OnlineURL   string
+	Audience    string // who the event is for, in the mail's language
+	Organiser   string // with the partners, if any
+	// Registration says people register; the button then links to each
+	// recipient's registration page (Vars.RegisterURL).
+	Registration bool
+	Deadline     *time.Time // registration closes then; nil: until the start
+	// MoreURL is where the "Mehr erfahren" button of an event without
+	// registration leads; with neither, there is no button.
+	MoreURL     string
+	CalendarURL string // a Google Calendar link
+}
+
+// Newsletter is a newsletter: a subject and a Markdown body.
+type Newsletter struct {
+	Subject string
+	Body    string // Markdown
+}
+
+// Invitation renders inv in lang once, for many recipients. The .ics file
+// goes with the message, not the layout.
+func (r *Renderer) Invitation(inv Invitation, lang Lang) (*Layout, error) {
+	if strings.TrimSpace(inv.Title) == "" || inv.Start.IsZero() || !inv.End.After(inv.Start) {
+		return nil, errors.New("templates: an invitation needs a title, a start and an end after it")
+	}
+	desc, err := r.markdown.body(defuse(inv.Description))
+	if err != nil {
+		return nil, err
+	}
+	c := invitationCopy(lang, inv)
+	c.body = calendarBody(lang, desc, inv.CalendarURL)
+	l, err := r.render(c, lang, true)
+	if err != nil {
+		return nil, fmt.Errorf("templates: invitation (%s): %w", lang, err)
+	}
+	return l, nil
+}
+
+// Newsletter renders n in lang once, for many recipients.
+func (r *Renderer) Newsletter(n Newsletter, lang Lang) (*Layout, error) {
+	if strings.TrimSpace(n.Subject) == "" || strings.TrimSpace(n.Body) == "" {
+		return nil, errors.New("templates: a newsletter needs a subject and a body")
+	}
+	b, err := r.markdown.body(defuse(n.Body))
+	if err != nil {
+		return nil, err
+	}
+	subject := defuse(strings.TrimSpace(n.Subject))
+	c := messageCopy{
+		subject:   subject,
+		title:     subject,
+		intros:    []string{placeholder(varGreeting)},
+		body:      b,
+		signature: signature(lang),
+		trouble:   trouble(lang),
+	}
+	l, err := r.render(c, lang, true)
+	if err != nil {
+		return nil, fmt.Errorf("templates: newsletter (%s): %w", lang, err)
+	}
+	return l, nil
+}
+
+// defuse keeps staff's text from being read as a placeholder: a word
+// joiner (U+2060, invisible) goes after "rbvar".
+func defuse(s string) string { return strings.ReplaceAll(s, phOpen, "rbvar\u2060-") }
+
+func invitationCopy(lang Lang, inv Invitation) messageCopy {
+	en := lang == English
+	title := defuse(strings.TrimSpace(inv.Title))
+	c := messageCopy{
+		subject:   pick(en, "Invitation: ", "Einladung: ") + title,
+		title:     title,
+		intros:    []string{placeholder(varGreeting), pick(en, "we warmly invite you to this event.", "herzlich laden wir Sie zu dieser Veranstaltung ein.")},
+		outros:    []string{pick(en, "We look forward to seeing you!", "Wir freuen uns auf Sie!")},
+		signature: signature(lang),
+		trouble:   trouble(lang),
+	}
+	add := func(label, value string) {
+		if value = strings.TrimSpace(value); value != "" {
+			c.facts = append(c.facts, fact{label, defuse(value)})
+		}
+	}
+	add(pick(en, "When", "Wann"), When(lang, inv.Start, inv.End))
+	add(pick(en, "Where", "Wo"), inv.Place)
+	add("Online", inv.OnlineURL)
+	add(pick(en, "For", "Für wen"), inv.Audience)
+	add(pick(en, "Organised by", "Veranstalter"), inv.Organiser)
+	switch {
+	case inv.Registration && inv.Deadline != nil:
+		add(pick(en, "Register by", "Anmeldung bis"), day(lang, *inv.Deadline)+", "+clock(lang, *inv.Deadline))
+	case inv.Registration:
+		add(pick(en, "Registration", "Anmeldung"), pick(en, "required, until the event starts", "erforderlich, bis zum Beginn"))
+	default:
+		add(pick(en, "Registration", "Anmeldung"), pick(en, "not required", "nicht erforderlich"))
+	}
+	switch {
+	case inv.Registration:
+		c.instructions = pick(en, "Please register – it takes a minute:", "Bitte melden Sie sich an – es dauert nur eine Minute:")
+		c.button = pick(en, "Register now", "Jetzt anmelden")
+		c.buttonVar = varRegisterURL
+	case inv.MoreURL != "":
+		c.instructions = pick(en, "All details of the event:", "Alle Einzelheiten zur Veranstaltung:")
+		c.button = pick(en, "Learn more", "Mehr erfahren")
+		c.buttonLink = inv.MoreURL
+	}
+	return c
+}
+
+// calendarBody is the event's description followed by the calendar links.
+func calendarBody(lang Lang, desc *body, calendarURL string) *body {
+	en := lang == English
+	file := pick(en, "The attached calendar file (.ics) adds the date to Outlook, Apple Calendar or Thunderbird.",
+		"Mit der angehängten Kalenderdatei (.ics) tragen Sie den Termin in Outlook, Apple Kalender oder Thunderbird ein.")
+	google := pick(en, "Add to Google Calendar", "In Google Kalender eintragen")
+	b := &body{html: desc.html, text: desc.text}
+	if b.text != "" {
+		b.text += "\n\n"
+	}
+	b.text += file
+	b.html += `<p>` + html.EscapeString(file)
+	if calendarURL != "" {
+		b.html += ` <a href="` + html.EscapeString(calendarURL) + `">` + html.EscapeString(google) + `</a>`
+		b.text += "\n" + google + ": " + calendarURL
+	}
+	b.html += `</p>`
+	return b
+}
+
+func signature(lang Lang) string { return pick(lang == English, "Kind regards", "Mit freundlichen Grüßen") }
+
+func trouble(lang Lang) string {
+	return pick(lang == English,
+		"If the button “{ACTION}” does not work, copy this link into the address bar of your browser:",
+		"Falls die Schaltfläche „{ACTION}“ nicht funktioniert, kopieren Sie diesen Link in die Adresszeile Ihres Browsers:")
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}

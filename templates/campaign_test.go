@@ -1,0 +1,146 @@
+package templates
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func testInvitation(t testing.TB) Invitation {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Date(2027, 3, 5, 12, 0, 0, 0, berlin)
+	return Invitation{
+		Title: "Job-Speeddating 2027",
+		Description: "Zehn Minuten, ein Gespräch, vielleicht der Ausbildungsplatz.\n\n" +
+			"- Unternehmen aus dem **Landkreis**\n- Schülerinnen und Schüler ab Klasse 9\n\n" +
+			"Mehr unter [knf.example](https://knf.example/speeddating).",
+		Start:        time.Date(2027, 3, 18, 9, 0, 0, 0, berlin),
+		End:          time.Date(2027, 3, 18, 14, 0, 0, 0, berlin),
+		Place:        "Hochschule Nordhausen, Weinberghof 4, 99734 Nordhausen",
+		Audience:     "Unternehmen, Schulen · Berufsausbildung",
+		Organiser:    "Netzwerkstelle Fachkräftesicherung mit der Hochschule Nordhausen",
+		Registration: true,
+		Deadline:     &deadline,
+		CalendarURL:  "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Job-Speeddating",
+	}
+}
+
+func campaignVars() Vars {
+	v := testVars()
+	v.RegisterURL = "https://rundbrief.example/events/job-speeddating-2027/register/AQMAAAAAAAAAKgAAAAAAAAAAc2ln"
+	return v
+}
+
+func TestCampaignGolden(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, lang := range []Lang{German, English} {
+		inv, err := r.Invitation(testInvitation(t), lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := inv.Render(campaignVars())
+		golden(t, "invitation."+string(lang)+".subject.txt", m.Subject+"\n")
+		golden(t, "invitation."+string(lang)+".html", m.HTML)
+		golden(t, "invitation."+string(lang)+".txt", m.Text)
+
+		nl, err := r.Newsletter(Newsletter{Subject: "Rundbrief Dezember 2026",
+			Body: "## Neues aus der Netzwerkstelle\n\nDas **Jobticket** gilt ab Januar auch im Südharz.\n\n| Termin | Was |\n|---|---|\n| 18.03. | Job-Speeddating |"}, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m = nl.Render(campaignVars())
+		golden(t, "newsletter."+string(lang)+".html", m.HTML)
+		golden(t, "newsletter."+string(lang)+".txt", m.Text)
+	}
+}
+
+func TestInvitationSays(t *testing.T) {
+	r := newTestRenderer(t)
+	inv := testInvitation(t)
+	for _, tc := range []struct {
+		name string
+		edit func(*Invitation)
+		lang Lang
+		want []string // in the HTML and the text part
+		not  []string
+	}{
+		{"registration", func(*Invitation) {}, German,
+			[]string{"Wann", "Donnerstag, 18. März 2027, 09:00 bis 14:00 Uhr", "Anmeldung bis", "Freitag, 5. März 2027, 12:00 Uhr",
+				"Jetzt anmelden", "/register/AQMA", "In Google Kalender eintragen", "Für wen"},
+			[]string{"Mehr erfahren", "Online"}},
+		{"no registration", func(i *Invitation) { i.Registration, i.Deadline, i.MoreURL = false, nil, "https://rundbrief.example/events/x" }, German,
+			[]string{"Mehr erfahren", "https://rundbrief.example/events/x", "nicht erforderlich"},
+			[]string{"Jetzt anmelden", "/register/"}},
+		{"several days, online", func(i *Invitation) {
+			i.End = i.Start.Add(4*24*time.Hour + time.Hour)
+			i.Place, i.OnlineURL = "", "https://meet.example/codeweek"
+		}, German,
+			[]string{"Donnerstag, 18. März 2027, 09:00 Uhr bis Montag, 22. März 2027, 10:00 Uhr", "https://meet.example/codeweek"},
+			[]string{"Wo"}},
+		{"English", func(*Invitation) {}, English,
+			[]string{"When", "Thursday, 18 March 2027, 09:00 to 14:00 (German time)", "Register now", "Add to Google Calendar"},
+			[]string{"Jetzt anmelden", "Wann"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			i := inv
+			tc.edit(&i)
+			l, err := r.Invitation(i, tc.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := l.Render(campaignVars())
+			for _, part := range []struct{ name, s string }{{"HTML", m.HTML}, {"text", m.Text}} {
+				for _, w := range tc.want {
+					if part.name == "text" && isButton(w) {
+						continue // the text part gives the link, not the button's words
+					}
+					if !strings.Contains(part.s, htmlOr(part.name, w)) {
+						t.Errorf("%s part lacks %q", part.name, w)
+					}
+				}
+				for _, n := range tc.not {
+					if strings.Contains(part.s, htmlOr(part.name, n)) {
+						t.Errorf("%s part has %q", part.name, n)
+					}
+				}
+			}
+		})
+	}
+}
+
+func isButton(s string) bool {
+	return s == "Jetzt anmelden" || s == "Mehr erfahren" || s == "Register now"
+}
+
+func htmlOr(part, s string) string {
+	if part == "HTML" {
+		return strings.NewReplacer("&", "&amp;").Replace(s)
+	}
+	return s
+}
+
+// Staff's Markdown and titles cannot put markup or script into a mail, nor
+// reach the placeholders.
+func TestCampaignTextIsEscaped(t *testing.T) {
+	r := newTestRenderer(t)
+	inv := testInvitation(t)
+	inv.Title = `<script>alert(1)</script> rbvar-greeting-rbvar`
+	inv.Description = "<img src=x onerror=alert(1)>\n\n[klick](javascript:alert(1)) rbvar-unknown-rbvar"
+	inv.Organiser = `"><b>fett</b>`
+	l, err := r.Invitation(inv, German)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := l.Render(campaignVars())
+	for _, bad := range []string{"<script>", "<img", "javascript:", "<b>fett", "onerror"} {
+		if strings.Contains(m.HTML, bad) {
+			t.Errorf("HTML part contains %q", bad)
+		}
+	}
+	if strings.Contains(m.Subject, "Guten Tag") || strings.Contains(m.HTML, "<h1>&lt;script&gt;alert(1)&lt;/script&gt; Guten Tag") {
+		t.Error("a placeholder in the title was filled in")
+	}
+}
