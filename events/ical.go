@@ -90,7 +90,7 @@ func (e *Event) calendarLocation() string {
 // calendarDescription is the description as plain text, with the online
 // link, which calendars make clickable.
 func (e *Event) calendarDescription() string {
-	parts := nonEmpty(e.Description)
+	parts := nonEmpty(strings.TrimSpace(e.Description))
 	if e.OnlineURL != "" {
 		parts = append(parts, "Online: "+e.OnlineURL)
 	}

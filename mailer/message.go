@@ -13,11 +13,14 @@
 package mailer
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/mail"
 	"regexp"
 	"strconv"
@@ -56,6 +59,15 @@ type Message struct {
 	MessageID string
 	// Date is the Date header; Send uses the current time when it is zero.
 	Date time.Time
+	// Attachments are files sent along, such as an event's calendar file.
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name        string // file name: letters, digits, '.', '-' and '_'
+	ContentType string // with parameters, e.g. "text/calendar; method=PUBLISH; charset=UTF-8"
+	Data        []byte
 }
 
 // Header is one extra header field.
@@ -75,8 +87,9 @@ func reserved(header string) bool {
 }
 
 var (
-	headerName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
-	messageID  = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9.-]+$`)
+	headerName     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
+	attachmentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
+	messageID      = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9.-]+$`)
 )
 
 // ErrInvalidMessage is wrapped by every refusal of Validate.
@@ -114,6 +127,17 @@ func (m *Message) Validate() error {
 	}
 	if strings.TrimSpace(m.Text) == "" {
 		return fmt.Errorf("%w: no plain-text part", ErrInvalidMessage)
+	}
+	for _, a := range m.Attachments {
+		if !attachmentName.MatchString(a.Name) {
+			return fmt.Errorf("%w: attachment name %q", ErrInvalidMessage, a.Name)
+		}
+		if err := checkValue(a.ContentType); err != nil {
+			return fmt.Errorf("%w: attachment %s: content type %v", ErrInvalidMessage, a.Name, err)
+		}
+		if _, _, err := mime.ParseMediaType(a.ContentType); err != nil {
+			return fmt.Errorf("%w: attachment %s: content type %q: %v", ErrInvalidMessage, a.Name, a.ContentType, err)
+		}
 	}
 	return nil
 }
@@ -184,5 +208,33 @@ func (m *Message) build() (*gomail.Msg, error) {
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
 	}
+	for _, a := range m.Attachments {
+		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data),
+			gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return nil, fmt.Errorf("mailer: attachment %s: %w", a.Name, err)
+		}
+	}
 	return msg, nil
+}
+
+// WriteTo writes m as an RFC 5322 message, as it would be sent, filling in
+// the Message-ID and Date if they are missing.
+func (m *Message) WriteTo(w io.Writer) (int64, error) {
+	msg, err := m.build()
+	if err != nil {
+		return 0, err
+	}
+	return msg.WriteTo(w)
+}
+
+// ListHeaders are the headers of every mail to a subscriber: List-Id
+// (RFC 2919), List-Unsubscribe (RFC 2369) and the one-click unsubscribe of
+// RFC 8058 that Gmail, Yahoo and Microsoft require of bulk senders.
+func ListHeaders(from mail.Address, unsubscribeURL string) []Header {
+	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
+	return []Header{
+		{Name: "List-Id", Value: "Rundbrief der Netzwerkstelle Fachkraeftesicherung <rundbrief." + domain + ">"},
+		{Name: "List-Unsubscribe", Value: "<" + unsubscribeURL + ">"},
+		{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
+	}
 }

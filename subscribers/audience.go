@@ -2,6 +2,8 @@ package subscribers
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -178,6 +180,9 @@ func (s *Store) bounce(ctx context.Context, tx *sqlx.Tx, id int64, reply string)
 	var email string
 	err := tx.GetContext(ctx, &email, `UPDATE subscribers SET status = 'bounced', bounced_at = now(), updated_at = now()
 		WHERE id = $1 RETURNING email`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
 	if err != nil {
 		return fmt.Errorf("subscribers: mark bounced: %w", err)
 	}

@@ -24,6 +24,10 @@ const (
 	// PurposePreferences is the preferences and unsubscribe link in every
 	// mail; it does not expire, so an unsubscribe link in an old mail works.
 	PurposePreferences Purpose = 2
+	// PurposeRegister is the link in an invitation to register for the
+	// event named in the link's path; it does not expire (the event's
+	// deadline closes registration).
+	PurposeRegister Purpose = 3
 )
 
 // Errors from Keyring.Verify. Both mean the link must not be acted on.

@@ -144,7 +144,9 @@ func calendarBody(lang Lang, desc *body, calendarURL string) *body {
 	return b
 }
 
-func signature(lang Lang) string { return pick(lang == English, "Kind regards", "Mit freundlichen Grüßen") }
+func signature(lang Lang) string {
+	return pick(lang == English, "Kind regards", "Mit freundlichen Grüßen")
+}
 
 func trouble(lang Lang) string {
 	return pick(lang == English,

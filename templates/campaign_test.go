@@ -71,7 +71,9 @@ func TestInvitationSays(t *testing.T) {
 			[]string{"Wann", "Donnerstag, 18. März 2027, 09:00 bis 14:00 Uhr", "Anmeldung bis", "Freitag, 5. März 2027, 12:00 Uhr",
 				"Jetzt anmelden", "/register/AQMA", "In Google Kalender eintragen", "Für wen"},
 			[]string{"Mehr erfahren", "Online"}},
-		{"no registration", func(i *Invitation) { i.Registration, i.Deadline, i.MoreURL = false, nil, "https://rundbrief.example/events/x" }, German,
+		{"no registration", func(i *Invitation) {
+			i.Registration, i.Deadline, i.MoreURL = false, nil, "https://rundbrief.example/events/x"
+		}, German,
 			[]string{"Mehr erfahren", "https://rundbrief.example/events/x", "nicht erforderlich"},
 			[]string{"Jetzt anmelden", "/register/"}},
 		{"several days, online", func(i *Invitation) {

@@ -41,7 +41,7 @@ func (h *MailHandler) compose(ctx context.Context, kind subscribers.MailKind, su
 			return nil, err
 		}
 		vars.Topics = titles
-		headers = append(headers, ListHeaders(h.From, vars.UnsubscribeURL)...)
+		headers = append(headers, mailer.ListHeaders(h.From, vars.UnsubscribeURL)...)
 	}
 	layout, err := h.Templates.Layout(tk, lang)
 	if err != nil {
@@ -58,18 +58,6 @@ func (h *MailHandler) compose(ctx context.Context, kind subscribers.MailKind, su
 		MessageID: mailer.NewMessageID(h.From),
 		Date:      now,
 	}, nil
-}
-
-// ListHeaders are the headers of every mail to a subscriber: List-Id
-// (RFC 2919), List-Unsubscribe (RFC 2369) and the one-click unsubscribe of
-// RFC 8058 that Gmail, Yahoo and Microsoft require of bulk senders.
-func ListHeaders(from mail.Address, unsubscribeURL string) []mailer.Header {
-	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
-	return []mailer.Header{
-		{Name: "List-Id", Value: "Rundbrief der Netzwerkstelle Fachkraeftesicherung <rundbrief." + domain + ">"},
-		{Name: "List-Unsubscribe", Value: "<" + unsubscribeURL + ">"},
-		{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
-	}
 }
 
 func (h *MailHandler) link(path, token string) string {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -33,10 +34,60 @@ const (
 	// TypePurgePending deletes the subscribers who did not confirm within
 	// the pending TTL. The worker's scheduler runs it every hour.
 	TypePurgePending = "subscribers:purge"
-	// TypeRequeue re-creates tasks for subscription mails whose task was
-	// lost. The worker's scheduler runs it every minute.
+	// TypeRequeue re-creates tasks for subscription mails and campaign
+	// deliveries whose task was lost, and starts scheduled campaigns whose
+	// time has come. The worker's scheduler runs it every minute.
 	TypeRequeue = "mail:requeue"
+	// TypeDeliver sends the due deliveries of one batch of a campaign.
+	TypeDeliver = "campaign:deliver"
+	// TypeStartCampaign starts a scheduled campaign: it writes the
+	// deliveries and queues their batches.
+	TypeStartCampaign = "campaign:start"
 )
+
+// BatchPayload is the payload of TypeDeliver: a campaign and a batch
+// number. The deliveries are read from PostgreSQL when the task runs.
+type BatchPayload = campaigns.BatchRef
+
+// CampaignPayload is the payload of TypeStartCampaign.
+type CampaignPayload struct {
+	CampaignID int64 `json:"campaign_id"`
+}
+
+// NewDeliverTask returns the task that sends the due deliveries of b.
+func NewDeliverTask(b campaigns.BatchRef) (*asynq.Task, error) {
+	if b.CampaignID <= 0 || b.Batch < 0 {
+		return nil, fmt.Errorf("worker: %s task for campaign %d batch %d", TypeDeliver, b.CampaignID, b.Batch)
+	}
+	payload, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	return asynq.NewTask(TypeDeliver, payload), nil
+}
+
+// NewStartCampaignTask returns the task that starts campaign id.
+func NewStartCampaignTask(id int64) (*asynq.Task, error) {
+	if id <= 0 {
+		return nil, fmt.Errorf("worker: %s task for campaign %d", TypeStartCampaign, id)
+	}
+	payload, err := json.Marshal(CampaignPayload{CampaignID: id})
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	return asynq.NewTask(TypeStartCampaign, payload), nil
+}
+
+// batchTaskID makes the task of a batch unique in the queue, so that
+// re-queueing a batch whose task still waits is a no-op.
+func batchTaskID(b campaigns.BatchRef) string {
+	return fmt.Sprintf("campaign:%d:batch:%d", b.CampaignID, b.Batch)
+}
+
+// CampaignQueue is the asynq queue of campaign work in namespace. It runs
+// after the subscription mail queue, so that an opt-in mail does not wait
+// behind a campaign of thousands.
+func CampaignQueue(namespace string) string { return namespace + ":campaigns" }
 
 // SubscriberPayload is the payload of the mail tasks: an ID, nothing more.
 // Everything else is read from PostgreSQL when the task runs, so a task

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
@@ -24,6 +25,8 @@ type Config struct {
 	Namespace string // default DefaultNamespace
 
 	Store     *subscribers.Store
+	// Campaigns, when set, makes the worker send campaigns too.
+	Campaigns *campaigns.Store
 	Keys      *subscribers.Keyring
 	Templates *templates.Renderer
 	Sender    mailer.Sender
@@ -35,6 +38,9 @@ type Config struct {
 	// Concurrency is how many mails are sent at once; with SMTP, also the
 	// most connections held open. Default 4.
 	Concurrency int
+	// Rate caps the campaign mails sent per second by all workers on the
+	// same Redis and namespace together; 0 means no limit.
+	Rate int
 	// MaxRetry is how often a temporary failure is retried, whatever the
 	// task was enqueued with. Default DefaultMaxRetry.
 	MaxRetry int
@@ -61,10 +67,11 @@ type Config struct {
 
 // Worker sends subscription mail from the queue.
 type Worker struct {
-	cfg     Config
-	queue   string
-	handler *MailHandler
-	client  *Client
+	cfg       Config
+	queue     string
+	handler   *MailHandler
+	campaigns *CampaignHandler // nil without Config.Campaigns
+	client    *Client
 }
 
 // New checks cfg and returns a worker. It connects to Redis when it runs.
@@ -101,7 +108,7 @@ func New(cfg Config) (*Worker, error) {
 	}
 	client := NewClient(cfg.Redis, cfg.Namespace)
 	client.maxRetry = cfg.MaxRetry
-	return &Worker{
+	w := &Worker{
 		cfg:    cfg,
 		queue:  MailQueue(cfg.Namespace),
 		client: client,
@@ -110,7 +117,15 @@ func New(cfg Config) (*Worker, error) {
 			From: cfg.From, BaseURL: cfg.BaseURL, OptInTTL: cfg.OptInTTL, Lease: cfg.Lease, MaxRetry: cfg.MaxRetry,
 			Log: cfg.Logger, Now: cfg.Now,
 		},
-	}, nil
+	}
+	if cfg.Campaigns != nil {
+		w.campaigns = &CampaignHandler{
+			Campaigns: cfg.Campaigns, Subscribers: cfg.Store, Sender: cfg.Sender, Client: client,
+			Composer: &campaigns.Composer{Store: cfg.Campaigns, Templates: cfg.Templates, Keys: cfg.Keys, From: cfg.From, BaseURL: cfg.BaseURL},
+			Lease:    cfg.Lease, MaxRetry: cfg.MaxRetry, RetryDelay: cfg.RetryDelay, Log: cfg.Logger, Now: cfg.Now,
+		}
+	}
+	return w, nil
 }
 
 func orDefault(d, def time.Duration) time.Duration {
@@ -169,7 +184,7 @@ func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
 		if err != nil {
 			return err
 		}
-		open, err := w.cfg.Store.CountOpenMails(ctx)
+		open, err := w.countOpen(ctx)
 		if err != nil {
 			return err
 		}
@@ -189,20 +204,45 @@ func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
 	return nil
 }
 
-// queued counts the tasks in the mail queue that are still to run.
+// countOpen counts the mails owed: open subscription mails and open
+// deliveries of campaigns being sent.
+func (w *Worker) countOpen(ctx context.Context) (int, error) {
+	n, err := w.cfg.Store.CountOpenMails(ctx)
+	if err != nil || w.cfg.Campaigns == nil {
+		return n, err
+	}
+	m, err := w.cfg.Campaigns.CountOpen(ctx)
+	return n + m, err
+}
+
+// queues are the worker's queues with their priorities: subscription mail
+// strictly before campaigns.
+func (w *Worker) queues() map[string]int {
+	q := map[string]int{w.queue: 2}
+	if w.campaigns != nil {
+		q[CampaignQueue(w.cfg.Namespace)] = 1
+	}
+	return q
+}
+
+// queued counts the tasks in the worker's queues that are still to run.
 func (w *Worker) queued(insp *asynq.Inspector) (int, error) {
 	queues, err := insp.Queues()
 	if err != nil {
 		return 0, fmt.Errorf("worker: queues: %w", err)
 	}
-	if !slices.Contains(queues, w.queue) {
-		return 0, nil // nothing was ever queued
+	total := 0
+	for q := range w.queues() {
+		if !slices.Contains(queues, q) {
+			continue // nothing was ever queued
+		}
+		info, err := insp.GetQueueInfo(q)
+		if err != nil {
+			return 0, fmt.Errorf("worker: queue info: %w", err)
+		}
+		total += info.Pending + info.Active + info.Scheduled + info.Retry
 	}
-	info, err := insp.GetQueueInfo(w.queue)
-	if err != nil {
-		return 0, fmt.Errorf("worker: queue info: %w", err)
-	}
-	return info.Pending + info.Active + info.Scheduled + info.Retry, nil
+	return total, nil
 }
 
 // start requeues what was lost and starts the asynq server and scheduler.
@@ -217,10 +257,16 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 	} else if n > 0 {
 		w.cfg.Logger.Info("re-queued mails whose task was lost", "count", n)
 	}
+	if w.campaigns != nil {
+		if w.campaigns.limiter, err = newRateLimiter(w.cfg.Redis, w.cfg.Namespace, w.cfg.Rate); err != nil {
+			return nil, err
+		}
+	}
 	log := asynqLogger{w.cfg.Logger}
 	srv := asynq.NewServer(w.cfg.Redis, asynq.Config{
 		Concurrency:     w.cfg.Concurrency,
-		Queues:          map[string]int{w.queue: 1},
+		Queues:          w.queues(),
+		StrictPriority:  true,
 		RetryDelayFunc:  func(n int, _ error, _ *asynq.Task) time.Duration { return w.cfg.RetryDelay(n) },
 		ShutdownTimeout: w.cfg.ShutdownTimeout,
 		// Retries are due after RetryDelay; check for due ones this often.
@@ -237,6 +283,10 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 	mux.Handle(TypeWelcome, w.handler)
 	mux.Handle(TypePreferences, w.handler)
 	mux.HandleFunc(TypePurgePending, w.purgePending)
+	if w.campaigns != nil {
+		mux.Handle(TypeDeliver, w.campaigns)
+		mux.Handle(TypeStartCampaign, w.campaigns)
+	}
 	mux.HandleFunc(TypeRequeue, func(ctx context.Context, _ *asynq.Task) error {
 		n, err := w.requeue(ctx, w.cfg.RequeueAfter)
 		if n > 0 {
@@ -263,18 +313,46 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 		srv.Shutdown()
 		return nil, fmt.Errorf("worker: start scheduler: %w", err)
 	}
-	w.cfg.Logger.Info("worker started", "queue", w.queue, "concurrency", w.cfg.Concurrency)
+	w.cfg.Logger.Info("worker started", "queue", w.queue, "concurrency", w.cfg.Concurrency, "rate", w.cfg.Rate)
 	return func() {
 		sched.Shutdown()
 		srv.Shutdown()
 		w.client.Close()
+		if w.campaigns != nil {
+			w.campaigns.limiter.Close()
+		}
 	}, nil
 }
 
-// requeue re-creates the tasks of open mails that have waited longer than
-// grace or whose claim ran out, a thousand at a time, and returns how many
-// it queued. Mails whose task still exists are left alone.
+// requeue re-creates the tasks of open mails and campaign batches that
+// have waited longer than grace or whose claim ran out, and starts the
+// scheduled campaigns that are due. It returns how many tasks it queued.
+// Tasks that still exist are left alone.
 func (w *Worker) requeue(ctx context.Context, grace time.Duration) (int, error) {
+	n, err := w.requeueMails(ctx, grace)
+	if err != nil || w.cfg.Campaigns == nil {
+		return n, err
+	}
+	due, err := w.cfg.Campaigns.DueScheduled(ctx, w.cfg.Now())
+	if err != nil {
+		return n, err
+	}
+	for _, id := range due {
+		if err := w.client.ScheduleCampaign(ctx, id, w.cfg.Now()); err != nil {
+			return n, err
+		}
+	}
+	batches, err := w.cfg.Campaigns.OpenBatches(ctx, grace, w.cfg.Lease)
+	if err != nil {
+		return n, err
+	}
+	m, err := w.client.EnqueueBatches(ctx, batches)
+	return n + m, err
+}
+
+// requeueMails re-creates the tasks of open subscription mails, a thousand
+// at a time.
+func (w *Worker) requeueMails(ctx context.Context, grace time.Duration) (int, error) {
 	total := 0
 	var after int64
 	for {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
@@ -30,6 +31,7 @@ const (
 
 // env is one test's world: its own database, queue namespace and relay.
 type env struct {
+	db    *sqlx.DB
 	store *subscribers.Store
 	keys  *subscribers.Keyring
 	relay *smtptest.Server
@@ -64,7 +66,7 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{store: subscribers.NewStore(db, keys), keys: keys, relay: relay, redis: redis, ns: testenv.Namespace(t, redis)}
+	e := &env{db: db, store: subscribers.NewStore(db, keys), keys: keys, relay: relay, redis: redis, ns: testenv.Namespace(t, redis)}
 	e.cfg = worker.Config{
 		Redis: redis, Namespace: e.ns, Store: e.store, Keys: keys, Templates: renderer, Sender: sender,
 		From:    mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"},

@@ -55,6 +55,53 @@ func (m Message) Text() string { return m.part("text/plain") }
 // HTML returns the decoded text/html part of the message.
 func (m Message) HTML() string { return m.part("text/html") }
 
+// Part is one decoded MIME part of a message.
+type Part struct {
+	Header textproto.MIMEHeader
+	Body   []byte // decoded from base64 or quoted-printable, line ends as sent
+}
+
+// Part returns the first part of mediaType, such as an attached
+// "text/calendar", exactly as decoded.
+func (m Message) Part(mediaType string) (Part, bool) {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return Part{}, false
+	}
+	var found Part
+	ok := walkParts(textproto.MIMEHeader(msg.Header), msg.Body, func(h textproto.MIMEHeader, body io.Reader) bool {
+		mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+		if err != nil || mt != mediaType {
+			return false
+		}
+		if strings.EqualFold(h.Get("Content-Transfer-Encoding"), "base64") {
+			body = base64.NewDecoder(base64.StdEncoding, body)
+		}
+		b, _ := io.ReadAll(body)
+		found = Part{Header: h, Body: b}
+		return true
+	})
+	return found, ok
+}
+
+// walkParts calls fn for every leaf part until fn reports true.
+func walkParts(h textproto.MIMEHeader, body io.Reader, fn func(textproto.MIMEHeader, io.Reader) bool) bool {
+	mt, params, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err == nil && strings.HasPrefix(mt, "multipart/") {
+		mr := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := mr.NextPart()
+			if err != nil {
+				return false
+			}
+			if walkParts(p.Header, p, fn) {
+				return true
+			}
+		}
+	}
+	return fn(h, body)
+}
+
 // part finds the first part of mediaType, decoding quoted-printable and
 // base64, and returns it with CRLF turned into LF; "" if there is none.
 func (m Message) part(mediaType string) string {

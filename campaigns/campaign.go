@@ -1,0 +1,183 @@
+// Package campaigns sends mailings to an audience: an invitation to an event
+// or a newsletter. It owns the tables campaigns and deliveries.
+//
+// The delivery log is the truth about who gets what. Sending a campaign
+// first writes one delivery per recipient (unique per campaign and
+// subscriber) in bulk, grouped in batches; only then are tasks queued, one
+// per batch, carrying the campaign and batch number and nothing else. A
+// worker claims a batch's deliveries with a conditional UPDATE before it
+// sends and closes each with the relay's reply and the Message-ID, so a
+// task that runs twice, or two workers on one batch, never send twice, and
+// a queue that lost its data is rebuilt from here.
+package campaigns
+
+import (
+	"errors"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+// Kind is what a campaign sends.
+type Kind string
+
+// The kinds of campaign.
+const (
+	KindInvitation Kind = "invitation" // an invitation to an event, with its calendar file
+	KindNewsletter Kind = "newsletter" // a subject and a Markdown body
+)
+
+// Label is the kind in German, as staff read it.
+func (k Kind) Label() string {
+	switch k {
+	case KindInvitation:
+		return "Einladung"
+	case KindNewsletter:
+		return "Rundbrief"
+	}
+	return string(k)
+}
+
+// Status is where a campaign stands.
+type Status string
+
+// The statuses of a campaign.
+const (
+	StatusDraft     Status = "draft"     // created; nothing sent
+	StatusScheduled Status = "scheduled" // will start at SendAt
+	StatusSending   Status = "sending"   // deliveries planned; workers are sending
+	StatusPaused    Status = "paused"    // workers send nothing until it is resumed
+	StatusDone      Status = "done"      // every delivery is final
+	StatusCancelled Status = "cancelled" // stopped for good; open deliveries cancelled
+)
+
+// Label is the status in German, as staff read it.
+func (s Status) Label() string {
+	switch s {
+	case StatusDraft:
+		return "Entwurf"
+	case StatusScheduled:
+		return "geplant"
+	case StatusSending:
+		return "wird versandt"
+	case StatusPaused:
+		return "angehalten"
+	case StatusDone:
+		return "abgeschlossen"
+	case StatusCancelled:
+		return "abgebrochen"
+	}
+	return string(s)
+}
+
+// Campaign is a stored campaign.
+type Campaign struct {
+	ID   int64 `json:"id"`
+	Kind Kind  `json:"kind"`
+	// EventID and EventSlug name the event of an invitation.
+	EventID    *int64 `json:"event_id,omitempty"`
+	EventSlug  string `json:"event,omitempty"`
+	EventTitle string `json:"event_title,omitempty"`
+	// Subject and Body (Markdown) are a newsletter's words; SubjectEN and
+	// BodyEN the English ones, if given.
+	Subject    string               `json:"subject,omitempty"`
+	Body       string               `json:"body,omitempty"`
+	SubjectEN  string               `json:"subject_en,omitempty"`
+	BodyEN     string               `json:"body_en,omitempty"`
+	Audience   subscribers.Audience `json:"audience"`
+	Status     Status               `json:"status"`
+	SendAt     *time.Time           `json:"send_at,omitempty"`
+	CreatedAt  time.Time            `json:"created_at"`
+	UpdatedAt  time.Time            `json:"updated_at"`
+	StartedAt  *time.Time           `json:"started_at,omitempty"`
+	FinishedAt *time.Time           `json:"finished_at,omitempty"`
+}
+
+// Title is what staff see in lists: the newsletter's subject, or
+// "Einladung: " and the event's title.
+func (c *Campaign) Title() string {
+	if c.Kind == KindInvitation {
+		return "Einladung: " + c.EventTitle
+	}
+	return c.Subject
+}
+
+// Spec is what staff say about a new campaign.
+type Spec struct {
+	Kind Kind
+	// Event is the slug of an invitation's event.
+	Event string
+	// Subject and Body are a newsletter's; the English ones are optional,
+	// and English subscribers get the German text without them.
+	Subject, Body     string
+	SubjectEN, BodyEN string
+	// Audience overrides the default: the event's audience for an
+	// invitation, everyone for a newsletter.
+	Audience *subscribers.Audience
+}
+
+// Errors of the store.
+var (
+	ErrNotFound = errors.New("campaigns: no such campaign")
+	// ErrStatus means the campaign is not in a status that allows the
+	// action; the error says which status it is in.
+	ErrStatus = errors.New("campaigns: not possible in the campaign's status")
+	// ErrEventNotReady means the invitation's event is a draft, cancelled
+	// or over.
+	ErrEventNotReady = errors.New("campaigns: the event cannot be invited to")
+	ErrInvalid       = errors.New("campaigns: invalid campaign")
+)
+
+// DeliveryStatus is where one recipient's mail stands.
+type DeliveryStatus string
+
+// The statuses of a delivery. Queued and sending are open; the others
+// final.
+const (
+	DeliveryQueued    DeliveryStatus = "queued"
+	DeliverySending   DeliveryStatus = "sending"
+	DeliverySent      DeliveryStatus = "sent"
+	DeliveryFailed    DeliveryStatus = "failed"    // temporary failures used up the retries, or a fault on our side
+	DeliveryBounced   DeliveryStatus = "bounced"   // the address was refused for good
+	DeliverySkipped   DeliveryStatus = "skipped"   // the person unsubscribed, bounced or was suppressed meanwhile
+	DeliveryCancelled DeliveryStatus = "cancelled" // the campaign was cancelled first
+)
+
+// Label is the status in German, as staff read it.
+func (s DeliveryStatus) Label() string {
+	switch s {
+	case DeliveryQueued:
+		return "wartet"
+	case DeliverySending:
+		return "wird gesendet"
+	case DeliverySent:
+		return "versandt"
+	case DeliveryFailed:
+		return "fehlgeschlagen"
+	case DeliveryBounced:
+		return "unzustellbar"
+	case DeliverySkipped:
+		return "übersprungen"
+	case DeliveryCancelled:
+		return "abgebrochen"
+	}
+	return string(s)
+}
+
+// Progress counts a campaign's deliveries by status.
+type Progress struct {
+	Total     int `json:"total"`
+	Queued    int `json:"queued"`
+	Sending   int `json:"sending"`
+	Sent      int `json:"sent"`
+	Failed    int `json:"failed"`
+	Bounced   int `json:"bounced"`
+	Skipped   int `json:"skipped"`
+	Cancelled int `json:"cancelled"`
+}
+
+// Final is how many deliveries are final.
+func (p Progress) Final() int { return p.Sent + p.Failed + p.Bounced + p.Skipped + p.Cancelled }
+
+// Remaining is how many deliveries are still open.
+func (p Progress) Remaining() int { return p.Queued + p.Sending }

@@ -1,0 +1,206 @@
+package campaigns
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+)
+
+// Composer builds the mails of campaigns.
+type Composer struct {
+	Store     *Store
+	Templates *templates.Renderer
+	Keys      *subscribers.Keyring
+	From      mail.Address
+	BaseURL   string // links are BaseURL/preferences/TOKEN and so on
+}
+
+// Prepared is a campaign rendered once per language, to be filled in for
+// each recipient. It is safe for concurrent use.
+type Prepared struct {
+	Campaign *Campaign
+	Event    *events.Event // an invitation's event
+	layouts  map[templates.Lang]*templates.Layout
+	ics      []byte
+	c        *Composer
+}
+
+// EventURL is the public page of the event with slug.
+func (c *Composer) EventURL(slug string) string { return c.link("events", slug) }
+
+func (c *Composer) link(parts ...string) string {
+	return strings.TrimRight(c.BaseURL, "/") + "/" + strings.Join(parts, "/")
+}
+
+// Prepare renders camp: one hermes render per language, and for an
+// invitation the calendar file, stamped now.
+func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (*Prepared, error) {
+	p := &Prepared{Campaign: camp, layouts: map[templates.Lang]*templates.Layout{}, c: c}
+	switch camp.Kind {
+	case KindInvitation:
+		e, err := c.Store.Event(ctx, camp)
+		if err != nil {
+			return nil, err
+		}
+		p.Event = e
+		topics, err := c.Store.subscribers.Topics(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, lang := range []templates.Lang{templates.German, templates.English} {
+			inv := templates.Invitation{
+				Title: e.Title, Description: e.Description, Start: e.Start.In(events.Berlin()), End: e.End.In(events.Berlin()),
+				Place: e.Place(), OnlineURL: e.OnlineURL, Audience: audienceText(lang, camp.Audience, topics),
+				Organiser: organiser(lang, e), Registration: e.Registration, MoreURL: c.EventURL(e.Slug),
+				CalendarURL: e.GoogleCalendarURL(),
+			}
+			if e.Deadline != nil {
+				d := e.Deadline.In(events.Berlin())
+				inv.Deadline = &d
+			}
+			l, err := c.Templates.Invitation(inv, lang)
+			if err != nil {
+				return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
+			}
+			p.layouts[lang] = l
+		}
+		p.ics = e.ICS(events.MethodPublish, events.Calendar{Organizer: c.From, Stamp: now, URL: c.EventURL(e.Slug)})
+	case KindNewsletter:
+		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body}, templates.German)
+		if err != nil {
+			return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
+		}
+		p.layouts[templates.German] = de
+		// Without English words, English subscribers get the German
+		// mail whole rather than a mix of languages.
+		p.layouts[templates.English] = de
+		if camp.SubjectEN != "" {
+			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN}, templates.English)
+			if err != nil {
+				return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
+			}
+			p.layouts[templates.English] = en
+		}
+	default:
+		return nil, fmt.Errorf("%w: kind %q", ErrInvalid, camp.Kind)
+	}
+	return p, nil
+}
+
+// CalendarFile is the name and content type of an invitation's .ics.
+func (p *Prepared) calendarFile() mailer.Attachment {
+	return mailer.Attachment{
+		Name:        p.Event.Slug + ".ics",
+		ContentType: "text/calendar; method=" + string(events.MethodPublish) + "; charset=UTF-8",
+		Data:        p.ics,
+	}
+}
+
+// Message is the mail to to: the layout of their language filled in with
+// their name and their own links, the list headers, and for an invitation
+// the calendar file.
+func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Message {
+	lang := templates.German
+	if to.Language == subscribers.LanguageEnglish {
+		lang = templates.English
+	}
+	c := p.c
+	token := c.Keys.Token(subscribers.PurposePreferences, to.ID, time.Time{})
+	vars := templates.Vars{
+		Name:           to.Name,
+		PreferencesURL: c.link("preferences", token),
+		UnsubscribeURL: c.link("unsubscribe", token),
+	}
+	m := &mailer.Message{
+		From:      c.From,
+		To:        mail.Address{Name: to.Name, Address: to.Email},
+		Headers:   mailer.ListHeaders(c.From, vars.UnsubscribeURL),
+		MessageID: mailer.NewMessageID(c.From),
+		Date:      now,
+	}
+	if p.Event != nil {
+		if p.Event.Registration {
+			vars.RegisterURL = c.link("events", p.Event.Slug, "register",
+				c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{}))
+		}
+		m.Attachments = []mailer.Attachment{p.calendarFile()}
+	}
+	r := p.layouts[lang].Render(vars)
+	m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
+	return m
+}
+
+// audienceText says who an event is for: "Unternehmen und Schulen ·
+// Themen: Berufsausbildung".
+func audienceText(lang templates.Lang, a subscribers.Audience, topics []subscribers.Topic) string {
+	en := lang == templates.English
+	var kinds []string
+	for _, k := range a.Kinds {
+		kinds = append(kinds, kindPlural(en, k))
+	}
+	parts := []string{}
+	if len(kinds) > 0 {
+		k := joinAnd(en, kinds)
+		parts = append(parts, strings.ToUpper(k[:1])+k[1:])
+	}
+	if len(a.Topics) > 0 {
+		sl := subscribers.LanguageGerman
+		if en {
+			sl = subscribers.LanguageEnglish
+		}
+		parts = append(parts, pick(en, "Topics: ", "Themen: ")+strings.Join(subscribers.TopicTitles(topics, a.Topics, sl), ", "))
+	}
+	if len(parts) == 0 {
+		return pick(en, "Everyone interested", "Alle Interessierten")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func kindPlural(en bool, k subscribers.Kind) string {
+	switch k {
+	case subscribers.KindCompany:
+		return pick(en, "companies", "Unternehmen")
+	case subscribers.KindSchool:
+		return pick(en, "schools", "Schulen")
+	case subscribers.KindFamily:
+		return pick(en, "families", "Familien")
+	case subscribers.KindOther:
+		return pick(en, "partners and institutions", "Partner und Einrichtungen")
+	}
+	return string(k)
+}
+
+// organiser is the organiser with the partners: "Netzwerkstelle … mit
+// Hochschule Nordhausen und Kreisjugendring".
+func organiser(lang templates.Lang, e *events.Event) string {
+	en := lang == templates.English
+	if len(e.Partners) == 0 {
+		return e.Organiser
+	}
+	partners := joinAnd(en, e.Partners)
+	if e.Organiser == "" {
+		return partners
+	}
+	return e.Organiser + pick(en, " with ", " mit ") + partners
+}
+
+func joinAnd(en bool, xs []string) string {
+	if len(xs) <= 1 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + pick(en, " and ", " und ") + xs[len(xs)-1]
+}
+
+func pick(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}

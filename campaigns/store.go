@@ -1,0 +1,249 @@
+package campaigns
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+// DefaultBatchSize is how many deliveries one task carries.
+const DefaultBatchSize = 50
+
+// Store keeps campaigns and their deliveries in PostgreSQL. It is safe for
+// concurrent use.
+type Store struct {
+	db          *sqlx.DB
+	subscribers *subscribers.Store
+	events      *events.Store
+	// BatchSize is how many deliveries a task carries; DefaultBatchSize
+	// when 0.
+	BatchSize int
+}
+
+// NewStore returns a store on db. It reads audiences from subs and
+// invitations' events from evs.
+func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
+	return &Store{db: db, subscribers: subs, events: evs}
+}
+
+const campaignColumns = `c.id, c.kind, c.event_id, COALESCE(e.slug, '') AS event_slug, COALESCE(e.title, '') AS event_title,
+	c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.status, c.send_at,
+	c.created_at, c.updated_at, c.started_at, c.finished_at`
+
+const campaignFrom = ` FROM campaigns c LEFT JOIN events e ON e.id = c.event_id`
+
+type campaignRow struct {
+	ID         int64          `db:"id"`
+	Kind       Kind           `db:"kind"`
+	EventID    *int64         `db:"event_id"`
+	EventSlug  string         `db:"event_slug"`
+	EventTitle string         `db:"event_title"`
+	Subject    string         `db:"subject"`
+	Body       string         `db:"body"`
+	SubjectEN  string         `db:"subject_en"`
+	BodyEN     string         `db:"body_en"`
+	Kinds      pq.StringArray `db:"audience_kinds"`
+	Topics     pq.StringArray `db:"audience_topics"`
+	Status     Status         `db:"status"`
+	SendAt     *time.Time     `db:"send_at"`
+	CreatedAt  time.Time      `db:"created_at"`
+	UpdatedAt  time.Time      `db:"updated_at"`
+	StartedAt  *time.Time     `db:"started_at"`
+	FinishedAt *time.Time     `db:"finished_at"`
+}
+
+func (r *campaignRow) campaign() *Campaign {
+	c := &Campaign{
+		ID: r.ID, Kind: r.Kind, EventID: r.EventID, EventSlug: r.EventSlug, EventTitle: r.EventTitle,
+		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Status: r.Status,
+		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...)},
+	}
+	for _, k := range r.Kinds {
+		c.Audience.Kinds = append(c.Audience.Kinds, subscribers.Kind(k))
+	}
+	return c
+}
+
+// Get returns the campaign with id, or ErrNotFound.
+func (s *Store) Get(ctx context.Context, id int64) (*Campaign, error) {
+	return getCampaign(ctx, s.db, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1`, id)
+}
+
+func getCampaign(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (*Campaign, error) {
+	var r campaignRow
+	err := sqlx.GetContext(ctx, q, &r, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("campaigns: get: %w", err)
+	}
+	return r.campaign(), nil
+}
+
+// List returns every campaign, newest first.
+func (s *Store) List(ctx context.Context) ([]*Campaign, error) {
+	var rows []campaignRow
+	if err := s.db.SelectContext(ctx, &rows, `SELECT `+campaignColumns+campaignFrom+` ORDER BY c.id DESC`); err != nil {
+		return nil, fmt.Errorf("campaigns: list: %w", err)
+	}
+	out := make([]*Campaign, len(rows))
+	for i := range rows {
+		out[i] = rows[i].campaign()
+	}
+	return out, nil
+}
+
+// Create checks spec and stores it as a draft.
+func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
+	var (
+		eventID  *int64
+		audience subscribers.Audience
+	)
+	switch spec.Kind {
+	case KindInvitation:
+		e, err := s.events.Get(ctx, strings.TrimSpace(spec.Event))
+		if err != nil {
+			return nil, err
+		}
+		if e.Status == events.StatusCancelled {
+			return nil, fmt.Errorf("%w: %q is cancelled", ErrEventNotReady, e.Slug)
+		}
+		eventID = &e.ID
+		audience = subscribers.Audience{Kinds: e.Kinds, Topics: e.Topics}
+		if spec.Subject != "" || spec.Body != "" || spec.SubjectEN != "" || spec.BodyEN != "" {
+			return nil, fmt.Errorf("%w: an invitation takes its words from its event; subject and body are for newsletters", ErrInvalid)
+		}
+	case KindNewsletter:
+		if spec.Event != "" {
+			return nil, fmt.Errorf("%w: a newsletter has no event", ErrInvalid)
+		}
+		var err error
+		if spec.Subject, spec.Body, err = checkText(spec.Subject, spec.Body, "", true); err != nil {
+			return nil, err
+		}
+		if spec.SubjectEN, spec.BodyEN, err = checkText(spec.SubjectEN, spec.BodyEN, "-en", false); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%w: kind %q (invitation or newsletter)", ErrInvalid, spec.Kind)
+	}
+	if spec.Audience != nil {
+		audience = *spec.Audience
+	}
+	audience, err := s.subscribers.CheckAudience(ctx, audience)
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	err = s.db.GetContext(ctx, &id, `INSERT INTO campaigns
+		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		spec.Kind, eventID, spec.Subject, spec.Body, spec.SubjectEN, spec.BodyEN,
+		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics))
+	if err != nil {
+		return nil, fmt.Errorf("campaigns: create: %w", err)
+	}
+	return s.Get(ctx, id)
+}
+
+// MaxSubject and MaxBody limit a newsletter's text.
+const (
+	MaxSubject = 200
+	MaxBody    = 100000
+)
+
+// checkText checks a newsletter's subject and body; suffix names the
+// flags ("-en") in errors. Both may be empty unless required; one without
+// the other is an error.
+func checkText(subject, body, suffix string, required bool) (string, string, error) {
+	subject, body = strings.TrimSpace(subject), strings.TrimSpace(body)
+	switch {
+	case subject == "" && body == "" && !required:
+		return "", "", nil
+	case subject == "":
+		return "", "", fmt.Errorf("%w: subject%s: fehlt", ErrInvalid, suffix)
+	case body == "":
+		return "", "", fmt.Errorf("%w: body%s: fehlt oder ist leer", ErrInvalid, suffix)
+	case len([]rune(subject)) > MaxSubject:
+		return "", "", fmt.Errorf("%w: subject%s: ist zu lang (höchstens %d Zeichen)", ErrInvalid, suffix, MaxSubject)
+	case strings.ContainsFunc(subject, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "", "", fmt.Errorf("%w: subject%s: enthält einen Zeilenumbruch oder ein Steuerzeichen", ErrInvalid, suffix)
+	case len([]rune(body)) > MaxBody:
+		return "", "", fmt.Errorf("%w: body%s: ist zu lang (höchstens %d Zeichen)", ErrInvalid, suffix, MaxBody)
+	}
+	return subject, body, nil
+}
+
+func kindStrings(ks []subscribers.Kind) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return out
+}
+
+// Event returns the event of an invitation.
+func (s *Store) Event(ctx context.Context, c *Campaign) (*events.Event, error) {
+	if c.EventID == nil {
+		return nil, fmt.Errorf("%w: campaign %d is not an invitation", ErrInvalid, c.ID)
+	}
+	return s.events.ByID(ctx, *c.EventID)
+}
+
+// ready checks that an invitation's event may be invited to at now.
+func (s *Store) ready(ctx context.Context, c *Campaign, now time.Time) error {
+	if c.Kind != KindInvitation {
+		return nil
+	}
+	e, err := s.Event(ctx, c)
+	if err != nil {
+		return err
+	}
+	switch {
+	case e.Status == events.StatusDraft:
+		return fmt.Errorf("%w: %q is still a draft; publish it first (rundbrief events publish %s)", ErrEventNotReady, e.Slug, e.Slug)
+	case e.Status == events.StatusCancelled:
+		return fmt.Errorf("%w: %q is cancelled", ErrEventNotReady, e.Slug)
+	case !e.End.After(now):
+		return fmt.Errorf("%w: %q is over", ErrEventNotReady, e.Slug)
+	}
+	return nil
+}
+
+// EachRecipient calls fn for every subscriber the campaign would reach if
+// it were sent now.
+func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscribers.Match) error) error {
+	return s.subscribers.EachMatch(ctx, c.Audience, fn)
+}
+
+// statusError says that c is in a status that does not allow what was
+// asked.
+func statusError(c *Campaign, want string) error {
+	return fmt.Errorf("%w: campaign %d is %s (%s); %s", ErrStatus, c.ID, c.Status, c.Status.Label(), want)
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("campaigns: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("campaigns: commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+package events_test
+
+import (
+	"net/mail"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/internal/icstest"
+)
+
+var organizer = mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"}
+
+func TestICSReadByASecondParser(t *testing.T) {
+	spec := fromFile(t, "regionalkonferenz-2027.yaml")
+	// A long description with commas, semicolons, umlauts and line breaks
+	// must survive escaping and folding.
+	spec.Description = strings.Repeat("Perspektiven der Fachkräftegewinnung; Nordthüringer Unternehmen, Schulen und Familien.\n", 5)
+	e := &events.Event{ID: 42, Spec: spec, Status: events.StatusPublished, Sequence: 3}
+	stamp := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+	for _, tc := range []struct {
+		method     events.Method
+		wantStatus string
+	}{
+		{events.MethodPublish, "CONFIRMED"},
+		{events.MethodCancel, "CANCELLED"},
+	} {
+		t.Run(string(tc.method), func(t *testing.T) {
+			cal, ev := icstest.Parse(t, e.ICS(tc.method, events.Calendar{Organizer: organizer, Stamp: stamp, URL: "https://rundbrief.example/events/x"}))
+			for _, c := range []struct{ name, got, want string }{
+				{"METHOD", icstest.Text(t, cal.Component, "METHOD"), string(tc.method)},
+				{"UID", icstest.Text(t, ev.Component, "UID"), "event-42@knf.example"},
+				{"SEQUENCE", icstest.Text(t, ev.Component, "SEQUENCE"), "3"},
+				{"SUMMARY", icstest.Text(t, ev.Component, "SUMMARY"), spec.Title},
+				{"DESCRIPTION", icstest.Text(t, ev.Component, "DESCRIPTION"), strings.TrimSpace(spec.Description) + "\n\nOnline: " + spec.OnlineURL},
+				{"LOCATION", icstest.Text(t, ev.Component, "LOCATION"), spec.Place()},
+				{"STATUS", icstest.Text(t, ev.Component, "STATUS"), tc.wantStatus},
+				{"DTSTAMP", icstest.Text(t, ev.Component, "DTSTAMP"), "20261125T100000Z"},
+				{"ORGANIZER", icstest.Text(t, ev.Component, "ORGANIZER"), "mailto:rundbrief@knf.example"},
+			} {
+				if c.got != c.want {
+					t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+				}
+			}
+			start, err := ev.DateTimeStart(time.UTC)
+			if err != nil || !start.Equal(spec.Start) {
+				t.Errorf("DTSTART = %v (%v), want %v", start, err, spec.Start)
+			}
+			end, err := ev.DateTimeEnd(time.UTC)
+			if err != nil || !end.Equal(spec.End) {
+				t.Errorf("DTEND = %v (%v), want %v", end, err, spec.End)
+			}
+			if cn := ev.Props.Get("ORGANIZER").Params.Get("CN"); cn != organizer.Name {
+				t.Errorf("ORGANIZER CN = %q", cn)
+			}
+		})
+	}
+}
+
+func TestGoogleCalendarURL(t *testing.T) {
+	spec := fromFile(t, "talent-campus-2027.yaml")
+	e := &events.Event{ID: 1, Spec: spec}
+	u, err := url.Parse(e.GoogleCalendarURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	wantDates := spec.Start.UTC().Format("20060102T150405Z") + "/" + spec.End.UTC().Format("20060102T150405Z")
+	if u.Host != "calendar.google.com" || q.Get("action") != "TEMPLATE" || q.Get("text") != spec.Title ||
+		q.Get("dates") != wantDates || q.Get("location") != spec.Place() {
+		t.Errorf("Google Calendar link %s: text %q dates %q location %q", u, q.Get("text"), q.Get("dates"), q.Get("location"))
+	}
+}

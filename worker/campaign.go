@@ -1,0 +1,244 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+// CampaignHandler sends campaigns (TypeDeliver) and starts scheduled ones
+// (TypeStartCampaign).
+type CampaignHandler struct {
+	Campaigns   *campaigns.Store
+	Subscribers *subscribers.Store
+	Composer    *campaigns.Composer
+	Sender      mailer.Sender
+	Client      *Client // queues retries and the batches of started campaigns
+	Lease       time.Duration
+	MaxRetry    int // retries of a temporary failure before a delivery is given up
+	RetryDelay  func(n int) time.Duration
+	Log         *slog.Logger
+	Now         func() time.Time
+
+	limiter *rateLimiter
+
+	mu       sync.Mutex
+	prepared map[int64]preparedEntry
+}
+
+// preparedEntry is a rendered campaign; it is rendered again after a
+// minute, so that a corrected event reaches the rest of a campaign.
+type preparedEntry struct {
+	p       *campaigns.Prepared
+	updated time.Time
+	made    time.Time
+}
+
+const preparedTTL = time.Minute
+
+// ProcessTask runs a campaign task.
+func (h *CampaignHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	switch t.Type() {
+	case TypeDeliver:
+		var b campaigns.BatchRef
+		if err := json.Unmarshal(t.Payload(), &b); err != nil || b.CampaignID <= 0 || b.Batch < 0 {
+			return fmt.Errorf("worker: %s: bad payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+		}
+		return h.deliver(ctx, b)
+	case TypeStartCampaign:
+		var p CampaignPayload
+		if err := json.Unmarshal(t.Payload(), &p); err != nil || p.CampaignID <= 0 {
+			return fmt.Errorf("worker: %s: bad payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+		}
+		return h.start(ctx, p.CampaignID)
+	}
+	return fmt.Errorf("worker: CampaignHandler cannot handle %q: %w", t.Type(), asynq.SkipRetry)
+}
+
+// start plans a scheduled campaign and queues its batches.
+func (h *CampaignHandler) start(ctx context.Context, id int64) error {
+	log := h.Log.With("campaign", id)
+	plan, err := h.Campaigns.Start(ctx, id, h.Now())
+	switch {
+	case errors.Is(err, campaigns.ErrStatus), errors.Is(err, campaigns.ErrNotFound):
+		log.Debug("campaign not started", "reason", err)
+		return nil
+	case errors.Is(err, campaigns.ErrEventNotReady):
+		log.Error("scheduled campaign not sent; it is a draft again", "reason", err)
+		if _, uerr := h.Campaigns.Unschedule(ctx, id); uerr != nil && !errors.Is(uerr, campaigns.ErrStatus) {
+			return uerr
+		}
+		return fmt.Errorf("worker: campaign %d: %w: %w", id, err, asynq.SkipRetry)
+	case err != nil:
+		return err
+	}
+	log.Info("campaign started", "recipients", plan.Recipients, "batches", plan.Batches)
+	_, err = h.Client.EnqueueBatches(ctx, PlannedBatches(plan))
+	return err // on error, the requeue finds the rest
+}
+
+// deliver claims the due deliveries of batch b and sends them one after
+// another over the sender's pooled connections.
+func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) error {
+	log := h.Log.With("campaign", b.CampaignID, "batch", b.Batch)
+	camp, err := h.Campaigns.Get(ctx, b.CampaignID)
+	if errors.Is(err, campaigns.ErrNotFound) {
+		return fmt.Errorf("worker: campaign %d does not exist: %w", b.CampaignID, asynq.SkipRetry)
+	}
+	if err != nil {
+		return err
+	}
+	if camp.Status != campaigns.StatusSending {
+		// Paused or cancelled: Resume queues the batches again.
+		log.Debug("campaign not being sent; batch left", "status", camp.Status)
+		return nil
+	}
+	prep, err := h.prepare(ctx, camp)
+	if err != nil {
+		return fmt.Errorf("worker: campaign %d: %w", camp.ID, err)
+	}
+	ds, err := h.Campaigns.Claim(ctx, b, h.Lease)
+	if err != nil {
+		return err
+	}
+	if len(ds) == 0 {
+		return h.finishIfDone(ctx, log, camp.ID)
+	}
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.SubscriberID
+	}
+	contacts, err := h.Subscribers.Contacts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var retryAt time.Time
+	for _, d := range ds {
+		at, err := h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID])
+		if err != nil {
+			return err
+		}
+		if !at.IsZero() && (retryAt.IsZero() || at.After(retryAt)) {
+			retryAt = at
+		}
+	}
+	if !retryAt.IsZero() {
+		// One task for the batch's deferred deliveries, at the latest of
+		// their times; the requeue covers a lost one.
+		if _, err := h.Client.EnqueueBatchAt(context.WithoutCancel(ctx), b, retryAt); err != nil {
+			log.Warn("queueing the retry failed; the requeue will find the deliveries", "error", err)
+		}
+	}
+	return h.finishIfDone(ctx, log, camp.ID)
+}
+
+func (h *CampaignHandler) finishIfDone(ctx context.Context, log *slog.Logger, id int64) error {
+	done, err := h.Campaigns.FinishIfDone(context.WithoutCancel(ctx), id)
+	if done {
+		log.Info("campaign done")
+	}
+	return err
+}
+
+// send sends one delivery and records the outcome. It returns when the
+// delivery is due again after a temporary failure, and an error only when
+// the outcome could not be recorded.
+func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaigns.Prepared, d *campaigns.Delivery, c *subscribers.Contact) (time.Time, error) {
+	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
+	switch {
+	case c == nil:
+		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "subscriber no longer exists"))
+	case c.Status != subscribers.StatusConfirmed:
+		log.Info("delivery skipped", "reason", c.Status)
+		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "subscriber is "+string(c.Status)))
+	case c.Suppressed:
+		log.Info("delivery skipped", "reason", "suppressed")
+		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "address is on the suppression list"))
+	}
+	if err := h.limiter.Wait(ctx); err != nil {
+		return h.failed(rec, log, d, &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err})
+	}
+	r, err := h.Sender.Send(ctx, p.Message(c, h.Now()))
+	if err != nil {
+		return h.failed(rec, log, d, err)
+	}
+	log.Debug("delivery sent", "message_id", r.MessageID)
+	return time.Time{}, h.record(log, h.Campaigns.Sent(rec, d, r.MessageID, r.Reply))
+}
+
+// failed records a failed delivery: deferred for a retry, failed, or
+// bounced.
+func (h *CampaignHandler) failed(ctx context.Context, log *slog.Logger, d *campaigns.Delivery, err error) (time.Time, error) {
+	e, ok := mailer.AsError(err)
+	if !ok {
+		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
+	}
+	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced)
+	switch {
+	case e.Temporary && d.Attempts <= h.MaxRetry:
+		at := h.Now().Add(h.RetryDelay(d.Attempts))
+		log.Warn("temporary failure; will retry", "at", at)
+		return at, h.record(log, h.Campaigns.Deferred(ctx, d, e.Reply(), at))
+	case e.Temporary:
+		log.Error("temporary failures used up the retries; delivery given up")
+		return time.Time{}, h.record(log, h.Campaigns.Failed(ctx, d, e.Reply()))
+	case e.RecipientRejected():
+		log.Warn("address refused for good; subscriber marked bounced and suppressed")
+		return time.Time{}, h.record(log, h.Campaigns.Bounced(ctx, d, e.Reply()))
+	default:
+		log.Error("permanent failure that is not the recipient's fault; check the relay and sender settings")
+		return time.Time{}, h.record(log, h.Campaigns.Failed(ctx, d, e.Reply()))
+	}
+}
+
+// record logs an error in recording an outcome. A lost claim means another
+// worker took the delivery over; that worker records the outcome.
+func (h *CampaignHandler) record(log *slog.Logger, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, campaigns.ErrClaimLost):
+		log.Warn("claim lost to another worker; outcome not recorded here")
+		return nil
+	default:
+		log.Error("recording the outcome failed", "error", err)
+		return err
+	}
+}
+
+// prepare returns camp rendered, from the cache when it is fresh.
+func (h *CampaignHandler) prepare(ctx context.Context, camp *campaigns.Campaign) (*campaigns.Prepared, error) {
+	now := h.Now()
+	h.mu.Lock()
+	e, ok := h.prepared[camp.ID]
+	h.mu.Unlock()
+	if ok && e.updated.Equal(camp.UpdatedAt) && now.Sub(e.made) < preparedTTL {
+		return e.p, nil
+	}
+	p, err := h.Composer.Prepare(ctx, camp, now)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.prepared == nil {
+		h.prepared = map[int64]preparedEntry{}
+	}
+	for id, old := range h.prepared {
+		if now.Sub(old.made) >= preparedTTL {
+			delete(h.prepared, id)
+		}
+	}
+	h.prepared[camp.ID] = preparedEntry{p: p, updated: camp.UpdatedAt, made: now}
+	return p, nil
+}
