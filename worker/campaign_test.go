@@ -27,9 +27,9 @@ type campaignEnv struct {
 	campaigns *campaigns.Store
 }
 
-func setupCampaigns(t *testing.T) *campaignEnv {
+func setupCampaigns(t *testing.T, opts smtptest.Options) *campaignEnv {
 	t.Helper()
-	e := setup(t)
+	e := setupWith(t, opts)
 	ce := &campaignEnv{env: e, events: events.NewStore(e.db)}
 	ce.campaigns = campaigns.NewStore(e.db, e.store, ce.events)
 	ce.campaigns.BatchSize = 20
@@ -166,7 +166,7 @@ func byRecipient(msgs []smtptest.Message, prefix string) map[string][]smtptest.M
 // get one invitation each, with a calendar file a second parser reads.
 func TestInvitationReachesExactlyItsAudience(t *testing.T) {
 	t.Parallel()
-	e := setupCampaigns(t)
+	e := setupCampaigns(t, smtptest.Options{})
 	ev := e.publish(t, "job-speeddating-2027.yaml") // companies and families; fachkraefte or ausbildung
 	ctx := context.Background()
 	who := e.populate(t,

@@ -40,7 +40,10 @@ type env struct {
 	cfg   worker.Config
 }
 
-func setup(t *testing.T) *env {
+func setup(t *testing.T) *env { return setupWith(t, smtptest.Options{}) }
+
+// setupWith is setup with a relay that behaves as opts say.
+func setupWith(t *testing.T, opts smtptest.Options) *env {
 	t.Helper()
 	db, _ := testenv.Database(t)
 	redis := testenv.Redis(t)
@@ -48,7 +51,7 @@ func setup(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	relay := smtptest.Start(t, smtptest.Options{})
+	relay := smtptest.Start(t, opts)
 	smtpCfg, err := mailer.ParseSMTPURL(relay.URL())
 	if err != nil {
 		t.Fatal(err)

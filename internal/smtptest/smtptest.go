@@ -150,6 +150,9 @@ type Options struct {
 	// DataDelay holds every message this long after its DATA began, as a
 	// slow relay does.
 	DataDelay time.Duration
+	// OnMessage, when set, is called with each accepted message before
+	// the server answers 250, outside the server's lock.
+	OnMessage func(Message)
 }
 
 // Server is a running test SMTP server.
@@ -359,9 +362,13 @@ func (ss *session) Data(r io.Reader) error {
 	if len(ss.to) == 0 {
 		return errors.New("smtptest: DATA without recipients")
 	}
+	m := Message{From: ss.from, To: ss.to, Data: data, Conn: ss.conn}
+	if ss.s.opts.OnMessage != nil {
+		ss.s.opts.OnMessage(m)
+	}
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
-	ss.s.messages = append(ss.s.messages, Message{From: ss.from, To: ss.to, Data: data, Conn: ss.conn})
+	ss.s.messages = append(ss.s.messages, m)
 	ss.s.cond.Broadcast()
 	return nil
 }

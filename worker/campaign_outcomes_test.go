@@ -1,0 +1,243 @@
+package worker_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/worker"
+)
+
+func newsletter() campaigns.Spec {
+	return campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "Rundbrief Dezember", Body: "Neues aus der **Netzwerkstelle**."}
+}
+
+func (e *campaignEnv) progress(t *testing.T, id int64) campaigns.Progress {
+	t.Helper()
+	p, err := e.campaigns.Progress(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Someone who unsubscribes while a campaign is being sent gets nothing
+// more from it: their delivery is skipped.
+func TestUnsubscribeMidCampaignStopsMail(t *testing.T) {
+	t.Parallel()
+	var (
+		once sync.Once
+		e    *campaignEnv
+		last []string
+	)
+	ctx := context.Background()
+	e = setupCampaigns(t, smtptest.Options{
+		DataDelay: 5 * time.Millisecond,
+		OnMessage: func(smtptest.Message) {
+			once.Do(func() {
+				// The first mail is at the relay; the last ten recipients
+				// are batches away. They unsubscribe now.
+				for _, addr := range last {
+					s, err := e.store.GetByEmail(ctx, addr)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if _, err := e.store.Unsubscribe(ctx, s.ID, subscribers.Consent{Source: subscribers.SourceWeb}); err != nil {
+						t.Error(err)
+					}
+				}
+			})
+		},
+	})
+	who := e.populate(t, group{prefix: "leser", n: 100, kind: subscribers.KindCompany, confirmed: true})
+	last = who["leser"][90:]
+	plan := e.send(t, newsletter())
+	e.runUntilEmpty(t, e.worker(t, func(c *worker.Config) { c.Concurrency = 1 }))
+
+	got := byRecipient(e.relay.Messages(), "Rundbrief Dezember")
+	for _, addr := range who["leser"] {
+		n, unsubscribed := len(got[addr]), slices.Contains(last, addr)
+		if unsubscribed && n != 0 {
+			t.Errorf("%s unsubscribed mid-campaign and still got %d mails", addr, n)
+		}
+		if !unsubscribed && n != 1 {
+			t.Errorf("%s got %d mails, want 1", addr, n)
+		}
+	}
+	if p := e.progress(t, plan.Campaign.ID); p.Sent != 90 || p.Skipped != 10 || p.Remaining() != 0 {
+		t.Errorf("progress %+v, want 90 sent and 10 skipped", p)
+	}
+}
+
+// The relay's reply decides a delivery's end: a 4xx is retried, a 5xx for
+// the mailbox bounces and suppresses the address, a policy 5xx fails the
+// delivery without blaming the person, and retries run out.
+func TestRelayRepliesDecideTheOutcome(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	ctx := context.Background()
+	who := e.populate(t, group{prefix: "r", n: 8, kind: subscribers.KindSchool, confirmed: true})["r"]
+	later, unknown, policy, never := who[0], who[1], who[2], who[3]
+	e.relay.Reply(later, smtptest.Temporary())
+	e.relay.Reply(unknown, smtptest.Unknown())
+	e.relay.Reply(policy, smtptest.Policy())
+	e.relay.Reply(never, smtptest.Temporary(), smtptest.Temporary(), smtptest.Temporary())
+
+	plan := e.send(t, newsletter())
+	e.runUntilEmpty(t, e.worker(t, func(c *worker.Config) { c.MaxRetry = 2 }))
+
+	got := byRecipient(e.relay.Messages(), "Rundbrief Dezember")
+	for _, addr := range who {
+		want := 1
+		if addr == unknown || addr == policy || addr == never {
+			want = 0
+		}
+		if len(got[addr]) != want {
+			t.Errorf("%s got %d mails, want %d", addr, len(got[addr]), want)
+		}
+	}
+	if p := e.progress(t, plan.Campaign.ID); p.Sent != 5 || p.Bounced != 1 || p.Failed != 2 {
+		t.Errorf("progress %+v, want 5 sent, 1 bounced, 2 failed", p)
+	}
+	for addr, want := range map[string]subscribers.Status{
+		unknown: subscribers.StatusBounced, policy: subscribers.StatusConfirmed, never: subscribers.StatusConfirmed,
+	} {
+		s, err := e.store.GetByEmail(ctx, addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Status != want {
+			t.Errorf("%s is %s, want %s", addr, s.Status, want)
+		}
+		suppressed, _ := e.store.IsSuppressed(ctx, addr)
+		if suppressed != (want == subscribers.StatusBounced) {
+			t.Errorf("%s suppressed = %v", addr, suppressed)
+		}
+	}
+}
+
+// A campaign whose tasks were lost (Redis flushed after the deliveries were
+// written) is sent in full from the delivery log, each mail once.
+func TestLostTasksAreRebuiltFromTheDeliveryLog(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	ctx := context.Background()
+	who := e.populate(t, group{prefix: "x", n: 45, kind: subscribers.KindFamily, confirmed: true})["x"]
+	c, err := e.campaigns.Create(ctx, newsletter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.campaigns.Start(ctx, c.ID, time.Now()); err != nil { // no tasks queued
+		t.Fatal(err)
+	}
+	e.runUntilEmpty(t, e.worker(t, nil))
+	got := byRecipient(e.relay.Messages(), "Rundbrief Dezember")
+	for _, addr := range who {
+		if len(got[addr]) != 1 {
+			t.Errorf("%s got %d mails, want 1", addr, len(got[addr]))
+		}
+	}
+}
+
+// Pause holds a campaign, Resume finishes it, and Cancel stops one for
+// good.
+func TestPauseResumeCancel(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	ctx := context.Background()
+	e.populate(t, group{prefix: "p", n: 30, kind: subscribers.KindOther, confirmed: true})
+	held := e.send(t, newsletter())
+	if _, err := e.campaigns.Pause(ctx, held.Campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	stopped := e.send(t, newsletter())
+	if _, err := e.campaigns.Cancel(ctx, stopped.Campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.runUntilEmpty(t, e.worker(t, nil))
+	if n := len(e.relay.Messages()); n != 0 {
+		t.Fatalf("%d mails sent of a paused and a cancelled campaign", n)
+	}
+	if p := e.progress(t, stopped.Campaign.ID); p.Cancelled != 30 {
+		t.Errorf("cancelled campaign: %+v, want 30 cancelled", p)
+	}
+	if _, err := e.campaigns.Resume(ctx, stopped.Campaign.ID); err == nil {
+		t.Error("a cancelled campaign was resumed")
+	}
+
+	if _, err := e.campaigns.Resume(ctx, held.Campaign.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.runUntilEmpty(t, e.worker(t, nil)) // finds the open batches and queues them
+	if p := e.progress(t, held.Campaign.ID); p.Sent != 30 {
+		t.Errorf("resumed campaign: %+v, want 30 sent", p)
+	}
+	if n := len(e.relay.Messages()); n != 30 {
+		t.Errorf("%d mails sent, want 30", n)
+	}
+}
+
+// A scheduled campaign starts by itself at its time.
+func TestScheduledCampaignStarts(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	ctx := context.Background()
+	e.populate(t, group{prefix: "s", n: 5, kind: subscribers.KindCompany, confirmed: true})
+	c, err := e.campaigns.Create(ctx, newsletter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(time.Second)
+	if _, err := e.campaigns.Schedule(ctx, c.ID, at, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	client := worker.NewClient(e.redis, e.ns)
+	defer client.Close()
+	if err := client.ScheduleCampaign(ctx, c.ID, at); err != nil {
+		t.Fatal(err)
+	}
+	e.runUntilEmpty(t, e.worker(t, nil))
+	if n := len(e.relay.Messages()); n != 5 {
+		t.Fatalf("%d mails sent, want 5", n)
+	}
+	if first := e.relay.Messages()[0]; first.Header().Get("Date") == "" {
+		t.Error("no Date header")
+	}
+	c, _ = e.campaigns.Get(ctx, c.ID)
+	if c.StartedAt == nil || c.StartedAt.Before(at.Add(-10*time.Millisecond)) || c.Status != campaigns.StatusDone {
+		t.Errorf("campaign %s started at %v, want done and started after %v", c.Status, c.StartedAt, at)
+	}
+}
+
+// RUNDBRIEF_RATE holds for all workers together: two workers at 20 mails
+// a second need at least two seconds for 60 mails (a burst of 20, then 20
+// a second), and still send each mail once.
+func TestRateLimitHoldsAcrossWorkers(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	who := e.populate(t, group{prefix: "rate", n: 60, kind: subscribers.KindCompany, confirmed: true})["rate"]
+	e.send(t, newsletter())
+	edit := func(c *worker.Config) { c.Rate = 20 }
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 2 {
+		w := e.worker(t, edit)
+		wg.Go(func() { e.runUntilEmpty(t, w) })
+	}
+	wg.Wait()
+	if took := time.Since(start); took < 1800*time.Millisecond {
+		t.Errorf("60 mails at 20/s took %v, want at least 2s", took)
+	}
+	got := byRecipient(e.relay.Messages(), "Rundbrief Dezember")
+	for _, addr := range who {
+		if len(got[addr]) != 1 {
+			t.Errorf("%s got %d mails, want 1", addr, len(got[addr]))
+		}
+	}
+}
