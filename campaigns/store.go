@@ -117,7 +117,7 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 			return nil, err
 		}
 		if e.Status == events.StatusCancelled {
-			return nil, fmt.Errorf("%w: %q is cancelled", ErrEventNotReady, e.Slug)
+			return nil, &EventNotReadyError{Slug: e.Slug, Status: e.Status}
 		}
 		eventID = &e.ID
 		audience = subscribers.Audience{Kinds: e.Kinds, Topics: e.Topics}
@@ -211,15 +211,31 @@ func (s *Store) ready(ctx context.Context, c *Campaign, now time.Time) error {
 		return err
 	}
 	switch {
-	case e.Status == events.StatusDraft:
-		return fmt.Errorf("%w: %q is still a draft; publish it first (rundbrief events publish %s)", ErrEventNotReady, e.Slug, e.Slug)
-	case e.Status == events.StatusCancelled:
-		return fmt.Errorf("%w: %q is cancelled", ErrEventNotReady, e.Slug)
+	case e.Status == events.StatusDraft, e.Status == events.StatusCancelled:
+		return &EventNotReadyError{Slug: e.Slug, Status: e.Status}
 	case !e.End.After(now):
-		return fmt.Errorf("%w: %q is over", ErrEventNotReady, e.Slug)
+		return &EventNotReadyError{Slug: e.Slug, Status: e.Status, Over: true}
 	}
 	return nil
 }
+
+// EventNotReadyError says why an invitation's event cannot be invited to:
+// it is a draft or cancelled, or it is over. It wraps ErrEventNotReady.
+type EventNotReadyError struct {
+	Slug   string
+	Status events.Status
+	Over   bool
+}
+
+func (e *EventNotReadyError) Error() string {
+	why := "is " + string(e.Status)
+	if e.Over {
+		why = "is over"
+	}
+	return fmt.Sprintf("%v: %q %s", ErrEventNotReady, e.Slug, why)
+}
+
+func (e *EventNotReadyError) Unwrap() error { return ErrEventNotReady }
 
 // EachRecipient calls fn for every subscriber the campaign would reach if
 // it were sent now.

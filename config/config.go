@@ -47,6 +47,7 @@ type Config struct {
 	RecordIP     bool       `env:"RUNDBRIEF_RECORD_IP" envDefault:"false"`
 	TrustProxy   bool       `env:"RUNDBRIEF_TRUST_PROXY" envDefault:"false"`
 	Concurrency  int        `env:"RUNDBRIEF_CONCURRENCY" envDefault:"4"`
+	Rate         int        `env:"RUNDBRIEF_RATE" envDefault:"0"`
 	Impressum    string     `env:"RUNDBRIEF_IMPRESSUM" envDefault:"Landratsamt Nordhausen · Kommunale Netzwerkstelle Fachkräftesicherung · Behringstraße 3 · 99734 Nordhausen"`
 	ImpressumURL string     `env:"RUNDBRIEF_IMPRESSUM_URL"`
 	PrivacyURL   string     `env:"RUNDBRIEF_PRIVACY_URL"`
@@ -189,6 +190,9 @@ func (c *Config) check() []error {
 	}
 	if c.Concurrency < 1 || c.Concurrency > 64 {
 		fail("RUNDBRIEF_CONCURRENCY", fmt.Errorf("%d liegt nicht zwischen 1 und 64", c.Concurrency))
+	}
+	if c.Rate < 0 || c.Rate > 100000 {
+		fail("RUNDBRIEF_RATE", fmt.Errorf("%d ist keine Zahl von Mails je Sekunde zwischen 0 (ohne Grenze) und 100000", c.Rate))
 	}
 	if strings.TrimSpace(c.Impressum) == "" || strings.ContainsAny(c.Impressum, "\r\n") {
 		fail("RUNDBRIEF_IMPRESSUM", errors.New("muss eine Zeile mit Stelle und Postanschrift sein"))

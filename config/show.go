@@ -78,6 +78,7 @@ func (c *Config) Entries() []Entry {
 		e("RUNDBRIEF_RECORD_IP", strconv.FormatBool(c.RecordIP)),
 		e("RUNDBRIEF_TRUST_PROXY", strconv.FormatBool(c.TrustProxy)),
 		e("RUNDBRIEF_CONCURRENCY", strconv.Itoa(c.Concurrency)),
+		e("RUNDBRIEF_RATE", strconv.Itoa(c.Rate)),
 		e("RUNDBRIEF_IMPRESSUM", c.Impressum),
 		e("RUNDBRIEF_IMPRESSUM_URL", c.ImpressumURL),
 		e("RUNDBRIEF_PRIVACY_URL", c.PrivacyURL),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/config"
 	"github.com/knf-nordhausen/rundbrief/migrations"
 	"github.com/knf-nordhausen/rundbrief/postgres"
@@ -169,4 +170,38 @@ func (a *app) enqueueMails(ctx context.Context, refs []subscribers.MailRef) {
 		fmt.Fprintf(a.stderr, "Hinweis: Die Mails sind gespeichert, aber noch nicht in der Warteschlange (%v).\n"+
 			"Der Worker holt sie nach, sobald Redis wieder erreichbar ist.\n", err)
 	}
+}
+
+// campaignStore opens the campaign store.
+func (a *app) campaignStore(ctx context.Context) (*campaigns.Store, error) {
+	subs, err := a.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := a.eventStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db, err := a.database(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return campaigns.NewStore(db, subs, evs), nil
+}
+
+// composer builds campaign mails as the worker does.
+func (a *app) composer(store *campaigns.Store) (*campaigns.Composer, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := a.keyring()
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.renderer()
+	if err != nil {
+		return nil, err
+	}
+	return &campaigns.Composer{Store: store, Templates: r, Keys: keys, From: cfg.FromAddress(), BaseURL: cfg.BaseURL}, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -165,6 +166,7 @@ type subscriberDetails struct {
 	*subscribers.Subscriber
 	ConsentLog []subscribers.ConsentEntry `json:"consent_log"`
 	Mails      []subscribers.Mail         `json:"mails"`
+	Campaigns  []campaigns.Received       `json:"campaigns"`
 }
 
 func newSubscribersShowCmd(a *app) *cobra.Command {
@@ -172,7 +174,9 @@ func newSubscribersShowCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show E-MAIL",
 		Short: "Alles zu einer Person zeigen: Angaben, Themen, Einwilligung, Mails",
-		Long: `Zeigt Angaben, Themen, eine Übersicht der Einwilligung und die Mails zur Anmeldung.
+		Long: `Zeigt Angaben, Themen, eine Übersicht der Einwilligung, die Mails zur Anmeldung und
+die Kampagnen, die an die Person gingen – mit der Art und den Themen, wegen derer sie
+zur Zielgruppe gehörte („Warum bekomme ich das?“).
 Mit --consent erscheint der vollständige Einwilligungsnachweis (DSGVO Art. 7 Abs. 1):
 jeder Vorgang mit Zeit, Quelle, Version des Einwilligungstextes, Message-ID der
 Bestätigungsmail und – nur wenn RUNDBRIEF_RECORD_IP=true – IP-Adresse und Browser.`,
@@ -193,8 +197,16 @@ Bestätigungsmail und – nur wenn RUNDBRIEF_RECORD_IP=true – IP-Adresse und B
 			if err != nil {
 				return err
 			}
+			cs, err := a.campaignStore(ctx)
+			if err != nil {
+				return err
+			}
+			received, err := cs.Received(ctx, sub.ID)
+			if err != nil {
+				return err
+			}
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), subscriberDetails{sub, log, mails})
+				return writeJSON(cmd.OutOrStdout(), subscriberDetails{sub, log, mails, received})
 			}
 			if consent {
 				printConsentProof(cmd, sub, log)
@@ -205,6 +217,7 @@ Bestätigungsmail und – nur wenn RUNDBRIEF_RECORD_IP=true – IP-Adresse und B
 				return err
 			}
 			printSubscriber(cmd, sub, topics, log, mails)
+			printReceived(cmd, received, topics)
 			return nil
 		},
 	}
@@ -273,6 +286,30 @@ func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []s
 		mt.rowFull("  "+fmt.Sprint(m.ID), m.Kind.Label(), m.Status.Label(), fmt.Sprint(m.Attempts), whenPtr(m.FinishedAt), shorten(m.Reply, 60))
 	}
 	mt.flush()
+}
+
+// printReceived lists the campaigns sent to a person and why they were in
+// the audience.
+func printReceived(cmd *cobra.Command, received []campaigns.Received, topics []subscribers.Topic) {
+	out(cmd, "\nKampagnen (warum bekam die Person sie?):\n")
+	if len(received) == 0 {
+		out(cmd, "  keine\n")
+		return
+	}
+	t := newTable(cmd.OutOrStdout(), "  NR", "KAMPAGNE", "STATUS", "AM", "WEIL")
+	for _, r := range received {
+		why := "Art " + r.MatchedKind.Label(subscribers.LanguageGerman)
+		if len(r.AudienceKinds) == 0 {
+			why = "alle Arten"
+		}
+		if len(r.MatchedTopics) > 0 {
+			why += "; Thema " + strings.Join(subscribers.TopicTitles(topics, r.MatchedTopics, subscribers.LanguageGerman), ", ")
+		} else {
+			why += "; alle Themen"
+		}
+		t.rowFull("  "+fmt.Sprint(r.CampaignID), shorten(r.Title, 50), r.Status.Label(), whenPtr(r.At), why)
+	}
+	t.flush()
 }
 
 func newSubscribersDeleteCmd(a *app) *cobra.Command {

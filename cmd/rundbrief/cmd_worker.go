@@ -54,7 +54,7 @@ sobald keine Mail mehr aussteht.`,
 }
 
 // newWorker builds the worker from the configuration: the relay or the
-// outbox, the templates and the store. where says in German where mail
+// outbox, the templates and the stores. where says in German where mail
 // goes. The sender is closed with the app.
 func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Sender, where string, err error) {
 	cfg, err := a.config()
@@ -69,37 +69,63 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 	if err != nil {
 		return nil, nil, "", err
 	}
-	renderer, err := templates.NewRenderer(templates.Brand{
+	camps, err := a.campaignStore(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	renderer, err := a.renderer()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if sender, where, err = a.sender(); err != nil {
+		return nil, nil, "", err
+	}
+	w, err = worker.New(worker.Config{
+		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Campaigns: camps, Keys: keys, Templates: renderer,
+		Sender: sender, From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
+		PendingTTL: time.Duration(cfg.PendingTTL), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Logger: a.logger(),
+	})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return w, sender, where, nil
+}
+
+// renderer builds the mail templates from the configuration.
+func (a *app) renderer() (*templates.Renderer, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	return templates.NewRenderer(templates.Brand{
 		Name:         cfg.Name,
 		Link:         cfg.BaseURL,
 		Impressum:    cfg.Impressum,
 		ImpressumURL: cfg.ImpressumURL,
 		PrivacyURL:   cfg.PrivacyURL,
 	}, time.Duration(cfg.OptInTTL))
+}
+
+// sender is the relay of RUNDBRIEF_SMTP_URL, or else the outbox folder;
+// where says which, in German. It is closed with the app.
+func (a *app) sender() (sender mailer.Sender, where string, err error) {
+	cfg, err := a.config()
 	if err != nil {
-		return nil, nil, "", err
+		return nil, "", err
 	}
 	if s := cfg.SMTP(); s != nil {
 		s.MaxConns = cfg.Concurrency
 		if sender, err = mailer.NewSMTPSender(*s); err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
 		where = "an den Mailserver " + s.Redacted()
 	} else {
 		ob, err := mailer.NewOutbox(cfg.Outbox)
 		if err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
 		sender, where = ob, "in den Ausgangsordner "+ob.Dir()
 	}
 	a.closers = append(a.closers, func() { sender.Close() })
-	w, err = worker.New(worker.Config{
-		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Keys: keys, Templates: renderer, Sender: sender,
-		From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
-		PendingTTL: time.Duration(cfg.PendingTTL), Concurrency: cfg.Concurrency, Logger: a.logger(),
-	})
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return w, sender, where, nil
+	return sender, where, nil
 }

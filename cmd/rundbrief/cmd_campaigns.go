@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+func newCampaignsCmd(a *app) *cobra.Command {
+	return group("campaigns", "Einladungen und Rundbriefe verschicken",
+		`Eine Kampagne ist eine Einladung zu einer Veranstaltung oder ein Rundbrief. Sie geht an
+eine Zielgruppe (Arten × Themen): bestätigte Abonnentinnen und Abonnenten, deren Art
+passt und die mindestens eines der Themen gewählt haben; eine leere Liste heißt „alle“.
+Abgemeldete, unzustellbare und gesperrte Adressen bekommen nie etwas.
+
+Ablauf: create (Entwurf) → preview und test (ansehen, an sich selbst schicken) →
+send (jetzt oder mit --at zu einer Zeit) → status --watch (Fortschritt). Ein laufender
+Versand lässt sich mit pause anhalten, mit resume fortsetzen und mit cancel abbrechen.
+Verschickt wird vom Worker (rundbrief worker oder rundbrief run).`,
+		newCampaignsCreateCmd(a), newCampaignsListCmd(a), newCampaignsShowCmd(a), newCampaignsPreviewCmd(a),
+		newCampaignsTestCmd(a), newCampaignsSendCmd(a), newCampaignsStatusCmd(a),
+		newCampaignsPauseCmd(a), newCampaignsResumeCmd(a), newCampaignsCancelCmd(a))
+}
+
+// campaign opens the campaign store and loads the campaign numbered arg.
+func (a *app) campaign(ctx context.Context, arg string) (*campaigns.Store, *campaigns.Campaign, error) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, nil, fmt.Errorf("%q ist keine Kampagnennummer; rundbrief campaigns list zeigt alle", arg)
+	}
+	s, err := a.campaignStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, nil, campaignError(err)
+	}
+	return s, c, nil
+}
+
+// campaignError explains an error of the campaigns package in German.
+func campaignError(err error) error {
+	var notReady *campaigns.EventNotReadyError
+	switch {
+	case errors.Is(err, campaigns.ErrNotFound):
+		return errors.New("diese Kampagne gibt es nicht; rundbrief campaigns list zeigt alle")
+	case errors.As(err, &notReady) && notReady.Over:
+		return fmt.Errorf("die Veranstaltung %s ist vorbei; dazu lädt niemand mehr ein", notReady.Slug)
+	case errors.As(err, &notReady) && notReady.Status == events.StatusDraft:
+		return fmt.Errorf("die Veranstaltung %s ist noch ein Entwurf; zuerst veröffentlichen: rundbrief events publish %s", notReady.Slug, notReady.Slug)
+	case errors.As(err, &notReady):
+		return fmt.Errorf("die Veranstaltung %s ist abgesagt; dazu lädt niemand mehr ein", notReady.Slug)
+	case errors.Is(err, campaigns.ErrInvalid):
+		return fmt.Errorf("die Kampagne ist fehlerhaft: %s", strings.TrimPrefix(err.Error(), campaigns.ErrInvalid.Error()+": "))
+	case errors.Is(err, events.ErrNotFound):
+		return eventError(err)
+	case errors.Is(err, subscribers.ErrUnknownTopic), errors.Is(err, subscribers.ErrUnknownKind):
+		return explain(err)
+	}
+	return err
+}
+
+// statusError says in German that c's status does not allow action.
+func statusError(c *campaigns.Campaign, action string) error {
+	return fmt.Errorf("Kampagne %d ist %s; %s ist nicht möglich", c.ID, c.Status.Label(), action)
+}
+
+func newCampaignsCreateCmd(a *app) *cobra.Command {
+	var (
+		event, subject, body, subjectEN, bodyEN string
+		kinds, topics                           []string
+		asJSON                                  bool
+	)
+	c := &cobra.Command{
+		Use:   "create invitation|newsletter",
+		Short: "Eine Einladung oder einen Rundbrief als Entwurf anlegen",
+		Long: `Legt eine Kampagne als Entwurf an; verschickt wird erst mit rundbrief campaigns send.
+
+Eine Einladung (invitation) gehört zu einer Veranstaltung (--event) und nimmt deren
+Texte, Zeiten und Zielgruppe; --kinds und --topics ändern die Zielgruppe. Sie hat eine
+Tabelle mit Wann, Wo, Online, Für wen und Anmeldeschluss, die Beschreibung, einen Knopf
+„Jetzt anmelden“ (oder „Mehr erfahren“), einen Link für Google Kalender und die
+Kalenderdatei (.ics) im Anhang.
+
+Ein Rundbrief (newsletter) hat einen Betreff (--subject) und einen Text in Markdown
+(--body DATEI.md). --subject-en und --body-en geben die englische Fassung; ohne sie
+bekommen englischsprachige Abonnenten die deutsche.`,
+		Example: `  rundbrief campaigns create invitation --event talent-campus-2027
+  rundbrief campaigns create invitation --event job-speeddating-2027 --kinds Unternehmen
+  rundbrief campaigns create newsletter --subject "Rundbrief Dezember 2026" --body dezember.md --topics ausbildung,fachkraefte`,
+		Args:      exactArgs(1, "die Art: invitation (Einladung) oder newsletter (Rundbrief)"),
+		ValidArgs: []string{"invitation", "newsletter"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			spec := campaigns.Spec{Event: event, Subject: subject, SubjectEN: subjectEN}
+			switch strings.ToLower(args[0]) {
+			case "invitation", "einladung":
+				spec.Kind = campaigns.KindInvitation
+				if event == "" {
+					return errors.New("eine Einladung braucht --event KÜRZEL (rundbrief events list zeigt alle)")
+				}
+				if subject != "" || body != "" || subjectEN != "" || bodyEN != "" {
+					return errors.New("eine Einladung nimmt Betreff und Text von ihrer Veranstaltung; --subject und --body gelten für Rundbriefe")
+				}
+			case "newsletter", "rundbrief":
+				spec.Kind = campaigns.KindNewsletter
+				if event != "" {
+					return errors.New("ein Rundbrief gehört zu keiner Veranstaltung; für eine Einladung: rundbrief campaigns create invitation --event " + event)
+				}
+				var err error
+				if spec.Body, err = readBody("--body", body, true); err != nil {
+					return err
+				}
+				if spec.BodyEN, err = readBody("--body-en", bodyEN, subjectEN != ""); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("%q: möglich sind invitation (Einladung) und newsletter (Rundbrief)", args[0])
+			}
+			if cmd.Flags().Changed("kinds") || cmd.Flags().Changed("topics") {
+				s, err := a.store(ctx)
+				if err != nil {
+					return err
+				}
+				var aud subscribers.Audience
+				if spec.Kind == campaigns.KindInvitation && (!cmd.Flags().Changed("kinds") || !cmd.Flags().Changed("topics")) {
+					// Only one of the two given: the other comes from the event.
+					_, ev, err := a.event(ctx, event)
+					if err != nil {
+						return err
+					}
+					aud = subscribers.Audience{Kinds: ev.Kinds, Topics: ev.Topics}
+				}
+				if cmd.Flags().Changed("kinds") {
+					aud.Kinds = nil
+					for _, k := range kinds {
+						kind, err := subscribers.ParseKind(k)
+						if err != nil {
+							return explain(err)
+						}
+						aud.Kinds = append(aud.Kinds, kind)
+					}
+				}
+				if cmd.Flags().Changed("topics") {
+					known, err := s.Topics(ctx)
+					if err != nil {
+						return err
+					}
+					for _, t := range topics {
+						if !slices.ContainsFunc(known, func(k subscribers.Topic) bool { return k.Slug == t }) {
+							return fmt.Errorf("--topics: unbekanntes Thema %q; alle Themen: rundbrief topics list", t)
+						}
+					}
+					aud.Topics = topics
+				}
+				if _, err := s.CheckAudience(ctx, aud); err != nil {
+					return explain(err)
+				}
+				spec.Audience = &aud
+			}
+			store, err := a.campaignStore(ctx)
+			if err != nil {
+				return err
+			}
+			a.started = true
+			camp, err := store.Create(ctx, spec)
+			if errors.Is(err, events.ErrNotFound) {
+				return fmt.Errorf("--event %s: %w", event, eventError(err))
+			}
+			if err != nil {
+				return campaignError(err)
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), camp)
+			}
+			n, err := countRecipients(ctx, store, camp)
+			if err != nil {
+				return err
+			}
+			out(cmd, "Kampagne %d angelegt (Entwurf): %s\nZielgruppe: %s – derzeit %s.\n", camp.ID, camp.Title(),
+				audienceLabel(camp.Audience), plural(n, "Empfänger", "Empfänger"))
+			out(cmd, "Weiter: rundbrief campaigns preview %d, rundbrief campaigns test %d --to IHRE-ADRESSE, rundbrief campaigns send %d\n",
+				camp.ID, camp.ID, camp.ID)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&event, "event", "", "Einladung: das Kürzel der Veranstaltung")
+	f.StringVar(&subject, "subject", "", "Rundbrief: der Betreff")
+	f.StringVar(&body, "body", "", "Rundbrief: der Text als Markdown-Datei")
+	f.StringVar(&subjectEN, "subject-en", "", "Rundbrief: der englische Betreff (optional)")
+	f.StringVar(&bodyEN, "body-en", "", "Rundbrief: der englische Text als Markdown-Datei (mit --subject-en)")
+	f.StringSliceVar(&kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle; Einladung: wie die Veranstaltung)")
+	f.StringSliceVar(&topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. ausbildung,jugend (leer: alle; Einladung: wie die Veranstaltung)")
+	f.BoolVar(&asJSON, "json", false, "die angelegte Kampagne als JSON ausgeben")
+	return c
+}
+
+// readBody reads a Markdown file named by flag.
+func readBody(flag, path string, required bool) (string, error) {
+	if path == "" {
+		if required {
+			return "", fmt.Errorf("%s DATEI.md fehlt: der Text des Rundbriefs in Markdown", flag)
+		}
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flag, err)
+	}
+	if strings.TrimSpace(string(b)) == "" {
+		return "", fmt.Errorf("%s: die Datei %s ist leer", flag, path)
+	}
+	return string(b), nil
+}
+
+// countRecipients counts who c would reach if it were sent now.
+func countRecipients(ctx context.Context, s *campaigns.Store, c *campaigns.Campaign) (int, error) {
+	n := 0
+	err := s.EachRecipient(ctx, c, func(subscribers.Match) error { n++; return nil })
+	return n, err
+}
+
+// audienceLabel says in German who an audience is.
+func audienceLabel(a subscribers.Audience) string {
+	kinds := "alle Arten"
+	if len(a.Kinds) > 0 {
+		var ks []string
+		for _, k := range a.Kinds {
+			ks = append(ks, k.Label(subscribers.LanguageGerman))
+		}
+		kinds = strings.Join(ks, ", ")
+	}
+	topics := "alle Themen"
+	if len(a.Topics) > 0 {
+		topics = "Themen " + strings.Join(a.Topics, ", ")
+	}
+	return kinds + " × " + topics
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/worker"
+)
+
+func newCampaignsSendCmd(a *app) *cobra.Command {
+	var (
+		at          string
+		yes, dryRun bool
+	)
+	c := &cobra.Command{
+		Use:   "send NR",
+		Short: "Eine Kampagne verschicken, jetzt oder zu einer Zeit",
+		Long: `Zeigt, an wie viele Empfänger die Kampagne geht, und fragt nach; --yes lässt die Frage
+weg. Dann schreibt rundbrief für jeden Empfänger einen Eintrag ins Versandprotokoll und
+übergibt die Arbeit dem Worker. Jede Person bekommt die Kampagne höchstens einmal, auch
+wenn ein Worker abstürzt oder neu startet.
+
+Mit --at "2026-12-01 09:00" (deutsche Zeit) beginnt der Versand erst dann; die
+Zielgruppe wird zu diesem Zeitpunkt bestimmt. --dry-run zeigt die Zahl der Empfänger
+und zehn Beispiele und verschickt nichts.`,
+		Example: `  rundbrief campaigns send 3 --dry-run
+  rundbrief campaigns send 3
+  rundbrief campaigns send 3 --at "2026-12-01 09:00" --yes`,
+		Args: exactArgs(1, "die Nummer der Kampagne"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			var sendAt time.Time
+			if at != "" {
+				t, err := events.ParseTime(at)
+				if err != nil {
+					return fmt.Errorf("--at: %w", err)
+				}
+				if !t.After(time.Now()) {
+					return fmt.Errorf("--at %s liegt nicht in der Zukunft; ohne --at geht die Kampagne sofort hinaus", at)
+				}
+				sendAt = t
+			}
+			s, camp, err := a.campaign(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if camp.Status != campaigns.StatusDraft && !(camp.Status == campaigns.StatusScheduled && at != "") {
+				return statusError(camp, "Versenden")
+			}
+			var (
+				n      int
+				sample []subscribers.Match
+			)
+			err = s.EachRecipient(ctx, camp, func(m subscribers.Match) error {
+				if n < 10 {
+					sample = append(sample, m)
+				}
+				n++
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				out(cmd, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, camp.Title(), plural(n, "Empfänger", "Empfänger"), audienceLabel(camp.Audience))
+				if len(sample) > 0 {
+					out(cmd, "\nBeispiele:\n")
+					t := newTable(cmd.OutOrStdout(), "  E-MAIL", "ART", "PASSENDE THEMEN")
+					for _, m := range sample {
+						t.rowFull("  "+m.Email, m.Kind.Label(subscribers.LanguageGerman), strings.Join(m.Topics, ", "))
+					}
+					t.flush()
+				}
+				out(cmd, "\nProbelauf: nichts verschickt.\n")
+				return nil
+			}
+			client, err := a.queueClient()
+			if err != nil {
+				return err
+			}
+			if !yes {
+				whenText := "jetzt"
+				if !sendAt.IsZero() {
+					whenText = "am " + when(sendAt)
+				}
+				out(cmd, "Kampagne %d „%s“ %s an %s verschicken? [j/N] ", camp.ID, camp.Title(), whenText, plural(n, "Empfänger", "Empfänger"))
+				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "yes" {
+					out(cmd, "\nNicht verschickt.\n")
+					return nil
+				}
+			}
+			a.started = true
+			if !sendAt.IsZero() {
+				if _, err := s.Schedule(ctx, camp.ID, sendAt, time.Now()); err != nil {
+					return campaignError(err)
+				}
+				if err := client.ScheduleCampaign(ctx, camp.ID, sendAt); err != nil {
+					return fmt.Errorf("%w\nDie Kampagne ist geplant; der Worker startet sie trotzdem zur Zeit (er prüft jede Minute)", err)
+				}
+				out(cmd, "Kampagne %d ist für %s geplant. Ein Worker muss dann laufen (rundbrief worker oder rundbrief run).\n", camp.ID, when(sendAt))
+				return nil
+			}
+			started := time.Now()
+			plan, err := s.Start(ctx, camp.ID, time.Now())
+			if err != nil {
+				return campaignError(err)
+			}
+			planned := time.Since(started)
+			queued, err := client.EnqueueBatches(ctx, worker.PlannedBatches(plan))
+			if err != nil {
+				return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
+			}
+			out(cmd, "Kampagne %d: %s im Versandprotokoll (%s), %s an den Worker übergeben (%.1f s).\n",
+				camp.ID, plural(plan.Recipients, "Mail", "Mails"), plural(plan.Batches, "Paket", "Pakete"), plural(queued, "Auftrag", "Aufträge"),
+				time.Since(started).Seconds())
+			a.logger().Debug("campaign planned", "campaign", camp.ID, "recipients", plan.Recipients, "planning", planned)
+			out(cmd, "Fortschritt: rundbrief campaigns status %d --watch\n", camp.ID)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&at, "at", "", `Versandzeit in deutscher Zeit, z. B. "2026-12-01 09:00"`)
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "nicht nachfragen")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "nur die Empfänger zählen und zehn zeigen; nichts verschicken")
+	return c
+}
+
+// statusJSON is what status --json prints.
+type statusJSON struct {
+	ID       int64              `json:"id"`
+	Status   campaigns.Status   `json:"status"`
+	Progress campaigns.Progress `json:"progress"`
+}
+
+func newCampaignsStatusCmd(a *app) *cobra.Command {
+	var (
+		watch, asJSON bool
+		every         time.Duration
+	)
+	c := &cobra.Command{
+		Use:   "status NR",
+		Short: "Den Stand des Versands zeigen; mit --watch laufend als Fortschrittsbalken",
+		Long: `Zeigt, wie viele Mails versandt, fehlgeschlagen, unzustellbar, übersprungen
+(abgemeldet während des Versands) und noch offen sind. Mit --watch läuft ein
+Fortschrittsbalken mit Mails je Sekunde und voraussichtlicher Restzeit, bis alles
+erledigt ist (beenden mit Strg+C; der Versand läuft weiter).`,
+		Example: `  rundbrief campaigns status 3
+  rundbrief campaigns status 3 --watch`,
+		Args: exactArgs(1, "die Nummer der Kampagne"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, camp, err := a.campaign(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			p, err := s.Progress(ctx, camp.ID)
+			if err != nil {
+				return err
+			}
+			switch {
+			case asJSON:
+				return writeJSON(cmd.OutOrStdout(), statusJSON{camp.ID, camp.Status, p})
+			case !watch:
+				out(cmd, "Kampagne %d „%s“: %s\n%s\n", camp.ID, camp.Title(), camp.Status.Label(), progressLine(p))
+				return nil
+			}
+			return watchProgress(ctx, cmd, s, camp, every)
+		},
+	}
+	c.Flags().BoolVar(&watch, "watch", false, "laufend anzeigen, bis der Versand fertig ist")
+	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
+	c.Flags().DurationVar(&every, "every", time.Second, "mit --watch: so oft nachsehen")
+	c.Flags().MarkHidden("every")
+	return c
+}
+
+// watchProgress draws a progress bar of camp's final deliveries until none
+// is open, the campaign is cancelled, or ctx ends.
+func watchProgress(ctx context.Context, cmd *cobra.Command, s *campaigns.Store, camp *campaigns.Campaign, every time.Duration) error {
+	out(cmd, "Kampagne %d „%s“\n", camp.ID, camp.Title())
+	var bar *progressbar.ProgressBar
+	for {
+		c, err := s.Get(ctx, camp.ID)
+		if err != nil {
+			return err
+		}
+		p, err := s.Progress(ctx, camp.ID)
+		if err != nil {
+			return err
+		}
+		if bar == nil && p.Total > 0 {
+			bar = progressbar.NewOptions(p.Total,
+				progressbar.OptionSetWriter(cmd.OutOrStdout()),
+				progressbar.OptionSetWidth(30),
+				progressbar.OptionShowCount(),
+				progressbar.OptionShowIts(),
+				progressbar.OptionSetItsString("Mails"),
+				progressbar.OptionSetPredictTime(true),
+				progressbar.OptionSetElapsedTime(true),
+				progressbar.OptionThrottle(0),
+				progressbar.OptionShowDescriptionAtLineEnd(),
+				progressbar.OptionSetRenderBlankState(true),
+			)
+		}
+		if bar != nil {
+			bar.Describe(fmt.Sprintf("%s · %d fehlgeschlagen · %d unzustellbar · %d übersprungen · %d offen",
+				c.Status.Label(), p.Failed, p.Bounced, p.Skipped, p.Remaining()))
+			bar.Set(p.Final())
+		}
+		switch {
+		case c.Status == campaigns.StatusDraft || c.Status == campaigns.StatusScheduled:
+			if c.Status == campaigns.StatusDraft {
+				return errors.New("die Kampagne ist noch nicht verschickt: rundbrief campaigns send " + fmt.Sprint(c.ID))
+			}
+		case p.Remaining() == 0 && c.Status != campaigns.StatusSending:
+			if bar != nil {
+				bar.Finish()
+			}
+			out(cmd, "\n%s: %s\n", c.Status.Label(), progressLine(p))
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			out(cmd, "\n")
+			return nil
+		case <-time.After(every):
+		}
+	}
+}
+
+func newCampaignsPauseCmd(a *app) *cobra.Command {
+	return campaignAction(a, "pause", "Den Versand anhalten", "Anhalten",
+		`Die Worker verschicken nichts mehr von dieser Kampagne, bis sie mit resume fortgesetzt
+wird. Mails, die ein Worker gerade in der Hand hat (höchstens ein Paket je Worker-Faden),
+gehen noch hinaus.`,
+		func(ctx context.Context, s *campaigns.Store, c *campaigns.Campaign, cmd *cobra.Command) error {
+			c, err := s.Pause(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			out(cmd, "Kampagne %d ist angehalten. Fortsetzen: rundbrief campaigns resume %d\n", c.ID, c.ID)
+			return nil
+		})
+}
+
+func newCampaignsResumeCmd(a *app) *cobra.Command {
+	return campaignAction(a, "resume", "Einen angehaltenen Versand fortsetzen", "Fortsetzen", "",
+		func(ctx context.Context, s *campaigns.Store, c *campaigns.Campaign, cmd *cobra.Command) error {
+			client, err := a.queueClient()
+			if err != nil {
+				return err
+			}
+			if c, err = s.Resume(ctx, c.ID); err != nil {
+				return err
+			}
+			batches, err := s.OpenBatches(ctx, 0, time.Hour)
+			if err != nil {
+				return err
+			}
+			var mine []campaigns.BatchRef
+			for _, b := range batches {
+				if b.CampaignID == c.ID {
+					mine = append(mine, b)
+				}
+			}
+			if _, err := client.EnqueueBatches(ctx, mine); err != nil {
+				return fmt.Errorf("%w\nDer Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
+			}
+			out(cmd, "Kampagne %d wird weiter verschickt.\n", c.ID)
+			return nil
+		})
+}
+
+func newCampaignsCancelCmd(a *app) *cobra.Command {
+	return campaignAction(a, "cancel", "Einen Versand endgültig abbrechen", "Abbrechen",
+		`Alle noch offenen Mails der Kampagne werden gestrichen; das lässt sich nicht
+rückgängig machen. Mails, die ein Worker gerade in der Hand hat, gehen noch hinaus.`,
+		func(ctx context.Context, s *campaigns.Store, c *campaigns.Campaign, cmd *cobra.Command) error {
+			c, err := s.Cancel(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			p, err := s.Progress(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			out(cmd, "Kampagne %d ist abgebrochen: %s\n", c.ID, progressLine(p))
+			return nil
+		})
+}
+
+// campaignAction is a command that does one thing to one campaign.
+func campaignAction(a *app, use, short, action, long string,
+	do func(context.Context, *campaigns.Store, *campaigns.Campaign, *cobra.Command) error) *cobra.Command {
+	return &cobra.Command{
+		Use:     use + " NR",
+		Short:   short,
+		Long:    long,
+		Example: "  rundbrief campaigns " + use + " 3",
+		Args:    exactArgs(1, "die Nummer der Kampagne"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, c, err := a.campaign(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			a.started = true
+			if err := do(ctx, s, c, cmd); err != nil {
+				if errors.Is(err, campaigns.ErrStatus) {
+					if now, gerr := s.Get(ctx, c.ID); gerr == nil {
+						c = now
+					}
+					return statusError(c, action)
+				}
+				return campaignError(err)
+			}
+			return nil
+		},
+	}
+}
