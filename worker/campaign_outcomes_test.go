@@ -1,7 +1,9 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -33,33 +35,54 @@ func TestUnsubscribeMidCampaignStopsMail(t *testing.T) {
 	var (
 		once sync.Once
 		e    *campaignEnv
-		last []string
+		mu   sync.Mutex
+		last []string // who unsubscribed
 	)
 	ctx := context.Background()
 	e = setupCampaigns(t, smtptest.Options{
 		DataDelay: 5 * time.Millisecond,
 		OnMessage: func(smtptest.Message) {
 			once.Do(func() {
-				// The first mail is at the relay; the last ten recipients
-				// are batches away. They unsubscribe now.
-				for _, addr := range last {
-					s, err := e.store.GetByEmail(ctx, addr)
+				// The first mail is at the relay. Ten people whose mail is
+				// still queued unsubscribe now.
+				var ids []int64
+				if err := e.db.SelectContext(ctx, &ids, `SELECT subscriber_id FROM deliveries
+					WHERE status = 'queued' ORDER BY id DESC LIMIT 10`); err != nil {
+					t.Error(err)
+					return
+				}
+				for _, id := range ids {
+					s, err := e.store.Get(ctx, id)
 					if err != nil {
 						t.Error(err)
 						return
 					}
-					if _, err := e.store.Unsubscribe(ctx, s.ID, subscribers.Consent{Source: subscribers.SourceWeb}); err != nil {
+					if _, err := e.store.Unsubscribe(ctx, id, subscribers.Consent{Source: subscribers.SourceWeb}); err != nil {
 						t.Error(err)
 					}
+					mu.Lock()
+					last = append(last, s.Email)
+					mu.Unlock()
 				}
 			})
 		},
 	})
 	who := e.populate(t, group{prefix: "leser", n: 100, kind: subscribers.KindCompany, confirmed: true})
-	last = who["leser"][90:]
 	plan := e.send(t, newsletter())
-	e.runUntilEmpty(t, e.worker(t, func(c *worker.Config) { c.Concurrency = 1 }))
+	var logBuf bytes.Buffer
+	e.runUntilEmpty(t, e.worker(t, func(c *worker.Config) {
+		c.Concurrency = 1
+		c.Logger = slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}))
+	defer func() {
+		if t.Failed() {
+			t.Logf("worker log:\n%s", logBuf.String())
+		}
+	}()
 
+	if len(last) != 10 {
+		t.Fatalf("%d people unsubscribed mid-campaign, want 10", len(last))
+	}
 	got := byRecipient(e.relay.Messages(), "Rundbrief Dezember")
 	for _, addr := range who["leser"] {
 		n, unsubscribed := len(got[addr]), slices.Contains(last, addr)

@@ -24,7 +24,7 @@ type Config struct {
 	Redis     asynq.RedisConnOpt
 	Namespace string // default DefaultNamespace
 
-	Store     *subscribers.Store
+	Store *subscribers.Store
 	// Campaigns, when set, makes the worker send campaigns too.
 	Campaigns *campaigns.Store
 	Keys      *subscribers.Keyring
@@ -153,6 +153,9 @@ func (w *Worker) Client() *Client { return w.client }
 func (w *Worker) Run(ctx context.Context) error {
 	stop, err := w.start(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it had started
+		}
 		return err
 	}
 	<-ctx.Done()
