@@ -81,11 +81,17 @@ func (b *tab) do(steps ...chromedp.Action[chromedp.Void]) {
 func (b *tab) page(name, heading string, wantText ...string) {
 	b.t.Helper()
 	var h1 string
+	// Wait for the heading and the text: after a form is sent, the old
+	// page (with the same heading, as on the preferences page) may still
+	// be showing.
 	for deadline := time.Now().Add(15 * time.Second); ; {
 		got, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("h1")))
 		if err == nil && strings.Contains(got, heading) {
-			h1 = got
-			break
+			body, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("body")))
+			if !slices.ContainsFunc(wantText, func(w string) bool { return !strings.Contains(body, w) }) {
+				h1 = got
+				break
+			}
 		}
 		if time.Now().After(deadline) {
 			body, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("body")))
