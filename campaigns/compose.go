@@ -57,7 +57,7 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 		for _, lang := range []templates.Lang{templates.German, templates.English} {
 			inv := templates.Invitation{
 				Title: e.Title, Description: e.Description, Start: e.Start.In(events.Berlin()), End: e.End.In(events.Berlin()),
-				Place: e.Place(), OnlineURL: e.OnlineURL, Audience: audienceText(lang, camp.Audience, topics),
+				Place: e.Place(), OnlineURL: e.OnlineURL, Audience: camp.Audience.Describe(subscribers.Language(lang), topics),
 				Organiser: organiser(lang, e), Registration: e.Registration, MoreURL: c.EventURL(e.Slug),
 				CalendarURL: e.GoogleCalendarURL(),
 			}
@@ -137,46 +137,6 @@ func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Messa
 	return m
 }
 
-// audienceText says who an event is for: "Unternehmen und Schulen ·
-// Themen: Berufsausbildung".
-func audienceText(lang templates.Lang, a subscribers.Audience, topics []subscribers.Topic) string {
-	en := lang == templates.English
-	var kinds []string
-	for _, k := range a.Kinds {
-		kinds = append(kinds, kindPlural(en, k))
-	}
-	parts := []string{}
-	if len(kinds) > 0 {
-		k := joinAnd(en, kinds)
-		parts = append(parts, strings.ToUpper(k[:1])+k[1:])
-	}
-	if len(a.Topics) > 0 {
-		sl := subscribers.LanguageGerman
-		if en {
-			sl = subscribers.LanguageEnglish
-		}
-		parts = append(parts, pick(en, "Topics: ", "Themen: ")+strings.Join(subscribers.TopicTitles(topics, a.Topics, sl), ", "))
-	}
-	if len(parts) == 0 {
-		return pick(en, "Everyone interested", "Alle Interessierten")
-	}
-	return strings.Join(parts, " · ")
-}
-
-func kindPlural(en bool, k subscribers.Kind) string {
-	switch k {
-	case subscribers.KindCompany:
-		return pick(en, "companies", "Unternehmen")
-	case subscribers.KindSchool:
-		return pick(en, "schools", "Schulen")
-	case subscribers.KindFamily:
-		return pick(en, "families", "Familien")
-	case subscribers.KindOther:
-		return pick(en, "partners and institutions", "Partner und Einrichtungen")
-	}
-	return string(k)
-}
-
 // organiser is the organiser with the partners: "Netzwerkstelle … mit
 // Hochschule Nordhausen und Kreisjugendring".
 func organiser(lang templates.Lang, e *events.Event) string {
@@ -191,12 +151,7 @@ func organiser(lang templates.Lang, e *events.Event) string {
 	return e.Organiser + pick(en, " with ", " mit ") + partners
 }
 
-func joinAnd(en bool, xs []string) string {
-	if len(xs) <= 1 {
-		return strings.Join(xs, "")
-	}
-	return strings.Join(xs[:len(xs)-1], ", ") + pick(en, " and ", " und ") + xs[len(xs)-1]
-}
+func joinAnd(en bool, xs []string) string { return subscribers.JoinAnd(en, xs) }
 
 func pick(cond bool, a, b string) string {
 	if cond {

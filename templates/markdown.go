@@ -40,3 +40,19 @@ func (m markdown) body(src string) (*body, error) {
 	}
 	return &body{html: b.String(), text: src}, nil
 }
+
+// Markdown renders staff's Markdown for web pages, with the same rules as
+// in mail: no raw HTML, no dangerous links. It is safe for concurrent use.
+type Markdown struct{ m markdown }
+
+// NewMarkdown returns a Markdown renderer.
+func NewMarkdown() *Markdown { return &Markdown{newMarkdown()} }
+
+// HTML renders src as HTML.
+func (m *Markdown) HTML(src string) (string, error) {
+	b, err := m.m.body(src)
+	if err != nil {
+		return "", err
+	}
+	return b.html, nil
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"net/url"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/web"
@@ -81,7 +83,8 @@ func newSite(t *testing.T, edit func(*web.Config)) *site {
 	s := &site{t: t, db: db, store: subscribers.NewStore(db, keys), keys: keys, queue: &recordingQueue{}, logs: &syncBuffer{}}
 	s.srv = httptest.NewUnstartedServer(nil)
 	cfg := web.Config{
-		Store: s.store, Keys: keys, Queue: s.queue,
+		Store: s.store, Keys: keys, Queue: s.queue, Events: events.NewStore(db),
+		From:         mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"},
 		BaseURL:      "http://" + s.srv.Listener.Addr().String(),
 		Name:         "Netzwerkstelle Fachkräftesicherung Nordhausen",
 		Impressum:    "Landratsamt Nordhausen · Behringstraße 3 · 99734 Nordhausen",

@@ -13,7 +13,7 @@ import (
 var pageFiles embed.FS
 
 // The page templates. Each is the base layout with its own "content".
-var pageNames = []string{"message", "subscribe", "preferences"}
+var pageNames = []string{"message", "subscribe", "preferences", "event"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
@@ -46,6 +46,7 @@ type page struct {
 	Message *message
 	Form    *formView
 	Notice  string
+	Event   *eventView
 }
 
 // pageAndForm hands a form's page and form to the shared field templates.

@@ -31,11 +31,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
 // ConsentVersion is the version of the consent wording on the subscription
@@ -58,6 +61,10 @@ type Config struct {
 	Store *subscribers.Store
 	Keys  *subscribers.Keyring
 	Queue MailQueue
+	// Events, when set, serves the public event pages (/events/SLUG) and
+	// their calendar files; From is then the calendar's organizer.
+	Events *events.Store
+	From   mail.Address
 	// BaseURL is where the pages are reached from outside, as the links in
 	// mail say (RUNDBRIEF_BASE_URL). Its origin is trusted for forms.
 	BaseURL string
@@ -83,11 +90,12 @@ type Config struct {
 
 // Server is the public web server. It is an http.Handler.
 type Server struct {
-	cfg     Config
-	pages   map[string]*template.Template
-	copy    map[lang]map[string]string
-	limiter *limiter
-	handler http.Handler
+	cfg      Config
+	pages    map[string]*template.Template
+	copy     map[lang]map[string]string
+	limiter  *limiter
+	markdown *templates.Markdown
+	handler  http.Handler
 }
 
 // New checks cfg and returns the server.
@@ -119,10 +127,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:     cfg,
-		pages:   pages,
-		copy:    pageCopy(),
-		limiter: newLimiter(cfg.SubscribeEvery, cfg.SubscribeBurst, cfg.Now),
+		cfg:      cfg,
+		pages:    pages,
+		copy:     pageCopy(),
+		limiter:  newLimiter(cfg.SubscribeEvery, cfg.SubscribeBurst, cfg.Now),
+		markdown: templates.NewMarkdown(),
 	}
 	csrf := http.NewCrossOriginProtection()
 	if err := csrf.AddTrustedOrigin(base.Scheme + "://" + base.Host); err != nil {
@@ -151,6 +160,8 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /preferences/{token}/delete", s.erase)
 	mux.HandleFunc("GET /unsubscribe/{token}", s.unsubscribePage)
 	mux.HandleFunc("POST /unsubscribe/{token}", s.unsubscribe)
+	mux.HandleFunc("GET /events/{slug}", s.eventPage)
+	mux.HandleFunc("GET /events/{slug}/kalender.ics", s.eventCalendar)
 	mux.HandleFunc("GET /static/style.css", serveStylesheet)
 	mux.HandleFunc("GET /healthz", s.health)
 	// Everything else: 405 if the path is known for another method, else
@@ -270,3 +281,6 @@ func (s *Server) clientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// absolute is the external URL of path, under BaseURL.
+func (s *Server) absolute(path string) string { return strings.TrimRight(s.cfg.BaseURL, "/") + path }

@@ -1,0 +1,91 @@
+package web_test
+
+import (
+	"context"
+	"mime"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/internal/icstest"
+)
+
+func eventSite(t *testing.T) (*site, *events.Store) {
+	t.Helper()
+	s := newSite(t, nil)
+	return s, events.NewStore(s.db)
+}
+
+func createEvent(t *testing.T, evs *events.Store, file string, edit func(*events.Spec)) events.Spec {
+	t.Helper()
+	f, err := os.Open("../examples/events/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	spec, err := events.ParseYAML(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(&spec)
+	}
+	if _, err := evs.Create(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}
+
+// A published event has a public page with its facts, its description and
+// its calendar file; a draft has none. The page changes nothing.
+func TestEventPage(t *testing.T) {
+	t.Parallel()
+	s, evs := eventSite(t)
+	ctx := context.Background()
+	spec := createEvent(t, evs, "talent-campus-2027.yaml", func(sp *events.Spec) {
+		sp.Description = "**Hip-Hop**, Breakdance und Videodreh.\n\n<script>alert(1)</script> [x](javascript:alert(1))"
+	})
+	if r := s.get("/events/" + spec.Slug); r.status != 404 {
+		t.Errorf("a draft event's page answered %d, want 404", r.status)
+	}
+	if _, err := evs.Publish(ctx, spec.Slug); err != nil {
+		t.Fatal(err)
+	}
+	before := s.snapshot()
+	r := s.get("/events/" + spec.Slug)
+	if r.status != 200 {
+		t.Fatalf("event page: %d", r.status)
+	}
+	for _, want := range []string{"<h1>Talent-Campus: Hip-Hop, Breakdance, Videodreh</h1>", "Wann", "Montag, 5. Juli 2027, 09:00 Uhr bis Freitag, 9. Juli 2027, 15:00 Uhr",
+		"Familien und Schulen", "<strong>Hip-Hop</strong>", "/events/" + spec.Slug + "/kalender.ics", "calendar.google.com", "Rundbrief abonnieren"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("event page lacks %q", want)
+		}
+	}
+	for _, bad := range []string{"<script>alert", "javascript:"} {
+		if strings.Contains(r.body, bad) {
+			t.Errorf("event page contains %q", bad)
+		}
+	}
+	if en := s.get("/events/" + spec.Slug + "?lang=en"); !strings.Contains(en.body, "Monday, 5 July 2027") || !strings.Contains(en.body, "Families and schools") {
+		t.Errorf("English event page:\n%s", en.body)
+	}
+
+	ics := s.get("/events/" + spec.Slug + "/kalender.ics")
+	mt, params, _ := mime.ParseMediaType(ics.header.Get("Content-Type"))
+	if ics.status != 200 || mt != "text/calendar" || params["method"] != "PUBLISH" {
+		t.Fatalf("calendar file: %d %s", ics.status, ics.header.Get("Content-Type"))
+	}
+	cal, ev := icstest.Parse(t, []byte(ics.body))
+	if icstest.Text(t, cal.Component, "METHOD") != "PUBLISH" || icstest.Text(t, ev.Component, "SUMMARY") != spec.Title ||
+		!strings.HasSuffix(icstest.Text(t, ev.Component, "UID"), "@knf.example") {
+		t.Errorf("calendar file:\n%s", ics.body)
+	}
+	if s.snapshot() != before {
+		t.Error("viewing the event page changed the database")
+	}
+	if r := s.get("/events/gibt-es-nicht"); r.status != 404 {
+		t.Errorf("unknown event: %d", r.status)
+	}
+}
