@@ -36,7 +36,7 @@ else
 	else
 		echo "(psql fehlt: die Demo-Datenbank bleibt, wie sie ist)"
 	fi
-	rm -rf ./outbox/demo
+	rm -rf ./outbox/demo ./outbox/demo-vorschau
 fi
 
 step "Einstellungen"
@@ -75,13 +75,33 @@ done
 $bin events publish talent-campus-2027
 $bin events list
 
+step "Kontakte mit schriftlicher Einwilligung (Anmeldekarten der Berufemesse) aufnehmen"
+echo "\$ rundbrief subscribers import examples/kontakte-messe.csv --confirmed --consent-note \"Anmeldekarten Berufemesse 2026\""
+$bin subscribers import examples/kontakte-messe.csv --confirmed --consent-note "Anmeldekarten Berufemesse 2026"
+
+step "Einladung zum Talent-Campus: anlegen, Probelauf, Vorschau, verschicken"
+echo "\$ rundbrief campaigns create invitation --event talent-campus-2027"
+$bin campaigns create invitation --event talent-campus-2027
+echo "\$ rundbrief campaigns send 1 --dry-run"
+$bin campaigns send 1 --dry-run
+echo "\$ rundbrief campaigns preview 1 --dir ./outbox/demo-vorschau"
+$bin campaigns preview 1 --dir ./outbox/demo-vorschau
+echo "\$ rundbrief campaigns send 1 --yes"
+$bin campaigns send 1 --yes
+echo "\$ rundbrief worker --until-empty"
+RUNDBRIEF_LOG_LEVEL=warn $bin worker --until-empty
+echo "\$ rundbrief campaigns status 1"
+$bin campaigns status 1
+echo "\$ rundbrief subscribers show maria.kowalska@example.org   (warum bekam sie die Einladung?)"
+$bin subscribers show maria.kowalska@example.org | sed -n '/^Kampagnen/,$p'
+
 step "Ergebnis"
 if [ "$mode" = docker ]; then
-	echo "Die Bestätigungsmails liegen in Mailpit: http://127.0.0.1:8025"
+	echo "Die Bestätigungsmails und Einladungen liegen in Mailpit: http://127.0.0.1:8025"
 else
 	dir=$(cd ./outbox/demo && pwd)
 	count=$(ls "$dir"/*.eml | wc -l)
-	echo "$count Bestätigungsmails liegen im Ausgangsordner $dir:"
+	echo "$count Mails (Bestätigungsmails und Einladungen) liegen im Ausgangsordner $dir:"
 	ls "$dir" | head -3 | sed 's/^/  /'
 	echo "  ..."
 	first=$(ls "$dir"/*.eml | head -1)

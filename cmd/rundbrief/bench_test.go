@@ -5,11 +5,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 )
 
@@ -65,4 +68,71 @@ func BenchmarkImport100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/total.Seconds(), "rows/s")
 	b.ReportMetric(total.Seconds()/float64(b.N), "s/import")
+}
+
+// BenchmarkCampaign10k sends a newsletter to 10,000 confirmed subscribers:
+// `campaigns send` writes the delivery log and queues the batches (the
+// planning), then one `rundbrief worker --until-empty` process sends every
+// mail over RUNDBRIEF_CONCURRENCY (4) reused connections to an SMTP server
+// on 127.0.0.1 (the in-process test relay). It reports the planning time,
+// the mails per second from the worker's start to the last delivery final,
+// and the worker's peak resident memory. Run it with make bench.
+func BenchmarkCampaign10k(b *testing.B) {
+	const n = 10_000
+	path := generateContacts(b, n)
+	redis := testenv.Redis(b)
+	var planning, sending time.Duration
+	var peakRSS int64
+	for b.Loop() {
+		b.StopTimer()
+		_, dbURL := testenv.Database(b)
+		relay := smtptest.Start(b, smtptest.Options{})
+		env := []string{
+			"RUNDBRIEF_DATABASE_URL=" + dbURL,
+			"RUNDBRIEF_REDIS_URL=" + testenv.RedisURL(),
+			"RUNDBRIEF_QUEUE_NAMESPACE=" + testenv.Namespace(b, redis),
+			"RUNDBRIEF_SECRET=" + testSecret,
+			"RUNDBRIEF_SMTP_URL=" + relay.URL(),
+			"RUNDBRIEF_FROM=knf@lra-nordhausen.example.org",
+			"RUNDBRIEF_LOG_LEVEL=warn",
+		}
+		cli := func(args ...string) string {
+			var out, errOut bytes.Buffer
+			if code := run(context.Background(), args, env, strings.NewReader(""), &out, &errOut); code != 0 {
+				b.Fatalf("rundbrief %s: exit %d\n%s%s", strings.Join(args, " "), code, &out, &errOut)
+			}
+			return out.String()
+		}
+		cli("subscribers", "import", path, "--confirmed", "--consent-note", "Benchmark")
+		body := filepath.Join(b.TempDir(), "rundbrief.md")
+		os.WriteFile(body, []byte("## Neues aus der Netzwerkstelle\n\nDas **Jobticket** gilt ab Januar auch im Südharz.\n"), 0o644)
+		cli("campaigns", "create", "newsletter", "--subject", "Rundbrief Dezember 2026", "--body", body)
+
+		start := time.Now()
+		if out := cli("campaigns", "send", "1", "--yes"); !strings.Contains(out, fmt.Sprintf("%d Mails im Versandprotokoll", n)) {
+			b.Fatalf("send:\n%s", out)
+		}
+		planning += time.Since(start)
+
+		start = time.Now()
+		cmd := exec.Command(os.Args[0], "worker", "--until-empty")
+		cmd.Env = append(append(os.Environ(), env...), "RUNDBRIEF_TEST_RUN_MAIN=1")
+		var log bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &log, &log
+		if err := cmd.Run(); err != nil {
+			b.Fatalf("worker: %v\n%s", err, &log)
+		}
+		// The worker ends two quiet polls (0.5 s) after the last mail.
+		sending += time.Since(start) - 500*time.Millisecond
+		if got := len(relay.Messages()); got != n {
+			b.Fatalf("the relay got %d mails, want %d", got, n)
+		}
+		if rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss; rss > peakRSS {
+			peakRSS = rss // KiB on Linux
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(planning.Seconds()/float64(b.N), "s/plan")
+	b.ReportMetric(float64(n)*float64(b.N)/sending.Seconds(), "mails/s")
+	b.ReportMetric(float64(peakRSS)/1024, "MiB-peak-RSS")
 }

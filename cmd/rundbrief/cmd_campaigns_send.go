@@ -121,9 +121,9 @@ und zehn Beispiele und verschickt nichts.`,
 			if err != nil {
 				return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
 			}
-			out(cmd, "Kampagne %d: %s im Versandprotokoll (%s), %s an den Worker übergeben (%.1f s).\n",
+			out(cmd, "Kampagne %d: %s im Versandprotokoll (%s), %s an den Worker übergeben (%s s).\n",
 				camp.ID, plural(plan.Recipients, "Mail", "Mails"), plural(plan.Batches, "Paket", "Pakete"), plural(queued, "Auftrag", "Aufträge"),
-				time.Since(started).Seconds())
+				strings.Replace(fmt.Sprintf("%.1f", time.Since(started).Seconds()), ".", ",", 1))
 			a.logger().Debug("campaign planned", "campaign", camp.ID, "recipients", plan.Recipients, "planning", planned)
 			out(cmd, "Fortschritt: rundbrief campaigns status %d --watch\n", camp.ID)
 			return nil
