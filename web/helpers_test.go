@@ -16,6 +16,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -84,6 +85,7 @@ func newSite(t *testing.T, edit func(*web.Config)) *site {
 	s.srv = httptest.NewUnstartedServer(nil)
 	cfg := web.Config{
 		Store: s.store, Keys: keys, Queue: s.queue, Events: events.NewStore(db),
+		Campaigns:    campaigns.NewStore(db, s.store, events.NewStore(db)),
 		From:         mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"},
 		BaseURL:      "http://" + s.srv.Listener.Addr().String(),
 		Name:         "Netzwerkstelle Fachkräftesicherung Nordhausen",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -105,10 +106,18 @@ func (s *Server) downloadData(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, "exporting data", err)
 		return
 	}
+	var received []campaigns.Received
+	if s.cfg.Campaigns != nil {
+		if received, err = s.cfg.Campaigns.Received(r.Context(), sub.ID); err != nil {
+			s.internal(w, r, "exporting data", err)
+			return
+		}
+	}
 	body, err := json.MarshalIndent(struct {
 		Controller string `json:"controller"`
 		*subscribers.Export
-	}{s.cfg.Name + ", " + s.cfg.Impressum, exp}, "", "  ")
+		Campaigns []campaigns.Received `json:"campaigns"`
+	}{s.cfg.Name + ", " + s.cfg.Impressum, exp, orNone(received)}, "", "  ")
 	if err != nil {
 		s.internal(w, r, "exporting data", err)
 		return
@@ -146,4 +155,12 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 	s.cfg.Logger.Info("subscriber erased at their request", "subscriber", sub.ID)
 	p := s.newPage(r, pageLang(r, sub), "deleted.title", "/")
 	s.say(w, r, http.StatusOK, p, []string{"deleted.text"}, nil, link{URL: p.URL("/"), Label: p.T("unsubscribed.link")})
+}
+
+// orNone makes a nil list an empty one, so JSON says [] and not null.
+func orNone[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
 }

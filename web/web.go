@@ -36,6 +36,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
@@ -65,6 +66,9 @@ type Config struct {
 	// their calendar files; From is then the calendar's organizer.
 	Events *events.Store
 	From   mail.Address
+	// Campaigns, when set, adds the campaigns sent to a person to the data
+	// they download ("Meine Daten").
+	Campaigns *campaigns.Store
 	// BaseURL is where the pages are reached from outside, as the links in
 	// mail say (RUNDBRIEF_BASE_URL). Its origin is trusted for forms.
 	BaseURL string

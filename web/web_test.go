@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/web"
@@ -337,6 +339,15 @@ func TestPreferencesDataAndErase(t *testing.T) {
 		t.Errorf("bad kind: %d", r.status)
 	}
 
+	// A newsletter is planned for the person: the download lists it.
+	camps := campaigns.NewStore(s.db, s.store, events.NewStore(s.db))
+	nl, err := camps.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "Rundbrief Dezember", Body: "Hallo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := camps.Start(ctx, nl.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	r = s.post("/preferences/"+token+"/data", nil)
 	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") ||
 		!strings.Contains(r.header.Get("Content-Disposition"), "attachment") {
@@ -349,12 +360,17 @@ func TestPreferencesDataAndErase(t *testing.T) {
 			Action string `json:"action"`
 			IP     string `json:"ip"`
 		} `json:"consent_log"`
+		Campaigns []struct {
+			Title  string `json:"title"`
+			Status string `json:"status"`
+		} `json:"campaigns"`
 	}
 	if err := json.Unmarshal([]byte(r.body), &data); err != nil {
 		t.Fatal(err)
 	}
 	if data.Email != "Ida.Loesch@example.org" || !strings.Contains(data.Controller, "Landratsamt") || len(data.ConsentLog) < 3 ||
-		data.ConsentLog[len(data.ConsentLog)-1].Action != "topics_changed" || data.ConsentLog[len(data.ConsentLog)-1].IP != "127.0.0.1" {
+		data.ConsentLog[len(data.ConsentLog)-1].Action != "topics_changed" || data.ConsentLog[len(data.ConsentLog)-1].IP != "127.0.0.1" ||
+		len(data.Campaigns) != 1 || data.Campaigns[0].Title != "Rundbrief Dezember" || data.Campaigns[0].Status != "queued" {
 		t.Errorf("data = %+v", data)
 	}
 

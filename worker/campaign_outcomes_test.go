@@ -264,3 +264,31 @@ func TestRateLimitHoldsAcrossWorkers(t *testing.T) {
 		}
 	}
 }
+
+// Erasing a person erases their deliveries too; the campaign's counts
+// shrink by one and nothing else changes.
+func TestErasureRemovesDeliveries(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	ctx := context.Background()
+	who := e.populate(t, group{prefix: "weg", n: 3, kind: subscribers.KindFamily, confirmed: true})["weg"]
+	plan := e.send(t, newsletter())
+	e.runUntilEmpty(t, e.worker(t, nil))
+	s, err := e.store.GetByEmail(ctx, who[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.Erase(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	var left int
+	if err := e.db.GetContext(ctx, &left, `SELECT count(*) FROM deliveries WHERE subscriber_id = $1`, s.ID); err != nil || left != 0 {
+		t.Errorf("%d deliveries of an erased subscriber left (%v)", left, err)
+	}
+	if p := e.progress(t, plan.Campaign.ID); p.Total != 2 || p.Sent != 2 {
+		t.Errorf("progress after erasure %+v, want 2 sent", p)
+	}
+	if got, _ := e.campaigns.Received(ctx, s.ID); len(got) != 0 {
+		t.Errorf("the erased person still has %d campaigns", len(got))
+	}
+}

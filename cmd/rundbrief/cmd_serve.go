@@ -104,8 +104,12 @@ func (a *app) newWebServer(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	camps, err := a.campaignStore(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Config{
-		Store: store, Keys: keys, Queue: q, Events: evs, From: cfg.FromAddress(), BaseURL: cfg.BaseURL,
+		Store: store, Keys: keys, Queue: q, Events: evs, Campaigns: camps, From: cfg.FromAddress(), BaseURL: cfg.BaseURL,
 		Name: cfg.Name, Impressum: cfg.Impressum, ImpressumURL: cfg.ImpressumURL, PrivacyURL: cfg.PrivacyURL,
 		RecordIP: cfg.RecordIP, TrustProxy: cfg.TrustProxy, Logger: a.logger(),
 	})
