@@ -126,6 +126,8 @@ var (
 	// or over.
 	ErrEventNotReady = errors.New("campaigns: the event cannot be invited to")
 	ErrInvalid       = errors.New("campaigns: invalid campaign")
+	// ErrNotDue means a scheduled campaign's time has not come.
+	ErrNotDue = errors.New("campaigns: the campaign is not due yet")
 )
 
 // DeliveryStatus is where one recipient's mail stands.

@@ -94,7 +94,7 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 	return p, nil
 }
 
-// CalendarFile is the name and content type of an invitation's .ics.
+// calendarFile is an invitation's .ics as an attachment.
 func (p *Prepared) calendarFile() mailer.Attachment {
 	return mailer.Attachment{
 		Name:        p.Event.Slug + ".ics",

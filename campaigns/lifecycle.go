@@ -41,6 +41,12 @@ func (s *Store) Start(ctx context.Context, id int64, now time.Time) (*Plan, erro
 		if c.Status != StatusDraft && c.Status != StatusScheduled {
 			return statusError(c, "only a draft or a scheduled campaign can be sent")
 		}
+		if c.Status == StatusScheduled && c.SendAt.After(now.Add(time.Second)) {
+			// A start task of an earlier time, before it was moved. (The
+			// queue keeps times in whole seconds, so a task may run up to
+			// a second early.)
+			return fmt.Errorf("%w: campaign %d is scheduled for %s", ErrNotDue, c.ID, c.SendAt.Format(time.RFC3339))
+		}
 		if err := s.ready(ctx, c, now); err != nil {
 			return err
 		}

@@ -70,7 +70,7 @@ func (h *CampaignHandler) start(ctx context.Context, id int64) error {
 	log := h.Log.With("campaign", id)
 	plan, err := h.Campaigns.Start(ctx, id, h.Now())
 	switch {
-	case errors.Is(err, campaigns.ErrStatus), errors.Is(err, campaigns.ErrNotFound):
+	case errors.Is(err, campaigns.ErrStatus), errors.Is(err, campaigns.ErrNotFound), errors.Is(err, campaigns.ErrNotDue):
 		log.Debug("campaign not started", "reason", err)
 		return nil
 	case errors.Is(err, campaigns.ErrEventNotReady):

@@ -111,7 +111,7 @@ func TestCampaignsCommands(t *testing.T) {
 	if r := e.run(t, "ja\n", "campaigns", "send", "1"); r.code != 0 || !strings.Contains(r.stdout, "4 Mails im Versandprotokoll") {
 		t.Fatalf("send answered yes: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := e.run(t, "", "campaigns", "send", "1", "--yes"); r.code != 1 || !strings.Contains(r.stderr, "Kampagne 1 ist wird versandt; Versenden ist nicht möglich") {
+	if r := e.run(t, "", "campaigns", "send", "1", "--yes"); r.code != 1 || !strings.Contains(r.stderr, "Kampagne 1 hat den Status „wird versandt“; Versenden ist nicht möglich") {
 		t.Errorf("second send: exit %d\n%s", r.code, r.stderr)
 	}
 	e.ok(t, "worker", "--until-empty")
@@ -151,7 +151,7 @@ func TestCampaignsCommands(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"campaigns", "pause", "1"}, "Kampagne 1 ist abgeschlossen; Anhalten ist nicht möglich"},
+		{[]string{"campaigns", "pause", "1"}, "Kampagne 1 hat den Status „abgeschlossen“; Anhalten ist nicht möglich"},
 		{[]string{"campaigns", "show", "99"}, "diese Kampagne gibt es nicht"},
 		{[]string{"campaigns", "show", "drei"}, `"drei" ist keine Kampagnennummer`},
 		{[]string{"campaigns", "create", "invitation", "--event", "gibt-es-nicht"}, "gibt-es-nicht"},

@@ -73,7 +73,7 @@ func campaignError(err error) error {
 
 // statusError says in German that c's status does not allow action.
 func statusError(c *campaigns.Campaign, action string) error {
-	return fmt.Errorf("Kampagne %d ist %s; %s ist nicht möglich", c.ID, c.Status.Label(), action)
+	return fmt.Errorf("Kampagne %d hat den Status „%s“; %s ist nicht möglich", c.ID, c.Status.Label(), action)
 }
 
 func newCampaignsCreateCmd(a *app) *cobra.Command {

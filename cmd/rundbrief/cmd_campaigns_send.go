@@ -189,6 +189,7 @@ erledigt ist (beenden mit Strg+C; der Versand läuft weiter).`,
 func watchProgress(ctx context.Context, cmd *cobra.Command, s *campaigns.Store, camp *campaigns.Campaign, every time.Duration) error {
 	out(cmd, "Kampagne %d „%s“\n", camp.ID, camp.Title())
 	var bar *progressbar.ProgressBar
+	waiting := false
 	for {
 		c, err := s.Get(ctx, camp.ID)
 		if err != nil {
@@ -218,9 +219,12 @@ func watchProgress(ctx context.Context, cmd *cobra.Command, s *campaigns.Store, 
 			bar.Set(p.Final())
 		}
 		switch {
-		case c.Status == campaigns.StatusDraft || c.Status == campaigns.StatusScheduled:
-			if c.Status == campaigns.StatusDraft {
-				return errors.New("die Kampagne ist noch nicht verschickt: rundbrief campaigns send " + fmt.Sprint(c.ID))
+		case c.Status == campaigns.StatusDraft:
+			return errors.New("die Kampagne ist noch nicht verschickt: rundbrief campaigns send " + fmt.Sprint(c.ID))
+		case c.Status == campaigns.StatusScheduled:
+			if !waiting {
+				out(cmd, "Geplant für %s; der Fortschritt erscheint, sobald der Versand beginnt.\n", whenPtr(c.SendAt))
+				waiting = true
 			}
 		case p.Remaining() == 0 && c.Status != campaigns.StatusSending:
 			if bar != nil {
