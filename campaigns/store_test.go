@@ -1,0 +1,134 @@
+package campaigns_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+type fixture struct {
+	subs   *subscribers.Store
+	events *events.Store
+	store  *campaigns.Store
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	db, _ := testenv.Database(t)
+	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{subs: subscribers.NewStore(db, keys), events: events.NewStore(db)}
+	f.store = campaigns.NewStore(db, f.subs, f.events)
+	return f
+}
+
+func (f *fixture) event(t *testing.T, file string, publish bool) *events.Event {
+	t.Helper()
+	r, err := os.Open("../examples/events/" + file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	spec, err := events.ParseYAML(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := f.events.Create(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if publish {
+		if e, err = f.events.Publish(context.Background(), spec.Slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+func TestCreateChecksTheSpec(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	ev := f.event(t, "codeweek-2027.yaml", false)
+	tests := []struct {
+		name string
+		spec campaigns.Spec
+		want error
+	}{
+		{"newsletter without body", campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "Hallo"}, campaigns.ErrInvalid},
+		{"newsletter with a line break in the subject", campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "a\nBcc: x", Body: "b"}, campaigns.ErrInvalid},
+		{"English subject without body", campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "a", Body: "b", SubjectEN: "c"}, campaigns.ErrInvalid},
+		{"newsletter with an event", campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "a", Body: "b", Event: ev.Slug}, campaigns.ErrInvalid},
+		{"invitation with its own subject", campaigns.Spec{Kind: campaigns.KindInvitation, Event: ev.Slug, Subject: "a"}, campaigns.ErrInvalid},
+		{"invitation to no event", campaigns.Spec{Kind: campaigns.KindInvitation, Event: "gibt-es-nicht"}, events.ErrNotFound},
+		{"unknown topic", campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "a", Body: "b",
+			Audience: &subscribers.Audience{Topics: []string{"fussball"}}}, subscribers.ErrUnknownTopic},
+		{"unknown kind", campaigns.Spec{Kind: "flyer"}, campaigns.ErrInvalid},
+	}
+	for _, tt := range tests {
+		if _, err := f.store.Create(ctx, tt.spec); !errors.Is(err, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.want)
+		}
+	}
+
+	c, err := f.store.Create(ctx, campaigns.Spec{Kind: campaigns.KindInvitation, Event: ev.Slug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Audience, (subscribers.Audience{Kinds: ev.Kinds, Topics: ev.Topics}); len(got.Kinds) != len(want.Kinds) || len(got.Topics) != len(want.Topics) {
+		t.Errorf("an invitation's audience is %+v, want the event's %+v", got, want)
+	}
+	if c.Title() != "Einladung: "+ev.Title || c.Status != campaigns.StatusDraft {
+		t.Errorf("created %q, %s", c.Title(), c.Status)
+	}
+}
+
+func TestStartRules(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	now := time.Now()
+	draft := f.event(t, "codeweek-2027.yaml", false)
+	inv, err := f.store.Create(ctx, campaigns.Spec{Kind: campaigns.KindInvitation, Event: draft.Slug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notReady *campaigns.EventNotReadyError
+	if _, err := f.store.Start(ctx, inv.ID, now); !errors.As(err, &notReady) || notReady.Status != events.StatusDraft {
+		t.Errorf("starting an invitation to a draft event: %v", err)
+	}
+	if _, err := f.store.Start(ctx, inv.ID, draft.End.Add(time.Hour)); !errors.Is(err, campaigns.ErrEventNotReady) {
+		t.Errorf("starting an invitation to a past event: %v", err)
+	}
+
+	// Nobody matches: the campaign is done at once.
+	nl, err := f.store.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "a", Body: "b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := f.store.Start(ctx, nl.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Recipients != 0 || plan.Batches != 0 || plan.Campaign.Status != campaigns.StatusDone {
+		t.Errorf("empty plan %+v, status %s", plan, plan.Campaign.Status)
+	}
+	if _, err := f.store.Start(ctx, nl.ID, now); !errors.Is(err, campaigns.ErrStatus) {
+		t.Errorf("starting twice: %v", err)
+	}
+	if _, err := f.store.Pause(ctx, nl.ID); !errors.Is(err, campaigns.ErrStatus) {
+		t.Errorf("pausing a finished campaign: %v", err)
+	}
+	if _, err := f.store.Schedule(ctx, inv.ID, now.Add(-time.Minute), now); !errors.Is(err, campaigns.ErrInvalid) {
+		t.Errorf("scheduling in the past: %v", err)
+	}
+}
