@@ -240,7 +240,9 @@ func TestTwoWorkerProcessesSendEachMailOnce(t *testing.T) {
 	if len(perRecipient) != n || doubles != 0 {
 		t.Errorf("%d recipients got mail (want %d), %d of them more than once", len(perRecipient), n, doubles)
 	}
-	if len(conns) < 2 {
-		t.Errorf("all mail came over %d connection(s); want both workers sending", len(conns))
+	// Connections are reused: two workers with RUNDBRIEF_CONCURRENCY=4 hold
+	// at most eight, whatever the number of mails.
+	if len(conns) < 2 || len(conns) > 8 {
+		t.Errorf("the mail came over %d connections; want both workers sending over at most 4 each", len(conns))
 	}
 }
