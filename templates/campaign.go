@@ -137,7 +137,7 @@ func calendarBody(lang Lang, desc *body, calendarURL string) *body {
 	b.text += file
 	b.html += `<p>` + html.EscapeString(file)
 	if calendarURL != "" {
-		b.html += ` <a href="` + html.EscapeString(calendarURL) + `">` + html.EscapeString(google) + `</a>`
+		b.html += linkColour(` <a href="`+html.EscapeString(calendarURL)+`">`) + html.EscapeString(google) + `</a>`
 		b.text += "\n" + google + ": " + calendarURL
 	}
 	b.html += `</p>`

@@ -31,14 +31,29 @@ func newMarkdown() markdown {
 // the Markdown itself, which reads well as plain text.
 func (m markdown) body(src string) (*body, error) {
 	src = strings.TrimSpace(strings.ReplaceAll(src, "\r\n", "\n"))
-	if src == "" {
-		return &body{}, nil
+	h, err := m.html(src)
+	if err != nil {
+		return nil, err
+	}
+	return &body{html: linkColour(h), text: src}, nil
+}
+
+func (m markdown) html(src string) (string, error) {
+	if strings.TrimSpace(src) == "" {
+		return "", nil
 	}
 	var b bytes.Buffer
 	if err := m.md.Convert([]byte(src), &b); err != nil {
-		return nil, fmt.Errorf("templates: Markdown: %w", err)
+		return "", fmt.Errorf("templates: Markdown: %w", err)
 	}
-	return &body{html: b.String(), text: src}, nil
+	return b.String(), nil
+}
+
+// linkColour gives the body's links the KNF accent inline: the mail's
+// stylesheet was inlined before the body was filled in, and some mail
+// programs drop style elements.
+func linkColour(html string) string {
+	return strings.ReplaceAll(html, "<a href=", `<a style="color: `+colorAccent+`;" href=`)
 }
 
 // Markdown renders staff's Markdown for web pages, with the same rules as
@@ -48,11 +63,5 @@ type Markdown struct{ m markdown }
 // NewMarkdown returns a Markdown renderer.
 func NewMarkdown() *Markdown { return &Markdown{newMarkdown()} }
 
-// HTML renders src as HTML.
-func (m *Markdown) HTML(src string) (string, error) {
-	b, err := m.m.body(src)
-	if err != nil {
-		return "", err
-	}
-	return b.html, nil
-}
+// HTML renders src as HTML, styled by the page's stylesheet.
+func (m *Markdown) HTML(src string) (string, error) { return m.m.html(src) }

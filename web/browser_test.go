@@ -279,3 +279,48 @@ func waitForFile(t *testing.T, dir, name string) []byte {
 	t.Fatalf("no %s downloaded within 15s; folder holds %v", name, entries)
 	return nil
 }
+
+// The rendered mails look right in a browser engine, as webmail shows
+// them: the invitation's facts table and button are there. With
+// -screenshots the pictures go to docs/screenshots/.
+func TestMailInBrowser(t *testing.T) {
+	t.Parallel()
+	b := newTab(t, nil, "de", "de-DE,de")
+	for _, m := range []struct{ file, shot string }{
+		{"invitation.de.html", "mail-einladung.png"},
+		{"newsletter.de.html", "mail-rundbrief.png"},
+	} {
+		path, err := filepath.Abs(filepath.Join("..", "templates", "testdata", m.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.do(chromedp.EmulateViewport(640, 900), chromedp.Navigate("file://"+path))
+		body, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("body")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Guten Tag Anna Beispiel", "Landratsamt Nordhausen", "Abmelden"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: %q not shown", m.file, want)
+			}
+		}
+		if m.file == "invitation.de.html" {
+			facts, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("table.facts")))
+			if err != nil || !strings.Contains(facts, "Wann") || !strings.Contains(facts, "Anmeldung bis") {
+				t.Errorf("the facts table shows %q (%v)", facts, err)
+			}
+			if _, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(`a.button[href*="/register/"]`))); err != nil {
+				t.Errorf("no registration button: %v", err)
+			}
+		}
+		if *screenshots {
+			png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join("../docs/screenshots", m.shot), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
