@@ -51,6 +51,13 @@ func (s Status) Label() string {
 	return string(s)
 }
 
+// DefaultPartyMax is how many people one registration may bring unless the
+// event says otherwise; MaxPartyMax the most an event may allow.
+const (
+	DefaultPartyMax = 4
+	MaxPartyMax     = 50
+)
+
 // DefaultReminders are the reminder offsets of an event that names none: 7
 // days and 1 day before the start.
 func DefaultReminders() []time.Duration { return []time.Duration{7 * 24 * time.Hour, 24 * time.Hour} }
@@ -70,9 +77,12 @@ type Spec struct {
 	Kinds        []subscribers.Kind `json:"kinds"`  // empty: every kind
 	Topics       []string           `json:"topics"` // empty: every topic
 	Capacity     int                `json:"capacity,omitempty"`
-	Registration bool               `json:"registration"`
-	Deadline     *time.Time         `json:"deadline,omitempty"`
-	Reminders    []time.Duration    `json:"-"` // before the start
+	// PartyMax is how many people one registration may bring at most
+	// (themselves included); DefaultPartyMax when 0.
+	PartyMax     int             `json:"party_max,omitempty"`
+	Registration bool            `json:"registration"`
+	Deadline     *time.Time      `json:"deadline,omitempty"`
+	Reminders    []time.Duration `json:"-"` // before the start
 }
 
 // Event is a stored event.
@@ -217,6 +227,12 @@ func (s Spec) Check() (Spec, error) {
 	}
 	if s.Capacity > 0 && !s.Registration {
 		fail("capacity", "gibt es nur mit Anmeldung (registration: true)")
+	}
+	switch {
+	case s.PartyMax == 0:
+		s.PartyMax = DefaultPartyMax
+	case s.PartyMax < 1 || s.PartyMax > MaxPartyMax:
+		fail("party_max", "%d: zwischen 1 und %d Personen je Anmeldung", s.PartyMax, MaxPartyMax)
 	}
 	if s.Reminders == nil {
 		s.Reminders = DefaultReminders()

@@ -33,6 +33,7 @@ type eventFile struct {
 	Kinds        []string `yaml:"kinds"`
 	Topics       []string `yaml:"topics"`
 	Capacity     int      `yaml:"capacity"`
+	PartyMax     int      `yaml:"party_max"`
 	Registration bool     `yaml:"registration"`
 	Deadline     string   `yaml:"deadline"`
 	Reminders    []string `yaml:"reminders"`
@@ -66,7 +67,7 @@ func ParseYAML(r io.Reader) (Spec, error) {
 	spec := Spec{
 		Slug: f.Slug, Title: f.Title, Description: f.Description,
 		PlaceName: f.Place, PlaceAddress: f.Address, OnlineURL: f.Online, Organiser: f.Organiser,
-		Partners: f.Partners, Topics: f.Topics, Capacity: f.Capacity, Registration: f.Registration,
+		Partners: f.Partners, Topics: f.Topics, Capacity: f.Capacity, PartyMax: f.PartyMax, Registration: f.Registration,
 	}
 	for _, k := range f.Kinds {
 		spec.Kinds = append(spec.Kinds, subscribers.Kind(k))

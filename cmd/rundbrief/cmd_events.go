@@ -53,7 +53,7 @@ type eventFlags struct {
 	slug, title, start, end, place, address, online, org string
 	description, deadline                                string
 	partners, kinds, topics, reminders                   []string
-	capacity                                             int
+	capacity, partyMax                                   int
 	registration                                         bool
 }
 
@@ -73,6 +73,7 @@ func (f *eventFlags) register(fs *pflag.FlagSet, withFile bool) {
 	fs.StringSliceVar(&f.kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Schule,Familie (leer: alle)")
 	fs.StringSliceVar(&f.topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. jugend,ausbildung (leer: alle)")
 	fs.IntVar(&f.capacity, "capacity", 0, "Plätze (0: unbegrenzt; nur mit --registration)")
+	fs.IntVar(&f.partyMax, "party-max", 0, "höchstens so viele Personen je Anmeldung (Standard 4)")
 	fs.BoolVar(&f.registration, "registration", false, "Anmeldung nötig")
 	fs.StringVar(&f.deadline, "deadline", "", `Anmeldeschluss, z. B. "2027-06-25 23:59"`)
 	fs.StringSliceVar(&f.reminders, "reminders", nil, "Erinnerungen vor Beginn, z. B. 7d,1d (Standard)")
@@ -126,6 +127,9 @@ func (f *eventFlags) apply(fs *pflag.FlagSet, spec *events.Spec) error {
 	}
 	if set("topics") {
 		spec.Topics = f.topics
+	}
+	if set("party-max") {
+		spec.PartyMax = f.partyMax
 	}
 	if set("capacity") {
 		spec.Capacity = f.capacity

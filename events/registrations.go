@@ -1,0 +1,343 @@
+package events
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// RegistrationStatus is where a registration stands.
+type RegistrationStatus string
+
+// The statuses of a registration.
+const (
+	Registered RegistrationStatus = "registered" // has places
+	Waiting    RegistrationStatus = "waiting"    // on the waitlist
+	Cancelled  RegistrationStatus = "cancelled"  // withdrew, or was withdrawn by staff
+)
+
+// Label is the status in German, as staff read it.
+func (s RegistrationStatus) Label() string {
+	switch s {
+	case Registered:
+		return "angemeldet"
+	case Waiting:
+		return "Warteliste"
+	case Cancelled:
+		return "abgemeldet"
+	}
+	return string(s)
+}
+
+// RegistrationSource says who made a registration.
+type RegistrationSource string
+
+// The sources of a registration.
+const (
+	ByWeb   RegistrationSource = "web"   // the person, on the registration page
+	ByStaff RegistrationSource = "staff" // staff, e.g. after a phone call
+)
+
+// Registration is one person's registration for an event.
+type Registration struct {
+	ID           int64              `db:"id" json:"id"`
+	EventID      int64              `db:"event_id" json:"event_id"`
+	SubscriberID int64              `db:"subscriber_id" json:"subscriber_id"`
+	People       int                `db:"people" json:"people"`
+	Status       RegistrationStatus `db:"status" json:"status"`
+	Source       RegistrationSource `db:"source" json:"source"`
+	CreatedAt    time.Time          `db:"created_at" json:"created_at"`
+	UpdatedAt    time.Time          `db:"updated_at" json:"updated_at"`
+	WaitingSince *time.Time         `db:"waiting_since" json:"waiting_since,omitempty"`
+	// Position is the place on the waitlist, from 1; 0 unless waiting.
+	Position int `db:"position" json:"position,omitempty"`
+}
+
+// Errors of registration.
+var (
+	// ErrClosed means the event takes no registrations (now): it has none,
+	// is not published, is cancelled, or its deadline or start has passed.
+	ErrClosed = errors.New("events: registration is closed")
+	// ErrPartySize means more people than the event allows per
+	// registration, or fewer than one.
+	ErrPartySize = errors.New("events: too many people for one registration")
+	// ErrNotRegistered means the person has no registration to cancel.
+	ErrNotRegistered = errors.New("events: no registration")
+)
+
+// NoRoomError refuses a registered person more places than are free; their
+// registration stays as it was.
+type NoRoomError struct{ Free int }
+
+func (e *NoRoomError) Error() string {
+	return fmt.Sprintf("events: only %d more places are free", e.Free)
+}
+
+// Outcome is what a registration or cancellation did.
+type Outcome struct {
+	Registration *Registration
+	// Changed is false when the registration was already as asked.
+	Changed bool
+	// MovedUp are the people who left the waitlist for a freed place, in
+	// order; each is owed a mail.
+	MovedUp []*Registration
+}
+
+// OpenFor says why event e takes no registrations at now, or nil.
+func (e *Event) OpenFor(now time.Time) error {
+	switch {
+	case !e.Registration:
+		return fmt.Errorf("%w: %s takes no registrations", ErrClosed, e.Slug)
+	case e.Status != StatusPublished:
+		return fmt.Errorf("%w: %s is %s", ErrClosed, e.Slug, e.Status)
+	case e.Deadline != nil && !now.Before(*e.Deadline):
+		return fmt.Errorf("%w: the deadline of %s has passed", ErrClosed, e.Slug)
+	case !now.Before(e.Start):
+		return fmt.Errorf("%w: %s has begun", ErrClosed, e.Slug)
+	}
+	return nil
+}
+
+// Register registers the subscriber with id for event eventID with people
+// places, or changes their registration. Under a lock on the event, so
+// that concurrent registrations never overbook:
+//
+//   - a new (or cancelled) registration gets places if they are free, and
+//     goes on the end of the waitlist otherwise;
+//   - a registered person who asks for more places gets them if they are
+//     free, else a *NoRoomError and nothing changes; fewer places free
+//     some for the waitlist;
+//   - a waiting person keeps their place on the waitlist with the new
+//     number, and moves up at once if that now fits.
+//
+// Staff (source ByStaff) may register after the deadline, but not for an
+// event that has begun or is not published.
+func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, people int, source RegistrationSource, now time.Time) (*Outcome, error) {
+	out := &Outcome{}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		e, err := lockEvent(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		if err := openFor(e, source, now); err != nil {
+			return err
+		}
+		if people < 1 || people > e.PartyMax {
+			return fmt.Errorf("%w: %d people, at most %d", ErrPartySize, people, e.PartyMax)
+		}
+		// Places freed by a larger capacity go to the waitlist first, so
+		// that nobody new passes someone who waits and fits.
+		if out.MovedUp, err = moveUp(ctx, tx, e, now); err != nil {
+			return err
+		}
+		old, err := registration(ctx, tx, eventID, subscriberID)
+		if err != nil && !errors.Is(err, ErrNotRegistered) {
+			return err
+		}
+		free, err := freePlaces(ctx, tx, e)
+		if err != nil {
+			return err
+		}
+		switch {
+		case old != nil && old.Status == Registered:
+			if old.People == people {
+				break
+			}
+			if people > old.People && people-old.People > free {
+				return &NoRoomError{Free: free}
+			}
+			err = setRegistration(ctx, tx, old.ID, people, Registered, source, now)
+			out.Changed = true
+		case old != nil && old.Status == Waiting:
+			if old.People == people {
+				break
+			}
+			err = setRegistration(ctx, tx, old.ID, people, Waiting, source, now)
+			out.Changed = true
+		default: // new, or back after cancelling
+			status := Waiting
+			if people <= free {
+				status = Registered
+			}
+			out.Changed = true
+			if old != nil {
+				err = setRegistration(ctx, tx, old.ID, people, status, source, now)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO registrations (event_id, subscriber_id, people, status, source, created_at, updated_at, waiting_since)
+					VALUES ($1, $2, $3, $4, $5, $6, $6, CASE WHEN $4 = 'waiting' THEN $6::timestamptz END)`,
+					eventID, subscriberID, people, status, source, now)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("events: register: %w", err)
+		}
+		moved, err := moveUp(ctx, tx, e, now)
+		if err != nil {
+			return err
+		}
+		out.MovedUp = append(out.MovedUp, moved...)
+		out.Registration, err = registration(ctx, tx, eventID, subscriberID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Cancel withdraws the registration of the subscriber with id for event
+// eventID, and moves people up from the waitlist into the freed places.
+// Cancelling twice changes nothing the second time.
+func (s *Store) Cancel(ctx context.Context, eventID, subscriberID int64, now time.Time) (*Outcome, error) {
+	out := &Outcome{}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		e, err := lockEvent(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		old, err := registration(ctx, tx, eventID, subscriberID)
+		if err != nil {
+			return err
+		}
+		if old.Status != Cancelled {
+			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET status = 'cancelled', cancelled_at = $2, updated_at = $2,
+				waiting_since = NULL WHERE id = $1`, old.ID, now); err != nil {
+				return fmt.Errorf("events: cancel registration: %w", err)
+			}
+			out.Changed = true
+		}
+		if out.MovedUp, err = moveUp(ctx, tx, e, now); err != nil {
+			return err
+		}
+		out.Registration, err = registration(ctx, tx, eventID, subscriberID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Registrations returns the registrations of event eventID that are not
+// cancelled: the registered ones first, by time, then the waitlist in
+// order.
+func (s *Store) Registrations(ctx context.Context, eventID int64) ([]*Registration, error) {
+	var rs []*Registration
+	err := s.db.SelectContext(ctx, &rs, `SELECT `+registrationColumns+` FROM registrations r
+		WHERE r.event_id = $1 AND r.status <> 'cancelled'
+		ORDER BY r.status = 'waiting', r.waiting_since NULLS FIRST, r.created_at, r.id`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("events: registrations: %w", err)
+	}
+	return rs, nil
+}
+
+// Registration returns the registration of the subscriber with id for
+// event eventID, or ErrNotRegistered.
+func (s *Store) Registration(ctx context.Context, eventID, subscriberID int64) (*Registration, error) {
+	return registration(ctx, s.db, eventID, subscriberID)
+}
+
+// Taken returns how many places of event eventID are taken, and how many
+// people wait.
+func (s *Store) Taken(ctx context.Context, eventID int64) (taken, waiting int, err error) {
+	err = s.db.QueryRowxContext(ctx, `SELECT COALESCE(sum(people) FILTER (WHERE status = 'registered'), 0),
+		COALESCE(sum(people) FILTER (WHERE status = 'waiting'), 0) FROM registrations WHERE event_id = $1`, eventID).Scan(&taken, &waiting)
+	if err != nil {
+		return 0, 0, fmt.Errorf("events: places taken: %w", err)
+	}
+	return taken, waiting, nil
+}
+
+// registrationColumns selects a registration r with its waitlist position.
+const registrationColumns = `r.id, r.event_id, r.subscriber_id, r.people, r.status, r.source, r.created_at, r.updated_at,
+	r.waiting_since, CASE WHEN r.status = 'waiting' THEN (SELECT count(*) FROM registrations w
+		WHERE w.event_id = r.event_id AND w.status = 'waiting'
+		  AND (w.waiting_since, w.id) <= (r.waiting_since, r.id)) ELSE 0 END AS position`
+
+func registration(ctx context.Context, q sqlx.QueryerContext, eventID, subscriberID int64) (*Registration, error) {
+	var r Registration
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+registrationColumns+` FROM registrations r
+		WHERE r.event_id = $1 AND r.subscriber_id = $2`, eventID, subscriberID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotRegistered
+	}
+	if err != nil {
+		return nil, fmt.Errorf("events: registration: %w", err)
+	}
+	return &r, nil
+}
+
+// lockEvent loads event id and locks its row until the transaction ends:
+// every change of its registrations goes one after another.
+func lockEvent(ctx context.Context, tx *sqlx.Tx, id int64) (*Event, error) {
+	return getEvent(ctx, tx, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1 FOR UPDATE`, id)
+}
+
+func openFor(e *Event, source RegistrationSource, now time.Time) error {
+	err := e.OpenFor(now)
+	if err != nil && source == ByStaff && e.Deadline != nil && !now.Before(*e.Deadline) {
+		// Staff may take a late registration by phone; the rest holds.
+		late := *e
+		late.Deadline = nil
+		return late.OpenFor(now)
+	}
+	return err
+}
+
+// freePlaces is how many places of e are free; a large number when it has
+// no limit.
+func freePlaces(ctx context.Context, tx *sqlx.Tx, e *Event) (int, error) {
+	if e.Capacity <= 0 {
+		return 1 << 30, nil
+	}
+	var taken int
+	if err := tx.GetContext(ctx, &taken, `SELECT COALESCE(sum(people), 0) FROM registrations
+		WHERE event_id = $1 AND status = 'registered'`, e.ID); err != nil {
+		return 0, fmt.Errorf("events: places taken: %w", err)
+	}
+	return max(e.Capacity-taken, 0), nil
+}
+
+func setRegistration(ctx context.Context, tx *sqlx.Tx, id int64, people int, status RegistrationStatus, source RegistrationSource, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE registrations SET people = $2, status = $3, source = $4, updated_at = $5, cancelled_at = NULL,
+		waiting_since = CASE WHEN $3 <> 'waiting' THEN NULL ELSE COALESCE(waiting_since, $5) END
+		WHERE id = $1`, id, people, status, source, now)
+	return err
+}
+
+// moveUp gives freed places to the waitlist in order: each waiting party
+// that fits the places still free is registered; a party too large waits
+// on, and the ones behind it that fit move past it.
+func moveUp(ctx context.Context, tx *sqlx.Tx, e *Event, now time.Time) ([]*Registration, error) {
+	free, err := freePlaces(ctx, tx, e)
+	if err != nil || free == 0 {
+		return nil, err
+	}
+	var waiting []*Registration
+	if err := tx.SelectContext(ctx, &waiting, `SELECT `+registrationColumns+` FROM registrations r
+		WHERE r.event_id = $1 AND r.status = 'waiting' ORDER BY r.waiting_since, r.id`, e.ID); err != nil {
+		return nil, fmt.Errorf("events: waitlist: %w", err)
+	}
+	var moved []*Registration
+	for _, w := range waiting {
+		if w.People > free {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE registrations SET status = 'registered', waiting_since = NULL, updated_at = $2
+			WHERE id = $1`, w.ID, now); err != nil {
+			return nil, fmt.Errorf("events: move up: %w", err)
+		}
+		free -= w.People
+		w.Status, w.Position, w.WaitingSince = Registered, 0, nil
+		moved = append(moved, w)
+		if free == 0 {
+			break
+		}
+	}
+	return moved, nil
+}
