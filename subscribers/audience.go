@@ -135,6 +135,7 @@ type Contact struct {
 	ID       int64    `db:"id"`
 	Email    string   `db:"email"`
 	Name     string   `db:"name"`
+	Org      string   `db:"organisation"`
 	Language Language `db:"language"`
 	Status   Status   `db:"status"`
 	// Suppressed says the address is on the suppression list.
@@ -145,7 +146,7 @@ type Contact struct {
 // keyed by ID, with their suppression marked.
 func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, error) {
 	var cs []*Contact
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, email, name, language, status
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, email, name, organisation, language, status
 		FROM subscribers WHERE id = ANY ($1)`, pq.Int64Array(ids)); err != nil {
 		return nil, fmt.Errorf("subscribers: contacts: %w", err)
 	}

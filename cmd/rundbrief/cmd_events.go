@@ -21,7 +21,8 @@ func newEventsCmd(a *app) *cobra.Command {
 		`Veranstaltungen der Netzwerkstelle: wann und wo, für wen (Arten × Themen), mit oder
 ohne Anmeldung, mit Erinnerungen. Zeiten gelten in deutscher Zeit (Europe/Berlin).
 Eine Veranstaltung beginnt als Entwurf; erst veröffentlicht gehen Einladungen hinaus.`,
-		newEventsCreateCmd(a), newEventsListCmd(a), newEventsShowCmd(a), newEventsUpdateCmd(a), newEventsPublishCmd(a))
+		newEventsCreateCmd(a), newEventsListCmd(a), newEventsShowCmd(a), newEventsUpdateCmd(a), newEventsPublishCmd(a),
+		newEventsRegistrationsCmd(a), newEventsRegisterCmd(a), newEventsUnregisterCmd(a))
 }
 
 // eventStore opens the events store.

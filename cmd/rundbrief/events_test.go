@@ -81,3 +81,53 @@ func TestEventsCommands(t *testing.T) {
 		}
 	}
 }
+
+// Staff register people by phone, see who comes and who waits (also as
+// CSV for Excel), and take a registration back: the waitlist moves up.
+func TestEventRegistrationsByStaff(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--capacity", "3", "--deadline", "")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
+
+	for _, tc := range []struct {
+		email, people, want string
+	}{
+		{"personal@suedharz-metallbau.example", "2", "ist mit 2 Personen angemeldet"},
+		{"ausbildung@kyffhaeuser-logistik.example", "2", "auf der Warteliste, Platz 1"},
+		{"hr@rolandsoft.example", "1", "ist mit 1 Person angemeldet"},
+	} {
+		if out := e.ok(t, "events", "register", "job-speeddating-2027", tc.email, "--people", tc.people); !strings.Contains(out, tc.want) {
+			t.Errorf("register %s: %s", tc.email, out)
+		}
+	}
+	out := e.ok(t, "events", "registrations", "job-speeddating-2027")
+	for _, want := range []string{"3 von 3 belegt, 2 Personen auf der Warteliste", "Südharz Metallbau GmbH", "Warteliste, Platz 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("registrations lack %q:\n%s", want, out)
+		}
+	}
+	csvOut := e.ok(t, "events", "registrations", "job-speeddating-2027", "--csv")
+	if !strings.HasPrefix(csvOut, "\uFEFFNr.;Name;Organisation;E-Mail;Personen;Status;Angemeldet am;Unterschrift\r\n") || strings.Count(csvOut, "\r\n") != 4 {
+		t.Errorf("CSV:\n%q", csvOut)
+	}
+	out = e.ok(t, "events", "unregister", "job-speeddating-2027", "personal@suedharz-metallbau.example")
+	if !strings.Contains(out, "zurückgenommen") || !strings.Contains(out, "Von der Warteliste nachgerückt:\n  ausbildung@kyffhaeuser-logistik.example (2 Personen)") {
+		t.Errorf("unregister:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"events", "register", "job-speeddating-2027", "hr@rolandsoft.example", "--people", "9"}, "zwischen 1 und 4 Personen"},
+		{[]string{"events", "register", "job-speeddating-2027", "hr@rolandsoft.example", "--people", "3"}, "nicht mehr frei (frei: 0)"},
+		{[]string{"events", "register", "job-speeddating-2027", "niemand@example.org"}, "Zuerst aufnehmen"},
+		{[]string{"events", "register", "regionalkonferenz-2027", "hr@rolandsoft.example"}, "keine Veranstaltung"},
+		{[]string{"events", "unregister", "job-speeddating-2027", "info@baeckerei-hoffmann-nordhausen.example"}, "nicht angemeldet"},
+	} {
+		if r := e.run(t, "", tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("rundbrief %s: exit %d, want an error with %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.stderr)
+		}
+	}
+}

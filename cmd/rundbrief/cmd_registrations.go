@@ -1,0 +1,214 @@
+package main
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+// registrationError explains an error of registering in German.
+func registrationError(err error, e *events.Event) error {
+	var noRoom *events.NoRoomError
+	switch {
+	case errors.As(err, &noRoom):
+		return fmt.Errorf("so viele Plätze sind nicht mehr frei (frei: %d); die Anmeldung bleibt, wie sie war", noRoom.Free)
+	case errors.Is(err, events.ErrPartySize):
+		return fmt.Errorf("--people: zwischen 1 und %d Personen je Anmeldung", e.PartyMax)
+	case errors.Is(err, events.ErrClosed):
+		return errors.New("die Anmeldung ist geschlossen: die Veranstaltung hat keine Anmeldung, ist nicht veröffentlicht, abgesagt oder hat begonnen")
+	case errors.Is(err, events.ErrNotRegistered):
+		return errors.New("diese Person ist für die Veranstaltung nicht angemeldet")
+	}
+	return err
+}
+
+func newEventsRegistrationsCmd(a *app) *cobra.Command {
+	var asCSV bool
+	c := &cobra.Command{
+		Use:   "registrations SLUG",
+		Short: "Wer kommt, wer wartet – für die Teilnehmerliste",
+		Long: `Zeigt die Anmeldungen einer Veranstaltung: erst die Angemeldeten, dann die Warteliste
+in ihrer Reihenfolge. Mit --csv als Tabelle für Excel (Semikolon, UTF-8 mit BOM), etwa
+für die Teilnehmerliste zum Unterschreiben.`,
+		Example: `  rundbrief events registrations job-speeddating-2027
+  rundbrief events registrations job-speeddating-2027 --csv > teilnehmer.csv`,
+		Args: exactArgs(1, "das Kürzel der Veranstaltung"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			evs, e, err := a.event(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			subs, err := a.store(ctx)
+			if err != nil {
+				return err
+			}
+			regs, err := evs.Registrations(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			ids := make([]int64, len(regs))
+			for i, r := range regs {
+				ids[i] = r.SubscriberID
+			}
+			contacts, err := subs.Contacts(ctx, ids)
+			if err != nil {
+				return err
+			}
+			status := func(r *events.Registration) string {
+				if r.Status == events.Waiting {
+					return "Warteliste, Platz " + strconv.Itoa(r.Position)
+				}
+				return r.Status.Label()
+			}
+			if asCSV {
+				w := csv.NewWriter(cmd.OutOrStdout())
+				w.Comma, w.UseCRLF = ';', true
+				fmt.Fprint(cmd.OutOrStdout(), "\uFEFF")
+				w.Write([]string{"Nr.", "Name", "Organisation", "E-Mail", "Personen", "Status", "Angemeldet am", "Unterschrift"})
+				for i, r := range regs {
+					c := contacts[r.SubscriberID]
+					if c == nil {
+						c = &subscribers.Contact{}
+					}
+					w.Write([]string{strconv.Itoa(i + 1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt), ""})
+				}
+				w.Flush()
+				return w.Error()
+			}
+			taken, waiting, err := evs.Taken(ctx, e.ID)
+			if err != nil {
+				return err
+			}
+			places := "unbegrenzt"
+			if e.Capacity > 0 {
+				places = fmt.Sprintf("%d von %d belegt", taken, e.Capacity)
+			}
+			out(cmd, "%s (%s): %s, %s auf der Warteliste\n\n", e.Title, when(e.Start), places, plural(waiting, "Person", "Personen"))
+			if len(regs) == 0 {
+				out(cmd, "Noch keine Anmeldungen.\n")
+				return nil
+			}
+			t := newTable(cmd.OutOrStdout(), "NR", "NAME", "ORGANISATION", "E-MAIL", "PERSONEN", "STATUS", "ANGEMELDET")
+			for i, r := range regs {
+				c := contacts[r.SubscriberID]
+				if c == nil {
+					c = &subscribers.Contact{}
+				}
+				t.row(strconv.Itoa(i+1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt))
+			}
+			t.flush()
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&asCSV, "csv", false, "als CSV für Excel ausgeben")
+	return c
+}
+
+func newEventsRegisterCmd(a *app) *cobra.Command {
+	var people int
+	c := &cobra.Command{
+		Use:   "register SLUG E-MAIL",
+		Short: "Eine Person anmelden, etwa nach einem Anruf",
+		Long: `Meldet eine Person aus dem Verteiler für die Veranstaltung an, oder ändert die Zahl der
+Personen ihrer Anmeldung. Ist die Veranstaltung voll, kommt sie auf die Warteliste.
+Anders als auf der Webseite geht das auch nach dem Anmeldeschluss, aber nicht mehr,
+wenn die Veranstaltung begonnen hat. Wer noch nicht im Verteiler steht, wird zuerst
+aufgenommen: rundbrief subscribers add E-MAIL --kind … --confirmed --consent-note "…"`,
+		Example: `  rundbrief events register job-speeddating-2027 personal@metallbau.example --people 2`,
+		Args:    exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			evs, e, err := a.event(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			_, sub, err := a.subscriber(ctx, args[1])
+			if err != nil {
+				return fmt.Errorf("%w\nZuerst aufnehmen: rundbrief subscribers add %s --kind … --confirmed --consent-note \"…\"", err, args[1])
+			}
+			a.started = true
+			res, err := evs.Register(ctx, e.ID, sub.ID, people, events.ByStaff, time.Now())
+			if err != nil {
+				return registrationError(err, e)
+			}
+			r := res.Registration
+			switch {
+			case r.Status == events.Waiting:
+				out(cmd, "%s steht mit %s auf der Warteliste, Platz %d.\n", sub.Email, plural(r.People, "Person", "Personen"), r.Position)
+			case res.Changed:
+				out(cmd, "%s ist mit %s angemeldet.\n", sub.Email, plural(r.People, "Person", "Personen"))
+			default:
+				out(cmd, "%s war schon mit %s angemeldet; nichts geändert.\n", sub.Email, plural(r.People, "Person", "Personen"))
+			}
+			printMovedUp(cmd, a, res)
+			return nil
+		},
+	}
+	c.Flags().IntVar(&people, "people", 1, "Anzahl Teilnehmende")
+	return c
+}
+
+func newEventsUnregisterCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "unregister SLUG E-MAIL",
+		Short: "Eine Anmeldung zurücknehmen; die Warteliste rückt nach",
+		Long: `Nimmt die Anmeldung einer Person zurück, etwa nach einer Absage am Telefon. Die frei
+gewordenen Plätze gehen an die Warteliste, in ihrer Reihenfolge: wer zuerst kam und
+mit seiner Personenzahl hineinpasst, rückt nach.`,
+		Example: `  rundbrief events unregister job-speeddating-2027 personal@metallbau.example`,
+		Args:    exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			evs, e, err := a.event(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			_, sub, err := a.subscriber(ctx, args[1])
+			if err != nil {
+				return err
+			}
+			a.started = true
+			res, err := evs.Cancel(ctx, e.ID, sub.ID, time.Now())
+			if err != nil {
+				return registrationError(err, e)
+			}
+			if res.Changed {
+				out(cmd, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
+			} else {
+				out(cmd, "%s war schon abgemeldet; nichts geändert.\n", sub.Email)
+			}
+			printMovedUp(cmd, a, res)
+			return nil
+		},
+	}
+}
+
+// printMovedUp names the people who moved up from the waitlist.
+func printMovedUp(cmd *cobra.Command, a *app, res *events.Outcome) {
+	if len(res.MovedUp) == 0 {
+		return
+	}
+	ids := make([]int64, len(res.MovedUp))
+	for i, r := range res.MovedUp {
+		ids[i] = r.SubscriberID
+	}
+	subs, err := a.store(cmd.Context())
+	if err != nil {
+		return
+	}
+	contacts, _ := subs.Contacts(cmd.Context(), ids)
+	out(cmd, "Von der Warteliste nachgerückt:\n")
+	for _, r := range res.MovedUp {
+		if c := contacts[r.SubscriberID]; c != nil {
+			out(cmd, "  %s (%s)\n", c.Email, plural(r.People, "Person", "Personen"))
+		}
+	}
+}
