@@ -48,26 +48,42 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	topics, err := s.cfg.Store.Topics(r.Context())
+	l := pageLang(r, nil)
+	p := s.newPage(r, l, "", "")
+	p.Title = e.Title
+	facts, err := s.eventFacts(r, p, e)
 	if err != nil {
 		s.internal(w, r, "loading topics", err)
 		return
 	}
-	l := pageLang(r, nil)
-	p := s.newPage(r, l, "", "")
-	p.Title = e.Title
-	tl, sl := templates.German, subscribers.LanguageGerman
-	if l == english {
-		tl, sl = templates.English, subscribers.LanguageEnglish
-	}
 	v := &eventView{
+		Facts:       facts,
 		CalendarURL: p.URL("/events/" + e.Slug + "/kalender.ics"),
 		GoogleURL:   e.GoogleCalendarURL(),
 		Cancelled:   e.Status == events.StatusCancelled,
 	}
+	if html, err := s.markdown.HTML(e.Description); err == nil {
+		v.Description = template.HTML(html) // goldmark without raw HTML: safe
+	}
+	p.Event = v
+	s.render(w, r, "event", http.StatusOK, p)
+}
+
+// eventFacts are the facts of e in p's language: when, where, for whom,
+// and how to register.
+func (s *Server) eventFacts(r *http.Request, p *page, e *events.Event) ([]fact, error) {
+	topics, err := s.cfg.Store.Topics(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	tl, sl := templates.German, subscribers.LanguageGerman
+	if p.Lang == english {
+		tl, sl = templates.English, subscribers.LanguageEnglish
+	}
+	var facts []fact
 	add := func(key, value, url string) {
 		if value != "" {
-			v.Facts = append(v.Facts, fact{p.T(key), value, url})
+			facts = append(facts, fact{p.T(key), value, url})
 		}
 	}
 	add("event.when", templates.When(tl, e.Start.In(events.Berlin()), e.End.In(events.Berlin())), "")
@@ -76,7 +92,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 	add("event.for", subscribers.Audience{Kinds: e.Kinds, Topics: e.Topics}.Describe(sl, topics), "")
 	add("event.organiser", e.Organiser, "")
 	if len(e.Partners) > 0 {
-		add("event.partners", subscribers.JoinAnd(l == english, e.Partners), "")
+		add("event.partners", subscribers.JoinAnd(p.Lang == english, e.Partners), "")
 	}
 	switch {
 	case e.Registration && e.Deadline != nil:
@@ -89,11 +105,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 	if e.Registration && e.Capacity > 0 {
 		add("event.capacity", strconv.Itoa(e.Capacity), "")
 	}
-	if html, err := s.markdown.HTML(e.Description); err == nil {
-		v.Description = template.HTML(html) // goldmark without raw HTML: safe
-	}
-	p.Event = v
-	s.render(w, r, "event", http.StatusOK, p)
+	return facts, nil
 }
 
 // eventCalendar serves the event's iCalendar file.

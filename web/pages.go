@@ -13,7 +13,7 @@ import (
 var pageFiles embed.FS
 
 // The page templates. Each is the base layout with its own "content".
-var pageNames = []string{"message", "subscribe", "preferences", "event"}
+var pageNames = []string{"message", "subscribe", "preferences", "event", "registration"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
@@ -47,6 +47,8 @@ type page struct {
 	Form    *formView
 	Notice  string
 	Event   *eventView
+
+	Registration *registrationView
 }
 
 // pageAndForm hands a form's page and form to the shared field templates.

@@ -166,6 +166,10 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /unsubscribe/{token}", s.unsubscribe)
 	mux.HandleFunc("GET /events/{slug}", s.eventPage)
 	mux.HandleFunc("GET /events/{slug}/kalender.ics", s.eventCalendar)
+	mux.HandleFunc("GET /events/{slug}/register/{token}", s.registrationPage)
+	mux.HandleFunc("POST /events/{slug}/register/{token}", s.register)
+	mux.HandleFunc("GET /events/{slug}/cancel/{token}", s.cancelPage)
+	mux.HandleFunc("POST /events/{slug}/cancel/{token}", s.cancelRegistration)
 	mux.HandleFunc("GET /static/style.css", serveStylesheet)
 	mux.HandleFunc("GET /healthz", s.health)
 	// Everything else: 405 if the path is known for another method, else

@@ -1,0 +1,123 @@
+package web_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/web"
+)
+
+// registerLink is the link an invitation carries for sub.
+func (s *site) registerLink(slug string, sub *subscribers.Subscriber) string {
+	return "/events/" + slug + "/register/" + s.keys.Token(subscribers.PurposeRegister, sub.ID, time.Time{})
+}
+
+// People register on the page from their invitation, see their place or
+// their waitlist position, change the number and cancel; the waitlist
+// moves up. GETs change nothing.
+func TestRegistrationPages(t *testing.T) {
+	t.Parallel()
+	s, evs := eventSite(t)
+	ctx := context.Background()
+	spec := createEvent(t, evs, "job-speeddating-2027.yaml", func(sp *events.Spec) { sp.Capacity, sp.Deadline = 3, nil })
+	if r := s.get(s.registerLink(spec.Slug, &subscribers.Subscriber{ID: 1})); r.status != 404 {
+		t.Errorf("registration page of a draft event: %d, want 404", r.status)
+	}
+	e, err := evs.Publish(ctx, spec.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anna, _ := s.confirmed("anna@example.org")
+	ben, _ := s.confirmed("ben@example.org")
+	annaLink, benLink := s.registerLink(spec.Slug, anna), s.registerLink(spec.Slug, ben)
+
+	before := s.snapshot()
+	r := s.get(annaLink)
+	for _, want := range []string{"<h1>Job-Speeddating</h1>", "Anzahl Teilnehmende", "höchstens 4", `name="people"`, "Verbindlich anmelden", "Wann"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("registration page lacks %q", want)
+		}
+	}
+	if s.snapshot() != before {
+		t.Fatal("opening the registration page changed the database")
+	}
+
+	for _, tc := range []struct {
+		link, people string
+		status       int
+		want         string
+	}{
+		{annaLink, "0", 422, "Bitte eine Zahl von 1 bis 4 angeben"},
+		{annaLink, "5", 422, "Bitte eine Zahl von 1 bis 4 angeben"},
+		{annaLink, "2", 200, "Sie sind mit 2 Person(en) angemeldet"},
+		{annaLink, "2", 200, "Sie sind mit 2 Person(en) angemeldet"}, // twice: the same registration
+		{benLink, "2", 200, "Sie stehen mit 2 Person(en) auf Platz 1 der Warteliste"},
+		{annaLink, "4", 409, "es sind noch 1 frei"},
+	} {
+		r := s.post(tc.link, url.Values{"people": {tc.people}})
+		if r.status != tc.status || !strings.Contains(r.body, tc.want) {
+			t.Errorf("register %s with %s: %d, want %d with %q", tc.link[len(tc.link)-8:], tc.people, r.status, tc.status, tc.want)
+		}
+	}
+	if taken, waiting, _ := evs.Taken(ctx, e.ID); taken != 2 || waiting != 2 {
+		t.Errorf("%d taken and %d waiting, want 2 and 2", taken, waiting)
+	}
+
+	cancel := strings.Replace(annaLink, "/register/", "/cancel/", 1)
+	before = s.snapshot()
+	if r := s.get(cancel); r.status != 200 || !strings.Contains(r.body, `class="danger"`) || !strings.Contains(r.body, "Ihr Platz geht dann an die Warteliste") {
+		t.Errorf("cancel page: %d", r.status)
+	}
+	if s.snapshot() != before {
+		t.Fatal("opening the cancel page changed the database")
+	}
+	if r := s.post(cancel, nil); r.status != 200 || !strings.Contains(r.body, "Ihre Anmeldung ist abgesagt") {
+		t.Errorf("cancel: %d %s", r.status, r.body)
+	}
+	if reg, err := evs.Registration(ctx, e.ID, ben.ID); err != nil || reg.Status != events.Registered {
+		t.Errorf("after Anna cancelled, Ben is %+v (%v), want registered", reg, err)
+	}
+	if r := s.get(benLink); !strings.Contains(r.body, "Sie sind mit 2 Person(en) angemeldet") || !strings.Contains(r.body, "Anmeldung absagen") {
+		t.Errorf("Ben's page after moving up:\n%s", r.body)
+	}
+
+	// Forged, swapped and foreign tokens are refused.
+	prefs := s.keys.Token(subscribers.PurposePreferences, anna.ID, time.Time{})
+	for _, path := range []string{
+		"/events/" + spec.Slug + "/register/" + prefs,
+		"/events/" + spec.Slug + "/register/AAAA" + annaLink[len(annaLink)-20:],
+		"/events/gibt-es-nicht/register/" + annaLink[strings.LastIndex(annaLink, "/")+1:],
+	} {
+		if r := s.get(path); r.status != 404 {
+			t.Errorf("GET %s: %d, want 404", path, r.status)
+		}
+	}
+}
+
+// After the deadline the page says registration is closed and takes none.
+func TestRegistrationClosed(t *testing.T) {
+	t.Parallel()
+	var now time.Time
+	s := newSite(t, func(c *web.Config) { c.Now = func() time.Time { return now } })
+	evs := events.NewStore(s.db)
+	deadline := time.Date(2027, 4, 1, 12, 0, 0, 0, time.UTC)
+	spec := createEvent(t, evs, "job-speeddating-2027.yaml", func(sp *events.Spec) { sp.Deadline = &deadline })
+	if _, err := evs.Publish(context.Background(), spec.Slug); err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := s.confirmed("spaet@example.org")
+	link := s.registerLink(spec.Slug, sub)
+	now = deadline.Add(time.Minute)
+	r := s.get(link)
+	if !strings.Contains(r.body, "Die Anmeldung ist geschlossen") || strings.Contains(r.body, `name="people"`) {
+		t.Errorf("after the deadline the page shows a form or no notice:\n%s", r.body)
+	}
+	if r := s.post(link, url.Values{"people": {"1"}}); r.status != 409 {
+		t.Errorf("registering after the deadline: %d, want 409", r.status)
+	}
+}
