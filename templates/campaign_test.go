@@ -146,3 +146,38 @@ func TestCampaignTextIsEscaped(t *testing.T) {
 		t.Error("a placeholder in the title was filled in")
 	}
 }
+
+func TestRegistrationGolden(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, tc := range []struct {
+		kind RegistrationKind
+		lang Lang
+	}{
+		{RegistrationConfirmed, German}, {RegistrationConfirmed, English}, {RegistrationWaiting, German},
+		{RegistrationMovedUp, German}, {RegistrationCancelled, German},
+	} {
+		l, err := r.Registration(Registration{
+			Event: testInvitation(t), Kind: tc.kind, People: 2, Position: 3,
+			ManageURL: "https://rundbrief.example/events/job-speeddating-2027/register/AQMA",
+			CancelURL: "https://rundbrief.example/events/job-speeddating-2027/cancel/AQMA",
+		}, tc.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := l.Render(testVars())
+		base := "registration-" + string(tc.kind) + "." + string(tc.lang)
+		golden(t, base+".subject.txt", m.Subject+"\n")
+		golden(t, base+".txt", m.Text)
+		if tc.kind == RegistrationConfirmed {
+			golden(t, base+".html", m.HTML)
+		}
+		for _, want := range []string{"/register/AQMA", "weil Sie sich für diese Veranstaltung angemeldet haben"} {
+			if tc.lang == German && !strings.Contains(m.Text, want) {
+				t.Errorf("%s lacks %q", base, want)
+			}
+		}
+	}
+	if _, err := r.Registration(Registration{Event: testInvitation(t), Kind: "gibtsnicht", People: 1, ManageURL: "x", CancelURL: "y"}, German); err == nil {
+		t.Error("an unknown registration mail was rendered")
+	}
+}

@@ -20,6 +20,9 @@ type messageCopy struct {
 	trouble      string // hermes' TroubleText; keeps {ACTION}
 
 	facts []fact // shown as a table after the intros
+	// why replaces the footer's reason for the mail; "" keeps "you
+	// subscribed".
+	why string
 	// body is the mail's own text after the facts: HTML for the HTML
 	// part, plain text for the text part. Filled in as it is.
 	body *body

@@ -132,7 +132,7 @@ func (r *Renderer) Layout(kind Kind, lang Lang) (*Layout, error) {
 // whether the mail goes to a subscriber (with preferences and unsubscribe
 // links) rather than being the opt-in request.
 func (r *Renderer) render(c messageCopy, lang Lang, list bool) (*Layout, error) {
-	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", list: list, body: c.body != nil})
+	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", list: list, why: c.why, body: c.body != nil})
 	if err != nil {
 		return nil, err
 	}

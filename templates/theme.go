@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"cmp"
 	"fmt"
 	"html"
 	"strings"
@@ -60,6 +61,9 @@ type themeOptions struct {
 	// list: the mail goes to a subscriber, and so carries preferences and
 	// unsubscribe links; otherwise it is the opt-in request.
 	list bool
+	// why replaces the footer's "you receive this e-mail because you
+	// subscribed", for mail that comes for another reason.
+	why string
 	// body: the mail has a body of its own (a rendered Markdown text) after
 	// the facts and before the button, in the varBody slot.
 	body bool
@@ -81,7 +85,7 @@ func newTheme(lang Lang, o themeOptions) (*theme, error) {
 	if list {
 		fmt.Fprintf(&footer, `
                     <p class="sub center">%s<br /><a href="%s">%s</a> · <a href="%s">%s</a></p>`,
-			e(fc.whyList), placeholder(varPreferencesURL), e(fc.preferences), placeholder(varUnsubscribeURL), e(fc.unsubscribe))
+			e(cmp.Or(o.why, fc.whyList)), placeholder(varPreferencesURL), e(fc.preferences), placeholder(varUnsubscribeURL), e(fc.unsubscribe))
 	} else {
 		fmt.Fprintf(&footer, `
                     <p class="sub center">%s</p>`, e(fc.whyOptIn))
@@ -119,6 +123,9 @@ func newTheme(lang Lang, o themeOptions) (*theme, error) {
 		"#AEAEAE", colorFooter, "#aeaeae", colorFooter,
 	).Replace(src)
 
+	if o.why != "" {
+		fc.whyList = o.why
+	}
 	return &theme{html: src, text: plainTextTemplate(fc, o)}, nil
 }
 
