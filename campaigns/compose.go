@@ -28,7 +28,7 @@ type Prepared struct {
 	Campaign *Campaign
 	Event    *events.Event // an invitation's event
 	layouts  map[templates.Lang]*templates.Layout
-	ics      []byte
+	ics      mailer.Attachment
 	c        *Composer
 }
 
@@ -55,23 +55,14 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 			return nil, err
 		}
 		for _, lang := range []templates.Lang{templates.German, templates.English} {
-			inv := templates.Invitation{
-				Title: e.Title, Description: e.Description, Start: e.Start.In(events.Berlin()), End: e.End.In(events.Berlin()),
-				Place: e.Place(), OnlineURL: e.OnlineURL, Audience: camp.Audience.Describe(subscribers.Language(lang), topics),
-				Organiser: organiser(lang, e), Registration: e.Registration, MoreURL: c.EventURL(e.Slug),
-				CalendarURL: e.GoogleCalendarURL(),
-			}
-			if e.Deadline != nil {
-				d := e.Deadline.In(events.Berlin())
-				inv.Deadline = &d
-			}
+			inv := InvitationOf(e, lang, camp.Audience.Describe(subscribers.Language(lang), topics), c.EventURL(e.Slug))
 			l, err := c.Templates.Invitation(inv, lang)
 			if err != nil {
 				return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
 			}
 			p.layouts[lang] = l
 		}
-		p.ics = e.ICS(events.MethodPublish, events.Calendar{Organizer: c.From, Stamp: now, URL: c.EventURL(e.Slug)})
+		p.ics = CalendarFile(e, events.MethodPublish, events.Calendar{Organizer: c.From, Stamp: now, URL: c.EventURL(e.Slug)})
 	case KindNewsletter:
 		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body}, templates.German)
 		if err != nil {
@@ -92,15 +83,6 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 		return nil, fmt.Errorf("%w: kind %q", ErrInvalid, camp.Kind)
 	}
 	return p, nil
-}
-
-// calendarFile is an invitation's .ics as an attachment.
-func (p *Prepared) calendarFile() mailer.Attachment {
-	return mailer.Attachment{
-		Name:        p.Event.Slug + ".ics",
-		ContentType: "text/calendar; method=" + string(events.MethodPublish) + "; charset=UTF-8",
-		Data:        p.ics,
-	}
 }
 
 // Message is the mail to to: the layout of their language filled in with
@@ -130,11 +112,38 @@ func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Messa
 			vars.RegisterURL = c.link("events", p.Event.Slug, "register",
 				c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{}))
 		}
-		m.Attachments = []mailer.Attachment{p.calendarFile()}
+		m.Attachments = []mailer.Attachment{p.ics}
 	}
 	r := p.layouts[lang].Render(vars)
 	m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
 	return m
+}
+
+// InvitationOf is what an invitation to e says in lang: its facts in
+// Europe/Berlin, audience (in words) and the page where "Mehr erfahren"
+// leads.
+func InvitationOf(e *events.Event, lang templates.Lang, audience, moreURL string) templates.Invitation {
+	inv := templates.Invitation{
+		Title: e.Title, Description: e.Description, Start: e.Start.In(events.Berlin()), End: e.End.In(events.Berlin()),
+		Place: e.Place(), OnlineURL: e.OnlineURL, Audience: audience,
+		Organiser: organiser(lang, e), Registration: e.Registration, MoreURL: moreURL,
+		CalendarURL: e.GoogleCalendarURL(),
+	}
+	if e.Deadline != nil {
+		d := e.Deadline.In(events.Berlin())
+		inv.Deadline = &d
+	}
+	return inv
+}
+
+// CalendarFile is e's .ics for method, as an attachment named after the
+// event.
+func CalendarFile(e *events.Event, method events.Method, c events.Calendar) mailer.Attachment {
+	return mailer.Attachment{
+		Name:        e.Slug + ".ics",
+		ContentType: "text/calendar; method=" + string(method) + "; charset=UTF-8",
+		Data:        e.ICS(method, c),
+	}
 }
 
 // organiser is the organiser with the partners: "Netzwerkstelle … mit

@@ -83,8 +83,41 @@ type Outcome struct {
 	// Changed is false when the registration was already as asked.
 	Changed bool
 	// MovedUp are the people who left the waitlist for a freed place, in
-	// order; each is owed a mail.
+	// order.
 	MovedUp []*Registration
+	// Mails are the registration mails now owed (to the person and to
+	// those who moved up); queue their tasks after the change.
+	Mails []int64
+}
+
+// queueMails records the mails out owes: one about the registration if it
+// changed, and one to each person who moved up.
+func (out *Outcome) queueMails(ctx context.Context, tx *sqlx.Tx) error {
+	if out.Changed {
+		kind := MailRegistered
+		switch out.Registration.Status {
+		case Waiting:
+			kind = MailWaiting
+		case Cancelled:
+			kind = MailCancelled
+		}
+		id, err := queueMail(ctx, tx, out.Registration.ID, kind)
+		if err != nil {
+			return err
+		}
+		out.Mails = append(out.Mails, id)
+	}
+	for _, r := range out.MovedUp {
+		if r.ID == out.Registration.ID {
+			continue // moved up by its own change: the mail above says so
+		}
+		id, err := queueMail(ctx, tx, r.ID, MailMovedUp)
+		if err != nil {
+			return err
+		}
+		out.Mails = append(out.Mails, id)
+	}
+	return nil
 }
 
 // OpenFor says why event e takes no registrations at now, or nil.
@@ -180,8 +213,10 @@ func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, peopl
 			return err
 		}
 		out.MovedUp = append(out.MovedUp, moved...)
-		out.Registration, err = registration(ctx, tx, eventID, subscriberID)
-		return err
+		if out.Registration, err = registration(ctx, tx, eventID, subscriberID); err != nil {
+			return err
+		}
+		return out.queueMails(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
@@ -213,8 +248,10 @@ func (s *Store) Cancel(ctx context.Context, eventID, subscriberID int64, now tim
 		if out.MovedUp, err = moveUp(ctx, tx, e, now); err != nil {
 			return err
 		}
-		out.Registration, err = registration(ctx, tx, eventID, subscriberID)
-		return err
+		if out.Registration, err = registration(ctx, tx, eventID, subscriberID); err != nil {
+			return err
+		}
+		return out.queueMails(ctx, tx)
 	})
 	if err != nil {
 		return nil, err

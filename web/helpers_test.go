@@ -28,8 +28,16 @@ const testSecret = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz"
 // recordingQueue stands in for the worker's client and remembers the mails
 // queued.
 type recordingQueue struct {
-	mu   sync.Mutex
-	refs []subscribers.MailRef
+	mu            sync.Mutex
+	refs          []subscribers.MailRef
+	registrations []int64
+}
+
+func (q *recordingQueue) EnqueueRegistrationMails(_ context.Context, ids []int64) (int, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.registrations = append(q.registrations, ids...)
+	return len(ids), nil
 }
 
 func (q *recordingQueue) EnqueueMail(_ context.Context, ref subscribers.MailRef) (bool, error) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -99,6 +100,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Logger.Info("registration", "event", rg.event.ID, "subscriber", rg.sub.ID, "status", out.Registration.Status,
 			"people", out.Registration.People, "moved_up", len(out.MovedUp))
 	}
+	s.queueRegistrationMails(r, out)
 	rg.reg = out.Registration
 	s.showRegistration(w, r, rg, http.StatusOK, "", "")
 }
@@ -178,6 +180,19 @@ func (s *Server) cancelRegistration(w http.ResponseWriter, r *http.Request) {
 	if out.Changed {
 		s.cfg.Logger.Info("registration cancelled", "event", rg.event.ID, "subscriber", rg.sub.ID, "moved_up", len(out.MovedUp))
 	}
+	s.queueRegistrationMails(r, out)
 	s.say(w, r, http.StatusOK, p, []string{"cancel.done"}, nil,
 		link{URL: p.URL("/events/" + rg.event.Slug), Label: p.T("register.eventLink")})
+}
+
+// queueRegistrationMails queues the tasks of the mails a registration
+// change owes. Should Redis fail, the rows wait in the mail log, where the
+// worker's requeue finds them; the person's change stands.
+func (s *Server) queueRegistrationMails(r *http.Request, out *events.Outcome) {
+	if len(out.Mails) == 0 {
+		return
+	}
+	if _, err := s.cfg.Queue.EnqueueRegistrationMails(context.WithoutCancel(r.Context()), out.Mails); err != nil {
+		s.cfg.Logger.Warn("queueing registration mails failed; the worker will find them", "error", err)
+	}
 }

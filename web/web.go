@@ -55,6 +55,9 @@ const MaxBodyBytes = 64 << 10
 // worker's Client is one.
 type MailQueue interface {
 	EnqueueMail(ctx context.Context, ref subscribers.MailRef) (bool, error)
+	// EnqueueRegistrationMails queues the tasks of mails about
+	// registrations whose rows exist.
+	EnqueueRegistrationMails(ctx context.Context, ids []int64) (int, error)
 }
 
 // Config is what the web server needs.

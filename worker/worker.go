@@ -13,6 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
@@ -27,6 +28,9 @@ type Config struct {
 	Store *subscribers.Store
 	// Campaigns, when set, makes the worker send campaigns too.
 	Campaigns *campaigns.Store
+	// Events, when set, makes the worker send the mails about
+	// registrations too.
+	Events    *events.Store
 	Keys      *subscribers.Keyring
 	Templates *templates.Renderer
 	Sender    mailer.Sender
@@ -70,7 +74,8 @@ type Worker struct {
 	cfg       Config
 	queue     string
 	handler   *MailHandler
-	campaigns *CampaignHandler // nil without Config.Campaigns
+	campaigns *CampaignHandler     // nil without Config.Campaigns
+	regs      *RegistrationHandler // nil without Config.Events
 	client    *Client
 }
 
@@ -123,6 +128,12 @@ func New(cfg Config) (*Worker, error) {
 			Campaigns: cfg.Campaigns, Subscribers: cfg.Store, Sender: cfg.Sender, Client: client,
 			Composer: &campaigns.Composer{Store: cfg.Campaigns, Templates: cfg.Templates, Keys: cfg.Keys, From: cfg.From, BaseURL: cfg.BaseURL},
 			Lease:    cfg.Lease, MaxRetry: cfg.MaxRetry, RetryDelay: cfg.RetryDelay, Log: cfg.Logger, Now: cfg.Now,
+		}
+	}
+	if cfg.Events != nil {
+		w.regs = &RegistrationHandler{
+			Events: cfg.Events, Subscribers: cfg.Store, Templates: cfg.Templates, Keys: cfg.Keys, Sender: cfg.Sender,
+			From: cfg.From, BaseURL: cfg.BaseURL, Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, Log: cfg.Logger, Now: cfg.Now,
 		}
 	}
 	return w, nil
@@ -211,8 +222,18 @@ func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
 // deliveries of campaigns being sent.
 func (w *Worker) countOpen(ctx context.Context) (int, error) {
 	n, err := w.cfg.Store.CountOpenMails(ctx)
-	if err != nil || w.cfg.Campaigns == nil {
+	if err != nil {
 		return n, err
+	}
+	if w.cfg.Events != nil {
+		m, err := w.cfg.Events.CountOpenMails(ctx)
+		if err != nil {
+			return n, err
+		}
+		n += m
+	}
+	if w.cfg.Campaigns == nil {
+		return n, nil
 	}
 	m, err := w.cfg.Campaigns.CountOpen(ctx)
 	return n + m, err
@@ -286,6 +307,9 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 	mux.Handle(TypeWelcome, w.handler)
 	mux.Handle(TypePreferences, w.handler)
 	mux.HandleFunc(TypePurgePending, w.purgePending)
+	if w.regs != nil {
+		mux.Handle(TypeRegistrationMail, w.regs)
+	}
 	if w.campaigns != nil {
 		mux.Handle(TypeDeliver, w.campaigns)
 		mux.Handle(TypeStartCampaign, w.campaigns)
@@ -333,8 +357,22 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 // Tasks that still exist are left alone.
 func (w *Worker) requeue(ctx context.Context, grace time.Duration) (int, error) {
 	n, err := w.requeueMails(ctx, grace)
-	if err != nil || w.cfg.Campaigns == nil {
+	if err != nil {
 		return n, err
+	}
+	if w.cfg.Events != nil {
+		ids, err := w.cfg.Events.OpenMails(ctx, grace, w.cfg.Lease)
+		if err != nil {
+			return n, err
+		}
+		m, err := w.client.EnqueueRegistrationMails(ctx, ids)
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	if w.cfg.Campaigns == nil {
+		return n, nil
 	}
 	due, err := w.cfg.Campaigns.DueScheduled(ctx, w.cfg.Now())
 	if err != nil {

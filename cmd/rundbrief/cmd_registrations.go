@@ -11,6 +11,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/worker"
 )
 
 // registrationError explains an error of registering in German.
@@ -135,10 +136,15 @@ aufgenommen: rundbrief subscribers add E-MAIL --kind … --confirmed --consent-n
 				return fmt.Errorf("%w\nZuerst aufnehmen: rundbrief subscribers add %s --kind … --confirmed --consent-note \"…\"", err, args[1])
 			}
 			a.started = true
+			q, err := a.queueClient()
+			if err != nil {
+				return err
+			}
 			res, err := evs.Register(ctx, e.ID, sub.ID, people, events.ByStaff, time.Now())
 			if err != nil {
 				return registrationError(err, e)
 			}
+			queueRegistrationMails(cmd, q, res)
 			r := res.Registration
 			switch {
 			case r.Status == events.Waiting:
@@ -176,10 +182,15 @@ mit seiner Personenzahl hineinpasst, rückt nach.`,
 				return err
 			}
 			a.started = true
+			q, err := a.queueClient()
+			if err != nil {
+				return err
+			}
 			res, err := evs.Cancel(ctx, e.ID, sub.ID, time.Now())
 			if err != nil {
 				return registrationError(err, e)
 			}
+			queueRegistrationMails(cmd, q, res)
 			if res.Changed {
 				out(cmd, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
 			} else {
@@ -211,4 +222,17 @@ func printMovedUp(cmd *cobra.Command, a *app, res *events.Outcome) {
 			out(cmd, "  %s (%s)\n", c.Email, plural(r.People, "Person", "Personen"))
 		}
 	}
+}
+
+// queueRegistrationMails hands the mails a change owes to the worker; if
+// Redis fails, the worker finds them in the mail log within minutes.
+func queueRegistrationMails(cmd *cobra.Command, q *worker.Client, res *events.Outcome) {
+	if len(res.Mails) == 0 {
+		return
+	}
+	if _, err := q.EnqueueRegistrationMails(cmd.Context(), res.Mails); err != nil {
+		out(cmd, "Hinweis: die Mails dazu gehen verzögert hinaus (%v).\n", err)
+		return
+	}
+	out(cmd, "%s an den Worker übergeben.\n", plural(len(res.Mails), "Mail", "Mails"))
 }

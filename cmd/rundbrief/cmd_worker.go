@@ -73,6 +73,10 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 	if err != nil {
 		return nil, nil, "", err
 	}
+	evs, err := a.eventStore(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
 	renderer, err := a.renderer()
 	if err != nil {
 		return nil, nil, "", err
@@ -81,7 +85,7 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 		return nil, nil, "", err
 	}
 	w, err = worker.New(worker.Config{
-		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Campaigns: camps, Keys: keys, Templates: renderer,
+		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Campaigns: camps, Events: evs, Keys: keys, Templates: renderer,
 		Sender: sender, From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
 		PendingTTL: time.Duration(cfg.PendingTTL), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Logger: a.logger(),
 	})

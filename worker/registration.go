@@ -1,0 +1,202 @@
+package worker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+)
+
+// TypeRegistrationMail sends a mail about a registration: confirmation,
+// waitlist, moved up, cancellation received.
+const TypeRegistrationMail = "email:registration"
+
+// RegistrationMailPayload is the payload of TypeRegistrationMail.
+type RegistrationMailPayload struct {
+	MailID int64 `json:"mail_id"`
+}
+
+// NewRegistrationMailTask returns the task that sends registration mail id.
+func NewRegistrationMailTask(id int64) (*asynq.Task, error) {
+	if id <= 0 {
+		return nil, fmt.Errorf("worker: %s task for mail %d", TypeRegistrationMail, id)
+	}
+	payload, err := json.Marshal(RegistrationMailPayload{MailID: id})
+	if err != nil {
+		return nil, fmt.Errorf("worker: %w", err)
+	}
+	return asynq.NewTask(TypeRegistrationMail, payload), nil
+}
+
+// EnqueueRegistrationMails queues the tasks of registration mails, on the
+// subscription mail queue (they are as urgent), and returns how many it
+// queued.
+func (c *Client) EnqueueRegistrationMails(ctx context.Context, ids []int64) (int, error) {
+	return parallel(ctx, ids, func(ctx context.Context, id int64) (bool, error) {
+		task, err := NewRegistrationMailTask(id)
+		if err != nil {
+			return false, err
+		}
+		ok, err := c.enqueueOnce(ctx, task, c.queue, fmt.Sprintf("registration-mail:%d", id), asynq.MaxRetry(c.maxRetry))
+		if err != nil {
+			return false, fmt.Errorf("worker: enqueue registration mail %d: %w", id, err)
+		}
+		return ok, nil
+	})
+}
+
+// RegistrationHandler sends the mails about registrations.
+type RegistrationHandler struct {
+	Events      *events.Store
+	Subscribers *subscribers.Store
+	Templates   *templates.Renderer
+	Keys        *subscribers.Keyring
+	Sender      mailer.Sender
+	From        mail.Address
+	BaseURL     string
+	Lease       time.Duration
+	MaxRetry    int
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+// ProcessTask sends the registration mail of the task if it is still owed
+// and still says how things are.
+func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p RegistrationMailPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || p.MailID <= 0 {
+		return fmt.Errorf("worker: %s: bad payload %q: %w", t.Type(), t.Payload(), asynq.SkipRetry)
+	}
+	log := h.Log.With("task", t.Type(), "registration_mail", p.MailID)
+	m, err := h.Events.ClaimMail(ctx, p.MailID, h.Lease)
+	switch {
+	case errors.Is(err, events.ErrNothingOwed):
+		log.Debug("nothing owed; duplicate task, replaced or already sent")
+		return nil
+	case err != nil:
+		return err
+	}
+	reg := m.Registration
+	log = log.With("kind", m.Kind, "subscriber", reg.SubscriberID, "event", reg.EventID, "attempt", m.Attempts)
+	rec := context.WithoutCancel(ctx)
+	if reg.Status != m.Kind.State() {
+		log.Info("registration mail skipped; the registration changed", "status", reg.Status)
+		return h.record(log, h.Events.MailSkipped(rec, m, "registration is "+string(reg.Status)+" now"))
+	}
+	contacts, err := h.Subscribers.Contacts(ctx, []int64{reg.SubscriberID})
+	if err != nil {
+		return err
+	}
+	c := contacts[reg.SubscriberID]
+	switch {
+	case c == nil:
+		return h.record(log, h.Events.MailSkipped(rec, m, "subscriber no longer exists"))
+	case c.Status == subscribers.StatusBounced || c.Suppressed:
+		log.Info("registration mail skipped; the address is bounced or suppressed")
+		return h.record(log, h.Events.MailSkipped(rec, m, "address bounced or suppressed"))
+	}
+	msg, err := h.compose(ctx, m, c)
+	if err != nil {
+		h.record(log, h.Events.MailFailed(rec, m, err.Error()))
+		return fmt.Errorf("worker: compose registration mail %d: %v: %w", m.ID, err, asynq.SkipRetry)
+	}
+	r, err := h.Sender.Send(ctx, msg)
+	if err == nil {
+		log.Info("registration mail sent", "message_id", r.MessageID)
+		return h.record(log, h.Events.MailSent(rec, m, r.MessageID, r.Reply))
+	}
+	return h.failed(ctx, log, m, err)
+}
+
+// compose builds the mail m owes c.
+func (h *RegistrationHandler) compose(ctx context.Context, m *events.Mail, c *subscribers.Contact) (*mailer.Message, error) {
+	e, err := h.Events.ByID(ctx, m.Registration.EventID)
+	if err != nil {
+		return nil, err
+	}
+	lang := templates.German
+	if c.Language == subscribers.LanguageEnglish {
+		lang = templates.English
+	}
+	base := strings.TrimRight(h.BaseURL, "/") + "/events/" + e.Slug
+	token := h.Keys.Token(subscribers.PurposeRegister, c.ID, time.Time{})
+	layout, err := h.Templates.Registration(templates.Registration{
+		Event: campaigns.InvitationOf(e, lang, "", base), Kind: templates.RegistrationKind(m.Kind),
+		People: m.Registration.People, Position: m.Registration.Position,
+		ManageURL: base + "/register/" + token, CancelURL: base + "/cancel/" + token,
+	}, lang)
+	if err != nil {
+		return nil, err
+	}
+	prefs := h.Keys.Token(subscribers.PurposePreferences, c.ID, time.Time{})
+	root := strings.TrimRight(h.BaseURL, "/")
+	r := layout.Render(templates.Vars{Name: c.Name, PreferencesURL: root + "/preferences/" + prefs, UnsubscribeURL: root + "/unsubscribe/" + prefs})
+	now := h.Now()
+	msg := &mailer.Message{
+		From: h.From, To: mail.Address{Name: c.Name, Address: c.Email},
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		// Transactional: no List-Unsubscribe, the person asked for it.
+		Headers:   []mailer.Header{{Name: "Auto-Submitted", Value: "auto-generated"}},
+		MessageID: mailer.NewMessageID(h.From), Date: now,
+	}
+	if m.Kind == events.MailRegistered || m.Kind == events.MailMovedUp {
+		msg.Attachments = []mailer.Attachment{campaigns.CalendarFile(e, events.MethodPublish,
+			events.Calendar{Organizer: h.From, Stamp: now, URL: base})}
+	}
+	return msg, nil
+}
+
+// failed records a failed send and tells asynq whether to retry.
+func (h *RegistrationHandler) failed(ctx context.Context, log *slog.Logger, m *events.Mail, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	e, ok := mailer.AsError(err)
+	if !ok {
+		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
+	}
+	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced)
+	retried, _ := asynq.GetRetryCount(ctx)
+	switch {
+	case e.Temporary && retried < h.MaxRetry:
+		log.Warn("temporary failure; will retry", "retried", retried)
+		if rerr := h.Events.MailDeferred(ctx, m, e.Reply()); rerr != nil && !errors.Is(rerr, events.ErrClaimLost) {
+			return rerr
+		}
+		return e
+	case e.RecipientRejected():
+		log.Warn("address refused for good; subscriber marked bounced and suppressed")
+		h.record(log, h.Events.MailBounced(ctx, m, e.Reply()))
+		if berr := h.Subscribers.Bounce(ctx, m.Registration.SubscriberID, e.Reply()); berr != nil && !errors.Is(berr, subscribers.ErrNotFound) {
+			log.Error("marking the subscriber bounced failed", "error", berr)
+		}
+		return fmt.Errorf("%w: %w", e, asynq.SkipRetry)
+	default:
+		log.Error("registration mail given up")
+		h.record(log, h.Events.MailFailed(ctx, m, e.Reply()))
+		return fmt.Errorf("%w: %w", e, asynq.SkipRetry)
+	}
+}
+
+func (h *RegistrationHandler) record(log *slog.Logger, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, events.ErrClaimLost):
+		log.Warn("claim lost to another worker; outcome not recorded here")
+		return nil
+	default:
+		log.Error("recording the outcome failed", "error", err)
+		return err
+	}
+}
