@@ -25,7 +25,19 @@ type Kind string
 const (
 	KindInvitation Kind = "invitation" // an invitation to an event, with its calendar file
 	KindNewsletter Kind = "newsletter" // a subject and a Markdown body
+	// KindReminder reminds of an event shortly before it; the worker's
+	// scheduler creates it at each of the event's reminder offsets.
+	KindReminder Kind = "reminder"
+	// KindUpdate says that an event's time or place changed, with the
+	// calendar file at a higher SEQUENCE.
+	KindUpdate Kind = "update"
+	// KindCancellation says that an event is called off, with a
+	// METHOD:CANCEL calendar file.
+	KindCancellation Kind = "cancellation"
 )
+
+// AboutEvent reports whether campaigns of kind k are about an event.
+func (k Kind) AboutEvent() bool { return k != KindNewsletter }
 
 // Label is the kind in German, as staff read it.
 func (k Kind) Label() string {
@@ -34,6 +46,12 @@ func (k Kind) Label() string {
 		return "Einladung"
 	case KindNewsletter:
 		return "Rundbrief"
+	case KindReminder:
+		return "Erinnerung"
+	case KindUpdate:
+		return "Änderung"
+	case KindCancellation:
+		return "Absage"
 	}
 	return string(k)
 }
@@ -85,7 +103,14 @@ type Campaign struct {
 	SubjectEN  string               `json:"subject_en,omitempty"`
 	BodyEN     string               `json:"body_en,omitempty"`
 	Audience   subscribers.Audience `json:"audience"`
-	Status     Status               `json:"status"`
+	// ToRegistered sends a campaign about an event to the people
+	// registered for it instead of the audience.
+	ToRegistered bool `json:"to_registered,omitempty"`
+	// ReminderHours is how long before the start a reminder goes out;
+	// Note what changed (an update) or why (a cancellation).
+	ReminderHours int    `json:"reminder_hours,omitempty"`
+	Note          string `json:"note,omitempty"`
+	Status        Status `json:"status"`
 	SendAt     *time.Time           `json:"send_at,omitempty"`
 	CreatedAt  time.Time            `json:"created_at"`
 	UpdatedAt  time.Time            `json:"updated_at"`
@@ -96,8 +121,8 @@ type Campaign struct {
 // Title is what staff see in lists: the newsletter's subject, or
 // "Einladung: " and the event's title.
 func (c *Campaign) Title() string {
-	if c.Kind == KindInvitation {
-		return "Einladung: " + c.EventTitle
+	if c.Kind.AboutEvent() {
+		return c.Kind.Label() + ": " + c.EventTitle
 	}
 	return c.Subject
 }
@@ -114,6 +139,10 @@ type Spec struct {
 	// Audience overrides the default: the event's audience for an
 	// invitation, everyone for a newsletter.
 	Audience *subscribers.Audience
+	// Note is what changed (an update) or why (a cancellation).
+	Note string
+	// ReminderHours is a reminder's offset before the start.
+	ReminderHours int
 }
 
 // Errors of the store.

@@ -145,7 +145,9 @@ type Received struct {
 func (s *Store) Received(ctx context.Context, subscriberID int64) ([]Received, error) {
 	var rs []Received
 	err := s.db.SelectContext(ctx, &rs, `SELECT c.id AS campaign_id, c.kind,
-		       CASE WHEN c.kind = 'invitation' THEN 'Einladung: ' || e.title ELSE c.subject END AS title,
+		       CASE c.kind WHEN 'invitation' THEN 'Einladung: ' || e.title WHEN 'reminder' THEN 'Erinnerung: ' || e.title
+		            WHEN 'update' THEN 'Änderung: ' || e.title WHEN 'cancellation' THEN 'Absage: ' || e.title
+		            ELSE c.subject END AS title,
 		       d.status, d.finished_at, d.matched_kind, d.matched_topics, c.audience_kinds, c.audience_topics
 		FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id LEFT JOIN events e ON e.id = c.event_id
 		WHERE d.subscriber_id = $1 ORDER BY d.id`, subscriberID)

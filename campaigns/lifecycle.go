@@ -56,7 +56,7 @@ func (s *Store) Start(ctx context.Context, id int64, now time.Time) (*Plan, erro
 			kinds  []string
 			topics []string
 		)
-		err = s.subscribers.EachMatch(ctx, c.Audience, func(m subscribers.Match) error {
+		err = s.EachRecipient(ctx, c, func(m subscribers.Match) error {
 			batch = append(batch, int32(len(ids)/size))
 			ids = append(ids, m.SubscriberID)
 			kinds = append(kinds, string(m.Kind))

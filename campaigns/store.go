@@ -36,7 +36,8 @@ func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
 }
 
 const campaignColumns = `c.id, c.kind, c.event_id, COALESCE(e.slug, '') AS event_slug, COALESCE(e.title, '') AS event_title,
-	c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.status, c.send_at,
+	c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.to_registered,
+	COALESCE(c.reminder_hours, 0) AS reminder_hours, c.note, c.status, c.send_at,
 	c.created_at, c.updated_at, c.started_at, c.finished_at`
 
 const campaignFrom = ` FROM campaigns c LEFT JOIN events e ON e.id = c.event_id`
@@ -53,6 +54,9 @@ type campaignRow struct {
 	BodyEN     string         `db:"body_en"`
 	Kinds      pq.StringArray `db:"audience_kinds"`
 	Topics     pq.StringArray `db:"audience_topics"`
+	ToReg      bool           `db:"to_registered"`
+	Hours      int            `db:"reminder_hours"`
+	Note       string         `db:"note"`
 	Status     Status         `db:"status"`
 	SendAt     *time.Time     `db:"send_at"`
 	CreatedAt  time.Time      `db:"created_at"`
@@ -65,6 +69,7 @@ func (r *campaignRow) campaign() *Campaign {
 	c := &Campaign{
 		ID: r.ID, Kind: r.Kind, EventID: r.EventID, EventSlug: r.EventSlug, EventTitle: r.EventTitle,
 		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Status: r.Status,
+		ToRegistered: r.ToReg, ReminderHours: r.Hours, Note: r.Note,
 		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...)},
 	}
@@ -107,22 +112,36 @@ func (s *Store) List(ctx context.Context) ([]*Campaign, error) {
 // Create checks spec and stores it as a draft.
 func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	var (
-		eventID  *int64
-		audience subscribers.Audience
+		eventID      *int64
+		audience     subscribers.Audience
+		toRegistered bool
+		hours        *int
 	)
 	switch spec.Kind {
-	case KindInvitation:
+	case KindInvitation, KindReminder, KindUpdate, KindCancellation:
 		e, err := s.events.Get(ctx, strings.TrimSpace(spec.Event))
 		if err != nil {
 			return nil, err
 		}
-		if e.Status == events.StatusCancelled {
+		if (e.Status == events.StatusCancelled) != (spec.Kind == KindCancellation) {
 			return nil, &EventNotReadyError{Slug: e.Slug, Status: e.Status}
 		}
 		eventID = &e.ID
 		audience = subscribers.Audience{Kinds: e.Kinds, Topics: e.Topics}
+		// Reminders, updates and cancellations go to the people
+		// registered, when the event takes registrations.
+		toRegistered = spec.Kind != KindInvitation && e.Registration
 		if spec.Subject != "" || spec.Body != "" || spec.SubjectEN != "" || spec.BodyEN != "" {
-			return nil, fmt.Errorf("%w: an invitation takes its words from its event; subject and body are for newsletters", ErrInvalid)
+			return nil, fmt.Errorf("%w: a campaign about an event takes its words from the event; subject and body are for newsletters", ErrInvalid)
+		}
+		if spec.Kind == KindReminder {
+			if spec.ReminderHours <= 0 {
+				return nil, fmt.Errorf("%w: a reminder needs its hours before the start", ErrInvalid)
+			}
+			hours = &spec.ReminderHours
+		}
+		if spec.Note = strings.TrimSpace(spec.Note); len([]rune(spec.Note)) > 2000 {
+			return nil, fmt.Errorf("%w: note: ist zu lang (höchstens 2000 Zeichen)", ErrInvalid)
 		}
 	case KindNewsletter:
 		if spec.Event != "" {
@@ -147,10 +166,10 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	}
 	var id int64
 	err = s.db.GetContext(ctx, &id, `INSERT INTO campaigns
-		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
 		spec.Kind, eventID, spec.Subject, spec.Body, spec.SubjectEN, spec.BodyEN,
-		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics))
+		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: create: %w", err)
 	}
@@ -203,12 +222,18 @@ func (s *Store) Event(ctx context.Context, c *Campaign) (*events.Event, error) {
 
 // ready checks that an invitation's event may be invited to at now.
 func (s *Store) ready(ctx context.Context, c *Campaign, now time.Time) error {
-	if c.Kind != KindInvitation {
+	if !c.Kind.AboutEvent() {
 		return nil
 	}
 	e, err := s.Event(ctx, c)
 	if err != nil {
 		return err
+	}
+	if c.Kind == KindCancellation {
+		if e.Status != events.StatusCancelled {
+			return &EventNotReadyError{Slug: e.Slug, Status: e.Status}
+		}
+		return nil
 	}
 	switch {
 	case e.Status == events.StatusDraft, e.Status == events.StatusCancelled:
@@ -238,8 +263,15 @@ func (e *EventNotReadyError) Error() string {
 func (e *EventNotReadyError) Unwrap() error { return ErrEventNotReady }
 
 // EachRecipient calls fn for every subscriber the campaign would reach if
-// it were sent now.
+// it were sent now: the people registered for its event, or its audience.
 func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscribers.Match) error) error {
+	if c.ToRegistered && c.EventID != nil {
+		ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID)
+		if err != nil {
+			return err
+		}
+		return s.subscribers.EachAmong(ctx, ids, fn)
+	}
 	return s.subscribers.EachMatch(ctx, c.Audience, fn)
 }
 

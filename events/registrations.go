@@ -378,3 +378,14 @@ func moveUp(ctx context.Context, tx *sqlx.Tx, e *Event, now time.Time) ([]*Regis
 	}
 	return moved, nil
 }
+
+// RegisteredSubscribers returns the IDs of the subscribers registered (not
+// waiting, not cancelled) for event eventID.
+func (s *Store) RegisteredSubscribers(ctx context.Context, eventID int64) ([]int64, error) {
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, `SELECT subscriber_id FROM registrations
+		WHERE event_id = $1 AND status = 'registered' ORDER BY subscriber_id`, eventID); err != nil {
+		return nil, fmt.Errorf("events: registered people: %w", err)
+	}
+	return ids, nil
+}

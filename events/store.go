@@ -280,3 +280,17 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 func (s *Store) ByID(ctx context.Context, id int64) (*Event, error) {
 	return getEvent(ctx, s.db, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1`, id)
 }
+
+// CancelEvent calls the event with slug off: it is cancelled and its
+// SEQUENCE raised, so that calendars drop it when the cancellation
+// arrives. Cancelling twice changes nothing and reports false.
+func (s *Store) CancelEvent(ctx context.Context, slug string) (*Event, bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = now()
+		WHERE slug = $1 AND status <> 'cancelled'`, slug)
+	if err != nil {
+		return nil, false, fmt.Errorf("events: cancel: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	e, err := s.Get(ctx, slug)
+	return e, n == 1, err
+}

@@ -244,3 +244,31 @@ func JoinAnd(en bool, xs []string) string {
 	}
 	return strings.Join(xs[:len(xs)-1], ", ") + pick(en, " and ", " und ") + xs[len(xs)-1]
 }
+
+// EachAmong calls fn for each of the subscribers with the given IDs who
+// may still be mailed about something they asked for (an event they
+// registered for): any status but bounced, and not suppressed. Their
+// topics are left empty.
+func (s *Store) EachAmong(ctx context.Context, ids []int64, fn func(Match) error) error {
+	cs, err := s.Contacts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	var kinds []struct {
+		ID   int64 `db:"id"`
+		Kind Kind  `db:"kind"`
+	}
+	if err := s.db.SelectContext(ctx, &kinds, `SELECT id, kind FROM subscribers WHERE id = ANY ($1) ORDER BY id`, pq.Int64Array(ids)); err != nil {
+		return fmt.Errorf("subscribers: kinds: %w", err)
+	}
+	for _, k := range kinds {
+		c := cs[k.ID]
+		if c == nil || c.Suppressed || c.Status == StatusBounced {
+			continue
+		}
+		if err := fn(Match{SubscriberID: c.ID, Email: c.Email, Kind: k.Kind, Topics: []string{}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -158,13 +158,14 @@ func TestRegistrationGolden(t *testing.T) {
 	} {
 		l, err := r.Registration(Registration{
 			Event: testInvitation(t), Kind: tc.kind, People: 2, Position: 3,
-			ManageURL: "https://rundbrief.example/events/job-speeddating-2027/register/AQMA",
-			CancelURL: "https://rundbrief.example/events/job-speeddating-2027/cancel/AQMA",
 		}, tc.lang)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := l.Render(testVars())
+		v := testVars()
+		v.RegisterURL = "https://rundbrief.example/events/job-speeddating-2027/register/AQMA"
+		v.CancelURL = "https://rundbrief.example/events/job-speeddating-2027/cancel/AQMA"
+		m := l.Render(v)
 		base := "registration-" + string(tc.kind) + "." + string(tc.lang)
 		golden(t, base+".subject.txt", m.Subject+"\n")
 		golden(t, base+".txt", m.Text)
@@ -177,7 +178,7 @@ func TestRegistrationGolden(t *testing.T) {
 			}
 		}
 	}
-	if _, err := r.Registration(Registration{Event: testInvitation(t), Kind: "gibtsnicht", People: 1, ManageURL: "x", CancelURL: "y"}, German); err == nil {
+	if _, err := r.Registration(Registration{Event: testInvitation(t), Kind: "gibtsnicht", People: 1}, German); err == nil {
 		t.Error("an unknown registration mail was rendered")
 	}
 }

@@ -27,6 +27,7 @@ const (
 	varUnsubscribeURL = "unsubscribe_url"
 	varTopics         = "topics"
 	varRegisterURL    = "register_url"
+	varCancelURL      = "cancel_url"
 )
 
 func placeholder(name string) string { return phOpen + name + phClose }
@@ -45,11 +46,13 @@ type compiled struct {
 // is already HTML, or already plain). A placeholder whose name is not a
 // known variable is an error: it would otherwise reach a subscriber's inbox.
 //
-// Raw values are filled in last and are not searched for placeholders, so
-// a placeholder written in an event's description stays text.
+// Raw values are searched for placeholders in turn, so that a mail's own
+// body can hold the recipient's links; staff's text in them is defused
+// first (see defuse), so a placeholder written in a description stays
+// text.
 func compile(s string, static, raw map[string]string, escape func(string) string) (compiled, error) {
 	dynamic := map[string]bool{varGreeting: true, varConfirmURL: true, varPreferencesURL: true,
-		varUnsubscribeURL: true, varTopics: true, varRegisterURL: true}
+		varUnsubscribeURL: true, varTopics: true, varRegisterURL: true, varCancelURL: true}
 	c := compiled{escape: escape}
 	var lit strings.Builder
 	for {
@@ -70,7 +73,8 @@ func compile(s string, static, raw map[string]string, escape func(string) string
 			continue
 		}
 		if v, ok := raw[name]; ok {
-			lit.WriteString(v)
+			s = v + s
+			delete(raw, name) // once: a value cannot hold itself
 			continue
 		}
 		if !dynamic[name] {

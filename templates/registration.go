@@ -22,22 +22,21 @@ const (
 // Registration is what a mail about a registration says besides the
 // event's facts.
 type Registration struct {
-	Event     Invitation // the event's facts; Registration and MoreURL are ignored
-	Kind      RegistrationKind
-	People    int
-	Position  int    // on the waitlist
-	ManageURL string // the person's registration page
-	CancelURL string // the page that cancels
+	Event    Invitation // the event's facts; Registration and MoreURL are ignored
+	Kind     RegistrationKind
+	People   int
+	Position int // on the waitlist
 }
 
 // Registration renders the mail about one registration. Unlike a campaign
-// it is rendered for its one recipient, so the number of people, the
-// waitlist place and the links are part of the layout; Layout.Render fills
-// in the greeting and the footer links.
+// it is rendered for its one recipient, so the number of people and the
+// waitlist place are part of the layout; Layout.Render fills in the
+// greeting, the registration page (Vars.RegisterURL), the cancel page
+// (Vars.CancelURL) and the footer links.
 func (r *Renderer) Registration(reg Registration, lang Lang) (*Layout, error) {
 	inv := reg.Event
-	if strings.TrimSpace(inv.Title) == "" || inv.Start.IsZero() || reg.People < 1 || reg.ManageURL == "" || reg.CancelURL == "" {
-		return nil, errors.New("templates: a registration mail needs the event, the number of people and the links")
+	if strings.TrimSpace(inv.Title) == "" || inv.Start.IsZero() || reg.People < 1 {
+		return nil, errors.New("templates: a registration mail needs the event and the number of people")
 	}
 	en := lang == English
 	title := defuse(strings.TrimSpace(inv.Title))
@@ -53,7 +52,7 @@ func (r *Renderer) Registration(reg Registration, lang Lang) (*Layout, error) {
 	c.instructions = pick(en, "To change the number of people or cancel, open your registration:",
 		"Personenzahl ändern oder absagen können Sie hier:")
 	c.button = pick(en, "Open my registration", "Meine Anmeldung öffnen")
-	c.buttonVar, c.buttonLink = "", reg.ManageURL
+	c.buttonVar = varRegisterURL
 	cancel := pick(en, "If you cannot come after all, please cancel, so that your place goes to someone on the waiting list: ",
 		"Falls Sie doch nicht kommen können, sagen Sie bitte ab – Ihr Platz geht dann an die Warteliste: ")
 	calendar := true
@@ -90,9 +89,7 @@ func (r *Renderer) Registration(reg Registration, lang Lang) (*Layout, error) {
 	}
 	b := &body{}
 	if cancel != "" {
-		b.html = `<p>` + html.EscapeString(cancel) + linkColour(`<a href="`+html.EscapeString(reg.CancelURL)+`">`) +
-			html.EscapeString(pick(en, "cancel my registration", "Anmeldung absagen")) + `</a></p>`
-		b.text = cancel + reg.CancelURL
+		b.html, b.text = cancelParagraph(lang, cancel)
 	}
 	if calendar {
 		cb := calendarBody(lang, &body{}, inv.CalendarURL)
@@ -110,4 +107,11 @@ func (r *Renderer) Registration(reg Registration, lang Lang) (*Layout, error) {
 		return nil, fmt.Errorf("templates: registration mail (%s, %s): %w", reg.Kind, lang, err)
 	}
 	return l, nil
+}
+
+// cancelParagraph asks to cancel, with the recipient's cancel link.
+func cancelParagraph(lang Lang, ask string) (htmlPart, textPart string) {
+	label := pick(lang == English, "cancel my registration", "Anmeldung absagen")
+	return `<p>` + html.EscapeString(ask) + linkColour(`<a href="`+placeholder(varCancelURL)+`">`) + html.EscapeString(label) + `</a></p>`,
+		ask + placeholder(varCancelURL)
 }

@@ -200,6 +200,7 @@ type Vars struct {
 	UnsubscribeURL string   // welcome and every list mail
 	Topics         []string // topic titles, in the mail's language
 	RegisterURL    string   // an invitation to an event that takes registrations
+	CancelURL      string   // a reminder or update to someone registered
 }
 
 // Mail is a rendered message for one recipient.
@@ -226,6 +227,7 @@ func (l *Layout) Render(v Vars) Mail {
 		varUnsubscribeURL: v.UnsubscribeURL,
 		varTopics:         topicList(l.Lang, v.Topics),
 		varRegisterURL:    v.RegisterURL,
+		varCancelURL:      v.CancelURL,
 	}
 	return Mail{Subject: l.Subject, HTML: l.html.fill(vals), Text: l.text.fill(vals)}
 }

@@ -135,14 +135,14 @@ func (h *RegistrationHandler) compose(ctx context.Context, m *events.Mail, c *su
 	layout, err := h.Templates.Registration(templates.Registration{
 		Event: campaigns.InvitationOf(e, lang, "", base), Kind: templates.RegistrationKind(m.Kind),
 		People: m.Registration.People, Position: m.Registration.Position,
-		ManageURL: base + "/register/" + token, CancelURL: base + "/cancel/" + token,
 	}, lang)
 	if err != nil {
 		return nil, err
 	}
 	prefs := h.Keys.Token(subscribers.PurposePreferences, c.ID, time.Time{})
 	root := strings.TrimRight(h.BaseURL, "/")
-	r := layout.Render(templates.Vars{Name: c.Name, PreferencesURL: root + "/preferences/" + prefs, UnsubscribeURL: root + "/unsubscribe/" + prefs})
+	r := layout.Render(templates.Vars{Name: c.Name, PreferencesURL: root + "/preferences/" + prefs, UnsubscribeURL: root + "/unsubscribe/" + prefs,
+		RegisterURL: base + "/register/" + token, CancelURL: base + "/cancel/" + token})
 	now := h.Now()
 	msg := &mailer.Message{
 		From: h.From, To: mail.Address{Name: c.Name, Address: c.Email},

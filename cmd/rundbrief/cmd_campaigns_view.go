@@ -89,7 +89,7 @@ func newCampaignsShowCmd(a *app) *cobra.Command {
 			}
 			t := newTable(cmd.OutOrStdout(), "Nr.", fmt.Sprint(camp.ID))
 			rows := [][2]string{{"Art", camp.Kind.Label()}, {"Titel", camp.Title()}}
-			if camp.Kind == campaigns.KindInvitation {
+			if camp.Kind.AboutEvent() {
 				rows = append(rows, [2]string{"Veranstaltung", camp.EventSlug})
 			}
 			if camp.SubjectEN != "" {
