@@ -63,6 +63,29 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 			p.layouts[lang] = l
 		}
 		p.ics = CalendarFile(e, events.MethodPublish, events.Calendar{Organizer: c.From, Stamp: now, URL: c.EventURL(e.Slug)})
+	case KindReminder, KindUpdate, KindCancellation:
+		e, err := c.Store.Event(ctx, camp)
+		if err != nil {
+			return nil, err
+		}
+		p.Event = e
+		for _, lang := range []templates.Lang{templates.German, templates.English} {
+			inv := InvitationOf(e, lang, "", c.EventURL(e.Slug))
+			inv.Registration = camp.ToRegistered
+			l, err := c.Templates.Notice(templates.Notice{
+				Kind: templates.NoticeKind(camp.Kind), Event: inv, Note: camp.Note,
+				Until: templates.Until(lang, now, e.Start.In(events.Berlin())),
+			}, lang)
+			if err != nil {
+				return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
+			}
+			p.layouts[lang] = l
+		}
+		method := events.MethodPublish
+		if camp.Kind == KindCancellation {
+			method = events.MethodCancel
+		}
+		p.ics = CalendarFile(e, method, events.Calendar{Organizer: c.From, Stamp: now, URL: c.EventURL(e.Slug)})
 	case KindNewsletter:
 		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body}, templates.German)
 		if err != nil {
@@ -109,8 +132,9 @@ func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Messa
 	}
 	if p.Event != nil {
 		if p.Event.Registration {
-			vars.RegisterURL = c.link("events", p.Event.Slug, "register",
-				c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{}))
+			token := c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{})
+			vars.RegisterURL = c.link("events", p.Event.Slug, "register", token)
+			vars.CancelURL = c.link("events", p.Event.Slug, "cancel", token)
 		}
 		m.Attachments = []mailer.Attachment{p.ics}
 	}

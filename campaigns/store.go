@@ -275,6 +275,24 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 	return s.subscribers.EachMatch(ctx, c.Audience, fn)
 }
 
+// StillRegistered returns the people registered for c's event now, for a
+// campaign sent to them: someone who cancelled or waits meanwhile gets
+// nothing. It returns nil for other campaigns.
+func (s *Store) StillRegistered(ctx context.Context, c *Campaign) (map[int64]bool, error) {
+	if !c.ToRegistered || c.EventID == nil {
+		return nil, nil
+	}
+	ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
 // statusError says that c is in a status that does not allow what was
 // asked.
 func statusError(c *Campaign, want string) error {

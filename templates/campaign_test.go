@@ -182,3 +182,49 @@ func TestRegistrationGolden(t *testing.T) {
 		t.Error("an unknown registration mail was rendered")
 	}
 }
+
+func TestUntil(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	start := time.Date(2027, 3, 18, 9, 0, 0, 0, berlin)
+	for _, tc := range []struct {
+		before time.Duration
+		de, en string
+	}{
+		{7 * 24 * time.Hour, "in 7 Tagen", "in 7 days"},
+		{24 * time.Hour, "morgen", "tomorrow"},
+		{48 * time.Hour, "übermorgen", "the day after tomorrow"},
+		{14 * time.Hour, "morgen", "tomorrow"}, // 19:00 the evening before
+		{3 * time.Hour, "in 3 Stunden", "in 3 hours"},
+		{40 * time.Minute, "in einer Stunde", "in one hour"},
+	} {
+		now := start.Add(-tc.before)
+		if got := Until(German, now, start); got != tc.de {
+			t.Errorf("%v before: %q, want %q", tc.before, got, tc.de)
+		}
+		if got := Until(English, now, start); got != tc.en {
+			t.Errorf("%v before: %q, want %q", tc.before, got, tc.en)
+		}
+	}
+}
+
+func TestNoticeGolden(t *testing.T) {
+	r := newTestRenderer(t)
+	v := campaignVars()
+	v.CancelURL = "https://rundbrief.example/events/job-speeddating-2027/cancel/AQMA"
+	for _, n := range []Notice{
+		{Kind: NoticeReminder, Event: testInvitation(t), Until: "in 7 Tagen"},
+		{Kind: NoticeUpdate, Event: testInvitation(t), Note: "Neue Zeit: Donnerstag, 22. April 2027, 15:00 bis 18:00 Uhr"},
+		{Kind: NoticeCancellation, Event: testInvitation(t), Note: "Die Hochschule ist wegen eines Wasserschadens geschlossen."},
+	} {
+		l, err := r.Notice(n, German)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := l.Render(v)
+		golden(t, string(n.Kind)+".de.subject.txt", m.Subject+"\n")
+		golden(t, string(n.Kind)+".de.txt", m.Text)
+		if n.Kind != NoticeCancellation && !strings.Contains(m.HTML, `href="https://rundbrief.example/events/job-speeddating-2027/cancel/AQMA"`) {
+			t.Errorf("%s: no cancel link in the HTML part", n.Kind)
+		}
+	}
+}

@@ -122,9 +122,13 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	if err != nil {
 		return err
 	}
+	registered, err := h.Campaigns.StillRegistered(ctx, camp)
+	if err != nil {
+		return err
+	}
 	var retryAt time.Time
 	for _, d := range ds {
-		at, err := h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID])
+		at, err := h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
 		if err != nil {
 			return err
 		}
@@ -153,12 +157,21 @@ func (h *CampaignHandler) finishIfDone(ctx context.Context, log *slog.Logger, id
 // send sends one delivery and records the outcome. It returns when the
 // delivery is due again after a temporary failure, and an error only when
 // the outcome could not be recorded.
-func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaigns.Prepared, d *campaigns.Delivery, c *subscribers.Contact) (time.Time, error) {
+//
+// registered, for a campaign to the people registered for an event, are
+// those still registered; nil for other campaigns, which go to confirmed
+// subscribers only.
+func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaigns.Prepared, d *campaigns.Delivery, c *subscribers.Contact, registered map[int64]bool) (time.Time, error) {
 	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
 	switch {
 	case c == nil:
 		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "subscriber no longer exists"))
-	case c.Status != subscribers.StatusConfirmed:
+	case registered != nil && !registered[c.ID]:
+		log.Info("delivery skipped", "reason", "no longer registered")
+		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "no longer registered for the event"))
+	case registered != nil && c.Status == subscribers.StatusBounced:
+		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "subscriber is bounced"))
+	case registered == nil && c.Status != subscribers.StatusConfirmed:
 		log.Info("delivery skipped", "reason", c.Status)
 		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "subscriber is "+string(c.Status)))
 	case c.Suppressed:

@@ -383,11 +383,16 @@ func (w *Worker) requeue(ctx context.Context, grace time.Duration) (int, error) 
 			return n, err
 		}
 	}
+	m, err := w.startDueReminders(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
 	batches, err := w.cfg.Campaigns.OpenBatches(ctx, grace, w.cfg.Lease)
 	if err != nil {
 		return n, err
 	}
-	m, err := w.client.EnqueueBatches(ctx, batches)
+	m, err = w.client.EnqueueBatches(ctx, batches)
 	return n + m, err
 }
 
@@ -422,4 +427,35 @@ func (w *Worker) purgePending(ctx context.Context, _ *asynq.Task) error {
 		w.cfg.Logger.Info("deleted subscribers who did not confirm in time", "count", n, "ttl", w.cfg.PendingTTL)
 	}
 	return err
+}
+
+// startDueReminders creates the reminder campaigns that are due, starts
+// them and queues their batches; it returns how many tasks it queued. A
+// reminder whose event has ended or was cancelled meanwhile is logged and
+// left.
+func (w *Worker) startDueReminders(ctx context.Context) (int, error) {
+	ids, err := w.cfg.Campaigns.DueReminders(ctx, w.cfg.Now())
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, id := range ids {
+		plan, err := w.cfg.Campaigns.Start(ctx, id, w.cfg.Now())
+		switch {
+		case errors.Is(err, campaigns.ErrStatus):
+			continue // started by another worker
+		case errors.Is(err, campaigns.ErrEventNotReady):
+			w.cfg.Logger.Warn("reminder not sent", "campaign", id, "reason", err)
+			continue
+		case err != nil:
+			return n, err
+		}
+		w.cfg.Logger.Info("reminder started", "campaign", id, "recipients", plan.Recipients)
+		m, err := w.client.EnqueueBatches(ctx, PlannedBatches(plan))
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }

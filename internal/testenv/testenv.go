@@ -242,3 +242,36 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// FlushNamespace deletes everything Redis holds for the queues of
+// namespace ns — tasks, queues, the rate limit — as if Redis had restarted
+// without its data, while other tests' namespaces stay untouched.
+func FlushNamespace(t testing.TB, opt asynq.RedisConnOpt, ns string) {
+	t.Helper()
+	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
+	if !ok {
+		t.Fatalf("testenv: unexpected Redis client %T", opt.MakeRedisClient())
+	}
+	defer rdb.Close()
+	ctx := context.Background()
+	for _, pattern := range []string{"asynq:{" + ns + ":*", ns + ":*"} {
+		iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator()
+		for iter.Next(ctx) {
+			if err := rdb.Del(ctx, iter.Val()).Err(); err != nil {
+				t.Fatalf("testenv: flush %s: %v", ns, err)
+			}
+		}
+		if err := iter.Err(); err != nil {
+			t.Fatalf("testenv: flush %s: %v", ns, err)
+		}
+	}
+	members, err := rdb.SMembers(ctx, "asynq:queues").Result()
+	if err != nil {
+		t.Fatalf("testenv: flush %s: %v", ns, err)
+	}
+	for _, q := range members {
+		if strings.HasPrefix(q, ns+":") {
+			rdb.SRem(ctx, "asynq:queues", q)
+		}
+	}
+}
