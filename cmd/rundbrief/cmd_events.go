@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,8 +13,11 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+	"github.com/knf-nordhausen/rundbrief/worker"
 )
 
 func newEventsCmd(a *app) *cobra.Command {
@@ -22,7 +26,7 @@ func newEventsCmd(a *app) *cobra.Command {
 ohne Anmeldung, mit Erinnerungen. Zeiten gelten in deutscher Zeit (Europe/Berlin).
 Eine Veranstaltung beginnt als Entwurf; erst veröffentlicht gehen Einladungen hinaus.`,
 		newEventsCreateCmd(a), newEventsListCmd(a), newEventsShowCmd(a), newEventsUpdateCmd(a), newEventsPublishCmd(a),
-		newEventsRegistrationsCmd(a), newEventsRegisterCmd(a), newEventsUnregisterCmd(a))
+		newEventsCancelCmd(a), newEventsRegistrationsCmd(a), newEventsRegisterCmd(a), newEventsUnregisterCmd(a))
 }
 
 // eventStore opens the events store.
@@ -262,37 +266,151 @@ Optionen neben -f überschreiben die Werte der Datei. Jeder Fehler nennt das Fel
 }
 
 func newEventsUpdateCmd(a *app) *cobra.Command {
-	var f eventFlags
+	var (
+		f      eventFlags
+		notify bool
+	)
 	c := &cobra.Command{
 		Use:   "update KÜRZEL [Optionen]",
 		Short: "Eine Veranstaltung ändern",
 		Long: `Ändert die angegebenen Felder einer Veranstaltung; alle anderen bleiben. Ändern sich
 Zeit oder Ort, zählt die Versionsnummer des Kalendereintrags (SEQUENCE) hoch, damit
-Kalender, die die Einladung schon enthalten, den Termin verschieben.`,
-		Example: `  rundbrief events update job-speeddating-2027 --start "2027-04-22 15:00" --end "2027-04-22 18:00"`,
+Kalender, die die Einladung schon enthalten, den Termin verschieben.
+
+Mit --notify geht dann eine Änderungsmail hinaus – was sich geändert hat steht oben,
+die Kalenderdatei verschiebt den Termin: an die Angemeldeten, oder an die Zielgruppe,
+wenn die Veranstaltung keine Anmeldung hat. Der Worker verschickt sie.`,
+		Example: `  rundbrief events update job-speeddating-2027 --start "2027-04-22 15:00" --end "2027-04-22 18:00" --notify`,
 		Args:    exactArgs(1, "ein Kürzel"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, e, err := a.event(cmd.Context(), args[0])
+			ctx := cmd.Context()
+			s, old, err := a.event(ctx, args[0])
 			if err != nil {
 				return err
 			}
-			spec := e.Spec
+			spec := old.Spec
 			if err := f.applyChecked(cmd.Flags(), &spec, nil); err != nil {
 				return eventError(err)
 			}
-			e, change, err := s.Update(cmd.Context(), args[0], spec)
+			e, change, err := s.Update(ctx, args[0], spec)
 			if err != nil {
 				return eventError(err)
 			}
+			a.started = true
 			out(cmd, "Veranstaltung geändert: %s\n", e.Slug)
 			if change.Any() {
 				out(cmd, "Zeit oder Ort haben sich geändert; der Kalendereintrag hat jetzt Version %d.\n", e.Sequence)
 			}
-			return nil
+			switch {
+			case !notify:
+				return nil
+			case !change.Any():
+				out(cmd, "Zeit und Ort sind gleich geblieben; es geht keine Änderungsmail hinaus.\n")
+				return nil
+			case e.Status != events.StatusPublished:
+				out(cmd, "Die Veranstaltung ist nicht veröffentlicht; es geht keine Änderungsmail hinaus.\n")
+				return nil
+			}
+			return a.notify(cmd, campaigns.Spec{Kind: campaigns.KindUpdate, Event: e.Slug, Note: changeNote(old, e, change)})
 		},
 	}
 	f.register(c.Flags(), false)
+	c.Flags().BoolVar(&notify, "notify", false, "eine Änderungsmail verschicken, wenn sich Zeit oder Ort geändert haben")
 	return c
+}
+
+// changeNote says in German what changed: "Neue Zeit: …; neuer Ort: …".
+func changeNote(old, e *events.Event, change events.Change) string {
+	var parts []string
+	if change.Time {
+		parts = append(parts, "Neue Zeit: "+templates.When(templates.German, e.Start.In(events.Berlin()), e.End.In(events.Berlin()))+
+			" (bisher "+templates.When(templates.German, old.Start.In(events.Berlin()), old.End.In(events.Berlin()))+")")
+	}
+	if change.Place {
+		parts = append(parts, "Neuer Ort: "+e.Where()+" (bisher "+old.Where()+")")
+		if e.OnlineURL != old.OnlineURL && e.OnlineURL != "" {
+			parts = append(parts, "Online: "+e.OnlineURL)
+		}
+	}
+	return strings.Join(parts, ". ") + "."
+}
+
+func newEventsCancelCmd(a *app) *cobra.Command {
+	var (
+		reason string
+		yes    bool
+	)
+	c := &cobra.Command{
+		Use:   "cancel KÜRZEL [--reason TEXT]",
+		Short: "Eine Veranstaltung absagen und alle Betroffenen benachrichtigen",
+		Long: `Sagt die Veranstaltung ab: Sie gilt als abgesagt, ihre Erinnerungen entfallen, und eine
+Absage geht an die Angemeldeten – oder an die Zielgruppe, wenn die Veranstaltung keine
+Anmeldung hat – mit einer Kalenderdatei, die den Termin aus dem Kalender entfernt
+(METHOD:CANCEL). --reason nennt den Grund in der Mail. Das lässt sich nicht rückgängig
+machen; gefragt wird, außer mit --yes.`,
+		Example: `  rundbrief events cancel job-speeddating-2027 --reason "Die Hochschule ist wegen eines Wasserschadens geschlossen."`,
+		Args:    exactArgs(1, "ein Kürzel"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, e, err := a.event(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			if strings.ContainsAny(reason, "\r\n") || len([]rune(reason)) > 1000 {
+				return errors.New("--reason: eine Zeile, höchstens 1000 Zeichen")
+			}
+			if !yes {
+				out(cmd, "%s (%s) absagen und alle Betroffenen benachrichtigen? [j/N] ", e.Title, when(e.Start))
+				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "yes" {
+					out(cmd, "\nNicht abgesagt.\n")
+					return nil
+				}
+			}
+			a.started = true
+			wasPublished := e.Status == events.StatusPublished
+			e, changed, err := s.CancelEvent(ctx, e.Slug)
+			if err != nil {
+				return err
+			}
+			if !changed {
+				out(cmd, "%s war schon abgesagt; nichts geändert.\n", e.Slug)
+				return nil
+			}
+			out(cmd, "%s ist abgesagt; Erinnerungen entfallen. Kalenderversion %d.\n", e.Slug, e.Sequence)
+			if !wasPublished {
+				out(cmd, "Die Veranstaltung war nicht veröffentlicht; es geht keine Absage hinaus.\n")
+				return nil
+			}
+			return a.notify(cmd, campaigns.Spec{Kind: campaigns.KindCancellation, Event: e.Slug, Note: reason})
+		},
+	}
+	c.Flags().StringVar(&reason, "reason", "", "der Grund, wie er in der Mail stehen soll")
+	c.Flags().BoolVarP(&yes, "yes", "y", false, "nicht nachfragen")
+	return c
+}
+
+// notify sends a campaign about an event at once and says so.
+func (a *app) notify(cmd *cobra.Command, spec campaigns.Spec) error {
+	ctx := cmd.Context()
+	cs, err := a.campaignStore(ctx)
+	if err != nil {
+		return err
+	}
+	q, err := a.queueClient()
+	if err != nil {
+		return err
+	}
+	plan, err := cs.Notify(ctx, spec, time.Now())
+	if err != nil {
+		return campaignError(err)
+	}
+	if _, err := q.EnqueueBatches(ctx, worker.PlannedBatches(plan)); err != nil {
+		return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
+	}
+	out(cmd, "%s (Kampagne %d) an %s übergeben. Fortschritt: rundbrief campaigns status %d --watch\n",
+		plan.Campaign.Kind.Label(), plan.Campaign.ID, plural(plan.Recipients, "Empfänger", "Empfänger"), plan.Campaign.ID)
+	return nil
 }
 
 func newEventsPublishCmd(a *app) *cobra.Command {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -129,5 +130,60 @@ func TestEventRegistrationsByStaff(t *testing.T) {
 		if r := e.run(t, "", tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("rundbrief %s: exit %d, want an error with %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.stderr)
 		}
+	}
+}
+
+// Moving an event with --notify mails the registered people what changed
+// with a calendar file of a higher SEQUENCE; cancelling it mails them a
+// METHOD:CANCEL file.
+func TestEventUpdateNotifyAndCancel(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
+	e.ok(t, "events", "register", "job-speeddating-2027", "personal@suedharz-metallbau.example", "--people", "2")
+	e.ok(t, "events", "register", "job-speeddating-2027", "hr@rolandsoft.example")
+	e.ok(t, "worker", "--until-empty")
+	before := countFiles(t, e.outbox)
+
+	out := e.ok(t, "events", "update", "job-speeddating-2027", "--start", "2027-04-29 14:00", "--end", "2027-04-29 17:00", "--notify")
+	if !strings.Contains(out, "Version 1") || !strings.Contains(out, "Änderung (Kampagne 1) an 2 Empfänger übergeben") {
+		t.Errorf("update --notify:\n%s", out)
+	}
+	if out := e.ok(t, "events", "update", "job-speeddating-2027", "--title", "Job-Speeddating 2027", "--notify"); !strings.Contains(out, "keine Änderungsmail") {
+		t.Errorf("update of the title with --notify:\n%s", out)
+	}
+	if r := e.run(t, "nein\n", "events", "cancel", "job-speeddating-2027"); r.code != 0 || !strings.Contains(r.stdout, "Nicht abgesagt") {
+		t.Errorf("cancel answered no: %d %s", r.code, r.stdout)
+	}
+	out = e.ok(t, "events", "cancel", "job-speeddating-2027", "--reason", "Die Hochschule ist wegen eines Wasserschadens geschlossen.", "--yes")
+	if !strings.Contains(out, "ist abgesagt; Erinnerungen entfallen") || !strings.Contains(out, "Absage (Kampagne 2) an 2 Empfänger übergeben") {
+		t.Errorf("cancel:\n%s", out)
+	}
+	e.ok(t, "worker", "--until-empty")
+	files, _ := filepath.Glob(filepath.Join(e.outbox, "*.eml"))
+	if len(files)-before != 4 {
+		t.Fatalf("%d new mails, want an update and a cancellation to each of 2 people", len(files)-before)
+	}
+	var updates, cancels int
+	for _, f := range files {
+		raw, _ := os.ReadFile(f)
+		text := string(raw)
+		switch {
+		case strings.Contains(text, "method=CANCEL"):
+			cancels++
+			if !strings.Contains(text, "Wasserschaden") {
+				t.Errorf("the cancellation does not give the reason")
+			}
+		case strings.Contains(text, "Ge=C3=A4ndert") || strings.Contains(text, "Changed: "):
+			updates++
+		}
+	}
+	if updates != 2 || cancels != 2 {
+		t.Errorf("%d updates and %d cancellations, want 2 and 2", updates, cancels)
+	}
+	if out := e.ok(t, "events", "cancel", "job-speeddating-2027", "--yes"); !strings.Contains(out, "war schon abgesagt") {
+		t.Errorf("cancelling twice:\n%s", out)
 	}
 }
