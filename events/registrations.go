@@ -389,3 +389,33 @@ func (s *Store) RegisteredSubscribers(ctx context.Context, eventID int64) ([]int
 	}
 	return ids, nil
 }
+
+// Withdraw cancels every open registration of the subscriber with id for
+// events still to come, moving each waitlist up, before the person is
+// deleted: deleting the rows alone would leave their places empty. The
+// outcomes name the mails owed to those who moved up; the person
+// themselves is owed none.
+func (s *Store) Withdraw(ctx context.Context, subscriberID int64, now time.Time) ([]*Outcome, error) {
+	var eventIDs []int64
+	if err := s.db.SelectContext(ctx, &eventIDs, `SELECT r.event_id FROM registrations r JOIN events e ON e.id = r.event_id
+		WHERE r.subscriber_id = $1 AND r.status <> 'cancelled' AND e.starts_at > $2 ORDER BY r.event_id`, subscriberID, now); err != nil {
+		return nil, fmt.Errorf("events: registrations of subscriber: %w", err)
+	}
+	var outs []*Outcome
+	for _, id := range eventIDs {
+		out, err := s.Cancel(ctx, id, subscriberID, now)
+		if err != nil {
+			return outs, err
+		}
+		// The person is about to be deleted: no receipt for them.
+		if out.Changed && len(out.Mails) > 0 {
+			if _, err := s.db.ExecContext(ctx, `UPDATE registration_mails SET status = 'skipped', reply = 'subscriber erased', finished_at = now()
+				WHERE id = $1 AND status = 'queued'`, out.Mails[0]); err != nil {
+				return outs, fmt.Errorf("events: withdraw: %w", err)
+			}
+			out.Mails = out.Mails[1:]
+		}
+		outs = append(outs, out)
+	}
+	return outs, nil
+}

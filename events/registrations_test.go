@@ -209,3 +209,37 @@ func TestRegistrationCloses(t *testing.T) {
 		t.Errorf("cancelling a registration that does not exist: %v", err)
 	}
 }
+
+// Before a person is erased, their places go to the waitlist; they get no
+// receipt, the one who moves up gets their mail.
+func TestWithdrawBeforeErasure(t *testing.T) {
+	t.Parallel()
+	f := newRegFixture(t)
+	ctx := context.Background()
+	e := f.event(t, 1, nil)
+	p := f.people(t, 2)
+	for _, id := range p {
+		if _, err := f.events.Register(ctx, e.ID, id, 1, events.ByWeb, today); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outs, err := f.events.Withdraw(ctx, p[0], today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) != 1 || len(outs[0].MovedUp) != 1 || outs[0].MovedUp[0].SubscriberID != p[1] || len(outs[0].Mails) != 1 {
+		t.Fatalf("withdraw: %+v", outs)
+	}
+	if err := f.subs.Erase(ctx, p[0]); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	if err := f.db.SelectContext(ctx, &kinds, `SELECT kind || ':' || status FROM registration_mails ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	// The erased person's rows went with them; the second person's
+	// waitlist mail, still unsent, was replaced by the moved-up one.
+	if !slices.Equal(kinds, []string{"waiting:skipped", "moved_up:queued"}) {
+		t.Errorf("registration mails after erasure: %v", kinds)
+	}
+}

@@ -148,6 +148,18 @@ func (s *Server) erase(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if s.cfg.Events != nil {
+		// Their places go to the waitlist first; deleting the rows alone
+		// would leave them empty.
+		outs, err := s.cfg.Events.Withdraw(r.Context(), sub.ID, s.cfg.Now())
+		if err != nil {
+			s.internal(w, r, "withdrawing registrations", err)
+			return
+		}
+		for _, out := range outs {
+			s.queueRegistrationMails(r, out)
+		}
+	}
 	if err := s.cfg.Store.Erase(r.Context(), sub.ID); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
 		s.internal(w, r, "erasing a subscriber", err)
 		return

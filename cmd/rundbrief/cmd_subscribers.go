@@ -339,6 +339,22 @@ möglich.`,
 					return exitCodeError{exitError}
 				}
 			}
+			evs, err := a.eventStore(ctx)
+			if err != nil {
+				return err
+			}
+			q, err := a.queueClient()
+			if err != nil {
+				return err
+			}
+			// Their places go to the waitlist before the rows go.
+			outs, err := evs.Withdraw(ctx, sub.ID, time.Now())
+			if err != nil {
+				return err
+			}
+			for _, res := range outs {
+				queueRegistrationMails(cmd, q, res)
+			}
 			if err := s.Delete(ctx, sub.ID, suppress); err != nil {
 				return err
 			}
