@@ -190,3 +190,56 @@ func TestEventLifeWithRemindersAndCancellation(t *testing.T) {
 		t.Errorf("%d moved-up mails, want 2", freed)
 	}
 }
+
+// An update keeps the UID and carries the raised SEQUENCE and the new time,
+// so calendars move the entry; it says what changed at the top.
+func TestUpdateNoticeMovesTheCalendarEntry(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	e.cfg.Events = e.events
+	ctx := context.Background()
+	ev := e.publish(t, "talent-campus-2027.yaml") // takes registrations
+	who := e.populate(t, group{prefix: "u", n: 1, kind: subscribers.KindFamily, confirmed: true})["u"]
+	s, err := e.store.GetByEmail(ctx, who[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.events.Register(ctx, ev.ID, s.ID, 1, events.ByWeb, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	spec := ev.Spec
+	spec.Start, spec.End = ev.Start.Add(7*24*time.Hour), ev.End.Add(7*24*time.Hour)
+	moved, change, err := e.events.Update(ctx, ev.Slug, spec)
+	if err != nil || !change.Time {
+		t.Fatal(err)
+	}
+	plan, err := e.campaigns.Notify(ctx, campaigns.Spec{Kind: campaigns.KindUpdate, Event: ev.Slug, Note: "Neue Zeit: eine Woche später."}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := worker.NewClient(e.redis, e.ns)
+	defer client.Close()
+	if _, err := client.EnqueueBatches(ctx, worker.PlannedBatches(plan)); err != nil {
+		t.Fatal(err)
+	}
+	e.runUntilEmpty(t, e.worker(t, nil))
+	var update *smtptest.Message
+	for _, m := range e.relay.Messages() {
+		if strings.HasPrefix(subjectOf(m), "Geändert: ") {
+			update = &m
+		}
+	}
+	if update == nil {
+		t.Fatal("no update mail")
+	}
+	if !strings.Contains(update.Text(), "Neue Zeit: eine Woche später.") || !strings.Contains(update.Text(), "/cancel/") {
+		t.Errorf("the update does not say what changed or how to cancel:\n%s", update.Text())
+	}
+	part, _ := update.Part("text/calendar")
+	cal, vevent := icstest.Parse(t, part.Body)
+	start, _ := vevent.DateTimeStart(time.UTC)
+	if icstest.Text(t, cal.Component, "METHOD") != "PUBLISH" || icstest.Text(t, vevent.Component, "UID") != ev.UID(e.cfg.From) ||
+		icstest.Text(t, vevent.Component, "SEQUENCE") != "1" || moved.Sequence != 1 || !start.Equal(spec.Start) {
+		t.Errorf("update calendar file:\n%s", part.Body)
+	}
+}
