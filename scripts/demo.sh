@@ -95,6 +95,12 @@ $bin campaigns status 1
 echo "\$ rundbrief subscribers show maria.kowalska@example.org   (warum bekam sie die Einladung?)"
 $bin subscribers show maria.kowalska@example.org | sed -n '/^Kampagnen/,$p'
 
+step "Anmeldungen zum Talent-Campus (eine am Telefon) und die Teilnehmerliste"
+echo "\$ rundbrief events register talent-campus-2027 familie.schubert@example.org --people 3"
+$bin events register talent-campus-2027 familie.schubert@example.org --people 3
+echo "\$ rundbrief events registrations talent-campus-2027"
+$bin events registrations talent-campus-2027
+
 step "Ergebnis"
 if [ "$mode" = docker ]; then
 	echo "Die Bestätigungsmails und Einladungen liegen in Mailpit: http://127.0.0.1:8025"

@@ -144,7 +144,6 @@ aufgenommen: rundbrief subscribers add E-MAIL --kind … --confirmed --consent-n
 			if err != nil {
 				return registrationError(err, e)
 			}
-			queueRegistrationMails(cmd, q, res)
 			r := res.Registration
 			switch {
 			case r.Status == events.Waiting:
@@ -155,6 +154,7 @@ aufgenommen: rundbrief subscribers add E-MAIL --kind … --confirmed --consent-n
 				out(cmd, "%s war schon mit %s angemeldet; nichts geändert.\n", sub.Email, plural(r.People, "Person", "Personen"))
 			}
 			printMovedUp(cmd, a, res)
+			queueRegistrationMails(cmd, q, res)
 			return nil
 		},
 	}
@@ -190,13 +190,13 @@ mit seiner Personenzahl hineinpasst, rückt nach.`,
 			if err != nil {
 				return registrationError(err, e)
 			}
-			queueRegistrationMails(cmd, q, res)
 			if res.Changed {
 				out(cmd, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
 			} else {
 				out(cmd, "%s war schon abgemeldet; nichts geändert.\n", sub.Email)
 			}
 			printMovedUp(cmd, a, res)
+			queueRegistrationMails(cmd, q, res)
 			return nil
 		},
 	}
