@@ -47,6 +47,12 @@ func (q *recordingQueue) EnqueueMail(_ context.Context, ref subscribers.MailRef)
 	return true, nil
 }
 
+func (q *recordingQueue) registrationMails() []int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([]int64(nil), q.registrations...)
+}
+
 func (q *recordingQueue) queued() []subscribers.MailRef {
 	q.mu.Lock()
 	defer q.mu.Unlock()

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -119,5 +121,38 @@ func TestRegistrationClosed(t *testing.T) {
 	}
 	if r := s.post(link, url.Values{"people": {"1"}}); r.status != 409 {
 		t.Errorf("registering after the deadline: %d, want 409", r.status)
+	}
+}
+
+// Many people press "Verbindlich anmelden" at once: the places are never
+// overbooked, and everyone else is on the waitlist.
+func TestParallelRegistrationPOSTs(t *testing.T) {
+	t.Parallel()
+	s, evs := eventSite(t)
+	ctx := context.Background()
+	spec := createEvent(t, evs, "job-speeddating-2027.yaml", func(sp *events.Spec) { sp.Capacity, sp.Deadline = 20, nil })
+	e, err := evs.Publish(ctx, spec.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var links []string
+	for i := range 60 {
+		sub, _ := s.confirmed(fmt.Sprintf("schnell-%02d@example.org", i))
+		links = append(links, s.registerLink(spec.Slug, sub))
+	}
+	var wg sync.WaitGroup
+	for _, link := range links {
+		wg.Go(func() {
+			if r := s.post(link, url.Values{"people": {"1"}}); r.status != 200 {
+				t.Errorf("register: %d", r.status)
+			}
+		})
+	}
+	wg.Wait()
+	if taken, waiting, _ := evs.Taken(ctx, e.ID); taken != 20 || waiting != 40 {
+		t.Errorf("%d places taken and %d waiting, want 20 and 40", taken, waiting)
+	}
+	if n := len(s.queue.registrationMails()); n != 60 {
+		t.Errorf("%d registration mails queued, want one per person", n)
 	}
 }
