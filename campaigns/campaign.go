@@ -98,24 +98,24 @@ type Campaign struct {
 	EventTitle string `json:"event_title,omitempty"`
 	// Subject and Body (Markdown) are a newsletter's words; SubjectEN and
 	// BodyEN the English ones, if given.
-	Subject    string               `json:"subject,omitempty"`
-	Body       string               `json:"body,omitempty"`
-	SubjectEN  string               `json:"subject_en,omitempty"`
-	BodyEN     string               `json:"body_en,omitempty"`
-	Audience   subscribers.Audience `json:"audience"`
+	Subject   string               `json:"subject,omitempty"`
+	Body      string               `json:"body,omitempty"`
+	SubjectEN string               `json:"subject_en,omitempty"`
+	BodyEN    string               `json:"body_en,omitempty"`
+	Audience  subscribers.Audience `json:"audience"`
 	// ToRegistered sends a campaign about an event to the people
 	// registered for it instead of the audience.
 	ToRegistered bool `json:"to_registered,omitempty"`
 	// ReminderHours is how long before the start a reminder goes out;
 	// Note what changed (an update) or why (a cancellation).
-	ReminderHours int    `json:"reminder_hours,omitempty"`
-	Note          string `json:"note,omitempty"`
-	Status        Status `json:"status"`
-	SendAt     *time.Time           `json:"send_at,omitempty"`
-	CreatedAt  time.Time            `json:"created_at"`
-	UpdatedAt  time.Time            `json:"updated_at"`
-	StartedAt  *time.Time           `json:"started_at,omitempty"`
-	FinishedAt *time.Time           `json:"finished_at,omitempty"`
+	ReminderHours int        `json:"reminder_hours,omitempty"`
+	Note          string     `json:"note,omitempty"`
+	Status        Status     `json:"status"`
+	SendAt        *time.Time `json:"send_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	StartedAt     *time.Time `json:"started_at,omitempty"`
+	FinishedAt    *time.Time `json:"finished_at,omitempty"`
 }
 
 // Title is what staff see in lists: the newsletter's subject, or
