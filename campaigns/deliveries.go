@@ -11,10 +11,6 @@ import (
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
-// ErrClaimLost means another worker took a delivery over after this
-// worker's lease ran out; this worker must not record an outcome.
-var ErrClaimLost = errors.New("campaigns: the claim on this delivery was lost")
-
 // Delivery is one recipient's mail of a campaign, as a worker holds it.
 type Delivery struct {
 	ID           int64 `db:"id"`
@@ -50,59 +46,6 @@ func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) ([]*
 		return nil, fmt.Errorf("campaigns: claim deliveries: %w", err)
 	}
 	return ds, nil
-}
-
-// finish moves a claimed delivery on, provided the claim still holds.
-func (s *Store) finish(ctx context.Context, d *Delivery, status DeliveryStatus, messageID, reply string, retryAt *time.Time) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE deliveries
-		SET status = $3, message_id = $4, reply = left($5, 1000), retry_at = $6,
-		    finished_at = CASE WHEN $3 IN ('queued', 'sending') THEN NULL ELSE now() END
-		WHERE id = $1 AND attempts = $2 AND status = 'sending'`,
-		d.ID, d.Attempts, status, messageID, reply, retryAt)
-	if err != nil {
-		return fmt.Errorf("campaigns: record delivery: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return ErrClaimLost
-	}
-	return nil
-}
-
-// Sent records that the relay accepted d's mail.
-func (s *Store) Sent(ctx context.Context, d *Delivery, messageID, reply string) error {
-	return s.finish(ctx, d, DeliverySent, messageID, reply, nil)
-}
-
-// Deferred puts d back after a temporary failure; it is due again at.
-func (s *Store) Deferred(ctx context.Context, d *Delivery, reply string, at time.Time) error {
-	return s.finish(ctx, d, DeliveryQueued, "", reply, &at)
-}
-
-// Failed gives d up: retries used up, or a fault that is not the
-// recipient's.
-func (s *Store) Failed(ctx context.Context, d *Delivery, reply string) error {
-	return s.finish(ctx, d, DeliveryFailed, "", reply, nil)
-}
-
-// Skipped closes d unsent, saying why.
-func (s *Store) Skipped(ctx context.Context, d *Delivery, reason string) error {
-	return s.finish(ctx, d, DeliverySkipped, "", reason, nil)
-}
-
-// Bounced records that the recipient's server refused d's address for
-// good: the delivery is closed, and the subscriber marked bounced and their
-// address suppressed.
-func (s *Store) Bounced(ctx context.Context, d *Delivery, reply string) error {
-	if err := s.finish(ctx, d, DeliveryBounced, "", reply, nil); err != nil {
-		return err
-	}
-	// After the delivery, so that a lost claim changes nothing. Should this
-	// fail, the delivery says bounced and the next mail to the address
-	// bounces again.
-	if err := s.subscribers.Bounce(ctx, d.SubscriberID, reply); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
-		return err
-	}
-	return nil
 }
 
 // OpenBatches returns the batches of campaigns being sent that have a
@@ -155,4 +98,60 @@ func (s *Store) Received(ctx context.Context, subscriberID int64) ([]Received, e
 		return nil, fmt.Errorf("campaigns: deliveries of subscriber: %w", err)
 	}
 	return rs, nil
+}
+
+// Outcome is how one claimed delivery ended, for Record.
+type Outcome struct {
+	Delivery  *Delivery
+	Status    DeliveryStatus // sent, failed, bounced, skipped, or queued for a retry
+	MessageID string
+	Reply     string
+	RetryAt   *time.Time // with queued
+}
+
+// Record writes the outcomes of a batch in one statement, each provided
+// its claim still holds, and returns how many claims were lost to another
+// worker. One commit per batch instead of one per mail is what lets a
+// worker keep up with a fast relay; a crash before it leaves the batch's
+// deliveries claimed, so that they are sent again after the lease — the
+// duplicates are at most the batch in flight.
+func (s *Store) Record(ctx context.Context, outs []Outcome) (lost int, err error) {
+	if len(outs) == 0 {
+		return 0, nil
+	}
+	ids := make([]int64, len(outs))
+	attempts := make([]int64, len(outs))
+	statuses := make([]string, len(outs))
+	msgIDs := make([]string, len(outs))
+	replies := make([]string, len(outs))
+	retries := make([]string, len(outs)) // "" for none
+	for i, o := range outs {
+		ids[i], attempts[i], statuses[i] = o.Delivery.ID, int64(o.Delivery.Attempts), string(o.Status)
+		msgIDs[i], replies[i] = o.MessageID, o.Reply
+		if o.RetryAt != nil {
+			retries[i] = o.RetryAt.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	res, err := s.db.ExecContext(ctx, `UPDATE deliveries d
+		SET status = u.status, message_id = u.message_id, reply = left(u.reply, 1000), retry_at = NULLIF(u.retry_at, '')::timestamptz,
+		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
+		FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[])
+		     AS u (id, attempts, status, message_id, reply, retry_at)
+		WHERE d.id = u.id AND d.attempts = u.attempts AND d.status = 'sending'`,
+		pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
+		pq.StringArray(replies), pq.StringArray(retries))
+	if err != nil {
+		return 0, fmt.Errorf("campaigns: record deliveries: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return len(outs) - int(n), nil
+}
+
+// BounceSubscriber marks the subscriber of a bounced delivery bounced and
+// suppresses the address (after Record wrote the delivery).
+func (s *Store) BounceSubscriber(ctx context.Context, d *Delivery, reply string) error {
+	if err := s.subscribers.Bounce(ctx, d.SubscriberID, reply); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
+		return err
+	}
+	return nil
 }

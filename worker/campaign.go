@@ -126,20 +126,35 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	if err != nil {
 		return err
 	}
+	outs := make([]campaigns.Outcome, 0, len(ds))
 	var retryAt time.Time
 	for _, d := range ds {
-		at, err := h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
-		if err != nil {
-			return err
+		o := h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
+		outs = append(outs, o)
+		if o.RetryAt != nil && o.RetryAt.After(retryAt) {
+			retryAt = *o.RetryAt
 		}
-		if !at.IsZero() && (retryAt.IsZero() || at.After(retryAt)) {
-			retryAt = at
+	}
+	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
+	lost, err := h.Campaigns.Record(rec, outs)
+	if err != nil {
+		log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
+		return err
+	}
+	if lost > 0 {
+		log.Warn("claims lost to another worker; their outcomes not recorded here", "count", lost)
+	}
+	for _, o := range outs {
+		if o.Status == campaigns.DeliveryBounced {
+			if err := h.Campaigns.BounceSubscriber(rec, o.Delivery, o.Reply); err != nil {
+				log.Error("marking a subscriber bounced failed", "delivery", o.Delivery.ID, "error", err)
+			}
 		}
 	}
 	if !retryAt.IsZero() {
 		// One task for the batch's deferred deliveries, at the latest of
 		// their times; the requeue covers a lost one.
-		if _, err := h.Client.EnqueueBatchAt(context.WithoutCancel(ctx), b, retryAt); err != nil {
+		if _, err := h.Client.EnqueueBatchAt(rec, b, retryAt); err != nil {
 			log.Warn("queueing the retry failed; the requeue will find the deliveries", "error", err)
 		}
 	}
@@ -154,44 +169,42 @@ func (h *CampaignHandler) finishIfDone(ctx context.Context, log *slog.Logger, id
 	return err
 }
 
-// send sends one delivery and records the outcome. It returns when the
-// delivery is due again after a temporary failure, and an error only when
-// the outcome could not be recorded.
+// send sends one delivery and returns its outcome, to be recorded with
+// the batch's.
 //
 // registered, for a campaign to the people registered for an event, are
 // those still registered; nil for other campaigns, which go to confirmed
 // subscribers only.
-func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaigns.Prepared, d *campaigns.Delivery, c *subscribers.Contact, registered map[int64]bool) (time.Time, error) {
-	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
+func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaigns.Prepared, d *campaigns.Delivery, c *subscribers.Contact, registered map[int64]bool) campaigns.Outcome {
+	skip := func(reason string) campaigns.Outcome {
+		log.Debug("delivery skipped", "reason", reason)
+		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliverySkipped, Reply: reason}
+	}
 	switch {
 	case c == nil:
-		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "subscriber no longer exists"))
+		return skip("subscriber no longer exists")
 	case registered != nil && !registered[c.ID]:
-		log.Info("delivery skipped", "reason", "no longer registered")
-		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "no longer registered for the event"))
+		return skip("no longer registered for the event")
 	case registered != nil && c.Status == subscribers.StatusBounced:
-		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "subscriber is bounced"))
+		return skip("subscriber is bounced")
 	case registered == nil && c.Status != subscribers.StatusConfirmed:
-		log.Info("delivery skipped", "reason", c.Status)
-		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "subscriber is "+string(c.Status)))
+		return skip("subscriber is " + string(c.Status))
 	case c.Suppressed:
-		log.Info("delivery skipped", "reason", "suppressed")
-		return time.Time{}, h.record(log, h.Campaigns.Skipped(rec, d, "address is on the suppression list"))
+		return skip("address is on the suppression list")
 	}
 	if err := h.limiter.Wait(ctx); err != nil {
-		return h.failed(rec, log, d, &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err})
+		return h.failed(log, d, &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err})
 	}
 	r, err := h.Sender.Send(ctx, p.Message(c, h.Now()))
 	if err != nil {
-		return h.failed(rec, log, d, err)
+		return h.failed(log, d, err)
 	}
-	log.Debug("delivery sent", "message_id", r.MessageID)
-	return time.Time{}, h.record(log, h.Campaigns.Sent(rec, d, r.MessageID, r.Reply))
+	return campaigns.Outcome{Delivery: d, Status: campaigns.DeliverySent, MessageID: r.MessageID, Reply: r.Reply}
 }
 
-// failed records a failed delivery: deferred for a retry, failed, or
-// bounced.
-func (h *CampaignHandler) failed(ctx context.Context, log *slog.Logger, d *campaigns.Delivery, err error) (time.Time, error) {
+// failed decides what a failed delivery becomes: queued for a retry,
+// failed, or bounced.
+func (h *CampaignHandler) failed(log *slog.Logger, d *campaigns.Delivery, err error) campaigns.Outcome {
 	e, ok := mailer.AsError(err)
 	if !ok {
 		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
@@ -201,31 +214,16 @@ func (h *CampaignHandler) failed(ctx context.Context, log *slog.Logger, d *campa
 	case e.Temporary && d.Attempts <= h.MaxRetry:
 		at := h.Now().Add(h.RetryDelay(d.Attempts))
 		log.Warn("temporary failure; will retry", "at", at)
-		return at, h.record(log, h.Campaigns.Deferred(ctx, d, e.Reply(), at))
+		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryQueued, Reply: e.Reply(), RetryAt: &at}
 	case e.Temporary:
 		log.Error("temporary failures used up the retries; delivery given up")
-		return time.Time{}, h.record(log, h.Campaigns.Failed(ctx, d, e.Reply()))
+		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryFailed, Reply: e.Reply()}
 	case e.RecipientRejected():
 		log.Warn("address refused for good; subscriber marked bounced and suppressed")
-		return time.Time{}, h.record(log, h.Campaigns.Bounced(ctx, d, e.Reply()))
+		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryBounced, Reply: e.Reply()}
 	default:
 		log.Error("permanent failure that is not the recipient's fault; check the relay and sender settings")
-		return time.Time{}, h.record(log, h.Campaigns.Failed(ctx, d, e.Reply()))
-	}
-}
-
-// record logs an error in recording an outcome. A lost claim means another
-// worker took the delivery over; that worker records the outcome.
-func (h *CampaignHandler) record(log *slog.Logger, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, campaigns.ErrClaimLost):
-		log.Warn("claim lost to another worker; outcome not recorded here")
-		return nil
-	default:
-		log.Error("recording the outcome failed", "error", err)
-		return err
+		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryFailed, Reply: e.Reply()}
 	}
 }
 

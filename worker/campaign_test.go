@@ -27,7 +27,7 @@ type campaignEnv struct {
 	campaigns *campaigns.Store
 }
 
-func setupCampaigns(t *testing.T, opts smtptest.Options) *campaignEnv {
+func setupCampaigns(t testing.TB, opts smtptest.Options) *campaignEnv {
 	t.Helper()
 	e := setupWith(t, opts)
 	ce := &campaignEnv{env: e, events: events.NewStore(e.db)}
@@ -38,7 +38,7 @@ func setupCampaigns(t *testing.T, opts smtptest.Options) *campaignEnv {
 }
 
 // publish creates and publishes the event of an example file.
-func (e *campaignEnv) publish(t *testing.T, file string) *events.Event {
+func (e *campaignEnv) publish(t testing.TB, file string) *events.Event {
 	t.Helper()
 	f, err := os.Open("../examples/events/" + file)
 	if err != nil {
@@ -67,11 +67,11 @@ type group struct {
 	kind      subscribers.Kind
 	topics    []string
 	confirmed bool
-	then      func(t *testing.T, e *campaignEnv, s *subscribers.Subscriber) // e.g. unsubscribe
+	then      func(t testing.TB, e *campaignEnv, s *subscribers.Subscriber) // e.g. unsubscribe
 }
 
 // populate imports the groups and returns the addresses of each by prefix.
-func (e *campaignEnv) populate(t *testing.T, groups ...group) map[string][]string {
+func (e *campaignEnv) populate(t testing.TB, groups ...group) map[string][]string {
 	t.Helper()
 	ctx := context.Background()
 	out := map[string][]string{}
@@ -108,7 +108,7 @@ func (e *campaignEnv) populate(t *testing.T, groups ...group) map[string][]strin
 	return out
 }
 
-func unsubscribe(t *testing.T, e *campaignEnv, s *subscribers.Subscriber) {
+func unsubscribe(t testing.TB, e *campaignEnv, s *subscribers.Subscriber) {
 	t.Helper()
 	if _, err := e.store.Unsubscribe(context.Background(), s.ID, subscribers.Consent{Source: subscribers.SourceWeb}); err != nil {
 		t.Fatal(err)
@@ -116,7 +116,7 @@ func unsubscribe(t *testing.T, e *campaignEnv, s *subscribers.Subscriber) {
 }
 
 // send creates a campaign from spec, starts it and queues its batches.
-func (e *campaignEnv) send(t *testing.T, spec campaigns.Spec) *campaigns.Plan {
+func (e *campaignEnv) send(t testing.TB, spec campaigns.Spec) *campaigns.Plan {
 	t.Helper()
 	ctx := context.Background()
 	c, err := e.campaigns.Create(ctx, spec)
@@ -135,7 +135,7 @@ func (e *campaignEnv) send(t *testing.T, spec campaigns.Spec) *campaigns.Plan {
 	return plan
 }
 
-func (e *campaignEnv) runUntilEmpty(t *testing.T, w *worker.Worker) {
+func (e *campaignEnv) runUntilEmpty(t testing.TB, w *worker.Worker) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -175,13 +175,13 @@ func TestInvitationReachesExactlyItsAudience(t *testing.T) {
 		group{prefix: "offen", n: 40, kind: subscribers.KindCompany, topics: []string{"ausbildung"}},
 		group{prefix: "abgemeldet", n: 30, kind: subscribers.KindCompany, topics: []string{"ausbildung"}, confirmed: true, then: unsubscribe},
 		group{prefix: "gesperrt", n: 20, kind: subscribers.KindFamily, topics: []string{"ausbildung"}, confirmed: true,
-			then: func(t *testing.T, e *campaignEnv, s *subscribers.Subscriber) {
+			then: func(t testing.TB, e *campaignEnv, s *subscribers.Subscriber) {
 				if err := e.store.Suppress(ctx, s.Email, subscribers.SuppressedByStaff); err != nil {
 					t.Fatal(err)
 				}
 			}},
 		group{prefix: "unzustellbar", n: 10, kind: subscribers.KindCompany, topics: []string{"fachkraefte"}, confirmed: true,
-			then: func(t *testing.T, e *campaignEnv, s *subscribers.Subscriber) {
+			then: func(t testing.TB, e *campaignEnv, s *subscribers.Subscriber) {
 				if err := e.store.Bounce(ctx, s.ID, "550 5.1.1 unknown user"); err != nil {
 					t.Fatal(err)
 				}
@@ -244,7 +244,7 @@ func isEnglish(addr string) bool {
 	return i%3 == 2
 }
 
-func checkInvitation(t *testing.T, m smtptest.Message, ev *events.Event) {
+func checkInvitation(t testing.TB, m smtptest.Message, ev *events.Event) {
 	t.Helper()
 	h := m.Header()
 	subject, _ := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))

@@ -40,10 +40,10 @@ type env struct {
 	cfg   worker.Config
 }
 
-func setup(t *testing.T) *env { return setupWith(t, smtptest.Options{}) }
+func setup(t testing.TB) *env { return setupWith(t, smtptest.Options{}) }
 
 // setupWith is setup with a relay that behaves as opts say.
-func setupWith(t *testing.T, opts smtptest.Options) *env {
+func setupWith(t testing.TB, opts smtptest.Options) *env {
 	t.Helper()
 	db, _ := testenv.Database(t)
 	redis := testenv.Redis(t)
@@ -80,7 +80,7 @@ func setupWith(t *testing.T, opts smtptest.Options) *env {
 	return e
 }
 
-func (e *env) worker(t *testing.T, edit func(*worker.Config)) *worker.Worker {
+func (e *env) worker(t testing.TB, edit func(*worker.Config)) *worker.Worker {
 	t.Helper()
 	cfg := e.cfg
 	if edit != nil {
@@ -93,7 +93,7 @@ func (e *env) worker(t *testing.T, edit func(*worker.Config)) *worker.Worker {
 	return w
 }
 
-func (e *env) add(t *testing.T, email, name string, lang subscribers.Language) *subscribers.Subscriber {
+func (e *env) add(t testing.TB, email, name string, lang subscribers.Language) *subscribers.Subscriber {
 	t.Helper()
 	sub, err := e.store.Add(context.Background(), subscribers.NewSubscriber{
 		Email: email, Name: name, Kind: subscribers.KindCompany, Language: lang, Topics: []string{"ausbildung"},
@@ -105,7 +105,7 @@ func (e *env) add(t *testing.T, email, name string, lang subscribers.Language) *
 }
 
 // enqueueOwed queues the tasks of every open mail, as the import does.
-func (e *env) enqueueOwed(t *testing.T) {
+func (e *env) enqueueOwed(t testing.TB) {
 	t.Helper()
 	mails, err := e.store.OpenMails(context.Background(), 0, time.Hour, 0, 10000)
 	if err != nil {
@@ -122,7 +122,7 @@ func (e *env) enqueueOwed(t *testing.T) {
 	}
 }
 
-func drain(t *testing.T, w *worker.Worker) {
+func drain(t testing.TB, w *worker.Worker) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -134,7 +134,7 @@ func drain(t *testing.T, w *worker.Worker) {
 	}
 }
 
-func mailsOf(t *testing.T, e *env, id int64) []subscribers.Mail {
+func mailsOf(t testing.TB, e *env, id int64) []subscribers.Mail {
 	t.Helper()
 	ms, err := e.store.Mails(context.Background(), id)
 	if err != nil {
@@ -309,7 +309,7 @@ func TestUnknownSubscriberNotRetried(t *testing.T) {
 	assertArchived(t, e, 1)
 }
 
-func assertArchived(t *testing.T, e *env, want int) {
+func assertArchived(t testing.TB, e *env, want int) {
 	t.Helper()
 	insp := asynq.NewInspector(e.redis)
 	defer insp.Close()
