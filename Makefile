@@ -5,6 +5,8 @@ GO       ?= go
 BIN      := bin/rundbrief
 FUZZTIME ?= 20s
 
+BENCH_N ?= 10000,100000
+
 .PHONY: all build demo test services bench fuzz vet clean check-go
 
 all: build
@@ -31,8 +33,10 @@ test: check-go
 services:
 	@scripts/services.sh >/dev/null
 
-## bench: the benchmarks, among them the import of 100,000 contacts
-bench: check-go services
+## bench: the sending engine end to end (rundbrief-bench: 10,000 and 100,000
+## recipients, a table and JSON), then the Go benchmarks
+bench: build services
+	$(GO) run ./cmd/rundbrief-bench -n $(BENCH_N) -json bench.json
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
 
 ## fuzz: each fuzz target for FUZZTIME (default 20s)

@@ -196,11 +196,11 @@ func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
 		}
 		queued, err := w.queued(insp)
 		if err != nil {
-			return err
+			return stoppedOr(ctx, err)
 		}
 		open, err := w.countOpen(ctx)
 		if err != nil {
-			return err
+			return stoppedOr(ctx, err)
 		}
 		switch {
 		case queued == 0 && open == 0:
@@ -209,7 +209,7 @@ func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
 			// Open mails without a task: re-create them now.
 			quiet = 0
 			if _, err := w.requeue(ctx, 0); err != nil {
-				return err
+				return stoppedOr(ctx, err)
 			}
 		default:
 			quiet = 0
@@ -247,6 +247,15 @@ func (w *Worker) queues() map[string]int {
 		q[CampaignQueue(w.cfg.Namespace)] = 1
 	}
 	return q
+}
+
+// stoppedOr is nil when ctx is done (the error came from stopping), else
+// err.
+func stoppedOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
 
 // queued counts the tasks in the worker's queues that are still to run.

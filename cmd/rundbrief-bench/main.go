@@ -1,0 +1,254 @@
+// Command rundbrief-bench measures the sending engine end to end on this
+// machine: it creates a scratch database and queue namespace, generates N
+// confirmed subscribers, creates and publishes an event and sends its
+// invitation with real `rundbrief worker` processes to an SMTP sink on
+// 127.0.0.1 (Postfix's smtp-sink when installed, else one in this
+// process), and reports planning time, mails per second, latency and the
+// workers' peak memory, with Postfix's smtp-source as the ceiling of the
+// same machine. It cleans up after itself.
+//
+//	go run ./cmd/rundbrief-bench -n 10000,100000 -workers 1 -json bench.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "rundbrief-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	sizes       []int
+	workers     int
+	concurrency int
+	adminURL    string
+	redisURL    string
+	bin         string
+	sink        string
+	jsonPath    string
+	examples    string
+}
+
+func run() error {
+	var o options
+	var sizes string
+	flag.StringVar(&sizes, "n", "100000", "recipients per run, comma-separated (e.g. 10000,100000)")
+	flag.IntVar(&o.workers, "workers", 1, "rundbrief worker processes")
+	flag.IntVar(&o.concurrency, "concurrency", 8, "RUNDBRIEF_CONCURRENCY of each worker (SMTP connections)")
+	flag.StringVar(&o.adminURL, "database", envOr("RUNDBRIEF_TEST_DATABASE_URL", "postgres://127.0.0.1:5432/postgres?sslmode=disable"),
+		"PostgreSQL URL through which a scratch database is created and dropped")
+	flag.StringVar(&o.redisURL, "redis", envOr("RUNDBRIEF_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL")
+	flag.StringVar(&o.bin, "rundbrief", "bin/rundbrief", "the rundbrief binary to run (make build)")
+	flag.StringVar(&o.sink, "sink", "auto", "SMTP sink: smtp-sink (Postfix), go (in this process) or auto")
+	flag.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
+	flag.StringVar(&o.examples, "examples", "examples/events", "folder of the example event files")
+	flag.Parse()
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-n: %q is not a number of recipients", s)
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	if _, err := os.Stat(o.bin); err != nil {
+		return fmt.Errorf("%s is missing; build it first (make build) or name it with -rundbrief", o.bin)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var results []*result
+	for _, n := range o.sizes {
+		fmt.Fprintf(os.Stderr, "== %d recipients, %d worker(s) × %d connections\n", n, o.workers, o.concurrency)
+		r, err := measure(ctx, o, n)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+	}
+	printTable(os.Stdout, results)
+	data, _ := json.MarshalIndent(results, "", "  ")
+	fmt.Printf("\n%s\n", data)
+	if o.jsonPath != "" {
+		if err := os.WriteFile(o.jsonPath, append(data, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// result is one run's figures.
+type result struct {
+	Recipients      int       `json:"recipients"`
+	Workers         int       `json:"workers"`
+	Concurrency     int       `json:"concurrency"`
+	Sink            string    `json:"sink"`
+	MessageBytes    int       `json:"message_bytes"`
+	PlanningSeconds float64   `json:"planning_seconds"`
+	SendingSeconds  float64   `json:"end_to_end_seconds"`
+	MailsPerSecond  float64   `json:"mails_per_second"`
+	P50Seconds      float64   `json:"p50_enqueue_to_accept_seconds"`
+	P99Seconds      float64   `json:"p99_enqueue_to_accept_seconds"`
+	PeakRSSMiB      []float64 `json:"worker_peak_rss_mib"`
+	CeilingPerSec   float64   `json:"smtp_source_mails_per_second,omitempty"`
+	ShareOfCeiling  float64   `json:"share_of_ceiling,omitempty"`
+	Date            string    `json:"date"`
+}
+
+func printTable(w io.Writer, rs []*result) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "recipients\tworkers×conns\tsink\tplanning\tend to end\tmails/s\tp50\tp99\tpeak RSS\tsmtp-source\tshare\t")
+	for _, r := range rs {
+		var rss []string
+		for _, m := range r.PeakRSSMiB {
+			rss = append(rss, fmt.Sprintf("%.0f MiB", m))
+		}
+		ceiling, share := "–", "–"
+		if r.CeilingPerSec > 0 {
+			ceiling, share = fmt.Sprintf("%.0f/s", r.CeilingPerSec), fmt.Sprintf("%.0f%%", 100*r.ShareOfCeiling)
+		}
+		fmt.Fprintf(tw, "%d\t%d×%d\t%s\t%.2f s\t%.2f s\t%.0f\t%.2f s\t%.2f s\t%s\t%s\t%s\t\n", r.Recipients, r.Workers, r.Concurrency,
+			r.Sink, r.PlanningSeconds, r.SendingSeconds, r.MailsPerSecond, r.P50Seconds, r.P99Seconds, strings.Join(rss, ", "), ceiling, share)
+	}
+	tw.Flush()
+}
+
+// cli runs the rundbrief binary with env and returns its output.
+func cli(ctx context.Context, o options, env []string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, o.bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("rundbrief %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
+}
+
+// measure runs one campaign of n recipients and cleans up.
+func measure(ctx context.Context, o options, n int) (*result, error) {
+	s, err := newScratch(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer s.cleanup()
+	r := &result{Recipients: n, Workers: o.workers, Concurrency: o.concurrency, Date: time.Now().Format("2006-01-02")}
+
+	sink, err := startSink(o.sink)
+	if err != nil {
+		return nil, err
+	}
+	defer sink.stop()
+	r.Sink = sink.name
+	env := append(s.env, "RUNDBRIEF_SMTP_URL=smtp://"+sink.addr+"?tls=none",
+		"RUNDBRIEF_CONCURRENCY="+strconv.Itoa(o.concurrency))
+
+	if _, err := cli(ctx, o, env, "migrate"); err != nil {
+		return nil, err
+	}
+	event := filepath.Join(o.examples, "talent-campus-2027.yaml")
+	if _, err := cli(ctx, o, env, "events", "create", "-f", event); err != nil {
+		return nil, err
+	}
+	if _, err := cli(ctx, o, env, "events", "publish", "talent-campus-2027"); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(os.Stderr, "   generating %d subscribers\n", n)
+	if err := s.generate(ctx, n); err != nil {
+		return nil, err
+	}
+	if _, err := cli(ctx, o, env, "campaigns", "create", "invitation", "--event", "talent-campus-2027"); err != nil {
+		return nil, err
+	}
+	preview, err := os.MkdirTemp("", "rundbrief-bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(preview)
+	if _, err := cli(ctx, o, env, "campaigns", "preview", "1", "--dir", preview); err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(filepath.Join(preview, "kampagne-1.eml")); err == nil {
+		r.MessageBytes = int(st.Size())
+	}
+
+	fmt.Fprintf(os.Stderr, "   planning (campaigns send)\n")
+	start := time.Now()
+	if _, err := cli(ctx, o, env, "campaigns", "send", "1", "--yes"); err != nil {
+		return nil, err
+	}
+	r.PlanningSeconds = time.Since(start).Seconds()
+
+	fmt.Fprintf(os.Stderr, "   sending with %d worker(s)\n", o.workers)
+	var workers []*worker
+	for range o.workers {
+		w, err := startWorker(o, env)
+		if err != nil {
+			return nil, err
+		}
+		workers = append(workers, w)
+	}
+	if err := s.waitDone(ctx, n, 30*time.Minute); err != nil {
+		stopWorkers(workers)
+		return nil, err
+	}
+	stats, err := s.stats(ctx, start)
+	stopWorkers(workers)
+	if err != nil {
+		return nil, err
+	}
+	r.SendingSeconds, r.P50Seconds, r.P99Seconds = stats.total, stats.p50, stats.p99
+	r.MailsPerSecond = float64(n) / stats.total
+	for _, w := range workers {
+		r.PeakRSSMiB = append(r.PeakRSSMiB, float64(w.peak())/1024)
+	}
+	if sink.name == "smtp-sink" {
+		fmt.Fprintf(os.Stderr, "   the ceiling: smtp-source\n")
+		if c, err := ceiling(ctx, sink.addr, min(n, 50000), max(r.MessageBytes, 1000), o.workers*o.concurrency); err == nil {
+			r.CeilingPerSec = c
+			r.ShareOfCeiling = r.MailsPerSecond / c
+		} else {
+			fmt.Fprintln(os.Stderr, "   smtp-source failed:", err)
+		}
+	}
+	return r, nil
+}
+
+// ceiling is how many messages of size bytes per second Postfix's
+// smtp-source sends to addr over conns connections.
+func ceiling(ctx context.Context, addr string, messages, size, conns int) (float64, error) {
+	path, err := exec.LookPath("smtp-source")
+	if err != nil {
+		return 0, errors.New("smtp-source not installed (apt-get install postfix)")
+	}
+	start := time.Now()
+	cmd := exec.CommandContext(ctx, path, "-s", strconv.Itoa(conns), "-m", strconv.Itoa(messages), "-l", strconv.Itoa(size),
+		"-f", "bench@rundbrief.example", "-t", "sink@rundbrief.example", addr)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("%w: %s", err, out)
+	}
+	return float64(messages) / time.Since(start).Seconds(), nil
+}

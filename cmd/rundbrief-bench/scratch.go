@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+	"github.com/redis/go-redis/v9"
+)
+
+// scratch is a run's own database and queue namespace.
+type scratch struct {
+	admin *sqlx.DB
+	db    *sqlx.DB
+	name  string
+	ns    string
+	rdb   *redis.Client
+	env   []string
+}
+
+func newScratch(ctx context.Context, o options) (*scratch, error) {
+	var b [4]byte
+	rand.Read(b[:])
+	s := &scratch{name: "rundbrief_bench_" + hex.EncodeToString(b[:]), ns: "rbbench-" + hex.EncodeToString(b[:])}
+	admin, err := sqlx.ConnectContext(ctx, "postgres", o.adminURL)
+	if err != nil {
+		return nil, fmt.Errorf("PostgreSQL at %s: %w (is it running? make services)", o.adminURL, err)
+	}
+	s.admin = admin
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+s.name); err != nil {
+		admin.Close()
+		return nil, fmt.Errorf("create scratch database: %w", err)
+	}
+	u, err := url.Parse(o.adminURL)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = "/" + s.name
+	if s.db, err = sqlx.ConnectContext(ctx, "postgres", u.String()); err != nil {
+		s.cleanup()
+		return nil, err
+	}
+	ropt, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		s.cleanup()
+		return nil, fmt.Errorf("-redis: %w", err)
+	}
+	s.rdb = redis.NewClient(ropt)
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		s.cleanup()
+		return nil, fmt.Errorf("Redis at %s: %w (is it running? make services)", o.redisURL, err)
+	}
+	s.env = []string{
+		"RUNDBRIEF_DATABASE_URL=" + u.String(),
+		"RUNDBRIEF_REDIS_URL=" + o.redisURL,
+		"RUNDBRIEF_QUEUE_NAMESPACE=" + s.ns,
+		"RUNDBRIEF_SECRET=bench-secret-" + hex.EncodeToString(b[:]) + "-0123456789abcdefghijklmnop",
+		"RUNDBRIEF_FROM=Netzwerkstelle Fachkräftesicherung <rundbrief@lra-nordhausen.example.org>",
+		"RUNDBRIEF_BASE_URL=https://rundbrief.lra-nordhausen.example.org",
+		"RUNDBRIEF_LOG_LEVEL=warn",
+	}
+	return s, nil
+}
+
+// generate adds n confirmed families and schools interested in "jugend",
+// the Talent-Campus audience, straight into the tables (no consent log:
+// it is a benchmark).
+func (s *scratch) generate(ctx context.Context, n int) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO subscribers (email, name, kind, language, status, confirmed_at)
+		SELECT 'person' || g || '@betrieb' || (g % 1000) || '.example', 'Person ' || g,
+		       CASE WHEN g % 2 = 0 THEN 'family' ELSE 'school' END, CASE WHEN g % 7 = 0 THEN 'en' ELSE 'de' END,
+		       'confirmed', now()
+		FROM generate_series(1, $1) AS g`, n); err != nil {
+		return fmt.Errorf("generate subscribers: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, `INSERT INTO subscriber_topics (subscriber_id, topic) SELECT id, 'jugend' FROM subscribers`); err != nil {
+		return fmt.Errorf("generate topics: %w", err)
+	}
+	_, err := s.db.ExecContext(ctx, `ANALYZE`)
+	return err
+}
+
+// waitDone waits until n deliveries are final.
+func (s *scratch) waitDone(ctx context.Context, n int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		var done int
+		if err := s.db.GetContext(ctx, &done, `SELECT count(*) FROM deliveries WHERE status NOT IN ('queued', 'sending')`); err != nil {
+			return err
+		}
+		if done >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("only %d of %d deliveries final after %s", done, n, limit)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+type stats struct{ total, p50, p99 float64 }
+
+// stats reads the run's figures from the delivery log: from start to the
+// last delivery recorded, and the time from each delivery's planning to
+// its outcome being recorded.
+func (s *scratch) stats(ctx context.Context, start time.Time) (stats, error) {
+	var st stats
+	var last time.Time
+	var sent int
+	err := s.db.QueryRowxContext(ctx, `SELECT max(finished_at),
+		percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)),
+		percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)),
+		count(*) FILTER (WHERE status = 'sent')
+		FROM deliveries`).Scan(&last, &st.p50, &st.p99, &sent)
+	if err != nil {
+		return st, fmt.Errorf("delivery log: %w", err)
+	}
+	st.total = last.Sub(start).Seconds()
+	var total int
+	if err := s.db.GetContext(ctx, &total, `SELECT count(*) FROM deliveries`); err == nil && sent != total {
+		return st, fmt.Errorf("%d of %d deliveries sent; see the delivery log", sent, total)
+	}
+	return st, nil
+}
+
+// cleanup drops the database and the namespace's Redis keys.
+func (s *scratch) cleanup() {
+	ctx := context.Background()
+	if s.db != nil {
+		s.db.Close()
+	}
+	if s.admin != nil {
+		if _, err := s.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+s.name+" WITH (FORCE)"); err != nil {
+			fmt.Fprintln(os.Stderr, "rundbrief-bench: drop", s.name+":", err)
+		}
+		s.admin.Close()
+	}
+	if s.rdb != nil {
+		for _, pattern := range []string{"asynq:{" + s.ns + ":*", s.ns + ":*"} {
+			iter := s.rdb.Scan(ctx, 0, pattern, 1000).Iterator()
+			for iter.Next(ctx) {
+				s.rdb.Del(ctx, iter.Val())
+			}
+		}
+		if qs, err := s.rdb.SMembers(ctx, "asynq:queues").Result(); err == nil {
+			for _, q := range qs {
+				if strings.HasPrefix(q, s.ns+":") {
+					s.rdb.SRem(ctx, "asynq:queues", q)
+				}
+			}
+		}
+		s.rdb.Close()
+	}
+}
