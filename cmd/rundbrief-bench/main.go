@@ -45,6 +45,7 @@ type options struct {
 	sink        string
 	jsonPath    string
 	examples    string
+	profile     string
 }
 
 func run() error {
@@ -60,6 +61,7 @@ func run() error {
 	flag.StringVar(&o.sink, "sink", "auto", "SMTP sink: smtp-sink (Postfix), go (in this process) or auto")
 	flag.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&o.examples, "examples", "examples/events", "folder of the example event files")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write each worker's CPU profile (pprof) to PREFIX-TIME.pprof")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))

@@ -86,7 +86,11 @@ type worker struct {
 
 func startWorker(o options, env []string) (*worker, error) {
 	w := &worker{done: make(chan struct{})}
-	w.cmd = exec.Command(o.bin, "worker")
+	args := []string{"worker"}
+	if o.profile != "" {
+		args = append(args, "--cpuprofile", fmt.Sprintf("%s-%d.pprof", o.profile, time.Now().UnixNano()))
+	}
+	w.cmd = exec.Command(o.bin, args...)
 	w.cmd.Env = append(os.Environ(), env...)
 	w.cmd.Stdout, w.cmd.Stderr = &w.log, &w.log
 	if err := w.cmd.Start(); err != nil {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +15,10 @@ import (
 )
 
 func newWorkerCmd(a *app) *cobra.Command {
-	var untilEmpty bool
+	var (
+		untilEmpty bool
+		cpuProfile string
+	)
 	c := &cobra.Command{
 		Use:   "worker",
 		Short: "Mails aus der Warteschlange verschicken",
@@ -34,6 +39,16 @@ sobald keine Mail mehr aussteht.`,
 			if err != nil {
 				return err
 			}
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer func() { pprof.StopCPUProfile(); f.Close() }()
+			}
 			if !untilEmpty {
 				out(cmd, "Worker läuft; Mails gehen %s. Beenden mit Strg+C.\n", where)
 				return w.Run(ctx)
@@ -50,6 +65,8 @@ sobald keine Mail mehr aussteht.`,
 		},
 	}
 	c.Flags().BoolVar(&untilEmpty, "until-empty", false, "beenden, sobald keine Mail mehr aussteht")
+	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "ein CPU-Profil (pprof) in diese Datei schreiben, für Entwickler")
+	c.Flags().MarkHidden("cpuprofile")
 	return c
 }
 
