@@ -100,6 +100,11 @@ func classify(err error) *Error {
 	default:
 		e.Stage = StageConnect
 	}
+	if e.Code == 0 && e.Stage == StageMailFrom {
+		// No reply to the first command of a message: the connection is
+		// gone (the relay dropped it while idle), nothing was sent.
+		e.Stage = StageConnect
+	}
 	e.Temporary = !(e.Code >= 500 && e.Code <= 599) && e.Stage != StageBuild
 	return e
 }

@@ -242,6 +242,12 @@ func (s *SMTPSender) dial(ctx context.Context) (*pooledConn, error) {
 	opts := []gomail.Option{
 		gomail.WithPort(s.cfg.Port),
 		gomail.WithTimeout(s.cfg.Timeout),
+		// Four round trips per message (MAIL, RCPT, DATA, end of data),
+		// not seven: a finished transaction needs no RSET (RFC 5321,
+		// 4.1.4), and a connection that died while idle shows on MAIL,
+		// where Send retries once on a fresh one, so no NOOP before each.
+		gomail.WithoutNoop(),
+		gomail.WithoutRset(),
 	}
 	switch s.cfg.TLS {
 	case TLSNone:
