@@ -168,6 +168,7 @@ func (r *Renderer) render(c messageCopy, lang Lang, list bool) (*Layout, error) 
 	if err != nil {
 		return nil, err
 	}
+	htmlPart = compactHTML(htmlPart)
 	textPart, err := h.GeneratePlainText(email)
 	if err != nil {
 		return nil, err
@@ -254,4 +255,20 @@ func topicList(lang Lang, topics []string) string {
 		return "noch keine ausgewählt"
 	}
 	return strings.Join(topics, ", ")
+}
+
+// compactHTML drops the indentation and the empty lines of hermes' HTML:
+// a third fewer bytes to encode and send for every recipient, and the
+// same page, since the layout holds no preformatted text.
+func compactHTML(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for line := range strings.Lines(s) {
+		line = strings.TrimLeft(line, " \t")
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		b.WriteString(line)
+	}
+	return b.String()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"runtime/pprof"
 	"time"
 
@@ -74,6 +75,12 @@ sobald keine Mail mehr aussteht.`,
 // outbox, the templates and the stores. where says in German where mail
 // goes. The sender is closed with the app.
 func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Sender, where string, err error) {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// A worker makes short-lived garbage for every mail; collecting
+		// less often buys about a tenth more mails per second for about
+		// 15 MiB more memory (rundbrief-bench). GOGC overrides this.
+		debug.SetGCPercent(400)
+	}
 	cfg, err := a.config()
 	if err != nil {
 		return nil, nil, "", err
