@@ -34,10 +34,14 @@ services:
 	@scripts/services.sh >/dev/null
 
 ## bench: the sending engine end to end (rundbrief-bench: 10,000 and 100,000
-## recipients, a table and JSON), then the Go benchmarks
+## recipients, a table and JSON), then the Go benchmarks: import, campaign,
+## rendering, and the web pages under load
 bench: build services
 	$(GO) run ./cmd/rundbrief-bench -n $(BENCH_N) -json bench.json
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./...
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./cmd/rundbrief
+	$(GO) test -run '^$$' -bench Deliver10k -benchtime 1x ./worker
+	$(GO) test -run '^$$' -bench . ./templates
+	$(GO) test -run '^$$' -bench Pages -benchtime 5s ./web
 
 ## fuzz: each fuzz target for FUZZTIME (default 20s)
 fuzz: check-go

@@ -11,13 +11,13 @@ import (
 	"github.com/knf-nordhausen/rundbrief/internal/icstest"
 )
 
-func eventSite(t *testing.T) (*site, *events.Store) {
+func eventSite(t testing.TB) (*site, *events.Store) {
 	t.Helper()
 	s := newSite(t, nil)
 	return s, events.NewStore(s.db)
 }
 
-func createEvent(t *testing.T, evs *events.Store, file string, edit func(*events.Spec)) events.Spec {
+func createEvent(t testing.TB, evs *events.Store, file string, edit func(*events.Spec)) events.Spec {
 	t.Helper()
 	f, err := os.Open("../examples/events/" + file)
 	if err != nil {

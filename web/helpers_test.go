@@ -61,7 +61,7 @@ func (q *recordingQueue) queued() []subscribers.MailRef {
 
 // site is one test's web server with its own database.
 type site struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlx.DB
 	store *subscribers.Store
 	keys  *subscribers.Keyring
@@ -88,7 +88,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newSite(t *testing.T, edit func(*web.Config)) *site {
+func newSite(t testing.TB, edit func(*web.Config)) *site {
 	t.Helper()
 	db, _ := testenv.Database(t)
 	keys, err := subscribers.NewKeyring([]byte(testSecret))
