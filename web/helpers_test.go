@@ -68,7 +68,6 @@ type site struct {
 	queue *recordingQueue
 	srv   *httptest.Server
 	logs  *syncBuffer
-	now   time.Time
 }
 
 type syncBuffer struct {

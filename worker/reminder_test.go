@@ -110,7 +110,7 @@ func TestEventLifeWithRemindersAndCancellation(t *testing.T) {
 	oneDay := e.relay.Messages()[mark:]
 
 	mark = len(e.relay.Messages())
-	plan, err := e.campaigns.Notify(ctx, campaigns.Spec{Kind: campaigns.KindCancellation, Event: ev.Slug,
+	_, err := e.campaigns.Notify(ctx, campaigns.Spec{Kind: campaigns.KindCancellation, Event: ev.Slug,
 		Note: "Die Hochschule ist wegen eines Wasserschadens geschlossen."}, clk.Now())
 	if err == nil {
 		t.Fatal("a cancellation campaign was started for an event that is not cancelled")
@@ -119,7 +119,7 @@ func TestEventLifeWithRemindersAndCancellation(t *testing.T) {
 	if err != nil || !changed || cancelled.Sequence <= ev.Sequence {
 		t.Fatalf("cancel event: %v, changed %v, sequence %d", err, changed, cancelled.Sequence)
 	}
-	plan, err = e.campaigns.Notify(ctx, campaigns.Spec{Kind: campaigns.KindCancellation, Event: ev.Slug,
+	plan, err := e.campaigns.Notify(ctx, campaigns.Spec{Kind: campaigns.KindCancellation, Event: ev.Slug,
 		Note: "Die Hochschule ist wegen eines Wasserschadens geschlossen."}, clk.Now())
 	if err != nil {
 		t.Fatal(err)
