@@ -100,6 +100,8 @@ echo "\$ rundbrief events register talent-campus-2027 familie.schubert@example.o
 $bin events register talent-campus-2027 familie.schubert@example.org --people 3
 echo "\$ rundbrief events registrations talent-campus-2027"
 $bin events registrations talent-campus-2027
+echo "\$ rundbrief worker --until-empty   (verschickt die Anmeldebestätigung mit Kalenderdatei)"
+RUNDBRIEF_LOG_LEVEL=warn $bin worker --until-empty
 
 step "Ergebnis"
 if [ "$mode" = docker ]; then
