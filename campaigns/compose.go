@@ -177,14 +177,12 @@ func organiser(lang templates.Lang, e *events.Event) string {
 	if len(e.Partners) == 0 {
 		return e.Organiser
 	}
-	partners := joinAnd(en, e.Partners)
+	partners := subscribers.JoinAnd(en, e.Partners)
 	if e.Organiser == "" {
 		return partners
 	}
 	return e.Organiser + pick(en, " with ", " mit ") + partners
 }
-
-func joinAnd(en bool, xs []string) string { return subscribers.JoinAnd(en, xs) }
 
 func pick(cond bool, a, b string) string {
 	if cond {

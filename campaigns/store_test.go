@@ -3,7 +3,6 @@ package campaigns_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -33,21 +32,12 @@ func setup(t *testing.T) *fixture {
 
 func (f *fixture) event(t *testing.T, file string, publish bool) *events.Event {
 	t.Helper()
-	r, err := os.Open("../examples/events/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	spec, err := events.ParseYAML(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := f.events.Create(context.Background(), spec)
+	e, err := f.events.Create(context.Background(), testenv.ExampleEvent(t, file))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if publish {
-		if e, err = f.events.Publish(context.Background(), spec.Slug); err != nil {
+		if e, err = f.events.Publish(context.Background(), e.Slug); err != nil {
 			t.Fatal(err)
 		}
 	}

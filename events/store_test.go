@@ -3,7 +3,6 @@ package events_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 	"time"
 
@@ -17,19 +16,7 @@ func newStore(t *testing.T) *events.Store {
 	return events.NewStore(db)
 }
 
-func fromFile(t *testing.T, name string) events.Spec {
-	t.Helper()
-	f, err := os.Open("../examples/events/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	spec, err := events.ParseYAML(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return spec
-}
+func fromFile(t *testing.T, name string) events.Spec { return testenv.ExampleEvent(t, name) }
 
 func TestCreateGetList(t *testing.T) {
 	t.Parallel()

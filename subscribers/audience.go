@@ -136,6 +136,7 @@ type Contact struct {
 	Email    string   `db:"email"`
 	Name     string   `db:"name"`
 	Org      string   `db:"organisation"`
+	Kind     Kind     `db:"kind"`
 	Language Language `db:"language"`
 	Status   Status   `db:"status"`
 	// Suppressed says the address is on the suppression list.
@@ -146,7 +147,7 @@ type Contact struct {
 // keyed by ID, with their suppression marked.
 func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, error) {
 	var cs []*Contact
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, email, name, organisation, language, status
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, email, name, organisation, kind, language, status
 		FROM subscribers WHERE id = ANY ($1)`, pq.Int64Array(ids)); err != nil {
 		return nil, fmt.Errorf("subscribers: contacts: %w", err)
 	}
@@ -254,19 +255,14 @@ func (s *Store) EachAmong(ctx context.Context, ids []int64, fn func(Match) error
 	if err != nil {
 		return err
 	}
-	var kinds []struct {
-		ID   int64 `db:"id"`
-		Kind Kind  `db:"kind"`
-	}
-	if err := s.db.SelectContext(ctx, &kinds, `SELECT id, kind FROM subscribers WHERE id = ANY ($1) ORDER BY id`, pq.Int64Array(ids)); err != nil {
-		return fmt.Errorf("subscribers: kinds: %w", err)
-	}
-	for _, k := range kinds {
-		c := cs[k.ID]
+	sorted := slices.Clone(ids)
+	slices.Sort(sorted)
+	for _, id := range slices.Compact(sorted) {
+		c := cs[id]
 		if c == nil || c.Suppressed || c.Status == StatusBounced {
 			continue
 		}
-		if err := fn(Match{SubscriberID: c.ID, Email: c.Email, Kind: k.Kind, Topics: []string{}}); err != nil {
+		if err := fn(Match{SubscriberID: c.ID, Email: c.Email, Kind: c.Kind, Topics: []string{}}); err != nil {
 			return err
 		}
 	}

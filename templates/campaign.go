@@ -93,23 +93,15 @@ func invitationCopy(lang Lang, inv Invitation) messageCopy {
 		signature: signature(lang),
 		trouble:   trouble(lang),
 	}
-	add := func(label, value string) {
-		if value = strings.TrimSpace(value); value != "" {
-			c.facts = append(c.facts, fact{label, defuse(value)})
-		}
-	}
-	add(pick(en, "When", "Wann"), When(lang, inv.Start, inv.End))
-	add(pick(en, "Where", "Wo"), inv.Place)
-	add("Online", inv.OnlineURL)
-	add(pick(en, "For", "Für wen"), inv.Audience)
-	add(pick(en, "Organised by", "Veranstalter"), inv.Organiser)
+	c.facts = eventFacts(lang, inv)
+	reg := func(label, value string) { c.facts = append(c.facts, fact{label, value}) }
 	switch {
 	case inv.Registration && inv.Deadline != nil:
-		add(pick(en, "Register by", "Anmeldung bis"), day(lang, *inv.Deadline)+", "+clock(lang, *inv.Deadline))
+		reg(pick(en, "Register by", "Anmeldung bis"), day(lang, *inv.Deadline)+", "+clock(lang, *inv.Deadline))
 	case inv.Registration:
-		add(pick(en, "Registration", "Anmeldung"), pick(en, "required, until the event starts", "erforderlich, bis zum Beginn"))
+		reg(pick(en, "Registration", "Anmeldung"), pick(en, "required, until the event starts", "erforderlich, bis zum Beginn"))
 	default:
-		add(pick(en, "Registration", "Anmeldung"), pick(en, "not required", "nicht erforderlich"))
+		reg(pick(en, "Registration", "Anmeldung"), pick(en, "not required", "nicht erforderlich"))
 	}
 	switch {
 	case inv.Registration:
@@ -122,6 +114,24 @@ func invitationCopy(lang Lang, inv Invitation) messageCopy {
 		c.buttonLink = inv.MoreURL
 	}
 	return c
+}
+
+// eventFacts are the facts every mail about an event shows: when, where,
+// online, for whom, organised by. Empty ones are left out.
+func eventFacts(lang Lang, inv Invitation) []fact {
+	en := lang == English
+	var facts []fact
+	add := func(label, value string) {
+		if value = strings.TrimSpace(value); value != "" {
+			facts = append(facts, fact{label, defuse(value)})
+		}
+	}
+	add(pick(en, "When", "Wann"), When(lang, inv.Start, inv.End))
+	add(pick(en, "Where", "Wo"), inv.Place)
+	add("Online", inv.OnlineURL)
+	add(pick(en, "For", "Für wen"), inv.Audience)
+	add(pick(en, "Organised by", "Veranstalter"), inv.Organiser)
+	return facts
 }
 
 // calendarBody is the event's description followed by the calendar links.

@@ -44,7 +44,7 @@ func (r *Renderer) Notice(n Notice, lang Lang) (*Layout, error) {
 	base := inv
 	base.Registration, base.Deadline, base.Audience = false, nil, ""
 	c := invitationCopy(lang, base)
-	c.facts = c.facts[:len(c.facts)-1] // not "Anmeldung: nicht erforderlich"
+	c.facts = eventFacts(lang, base) // without the invitation's registration row
 	c.outros = nil
 	if registered {
 		c.why = pick(en, "You receive this e-mail because you registered for this event.",

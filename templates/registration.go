@@ -44,9 +44,9 @@ func (r *Renderer) Registration(reg Registration, lang Lang) (*Layout, error) {
 	if reg.People == 1 {
 		party = pick(en, "1 person", "1 Person")
 	}
-	c := invitationCopy(lang, Invitation{Title: inv.Title, Start: inv.Start, End: inv.End, Place: inv.Place,
-		OnlineURL: inv.OnlineURL, Audience: "", Organiser: inv.Organiser})
-	c.facts = c.facts[:len(c.facts)-1] // not "Anmeldung: nicht erforderlich"
+	base := Invitation{Title: inv.Title, Start: inv.Start, End: inv.End, Place: inv.Place, OnlineURL: inv.OnlineURL, Organiser: inv.Organiser}
+	c := invitationCopy(lang, base)
+	c.facts = eventFacts(lang, base) // without the invitation's registration row
 	c.why = pick(en, "You receive this e-mail because you registered for this event.",
 		"Sie erhalten diese E-Mail, weil Sie sich für diese Veranstaltung angemeldet haben.")
 	c.instructions = pick(en, "To change the number of people or cancel, open your registration:",

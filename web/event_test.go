@@ -3,12 +3,12 @@ package web_test
 import (
 	"context"
 	"mime"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/icstest"
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 )
 
 func eventSite(t testing.TB) (*site, *events.Store) {
@@ -19,15 +19,7 @@ func eventSite(t testing.TB) (*site, *events.Store) {
 
 func createEvent(t testing.TB, evs *events.Store, file string, edit func(*events.Spec)) events.Spec {
 	t.Helper()
-	f, err := os.Open("../examples/events/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	spec, err := events.ParseYAML(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := testenv.ExampleEvent(t, file)
 	if edit != nil {
 		edit(&spec)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"mime"
 	"net/mail"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/icstest"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/worker"
 )
@@ -40,15 +40,7 @@ func setupCampaigns(t testing.TB, opts smtptest.Options) *campaignEnv {
 // publish creates and publishes the event of an example file.
 func (e *campaignEnv) publish(t testing.TB, file string) *events.Event {
 	t.Helper()
-	f, err := os.Open("../examples/events/" + file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	spec, err := events.ParseYAML(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := testenv.ExampleEvent(t, file)
 	ctx := context.Background()
 	if _, err := e.events.Create(ctx, spec); err != nil {
 		t.Fatal(err)

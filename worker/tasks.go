@@ -38,16 +38,13 @@ const (
 	// deliveries whose task was lost, and starts scheduled campaigns whose
 	// time has come. The worker's scheduler runs it every minute.
 	TypeRequeue = "mail:requeue"
-	// TypeDeliver sends the due deliveries of one batch of a campaign.
+	// TypeDeliver sends the due deliveries of one batch of a campaign. Its
+	// payload is a campaigns.BatchRef: the campaign and the batch number.
 	TypeDeliver = "campaign:deliver"
 	// TypeStartCampaign starts a scheduled campaign: it writes the
 	// deliveries and queues their batches.
 	TypeStartCampaign = "campaign:start"
 )
-
-// BatchPayload is the payload of TypeDeliver: a campaign and a batch
-// number. The deliveries are read from PostgreSQL when the task runs.
-type BatchPayload = campaigns.BatchRef
 
 // CampaignPayload is the payload of TypeStartCampaign.
 type CampaignPayload struct {
