@@ -28,9 +28,14 @@ type Prepared struct {
 	Campaign *Campaign
 	Event    *events.Event // an invitation's event
 	layouts  map[templates.Lang]*templates.Layout
+	bulks    map[templates.Lang]*mailer.Bulk
 	ics      mailer.Attachment
 	c        *Composer
 }
+
+// blankUnsubscribe is the blank of the unsubscribe link in the
+// List-Unsubscribe header of a campaign's bulk message.
+const blankUnsubscribe = "unsubscribe"
 
 // EventURL is the public page of the event with slug.
 func (c *Composer) EventURL(slug string) string { return c.link("events", slug) }
@@ -105,13 +110,77 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 	default:
 		return nil, fmt.Errorf("%w: kind %q", ErrInvalid, camp.Kind)
 	}
+	if err := p.encode(); err != nil {
+		return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
+	}
 	return p, nil
+}
+
+// encode builds the bulk message of each language: encoded once, filled
+// in for each recipient by Letter.
+func (p *Prepared) encode() error {
+	p.bulks = map[templates.Lang]*mailer.Bulk{}
+	done := map[*templates.Layout]*mailer.Bulk{}
+	for lang, l := range p.layouts {
+		if b, ok := done[l]; ok {
+			p.bulks[lang] = b
+			continue
+		}
+		r := l.Blanks(mailer.Blank)
+		m := &mailer.Message{
+			From: p.c.From, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+			Headers: mailer.ListHeaders(p.c.From, mailer.Blank(blankUnsubscribe)),
+		}
+		if p.Event != nil {
+			m.Attachments = []mailer.Attachment{p.ics}
+		}
+		b, err := mailer.NewBulk(m, append(l.BlankNames(), blankUnsubscribe)...)
+		if err != nil {
+			return err
+		}
+		p.bulks[lang], done[l] = b, b
+	}
+	return nil
 }
 
 // Message is the mail to to: the layout of their language filled in with
 // their name and their own links, the list headers, and for an invitation
-// the calendar file.
+// the calendar file. It is what Letter sends, whole, for a preview or a
+// test.
 func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Message {
+	lang, vars := p.vars(to)
+	m := &mailer.Message{
+		From:      p.c.From,
+		To:        mail.Address{Name: to.Name, Address: to.Email},
+		Headers:   mailer.ListHeaders(p.c.From, vars.UnsubscribeURL),
+		MessageID: mailer.NewMessageID(p.c.From),
+		Date:      now,
+	}
+	if p.Event != nil {
+		m.Attachments = []mailer.Attachment{p.ics}
+	}
+	r := p.layouts[lang].Render(vars)
+	m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
+	return m
+}
+
+// Letter is to's copy of the bulk message of their language: the same
+// mail as Message, without encoding it anew.
+func (p *Prepared) Letter(to *subscribers.Contact, now time.Time) (*mailer.Bulk, *mailer.Letter) {
+	lang, vars := p.vars(to)
+	vals := make(map[string]string, 16)
+	p.layouts[lang].BlankValues(vars, vals)
+	vals[blankUnsubscribe] = vars.UnsubscribeURL
+	return p.bulks[lang], &mailer.Letter{
+		To:        mail.Address{Name: to.Name, Address: to.Email},
+		MessageID: mailer.NewMessageID(p.c.From),
+		Date:      now,
+		Values:    vals,
+	}
+}
+
+// vars are to's language, name and links.
+func (p *Prepared) vars(to *subscribers.Contact) (templates.Lang, templates.Vars) {
 	lang := templates.German
 	if to.Language == subscribers.LanguageEnglish {
 		lang = templates.English
@@ -123,24 +192,12 @@ func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Messa
 		PreferencesURL: c.link("preferences", token),
 		UnsubscribeURL: c.link("unsubscribe", token),
 	}
-	m := &mailer.Message{
-		From:      c.From,
-		To:        mail.Address{Name: to.Name, Address: to.Email},
-		Headers:   mailer.ListHeaders(c.From, vars.UnsubscribeURL),
-		MessageID: mailer.NewMessageID(c.From),
-		Date:      now,
+	if p.Event != nil && p.Event.Registration {
+		token := c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{})
+		vars.RegisterURL = c.link("events", p.Event.Slug, "register", token)
+		vars.CancelURL = c.link("events", p.Event.Slug, "cancel", token)
 	}
-	if p.Event != nil {
-		if p.Event.Registration {
-			token := c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{})
-			vars.RegisterURL = c.link("events", p.Event.Slug, "register", token)
-			vars.CancelURL = c.link("events", p.Event.Slug, "cancel", token)
-		}
-		m.Attachments = []mailer.Attachment{p.ics}
-	}
-	r := p.layouts[lang].Render(vars)
-	m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
-	return m
+	return lang, vars
 }
 
 // InvitationOf is what an invitation to e says in lang: its facts in

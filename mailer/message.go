@@ -34,6 +34,8 @@ import (
 type Sender interface {
 	// Send delivers m. On failure the error is an *Error.
 	Send(ctx context.Context, m *Message) (Receipt, error)
+	// SendBulk delivers l's copy of b. On failure the error is an *Error.
+	SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt, error)
 	// Close releases connections; Send must not be called afterwards.
 	Close() error
 }
@@ -197,9 +199,15 @@ func (m *Message) build() (*gomail.Msg, error) {
 	from, to := m.From, m.To
 	msg.FromMailAddress(&from)
 	msg.ToMailAddress(&to)
-	msg.Subject(m.Subject)
 	msg.SetDateWithValue(m.Date)
 	msg.SetMessageIDWithValue(m.MessageID)
+	return msg, m.content(msg)
+}
+
+// content adds what every copy of m shares to msg: the subject, the
+// extra headers, the parts and the attachments.
+func (m *Message) content(msg *gomail.Msg) error {
+	msg.Subject(m.Subject)
 	msg.SetUserAgent("rundbrief")
 	for _, h := range m.Headers {
 		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
@@ -211,10 +219,10 @@ func (m *Message) build() (*gomail.Msg, error) {
 	for _, a := range m.Attachments {
 		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data),
 			gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
-			return nil, fmt.Errorf("mailer: attachment %s: %w", a.Name, err)
+			return fmt.Errorf("mailer: attachment %s: %w", a.Name, err)
 		}
 	}
-	return msg, nil
+	return nil
 }
 
 // WriteTo writes m as an RFC 5322 message, as it would be sent, filling in

@@ -1,11 +1,14 @@
 package mailer
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Outbox writes each message as an .eml file into a folder instead of
@@ -37,8 +40,21 @@ func (o *Outbox) Send(ctx context.Context, m *Message) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
-	id := m.MessageID[:strings.LastIndexByte(m.MessageID, '@')]
-	name := m.Date.UTC().Format("20060102T150405Z") + "-" + safeFileName(id) + ".eml"
+	return o.write(m.MessageID, m.Date, msg)
+}
+
+// SendBulk writes l's copy of b, named like Send's files.
+func (o *Outbox) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt, error) {
+	data, err := b.AppendLetter(nil, l)
+	if err != nil {
+		return Receipt{}, &Error{Stage: StageBuild, Err: err}
+	}
+	return o.write(l.MessageID, l.Date, bytes.NewReader(data))
+}
+
+func (o *Outbox) write(messageID string, date time.Time, msg io.WriterTo) (Receipt, error) {
+	id := messageID[:strings.LastIndexByte(messageID, '@')]
+	name := date.UTC().Format("20060102T150405Z") + "-" + safeFileName(id) + ".eml"
 	tmp, err := os.CreateTemp(o.dir, ".writing-*")
 	if err != nil {
 		return Receipt{}, &Error{Temporary: true, Stage: StageOutbox, Err: err}
@@ -55,7 +71,7 @@ func (o *Outbox) Send(ctx context.Context, m *Message) (Receipt, error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return Receipt{}, &Error{Temporary: true, Stage: StageOutbox, Err: err}
 	}
-	return Receipt{MessageID: m.MessageID, Reply: "250 written to " + path}, nil
+	return Receipt{MessageID: messageID, Reply: "250 written to " + path}, nil
 }
 
 // Close does nothing; an outbox holds no connections.

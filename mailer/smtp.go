@@ -14,6 +14,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // TLSMode is how the connection to the relay is secured.
@@ -160,9 +161,23 @@ type SMTPSender struct {
 }
 
 type pooledConn struct {
-	client   *gomail.Client
+	client   *gomail.Client // the settings
+	smtp     *smtp.Client   // the connection
 	lastUsed time.Time
+	buf      []byte // a bulk copy is built here, to save an allocation per mail
+	broken   bool   // the message went through, the session may not be clean
 }
+
+// quit says QUIT on an idle connection and closes it.
+func (pc *pooledConn) quit() error {
+	err := pc.client.CloseWithSMTPClient(pc.smtp)
+	pc.smtp.Close() // when QUIT failed, the socket is still open
+	return err
+}
+
+// drop closes a connection in an unknown state without a word: a QUIT
+// could be read as message text and wait for a reply that never comes.
+func (pc *pooledConn) drop() { pc.smtp.Close() }
 
 // NewSMTPSender returns a sender for cfg. It connects on first use.
 func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
@@ -194,6 +209,37 @@ func (s *SMTPSender) Send(ctx context.Context, m *Message) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
+	return s.transact(ctx, m.MessageID, func(pc *pooledConn) (string, error) {
+		err := pc.client.SendWithSMTPClient(pc.smtp, msg)
+		if err == nil || msg.IsDelivered() {
+			// An error here came after the relay took the message (RSET
+			// failed): the message counts as sent, the connection does not.
+			pc.broken = err != nil
+			return strings.TrimSpace(msg.ServerResponse()), nil
+		}
+		return "", classify(err)
+	})
+}
+
+// SendBulk delivers l's copy of b over a pooled connection, like Send.
+func (s *SMTPSender) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt, error) {
+	if err := l.check(b.from); err != nil {
+		return Receipt{}, &Error{Stage: StageBuild, Err: err}
+	}
+	from, to := bareAddress(b.from), bareAddress(l.To)
+	return s.transact(ctx, l.MessageID, func(pc *pooledConn) (string, error) {
+		var err error
+		if pc.buf, err = b.AppendLetter(pc.buf[:0], l); err != nil {
+			return "", &Error{Stage: StageBuild, Err: err}
+		}
+		return pc.sendRaw(from, to, pc.buf, s.cfg.Timeout)
+	})
+}
+
+// transact runs send on a pooled connection: an idle one if there is one,
+// else a new one. A connection that died while idle is replaced once.
+// send returns the relay's reply, or an *Error.
+func (s *SMTPSender) transact(ctx context.Context, id string, send func(*pooledConn) (string, error)) (Receipt, error) {
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -205,34 +251,32 @@ func (s *SMTPSender) Send(ctx context.Context, m *Message) (Receipt, error) {
 	reused := pc != nil
 	for {
 		if pc == nil {
+			var err error
 			if pc, err = s.dial(ctx); err != nil {
 				return Receipt{}, &Error{Temporary: true, Stage: StageConnect, Err: err}
 			}
 		}
-		err = pc.client.Send(msg)
-		if err == nil || msg.IsDelivered() {
-			// Delivered. An error here came after the relay took the
-			// message (RSET failed): the message counts as sent, the
-			// connection does not.
-			if err == nil {
-				s.putIdle(pc)
+		reply, err := send(pc)
+		if err == nil {
+			if pc.broken {
+				pc.drop()
 			} else {
-				pc.client.Close()
+				s.putIdle(pc)
 			}
-			return Receipt{MessageID: m.MessageID, Reply: strings.TrimSpace(msg.ServerResponse())}, nil
+			return Receipt{MessageID: id, Reply: reply}, nil
 		}
-		e := classify(err)
+		e, _ := AsError(err)
 		if reused && e.Stage == StageConnect {
 			// The idle connection died (the relay timed it out): retry
 			// once on a fresh one.
-			pc.client.Close()
+			pc.drop()
 			pc, reused = nil, false
 			continue
 		}
-		if e.Code != 0 && (e.Stage == StageMailFrom || e.Stage == StageRcptTo) && e.Code != 421 {
-			s.putIdle(pc) // go-mail sent RSET; the session is clean
+		if e.Stage == StageBuild || (e.Code != 0 && (e.Stage == StageMailFrom || e.Stage == StageRcptTo) && e.Code != 421) {
+			s.putIdle(pc) // nothing sent, or RSET sent: the session is clean
 		} else {
-			pc.client.Close()
+			pc.drop()
 		}
 		return Receipt{}, e
 	}
@@ -284,11 +328,12 @@ func (s *SMTPSender) dial(ctx context.Context) (*pooledConn, error) {
 	}
 	dctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	if err := c.DialWithContext(dctx); err != nil {
+	sc, err := c.DialToSMTPClientWithContext(dctx)
+	if err != nil {
 		return nil, fmt.Errorf("mailer: connect to %s:%d: %w", s.cfg.Host, s.cfg.Port, err)
 	}
 	s.dials.Add(1)
-	return &pooledConn{client: c}, nil
+	return &pooledConn{client: c, smtp: sc}, nil
 }
 
 // takeIdle returns the most recently used idle connection, closing any that
@@ -302,7 +347,7 @@ func (s *SMTPSender) takeIdle() *pooledConn {
 		if time.Since(pc.lastUsed) < s.cfg.IdleTimeout {
 			return pc
 		}
-		go pc.client.Close() // QUIT may block on a dead peer
+		go pc.quit() // QUIT may block on a dead peer
 	}
 	return nil
 }
@@ -311,7 +356,7 @@ func (s *SMTPSender) putIdle(pc *pooledConn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		pc.client.Close()
+		pc.quit()
 		return
 	}
 	pc.lastUsed = time.Now()
@@ -326,7 +371,7 @@ func (s *SMTPSender) Close() error {
 	s.closed = true
 	var errs []error
 	for _, pc := range s.idle {
-		if err := pc.client.Close(); err != nil {
+		if err := pc.quit(); err != nil {
 			errs = append(errs, err)
 		}
 	}

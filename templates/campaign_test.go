@@ -228,3 +228,47 @@ func TestNoticeGolden(t *testing.T) {
 		}
 	}
 }
+
+// A layout with blanks, filled with BlankValues, is the rendered mail: the
+// bulk copies a campaign sends say what Render says.
+func TestBlanksFillLikeRender(t *testing.T) {
+	r := newTestRenderer(t)
+	blank := func(name string) string { return "[[" + name + "]]" }
+	fill := func(s string, vals map[string]string) string {
+		for name, v := range vals {
+			s = strings.ReplaceAll(s, blank(name), v)
+		}
+		return s
+	}
+	v := campaignVars()
+	v.Name = `Jörg "<b>Müller</b>" & Söhne`
+	v.Topics = []string{"Ausbildung", "Familie & Beruf"}
+	for _, lang := range []Lang{German, English} {
+		inv, err := r.Invitation(testInvitation(t), lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		welcome, err := r.Layout(Welcome, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range []*Layout{inv, welcome} {
+			vals := map[string]string{}
+			l.BlankValues(v, vals)
+			if got, want := len(vals), len(l.BlankNames()); got != want {
+				t.Errorf("%d values for %d blanks", got, want)
+			}
+			b := l.Blanks(blank)
+			want := l.Render(v)
+			if got := fill(b.HTML, vals); got != want.HTML {
+				t.Errorf("%s: HTML with blanks filled differs from Render", lang)
+			}
+			if got := fill(b.Text, vals); got != want.Text {
+				t.Errorf("%s: text with blanks filled differs from Render", lang)
+			}
+			if strings.Contains(b.HTML, "Müller") || !strings.Contains(b.HTML, blank("html_greeting")) {
+				t.Errorf("%s: the blanks hold recipient data or lack the greeting", lang)
+			}
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -221,7 +222,12 @@ type Layout struct {
 
 // Render fills in v: HTML-escaped in the HTML part, as is in the text part.
 func (l *Layout) Render(v Vars) Mail {
-	vals := map[string]string{
+	vals := l.values(v)
+	return Mail{Subject: l.Subject, HTML: l.html.fill(vals), Text: l.text.fill(vals)}
+}
+
+func (l *Layout) values(v Vars) map[string]string {
+	return map[string]string{
 		varGreeting:       greeting(l.Lang, v.Name),
 		varConfirmURL:     v.ConfirmURL,
 		varPreferencesURL: v.PreferencesURL,
@@ -230,7 +236,47 @@ func (l *Layout) Render(v Vars) Mail {
 		varRegisterURL:    v.RegisterURL,
 		varCancelURL:      v.CancelURL,
 	}
-	return Mail{Subject: l.Subject, HTML: l.html.fill(vals), Text: l.text.fill(vals)}
+}
+
+// Blanks is the layout with blank(name) in place of each per-recipient
+// value, for a message that is encoded once and filled in per recipient
+// (mailer.Bulk). A value has one name in the HTML part ("html_" and the
+// variable) and one in the text part ("text_" and the variable), since
+// the two are escaped differently; BlankValues gives both.
+func (l *Layout) Blanks(blank func(name string) string) Mail {
+	mark := func(prefix string, c compiled) string {
+		vals := make(map[string]string, len(c.vars))
+		for _, name := range c.vars {
+			vals[name] = blank(prefix + name)
+		}
+		return compiled{literal: c.literal, vars: c.vars, size: c.size, escape: func(s string) string { return s }}.fill(vals)
+	}
+	return Mail{Subject: l.Subject, HTML: mark("html_", l.html), Text: mark("text_", l.text)}
+}
+
+// BlankNames are the names of the blanks of Blanks, each once.
+func (l *Layout) BlankNames() []string {
+	var names []string
+	for _, name := range l.html.vars {
+		names = append(names, "html_"+name)
+	}
+	for _, name := range l.text.vars {
+		names = append(names, "text_"+name)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// BlankValues adds v's values for the blanks of Blanks to dst, escaped
+// as Render escapes them.
+func (l *Layout) BlankValues(v Vars, dst map[string]string) {
+	vals := l.values(v)
+	for _, name := range l.html.vars {
+		dst["html_"+name] = l.html.escape(vals[name])
+	}
+	for _, name := range l.text.vars {
+		dst["text_"+name] = l.text.escape(vals[name])
+	}
 }
 
 func greeting(lang Lang, name string) string {

@@ -195,7 +195,8 @@ func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaig
 	if err := h.limiter.Wait(ctx); err != nil {
 		return h.failed(log, d, &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err})
 	}
-	r, err := h.Sender.Send(ctx, p.Message(c, h.Now()))
+	b, l := p.Letter(c, h.Now())
+	r, err := h.Sender.SendBulk(ctx, b, l)
 	if err != nil {
 		return h.failed(log, d, err)
 	}

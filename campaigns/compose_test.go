@@ -1,0 +1,94 @@
+package campaigns_test
+
+import (
+	"bytes"
+	"context"
+	"net/mail"
+	"testing"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+)
+
+func (f *fixture) composer(t *testing.T) *campaigns.Composer {
+	t.Helper()
+	r, err := templates.NewRenderer(templates.Brand{
+		Name: "Netzwerkstelle Fachkräftesicherung Nordhausen", Link: "https://rundbrief.example",
+		Impressum: "Landratsamt Nordhausen · Behringstraße 3 · 99734 Nordhausen",
+	}, 7*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &campaigns.Composer{Store: f.store, Templates: r, Keys: keys, BaseURL: "https://rundbrief.example",
+		From: mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"}}
+}
+
+// What a recipient gets, the campaign's bulk message filled in for them
+// (Letter), is the mail its preview shows them (Message): the same
+// headers, the same text and HTML, the same calendar file.
+func TestLetterIsTheMessage(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := context.Background()
+	ev := f.event(t, "talent-campus-2027.yaml", true)
+	inv, err := f.store.Create(ctx, campaigns.Spec{Kind: campaigns.KindInvitation, Event: ev.Slug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl, err := f.store.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter,
+		Subject: "Neues aus der Netzwerkstelle", Body: "# Hallo\n\nZeile mit = und\n.\neinem Punkt am Anfang.",
+		SubjectEN: "News", BodyEN: "Hello *there*."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp := f.composer(t)
+	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	contacts := []*subscribers.Contact{
+		{ID: 7, Email: "j.mueller@metallbau.example", Name: `Jörg "<b>Müller</b>" & Söhne =?utf-8?q?x?=`, Language: subscribers.LanguageGerman},
+		{ID: 8, Email: "anna@example.org", Name: "", Language: subscribers.LanguageEnglish},
+		{ID: 9, Email: "lang@example.org", Name: "Maximiliane Alexandra von Hohenstein-Lüdenscheidt zu Nordhausen", Language: subscribers.LanguageGerman},
+	}
+	for _, camp := range []*campaigns.Campaign{inv, nl} {
+		p, err := comp.Prepare(ctx, camp, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range contacts {
+			m := p.Message(c, now)
+			var whole bytes.Buffer
+			if _, err := m.WriteTo(&whole); err != nil {
+				t.Fatal(err)
+			}
+			b, l := p.Letter(c, now)
+			l.MessageID = m.MessageID
+			var copy bytes.Buffer
+			if _, err := b.WriteTo(&copy, l); err != nil {
+				t.Fatal(err)
+			}
+			got, want := smtptest.Message{Data: copy.Bytes()}, smtptest.Message{Data: whole.Bytes()}
+			for _, k := range []string{"From", "To", "Subject", "Date", "Message-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Mime-Version"} {
+				if g, w := got.Header().Get(k), want.Header().Get(k); g != w {
+					t.Errorf("%s to %s: %s: got %q, want %q", camp.Kind, c.Email, k, g, w)
+				}
+			}
+			if g, w := got.Text(), want.Text(); g != w || g == "" {
+				t.Errorf("%s to %s: text differs:\ngot  %q\nwant %q", camp.Kind, c.Email, g, w)
+			}
+			if g, w := got.HTML(), want.HTML(); g != w || g == "" {
+				t.Errorf("%s to %s: HTML differs", camp.Kind, c.Email)
+			}
+			gi, gok := got.Part("text/calendar")
+			wi, wok := want.Part("text/calendar")
+			if gok != wok || !bytes.Equal(gi.Body, wi.Body) || (camp.Kind == campaigns.KindInvitation) != gok {
+				t.Errorf("%s to %s: calendar file differs (copy has one: %v, preview: %v)", camp.Kind, c.Email, gok, wok)
+			}
+		}
+	}
+}
