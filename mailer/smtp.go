@@ -165,7 +165,8 @@ type pooledConn struct {
 	smtp     *smtp.Client   // the connection
 	lastUsed time.Time
 	buf      []byte // a bulk copy is built here, to save an allocation per mail
-	broken   bool   // the message went through, the session may not be clean
+	wire     []byte // and dot-stuffed here
+	broken   bool   // the session may not be clean: close it, do not reuse it
 }
 
 // quit says QUIT on an idle connection and closes it.
@@ -273,7 +274,7 @@ func (s *SMTPSender) transact(ctx context.Context, id string, send func(*pooledC
 			pc, reused = nil, false
 			continue
 		}
-		if e.Stage == StageBuild || (e.Code != 0 && (e.Stage == StageMailFrom || e.Stage == StageRcptTo) && e.Code != 421) {
+		if !pc.broken && (e.Stage == StageBuild || (e.Code != 0 && (e.Stage == StageMailFrom || e.Stage == StageRcptTo) && e.Code != 421)) {
 			s.putIdle(pc) // nothing sent, or RSET sent: the session is clean
 		} else {
 			pc.drop()
