@@ -46,12 +46,14 @@ func Open(ctx context.Context, rawURL string) (*sqlx.DB, error) {
 }
 
 func connect(ctx context.Context, rawURL string) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", rawURL)
+	db, err := sqlx.Open("postgres", withOneRoundTrip(rawURL))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %s: %w", Redact(rawURL), err)
 	}
 	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(10)
+	// As many idle as open: with fewer, a burst closes connections that the
+	// next burst opens again, and PostgreSQL starts a process for each.
+	db.SetMaxIdleConns(20)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -60,6 +62,23 @@ func connect(ctx context.Context, rawURL string) (*sqlx.DB, error) {
 		return nil, fmt.Errorf("postgres: cannot connect to %s: %w", Redact(rawURL), err)
 	}
 	return db, nil
+}
+
+// withOneRoundTrip adds binary_parameters=yes to a connection string that
+// does not set it: lib/pq then sends a query with arguments in one round
+// trip (parse, bind and execute together) instead of two. A page that
+// makes four queries answers about a third faster (web/BenchmarkPages).
+func withOneRoundTrip(rawURL string) string {
+	if strings.Contains(rawURL, "binary_parameters") {
+		return rawURL
+	}
+	if u, err := url.Parse(rawURL); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return strings.TrimSpace(rawURL) + " binary_parameters=yes"
 }
 
 // createDatabase creates the database named in rawURL, connecting to the

@@ -61,15 +61,19 @@ und zehn Beispiele und verschickt nichts.`,
 				n      int
 				sample []subscribers.Match
 			)
-			err = s.EachRecipient(ctx, camp, func(m subscribers.Match) error {
-				if n < 10 {
-					sample = append(sample, m)
+			if !yes || dryRun {
+				// The count for the question or the dry run; with --yes
+				// planning finds the recipients itself.
+				err = s.EachRecipient(ctx, camp, func(m subscribers.Match) error {
+					if n < 10 {
+						sample = append(sample, m)
+					}
+					n++
+					return nil
+				})
+				if err != nil {
+					return err
 				}
-				n++
-				return nil
-			})
-			if err != nil {
-				return err
 			}
 			if dryRun {
 				out(cmd, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, camp.Title(), plural(n, "Empfänger", "Empfänger"), audienceLabel(camp.Audience))
