@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -48,18 +49,29 @@ func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) ([]*
 	return ds, nil
 }
 
+// OpenBatch is a batch whose task may have been lost.
+type OpenBatch struct {
+	BatchRef
+	// ExpiredClaim, when set, is the latest claim in the batch whose lease
+	// ran out: its worker died or hangs, and the batch's task may still be
+	// held by it, so a new task needs a name of its own.
+	ExpiredClaim *time.Time `db:"expired_claim"`
+}
+
 // OpenBatches returns the batches of campaigns being sent that have a
 // delivery that may have lost its task: queued and due for longer than
 // grace, or claimed by a worker whose lease ran out. Re-queueing their
-// tasks is harmless when they still exist: a task's ID is its batch.
-func (s *Store) OpenBatches(ctx context.Context, grace, lease time.Duration) ([]BatchRef, error) {
-	var bs []BatchRef
-	err := s.db.SelectContext(ctx, &bs, `SELECT DISTINCT d.campaign_id, d.batch
+// tasks is harmless when they still exist: a task's ID is its batch, and
+// a claim is fenced in the delivery log.
+func (s *Store) OpenBatches(ctx context.Context, grace, lease time.Duration) ([]OpenBatch, error) {
+	var bs []OpenBatch
+	err := s.db.SelectContext(ctx, &bs, `SELECT d.campaign_id, d.batch,
+		       max(d.claimed_at) FILTER (WHERE d.status = 'sending') AS expired_claim
 		FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
 		WHERE c.status = 'sending' AND d.status IN ('queued', 'sending')
 		  AND ((d.status = 'queued' AND COALESCE(d.retry_at, d.created_at) <= now() - make_interval(secs => $1))
 		    OR (d.status = 'sending' AND d.claimed_at < now() - make_interval(secs => $2)))
-		ORDER BY 1, 2`, grace.Seconds(), lease.Seconds())
+		GROUP BY 1, 2 ORDER BY 1, 2`, grace.Seconds(), lease.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: open batches: %w", err)
 	}
@@ -109,12 +121,13 @@ type Outcome struct {
 	RetryAt   *time.Time // with queued
 }
 
-// Record writes the outcomes of a batch in one statement, each provided
-// its claim still holds, and returns how many claims were lost to another
-// worker. One commit per batch instead of one per mail is what lets a
-// worker keep up with a fast relay; a crash before it leaves the batch's
-// deliveries claimed, so that they are sent again after the lease — the
-// duplicates are at most the batch in flight.
+// Record writes outcomes in one statement, each provided its claim still
+// holds, and returns how many claims were lost to another worker. One
+// commit for several mails instead of one per mail is what lets a worker
+// keep up with a fast relay; a crash before it leaves those deliveries
+// claimed, so that they are sent again after the lease — the duplicates
+// are at most the outcomes not yet recorded. Record may be repeated: a
+// second call for the same outcomes writes nothing and counts them lost.
 func (s *Store) Record(ctx context.Context, outs []Outcome) (lost int, err error) {
 	if len(outs) == 0 {
 		return 0, nil
@@ -132,18 +145,31 @@ func (s *Store) Record(ctx context.Context, outs []Outcome) (lost int, err error
 			retries[i] = o.RetryAt.UTC().Format(time.RFC3339Nano)
 		}
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE deliveries d
+	var n int64
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// Without waiting for the WAL flush: should PostgreSQL itself crash
+		// (not restart) within a fraction of a second after this commit,
+		// these mails are sent again, like those of a killed worker.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
+			return fmt.Errorf("campaigns: record deliveries: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries d
 		SET status = u.status, message_id = u.message_id, reply = left(u.reply, 1000), retry_at = NULLIF(u.retry_at, '')::timestamptz,
 		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
 		FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[])
 		     AS u (id, attempts, status, message_id, reply, retry_at)
 		WHERE d.id = u.id AND d.attempts = u.attempts AND d.status = 'sending'`,
-		pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
-		pq.StringArray(replies), pq.StringArray(retries))
+			pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
+			pq.StringArray(replies), pq.StringArray(retries))
+		if err != nil {
+			return fmt.Errorf("campaigns: record deliveries: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
 	if err != nil {
-		return 0, fmt.Errorf("campaigns: record deliveries: %w", err)
+		return 0, err
 	}
-	n, _ := res.RowsAffected()
 	return len(outs) - int(n), nil
 }
 

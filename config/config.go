@@ -48,6 +48,9 @@ type Config struct {
 	TrustProxy   bool       `env:"RUNDBRIEF_TRUST_PROXY" envDefault:"false"`
 	Concurrency  int        `env:"RUNDBRIEF_CONCURRENCY" envDefault:"4"`
 	Rate         int        `env:"RUNDBRIEF_RATE" envDefault:"0"`
+	Lease        Duration   `env:"RUNDBRIEF_LEASE" envDefault:"10m"`
+	RequeueEvery Duration   `env:"RUNDBRIEF_REQUEUE_EVERY" envDefault:"1m"`
+	RetryDelay   Duration   `env:"RUNDBRIEF_RETRY_DELAY" envDefault:"10s"`
 	Impressum    string     `env:"RUNDBRIEF_IMPRESSUM" envDefault:"Landratsamt Nordhausen · Kommunale Netzwerkstelle Fachkräftesicherung · Behringstraße 3 · 99734 Nordhausen"`
 	ImpressumURL string     `env:"RUNDBRIEF_IMPRESSUM_URL"`
 	PrivacyURL   string     `env:"RUNDBRIEF_PRIVACY_URL"`
@@ -193,6 +196,15 @@ func (c *Config) check() []error {
 	}
 	if c.Rate < 0 || c.Rate > 100000 {
 		fail("RUNDBRIEF_RATE", fmt.Errorf("%d ist keine Zahl von Mails je Sekunde zwischen 0 (ohne Grenze) und 100000", c.Rate))
+	}
+	if d := time.Duration(c.Lease); d < time.Second || d > 24*time.Hour {
+		fail("RUNDBRIEF_LEASE", fmt.Errorf("%s liegt nicht zwischen 1s und 24h", c.Lease))
+	}
+	if d := time.Duration(c.RequeueEvery); d < 2*time.Second || d > time.Hour {
+		fail("RUNDBRIEF_REQUEUE_EVERY", fmt.Errorf("%s liegt nicht zwischen 2s und 1h", c.RequeueEvery))
+	}
+	if d := time.Duration(c.RetryDelay); d < 100*time.Millisecond || d > time.Hour {
+		fail("RUNDBRIEF_RETRY_DELAY", fmt.Errorf("%s liegt nicht zwischen 100ms und 1h", c.RetryDelay))
 	}
 	if strings.TrimSpace(c.Impressum) == "" || strings.ContainsAny(c.Impressum, "\r\n") {
 		fail("RUNDBRIEF_IMPRESSUM", errors.New("muss eine Zeile mit Stelle und Postanschrift sein"))

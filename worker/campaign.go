@@ -126,29 +126,23 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	if err != nil {
 		return err
 	}
-	outs := make([]campaigns.Outcome, 0, len(ds))
+	// Outcomes are recorded every recordEvery mails, not once per batch:
+	// a worker killed mid-batch then sends again at most that many per
+	// connection, and the commits still serve many mails each.
+	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
+	outs := make([]campaigns.Outcome, 0, recordEvery)
 	var retryAt time.Time
-	for _, d := range ds {
+	for i, d := range ds {
 		o := h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
 		outs = append(outs, o)
 		if o.RetryAt != nil && o.RetryAt.After(retryAt) {
 			retryAt = *o.RetryAt
 		}
-	}
-	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
-	lost, err := h.Campaigns.Record(rec, outs)
-	if err != nil {
-		log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
-		return err
-	}
-	if lost > 0 {
-		log.Warn("claims lost to another worker; their outcomes not recorded here", "count", lost)
-	}
-	for _, o := range outs {
-		if o.Status == campaigns.DeliveryBounced {
-			if err := h.Campaigns.BounceSubscriber(rec, o.Delivery, o.Reply); err != nil {
-				log.Error("marking a subscriber bounced failed", "delivery", o.Delivery.ID, "error", err)
+		if len(outs) == recordEvery || i == len(ds)-1 {
+			if err := h.recordOutcomes(rec, log, outs); err != nil {
+				return err
 			}
+			outs = outs[:0]
 		}
 	}
 	if !retryAt.IsZero() {
@@ -159,6 +153,47 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 		}
 	}
 	return h.finishIfDone(ctx, log, camp.ID)
+}
+
+// recordEvery is how many outcomes a batch records at once.
+const recordEvery = 10
+
+// recordOutcomes records outs and marks the bounced subscribers.
+func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, outs []campaigns.Outcome) error {
+	lost, err := h.record(ctx, log, outs)
+	if err != nil {
+		log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
+		return err
+	}
+	if lost > 0 {
+		log.Warn("claims lost to another worker; their outcomes not recorded here", "count", lost)
+	}
+	for _, o := range outs {
+		if o.Status == campaigns.DeliveryBounced {
+			if err := h.Campaigns.BounceSubscriber(ctx, o.Delivery, o.Reply); err != nil {
+				log.Error("marking a subscriber bounced failed", "delivery", o.Delivery.ID, "error", err)
+			}
+		}
+	}
+	return nil
+}
+
+// record writes the outcomes of a batch, trying again while PostgreSQL
+// is away (a restart, a failover) for up to half the lease: mails that
+// went out but were not recorded would go out again after the lease.
+// Record is safe to repeat, since it writes only claims that still hold.
+func (h *CampaignHandler) record(ctx context.Context, log *slog.Logger, outs []campaigns.Outcome) (int, error) {
+	deadline := time.Now().Add(h.Lease / 2)
+	wait := 250 * time.Millisecond
+	for {
+		lost, err := h.Campaigns.Record(ctx, outs)
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return lost, err
+		}
+		log.Warn("recording the outcomes failed; trying again", "in", wait, "error", err)
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 func (h *CampaignHandler) finishIfDone(ctx context.Context, log *slog.Logger, id int64) error {

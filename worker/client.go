@@ -116,6 +116,19 @@ func (c *Client) EnqueueBatches(ctx context.Context, bs []campaigns.BatchRef) (i
 	return parallel(ctx, bs, c.EnqueueBatch)
 }
 
+// EnqueueOpenBatches queues the tasks of batches that may have lost
+// theirs. A batch with an expired claim gets a task named after that
+// claim: the old task may still be held by the worker that died, and asynq
+// frees it only after its own lease.
+func (c *Client) EnqueueOpenBatches(ctx context.Context, bs []campaigns.OpenBatch) (int, error) {
+	return parallel(ctx, bs, func(ctx context.Context, b campaigns.OpenBatch) (bool, error) {
+		if b.ExpiredClaim == nil {
+			return c.EnqueueBatch(ctx, b.BatchRef)
+		}
+		return c.enqueueBatch(ctx, b.BatchRef, fmt.Sprintf("%s:reclaim:%d", batchTaskID(b.BatchRef), b.ExpiredClaim.UnixMicro()))
+	})
+}
+
 // PlannedBatches are the batch references of a plan.
 func PlannedBatches(p *campaigns.Plan) []campaigns.BatchRef {
 	bs := make([]campaigns.BatchRef, p.Batches)

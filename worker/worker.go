@@ -57,8 +57,12 @@ type Config struct {
 	// Lease is how long a claimed mail is reserved for one worker. Default
 	// 10 minutes.
 	Lease time.Duration
+	// RequeueEvery is how often the worker looks in PostgreSQL for work
+	// whose task was lost (Redis lost its data, a worker was killed) and
+	// for due scheduled campaigns and reminders. Default 1 minute.
+	RequeueEvery time.Duration
 	// RequeueAfter is how long a queued mail may wait before the requeue
-	// task re-creates its task. Default 2 minutes.
+	// task re-creates its task. Default twice RequeueEvery.
 	RequeueAfter time.Duration
 	// PendingTTL is how long a subscriber may stay unconfirmed after their
 	// last request before the hourly purge deletes them. Default 14 days.
@@ -92,7 +96,8 @@ func New(cfg Config) (*Worker, error) {
 	}
 	cfg.OptInTTL = orDefault(cfg.OptInTTL, 7*24*time.Hour)
 	cfg.Lease = orDefault(cfg.Lease, 10*time.Minute)
-	cfg.RequeueAfter = orDefault(cfg.RequeueAfter, 2*time.Minute)
+	cfg.RequeueEvery = orDefault(cfg.RequeueEvery, time.Minute)
+	cfg.RequeueAfter = orDefault(cfg.RequeueAfter, 2*cfg.RequeueEvery)
 	cfg.PendingTTL = orDefault(cfg.PendingTTL, 14*24*time.Hour)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 30*time.Second)
 	cfg.RetryPoll = orDefault(cfg.RetryPoll, 5*time.Second)
@@ -103,7 +108,7 @@ func New(cfg Config) (*Worker, error) {
 		cfg.MaxRetry = DefaultMaxRetry
 	}
 	if cfg.RetryDelay == nil {
-		cfg.RetryDelay = backoff
+		cfg.RetryDelay = Backoff(10 * time.Second)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -146,12 +151,15 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-// backoff waits 10s before the first retry, doubling up to an hour, with
-// ±20% jitter so that retries after a relay outage do not arrive at once.
-func backoff(n int) time.Duration {
-	d := 10 * time.Second << min(max(n-1, 0), 9)
-	d = min(d, time.Hour)
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+// Backoff waits first before the first retry, doubling up to an hour,
+// with ±20% jitter so that retries after a relay outage do not arrive at
+// once. Its n counts from 1.
+func Backoff(first time.Duration) func(n int) time.Duration {
+	return func(n int) time.Duration {
+		d := first << min(max(n-1, 0), 20)
+		d = min(d, time.Hour)
+		return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+	}
 }
 
 // Client is the worker's client, for queueing tasks on its queues.
@@ -334,9 +342,10 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 		return nil, fmt.Errorf("worker: start: %w", err)
 	}
 	sched := asynq.NewScheduler(w.cfg.Redis, &asynq.SchedulerOpts{Logger: log, LogLevel: asynq.WarnLevel})
-	// Every worker runs a scheduler; Unique keeps it to one requeue a minute.
-	if _, err := sched.Register("@every 1m", asynq.NewTask(TypeRequeue, nil),
-		asynq.Queue(w.queue), asynq.Unique(55*time.Second), asynq.MaxRetry(0)); err != nil {
+	// Every worker runs a scheduler; Unique keeps it to one requeue per
+	// interval among them.
+	if _, err := sched.Register("@every "+w.cfg.RequeueEvery.String(), asynq.NewTask(TypeRequeue, nil),
+		asynq.Queue(w.queue), asynq.Unique(max(w.cfg.RequeueEvery*9/10, time.Second)), asynq.MaxRetry(0)); err != nil {
 		srv.Shutdown()
 		return nil, fmt.Errorf("worker: schedule requeue: %w", err)
 	}
@@ -401,7 +410,7 @@ func (w *Worker) requeue(ctx context.Context, grace time.Duration) (int, error) 
 	if err != nil {
 		return n, err
 	}
-	m, err = w.client.EnqueueBatches(ctx, batches)
+	m, err = w.client.EnqueueOpenBatches(ctx, batches)
 	return n + m, err
 }
 

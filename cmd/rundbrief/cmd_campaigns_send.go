@@ -275,13 +275,13 @@ func newCampaignsResumeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var mine []campaigns.BatchRef
+			var mine []campaigns.OpenBatch
 			for _, b := range batches {
 				if b.CampaignID == c.ID {
 					mine = append(mine, b)
 				}
 			}
-			if _, err := client.EnqueueBatches(ctx, mine); err != nil {
+			if _, err := client.EnqueueOpenBatches(ctx, mine); err != nil {
 				return fmt.Errorf("%w\nDer Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
 			}
 			out(cmd, "Kampagne %d wird weiter verschickt.\n", c.ID)

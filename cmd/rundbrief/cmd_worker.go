@@ -112,6 +112,8 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Campaigns: camps, Events: evs, Keys: keys, Templates: renderer,
 		Sender: sender, From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
 		PendingTTL: time.Duration(cfg.PendingTTL), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Logger: a.logger(),
+		Lease: time.Duration(cfg.Lease), RequeueEvery: time.Duration(cfg.RequeueEvery),
+		RetryDelay: worker.Backoff(time.Duration(cfg.RetryDelay)),
 	})
 	if err != nil {
 		return nil, nil, "", err

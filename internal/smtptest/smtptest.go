@@ -14,6 +14,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"mime"
@@ -153,6 +154,13 @@ type Options struct {
 	// OnMessage, when set, is called with each accepted message before
 	// the server answers 250, outside the server's lock.
 	OnMessage func(Message)
+	// OnRcpt, when set, decides the reply to each RCPT TO that Reply did
+	// not: nil accepts. n counts the RCPT TOs for the address so far, from
+	// 1. It is called outside the server's lock.
+	OnRcpt func(to string, n int) *smtp.SMTPError
+	// HeadersOnly keeps only the header of each message, for tests that
+	// count many messages rather than read them.
+	HeadersOnly bool
 }
 
 // Server is a running test SMTP server.
@@ -160,9 +168,10 @@ type Server struct {
 	Host string
 	Port int
 
-	opts Options
-	srv  *smtp.Server
-	cert *x509.Certificate
+	opts    Options
+	srv     *smtp.Server
+	cert    *x509.Certificate
+	tlsCert tls.Certificate
 
 	mu          sync.Mutex
 	cond        *sync.Cond
@@ -170,26 +179,22 @@ type Server struct {
 	messages    []Message
 	conns       []*smtp.Conn
 	replies     map[string][]*smtp.SMTPError // recipient -> replies for its next RCPT TOs
+	rcpts       map[string]int               // recipient -> RCPT TOs seen
+	down        bool
 }
 
 // Start runs a server on 127.0.0.1 on a free port until the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	s := &Server{opts: opts, replies: map[string][]*smtp.SMTPError{}}
+	s := &Server{opts: opts, replies: map[string][]*smtp.SMTPError{}, rcpts: map[string]int{}}
 	s.cond = sync.NewCond(&s.mu)
-	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
-	s.srv.Domain = "relay.test"
-	s.srv.ReadTimeout = 30 * time.Second
-	s.srv.WriteTimeout = 30 * time.Second
-	s.srv.MaxMessageBytes = 10 << 20
-	s.srv.AllowInsecureAuth = !opts.StartTLS
 	if opts.StartTLS {
 		cert, tlsCert, err := selfSigned()
 		if err != nil {
 			t.Fatalf("smtptest: certificate: %v", err)
 		}
 		s.cert = cert
-		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{tlsCert}}
+		s.tlsCert = tlsCert
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -197,9 +202,63 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	addr := l.Addr().(*net.TCPAddr)
 	s.Host, s.Port = "127.0.0.1", addr.Port
-	go s.srv.Serve(l)
-	t.Cleanup(func() { s.srv.Close() })
+	s.serve(l)
+	t.Cleanup(func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.srv.Close()
+	})
 	return s
+}
+
+// serve starts a new go-smtp server on l.
+func (s *Server) serve(l net.Listener) {
+	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
+	srv.Domain = "relay.test"
+	srv.ReadTimeout = 30 * time.Second
+	srv.WriteTimeout = 30 * time.Second
+	srv.MaxMessageBytes = 10 << 20
+	srv.AllowInsecureAuth = !s.opts.StartTLS
+	if s.opts.StartTLS {
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.tlsCert}}
+	}
+	s.srv = srv
+	go srv.Serve(l)
+}
+
+// Down stops the server as a relay that is switched off: open connections
+// are cut and new ones refused, until Up.
+func (s *Server) Down() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.down {
+		s.down = true
+		s.srv.Close()
+	}
+}
+
+// Up starts a server that is Down again, on the same port.
+func (s *Server) Up() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.down {
+		return nil
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(s.Host, strconv.Itoa(s.Port)))
+	if err != nil {
+		return fmt.Errorf("smtptest: listen again on port %d: %w", s.Port, err)
+	}
+	s.down = false
+	s.serve(l)
+	return nil
+}
+
+// RcptCount returns how many RCPT TOs the server has seen for rcpt,
+// matched without regard to case, whatever it answered.
+func (s *Server) RcptCount(rcpt string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rcpts[strings.ToLower(rcpt)]
 }
 
 // URL is the server's address as RUNDBRIEF_SMTP_URL takes it.
@@ -339,11 +398,19 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.mu.Lock()
-	defer ss.s.mu.Unlock()
 	key := strings.ToLower(to)
+	ss.s.rcpts[key]++
+	n := ss.s.rcpts[key]
 	if q := ss.s.replies[key]; len(q) > 0 {
 		ss.s.replies[key] = q[1:]
+		ss.s.mu.Unlock()
 		return q[0]
+	}
+	ss.s.mu.Unlock()
+	if ss.s.opts.OnRcpt != nil {
+		if err := ss.s.opts.OnRcpt(to, n); err != nil {
+			return err
+		}
 	}
 	ss.to = append(ss.to, to)
 	return nil
@@ -361,6 +428,11 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	if len(ss.to) == 0 {
 		return errors.New("smtptest: DATA without recipients")
+	}
+	if ss.s.opts.HeadersOnly {
+		if i := bytes.Index(data, []byte("\r\n\r\n")); i >= 0 {
+			data = data[:i+4]
+		}
 	}
 	m := Message{From: ss.from, To: ss.to, Data: data, Conn: ss.conn}
 	if ss.s.opts.OnMessage != nil {
