@@ -95,7 +95,9 @@ func (k *Keyring) Token(p Purpose, subscriberID int64, expires time.Time) string
 // expired at now, and returns the subscriber it was made for. Any change to
 // the token makes it invalid.
 func (k *Keyring) Verify(token string, p Purpose, now time.Time) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(token)
+	// Strict: the unused bits of the last character must be zero, so that
+	// exactly one spelling of an issued token is accepted.
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil || len(b) != tokenBody+tokenMAC {
 		return 0, ErrTokenInvalid
 	}

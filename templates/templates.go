@@ -133,6 +133,11 @@ func (r *Renderer) Layout(kind Kind, lang Lang) (*Layout, error) {
 // whether the mail goes to a subscriber (with preferences and unsubscribe
 // links) rather than being the opt-in request.
 func (r *Renderer) render(c messageCopy, lang Lang, list bool) (*Layout, error) {
+	// The subject becomes a header field: a line break in it would start
+	// a header of the sender's choosing (RFC 5322, section 2.2).
+	if i := strings.IndexFunc(c.subject, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return nil, fmt.Errorf("templates: the subject %q holds a control character; use one line of text", c.subject)
+	}
 	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", list: list, why: c.why, body: c.body != nil})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"mime"
 	"mime/multipart"
@@ -219,6 +220,8 @@ func (s *Server) serve(l net.Listener) {
 	srv.WriteTimeout = 30 * time.Second
 	srv.MaxMessageBytes = 10 << 20
 	srv.AllowInsecureAuth = !s.opts.StartTLS
+	// Clients that vanish (killed workers) are part of the tests.
+	srv.ErrorLog = log.New(io.Discard, "", 0)
 	if s.opts.StartTLS {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.tlsCert}}
 	}
