@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t rundbrief .   (docker compose builds it for you)
 
-FROM golang:1.26-bookworm AS build
+FROM golang:1.27-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -2,12 +2,16 @@
 # `make test`. Both start PostgreSQL and Redis if they are not running.
 
 GO       ?= go
+# go.mod names the toolchain (Go 1.27.3, with the security fixes that
+# govulncheck asks for); with auto, an older Go fetches it through the
+# module proxy once, and a newer one is used as it is.
+export GOTOOLCHAIN ?= auto
 BIN      := bin/rundbrief
 FUZZTIME ?= 20s
 
 BENCH_N ?= 10000,100000
 
-.PHONY: all build demo test services bench fuzz vet clean check-go
+.PHONY: all build demo test services bench fuzz vet vulncheck clean check-go
 
 all: build
 
@@ -52,6 +56,11 @@ fuzz: check-go
 	$(GO) test -run '^$$' -fuzz '^FuzzBulkValues$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./mailer
 	$(GO) test -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./events
 	$(GO) test -run '^$$' -fuzz '^FuzzMarkdownMail$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./templates
+
+## vulncheck: govulncheck against the Go vulnerability database (from the
+## module proxy: golang.org/x/vulndb)
+vulncheck: check-go
+	GO=$(GO) scripts/vulncheck.sh
 
 vet: check-go
 	$(GO) vet ./...
