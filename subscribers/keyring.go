@@ -117,6 +117,20 @@ func (k *Keyring) Verify(token string, p Purpose, now time.Time) (int64, error) 
 	return id, nil
 }
 
+// Expires returns the expiry written into token, zero for a token that
+// never expires or that cannot be read. It does not verify the token:
+// call it after Verify.
+func (k *Keyring) Expires(token string) time.Time {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	if err != nil || len(b) != tokenBody+tokenMAC {
+		return time.Time{}
+	}
+	if exp := int64(binary.BigEndian.Uint64(b[10:18])); exp != 0 {
+		return time.Unix(exp, 0)
+	}
+	return time.Time{}
+}
+
 func (k *Keyring) mac(body []byte) []byte {
 	m := hmac.New(sha256.New, k.tokenKey)
 	m.Write(body)

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -38,7 +39,29 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request, purpose subscrib
 	default:
 		t.sub = sub
 	}
+	if purpose == subscribers.PurposeConfirm && t.sub != nil && !t.expired && s.issuedBeforeWithdrawal(r.PathValue("token"), t.sub) {
+		// An opt-in mail from before the person unsubscribed (or their
+		// address bounced) cannot confirm a later request, which may not
+		// be theirs: it is spent, like an expired one.
+		t.expired = true
+	}
 	return t, true
+}
+
+// issuedBeforeWithdrawal reports whether the confirm token was issued
+// before sub last unsubscribed or bounced.
+func (s *Server) issuedBeforeWithdrawal(token string, sub *subscribers.Subscriber) bool {
+	exp := s.cfg.Keys.Expires(token)
+	if exp.IsZero() {
+		return false
+	}
+	issued := exp.Add(-s.cfg.OptInTTL)
+	for _, at := range []*time.Time{sub.Unsubscribed, sub.BouncedAt} {
+		if at != nil && issued.Before(at.Truncate(time.Second)) {
+			return true
+		}
+	}
+	return false
 }
 
 // confirmPage shows the button that confirms a subscription, or explains

@@ -61,13 +61,14 @@ func (q *recordingQueue) queued() []subscribers.MailRef {
 
 // site is one test's web server with its own database.
 type site struct {
-	t     testing.TB
-	db    *sqlx.DB
-	store *subscribers.Store
-	keys  *subscribers.Keyring
-	queue *recordingQueue
-	srv   *httptest.Server
-	logs  *syncBuffer
+	t      testing.TB
+	db     *sqlx.DB
+	store  *subscribers.Store
+	keys   *subscribers.Keyring
+	queue  *recordingQueue
+	srv    *httptest.Server
+	server *web.Server // the handler, also to Serve on a listener of a test's own
+	logs   *syncBuffer
 }
 
 type syncBuffer struct {
@@ -114,6 +115,7 @@ func newSite(t testing.TB, edit func(*web.Config)) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.server = h
 	s.srv.Config.Handler = h
 	s.srv.Start()
 	t.Cleanup(s.srv.Close)

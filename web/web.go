@@ -91,8 +91,13 @@ type Config struct {
 	// SubscribeEvery. Defaults 10 and 20 seconds.
 	SubscribeBurst int
 	SubscribeEvery time.Duration
-	Logger         *slog.Logger     // default slog.Default()
-	Now            func() time.Time // default time.Now
+	// OptInTTL is how long the worker makes confirm links valid
+	// (RUNDBRIEF_OPTIN_TTL; default 7 days): a link's issue time is its
+	// expiry less this, and a link issued before the person unsubscribed
+	// or bounced confirms nothing.
+	OptInTTL time.Duration
+	Logger   *slog.Logger     // default slog.Default()
+	Now      func() time.Time // default time.Now
 }
 
 // Server is the public web server. It is an http.Handler.
@@ -128,6 +133,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.OptInTTL <= 0 {
+		cfg.OptInTTL = 7 * 24 * time.Hour
 	}
 	pages, err := parsePages()
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
@@ -111,6 +112,6 @@ func (a *app) newWebServer(ctx context.Context) (*web.Server, error) {
 	return web.New(web.Config{
 		Store: store, Keys: keys, Queue: q, Events: evs, Campaigns: camps, From: cfg.FromAddress(), BaseURL: cfg.BaseURL,
 		Name: cfg.Name, Impressum: cfg.Impressum, ImpressumURL: cfg.ImpressumURL, PrivacyURL: cfg.PrivacyURL,
-		RecordIP: cfg.RecordIP, TrustProxy: cfg.TrustProxy, Logger: a.logger(),
+		RecordIP: cfg.RecordIP, TrustProxy: cfg.TrustProxy, OptInTTL: time.Duration(cfg.OptInTTL), Logger: a.logger(),
 	})
 }
