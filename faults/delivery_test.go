@@ -29,12 +29,14 @@ func TestWorkerKilledThreeTimes(t *testing.T) {
 	id := s.sendNewsletter()
 
 	w, since := s.startWorker(), time.Now()
+	all := []*workerProc{w}
 	var inFlight []int
 	for _, at := range []int{2000, 5000, 8000} {
 		s.waitReceived(at, 2*time.Minute)
 		w.kill()
 		inFlight = append(inFlight, s.inFlight(id, since))
 		w, since = s.startWorker(), time.Now()
+		all = append(all, w)
 	}
 	lastKill := time.Now()
 	s.waitDone(id, 3*time.Minute, w)
@@ -59,6 +61,7 @@ func TestWorkerKilledThreeTimes(t *testing.T) {
 	if d := s.deliveries(id); d["sent"] != n {
 		t.Errorf("delivery log: %v, want %d sent", d, n)
 	}
+	s.checkLogs(all...)
 	t.Logf("3 kills: in flight %v (bound %d), duplicates %d, missing %d; done %.1fs after the last kill",
 		inFlight, bound, doubles, missing, recovered.Seconds())
 }
@@ -99,6 +102,7 @@ func TestRelayRefusesForNow(t *testing.T) {
 	if got, want := s.retries(id), int(refused.Load()); got != want || want < n/5 {
 		t.Errorf("the delivery log counts %d retries, the relay refused %d times (of about %d attempts)", got, want, n*10/7)
 	}
+	s.checkLogs(w)
 	t.Logf("451 to 30%%: %d refusals, %d retries in the delivery log; %d recipients, %d duplicates, %d missing; %.1fs", refused.Load(), s.retries(id), n, doubles, missing, took.Seconds())
 }
 
@@ -151,6 +155,7 @@ func TestRelayRefusesMailboxes(t *testing.T) {
 	if d := s.deliveries(second); d["sent"] != len(good) || len(d) != 1 {
 		t.Errorf("second campaign: %v, want %d sent and no one else", d, len(good))
 	}
+	s.checkLogs(w)
 	t.Logf("550 5.1.1 for %d of %d: bounced and suppressed after one try each; the next campaign left them out", len(bad), n)
 }
 
@@ -186,6 +191,7 @@ func TestRelayDown(t *testing.T) {
 	if retries == 0 {
 		t.Error("no retries counted while the relay was down")
 	}
+	s.checkLogs(w)
 	t.Logf("relay down 30s after %d mails: %d retries, done %.1fs after it came back; %d recipients, %d duplicates, %d missing", n*3/10, retries, time.Since(up).Seconds(), n, doubles, missing)
 }
 
@@ -211,6 +217,7 @@ func TestRedisFlushed(t *testing.T) {
 	if !strings.Contains(w.log.String(), "re-queued") {
 		t.Errorf("the worker did not say it re-queued lost tasks:\n%s", w.log)
 	}
+	s.checkLogs(w)
 	t.Logf("FLUSHALL after %d mails: done %.1fs later; %d recipients, %d duplicates, %d missing", n*3/10, time.Since(flushed).Seconds(), n, doubles, missing)
 }
 
@@ -243,6 +250,7 @@ func TestPostgresRestarts(t *testing.T) {
 	if d := s.deliveries(id); d["sent"] != n {
 		t.Errorf("delivery log: %v, want %d sent", d, n)
 	}
+	s.checkLogs(w)
 	t.Logf("PostgreSQL down 5s after %d mails: worker kept running, done %.1fs after it came back; %d recipients, %d duplicates, %d missing", n*3/10, time.Since(back).Seconds(), n, doubles, missing)
 }
 
@@ -299,5 +307,34 @@ func TestReminderWhileWorkersDown(t *testing.T) {
 	if campaigns != 1 {
 		t.Errorf("%d reminder campaigns, want 1", campaigns)
 	}
+	s.checkLogs(w, a, b, c)
 	t.Logf("reminder due while all workers were down: sent once to each of %d when two came back at once", n)
+}
+
+// Staff pause a campaign three times while it is being sent and resume it
+// each time: everyone gets the newsletter once.
+func TestPauseResumeMidCampaign(t *testing.T) {
+	t.Parallel()
+	const n = 3000
+	s := newSystem(t, options{})
+	addrs := s.subscribe("person", n)
+	id := s.sendNewsletter()
+	w := s.startWorker()
+	for _, at := range []int{600, 1400, 2200} {
+		s.waitReceived(at, 2*time.Minute)
+		s.cli("campaigns", "pause", fmt.Sprint(id))
+		time.Sleep(time.Second)
+		s.cli("campaigns", "resume", fmt.Sprint(id))
+	}
+	took := s.waitDone(id, 2*time.Minute, w)
+
+	doubles, missing := onceEach(s.received(newsletter), addrs)
+	if doubles != 0 || missing != 0 {
+		t.Errorf("%d duplicates, %d missing; want every recipient once", doubles, missing)
+	}
+	if d := s.deliveries(id); d["sent"] != n {
+		t.Errorf("delivery log: %v, want %d sent", d, n)
+	}
+	s.checkLogs(w)
+	t.Logf("paused and resumed 3 times: %d recipients, %d duplicates, %d missing; done %.1fs after the last resume", n, doubles, missing, took.Seconds())
 }

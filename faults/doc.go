@@ -13,7 +13,8 @@
 //   - a relay that is down for 30 seconds;
 //   - Redis emptied with FLUSHALL;
 //   - PostgreSQL stopped and started again;
-//   - a reminder that falls due while every worker is down.
+//   - a reminder that falls due while every worker is down;
+//   - a campaign paused and resumed three times while it is sent.
 //
 // The tests build the rundbrief binary once (without the race detector, so
 // that the workers run at their real speed) and run it as the operator

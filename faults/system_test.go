@@ -261,6 +261,21 @@ func onceEach(got map[string]int, addrs []string) (doubles, missing int) {
 	return doubles, missing
 }
 
+// checkLogs fails if a worker's log (at info level) names a recipient or
+// holds the secret: logs name subscribers by number only.
+func (s *system) checkLogs(workers ...*workerProc) {
+	s.t.Helper()
+	for _, w := range workers {
+		out := w.log.String()
+		for _, secret := range []string{"@betrieb.example", "faults-test-secret"} {
+			if strings.Contains(out, secret) {
+				s.t.Errorf("a worker's log holds %q:\n%s", secret, out)
+				return
+			}
+		}
+	}
+}
+
 // workerProc is a running `rundbrief worker`.
 type workerProc struct {
 	cmd  *exec.Cmd
