@@ -92,13 +92,7 @@ func TestRelayRefusesForNow(t *testing.T) {
 	w := s.startWorker()
 	took := s.waitDone(id, 3*time.Minute, w)
 
-	doubles, missing := onceEach(s.received(newsletter), addrs)
-	if doubles != 0 || missing != 0 {
-		t.Errorf("%d duplicates, %d missing; want every recipient once", doubles, missing)
-	}
-	if d := s.deliveries(id); d["sent"] != n {
-		t.Errorf("delivery log: %v, want %d sent", d, n)
-	}
+	doubles, missing := s.wantEachOnce(id, addrs, 0)
 	if got, want := s.retries(id), int(refused.Load()); got != want || want < n/5 {
 		t.Errorf("the delivery log counts %d retries, the relay refused %d times (of about %d attempts)", got, want, n*10/7)
 	}
@@ -164,10 +158,7 @@ func TestRelayRefusesMailboxes(t *testing.T) {
 func TestRelayDown(t *testing.T) {
 	t.Parallel()
 	const n = 3000
-	s := newSystem(t, options{env: []string{"RUNDBRIEF_RETRY_DELAY=1s"}})
-	addrs := s.subscribe("person", n)
-	id := s.sendNewsletter()
-	w := s.startWorker()
+	s, addrs, id, w := startNewsletter(t, n, options{env: []string{"RUNDBRIEF_RETRY_DELAY=1s"}})
 	s.waitReceived(n*3/10, 2*time.Minute)
 	s.relay.Down()
 	time.Sleep(30 * time.Second)
@@ -180,13 +171,7 @@ func TestRelayDown(t *testing.T) {
 	// A relay switched off between taking a message and saying so leaves
 	// the worker without an answer: it sends that one again (RFC 5321,
 	// section 6.1). That is at most one message per connection.
-	doubles, missing := onceEach(s.received(newsletter), addrs)
-	if doubles > 4 || missing != 0 {
-		t.Errorf("%d duplicates, %d missing; want every recipient once, or twice for at most one message per connection cut", doubles, missing)
-	}
-	if d := s.deliveries(id); d["sent"] != n {
-		t.Errorf("delivery log: %v, want %d sent", d, n)
-	}
+	doubles, missing := s.wantEachOnce(id, addrs, 4)
 	retries := s.retries(id)
 	if retries == 0 {
 		t.Error("no retries counted while the relay was down")
@@ -201,19 +186,13 @@ func TestRelayDown(t *testing.T) {
 func TestRedisFlushed(t *testing.T) {
 	t.Parallel()
 	const n = 3000
-	s := newSystem(t, options{})
-	addrs := s.subscribe("person", n)
-	id := s.sendNewsletter()
-	w := s.startWorker()
+	s, addrs, id, w := startNewsletter(t, n, options{})
 	s.waitReceived(n*3/10, 2*time.Minute)
 	s.redis.flushAll(t)
 	flushed := time.Now()
 	s.waitDone(id, 2*time.Minute, w)
 
-	doubles, missing := onceEach(s.received(newsletter), addrs)
-	if doubles != 0 || missing != 0 {
-		t.Errorf("%d duplicates, %d missing; want every recipient once", doubles, missing)
-	}
+	doubles, missing := s.wantEachOnce(id, addrs, 0)
 	if !strings.Contains(w.log.String(), "re-queued") {
 		t.Errorf("the worker did not say it re-queued lost tasks:\n%s", w.log)
 	}
@@ -229,10 +208,7 @@ func TestPostgresRestarts(t *testing.T) {
 	t.Parallel()
 	const n = 3000
 	pg := startPostgres(t)
-	s := newSystem(t, options{databaseURL: pg.url("rundbrief"), env: []string{"RUNDBRIEF_LEASE=30s", "RUNDBRIEF_RETRY_DELAY=1s"}})
-	addrs := s.subscribe("person", n)
-	id := s.sendNewsletter()
-	w := s.startWorker()
+	s, addrs, id, w := startNewsletter(t, n, options{databaseURL: pg.url("rundbrief"), env: []string{"RUNDBRIEF_LEASE=30s", "RUNDBRIEF_RETRY_DELAY=1s"}})
 	s.waitReceived(n*3/10, 2*time.Minute)
 	pg.stop(t)
 	time.Sleep(5 * time.Second)
@@ -243,13 +219,7 @@ func TestPostgresRestarts(t *testing.T) {
 	if !w.alive() {
 		t.Fatalf("the worker exited:\n%s", w.log)
 	}
-	doubles, missing := onceEach(s.received(newsletter), addrs)
-	if doubles != 0 || missing != 0 {
-		t.Errorf("%d duplicates, %d missing; want every recipient once", doubles, missing)
-	}
-	if d := s.deliveries(id); d["sent"] != n {
-		t.Errorf("delivery log: %v, want %d sent", d, n)
-	}
+	doubles, missing := s.wantEachOnce(id, addrs, 0)
 	s.checkLogs(w)
 	t.Logf("PostgreSQL down 5s after %d mails: worker kept running, done %.1fs after it came back; %d recipients, %d duplicates, %d missing", n*3/10, time.Since(back).Seconds(), n, doubles, missing)
 }
@@ -316,10 +286,7 @@ func TestReminderWhileWorkersDown(t *testing.T) {
 func TestPauseResumeMidCampaign(t *testing.T) {
 	t.Parallel()
 	const n = 3000
-	s := newSystem(t, options{})
-	addrs := s.subscribe("person", n)
-	id := s.sendNewsletter()
-	w := s.startWorker()
+	s, addrs, id, w := startNewsletter(t, n, options{})
 	for _, at := range []int{600, 1400, 2200} {
 		s.waitReceived(at, 2*time.Minute)
 		s.cli("campaigns", "pause", fmt.Sprint(id))
@@ -328,13 +295,7 @@ func TestPauseResumeMidCampaign(t *testing.T) {
 	}
 	took := s.waitDone(id, 2*time.Minute, w)
 
-	doubles, missing := onceEach(s.received(newsletter), addrs)
-	if doubles != 0 || missing != 0 {
-		t.Errorf("%d duplicates, %d missing; want every recipient once", doubles, missing)
-	}
-	if d := s.deliveries(id); d["sent"] != n {
-		t.Errorf("delivery log: %v, want %d sent", d, n)
-	}
+	doubles, missing := s.wantEachOnce(id, addrs, 0)
 	s.checkLogs(w)
 	t.Logf("paused and resumed 3 times: %d recipients, %d duplicates, %d missing; done %.1fs after the last resume", n, doubles, missing, took.Seconds())
 }

@@ -158,6 +158,16 @@ func (s *system) sendNewsletter() int64 {
 	return id
 }
 
+// startNewsletter sets up a system with n subscribers, starts a
+// newsletter to them and a worker that sends it.
+func startNewsletter(t *testing.T, n int, o options) (*system, []string, int64, *workerProc) {
+	t.Helper()
+	s := newSystem(t, o)
+	addrs := s.subscribe("person", n)
+	id := s.sendNewsletter()
+	return s, addrs, id, s.startWorker()
+}
+
 // waitDone waits until campaign id is done and returns how long that took.
 func (s *system) waitDone(id int64, timeout time.Duration, workers ...*workerProc) time.Duration {
 	s.t.Helper()
@@ -274,6 +284,21 @@ func (s *system) checkLogs(workers ...*workerProc) {
 			}
 		}
 	}
+}
+
+// wantEachOnce checks that each of addrs got the newsletter of campaign
+// id once — twice for at most maxDoubles of them — and that the delivery
+// log has them all sent. It returns the duplicates and the missing.
+func (s *system) wantEachOnce(id int64, addrs []string, maxDoubles int) (doubles, missing int) {
+	s.t.Helper()
+	doubles, missing = onceEach(s.received(newsletter), addrs)
+	if doubles > maxDoubles || missing != 0 {
+		s.t.Errorf("%d duplicates, %d missing; want every recipient once (at most %d twice)", doubles, missing, maxDoubles)
+	}
+	if d := s.deliveries(id); d["sent"] != len(addrs) {
+		s.t.Errorf("delivery log: %v, want %d sent", d, len(addrs))
+	}
+	return doubles, missing
 }
 
 // workerProc is a running `rundbrief worker`.

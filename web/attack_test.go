@@ -15,9 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/html"
-
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/internal/htmltest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/web"
@@ -126,33 +125,6 @@ var hostile = []string{
 	`<svg onload=alert(3)>`,
 }
 
-// unescaped reports the first piece of markup in a page that the pages
-// never have — a script, an image, an event handler, a javascript: link —
-// and so came from hostile text; "" if there is none.
-func unescaped(body string) string {
-	z := html.NewTokenizer(strings.NewReader(body))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return ""
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, more := z.TagName()
-			switch string(name) {
-			case "script", "img", "svg", "iframe", "object", "embed":
-				return "<" + string(name) + ">"
-			}
-			for more {
-				var k, v []byte
-				k, v, more = z.TagAttr()
-				key, val := strings.ToLower(string(k)), strings.ToLower(strings.TrimSpace(string(v)))
-				if strings.HasPrefix(key, "on") || ((key == "href" || key == "src" || key == "action") && strings.HasPrefix(val, "javascript:")) {
-					return key + "=" + val
-				}
-			}
-		}
-	}
-}
-
 // Hostile text in a name, an organisation, an event's title and its
 // Markdown is shown as text on every page that shows it.
 func TestHostileTextEscapedInPages(t *testing.T) {
@@ -191,7 +163,7 @@ func TestHostileTextEscapedInPages(t *testing.T) {
 			t.Errorf("GET %s: %d", p, r.status)
 			continue
 		}
-		if bad := unescaped(r.body); bad != "" {
+		if bad := htmltest.Injected(r.body); bad != "" {
 			t.Errorf("GET %s shows %q unescaped", strings.SplitN(p, "/", 3)[1], bad)
 		}
 	}
@@ -200,8 +172,8 @@ func TestHostileTextEscapedInPages(t *testing.T) {
 		t.Errorf("preferences page does not show the name as text")
 	}
 	r := s.post("/events/"+spec.Slug+"/register/"+register, url.Values{"people": {"1"}})
-	if r.status != http.StatusOK || unescaped(r.body) != "" {
-		t.Errorf("registering: %d, unescaped %q", r.status, unescaped(r.body))
+	if r.status != http.StatusOK || htmltest.Injected(r.body) != "" {
+		t.Errorf("registering: %d, unescaped %q", r.status, htmltest.Injected(r.body))
 	}
 }
 

@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/net/html"
-
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/internal/htmltest"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -50,37 +49,11 @@ func TestHostileTextInMail(t *testing.T) {
 		if subj := m.Header()["Subject"]; len(subj) != 1 || strings.ContainsAny(subj[0], "\r\n") {
 			t.Errorf("subject %q", subj)
 		}
-		if bad := injectedMarkup(m.HTML()); bad != "" {
+		if bad := htmltest.Injected(m.HTML(), "form", "input"); bad != "" {
 			t.Errorf("mail to %s has %s in its HTML", m.To[0], bad)
 		}
 		if !strings.Contains(m.HTML(), "&lt;script&gt;") {
 			t.Errorf("mail to %s does not show the hostile title or name as text", m.To[0])
-		}
-	}
-}
-
-// injectedMarkup is the first element or attribute in a mail's HTML that
-// the layouts never have; "" if there is none.
-func injectedMarkup(doc string) string {
-	z := html.NewTokenizer(strings.NewReader(doc))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return ""
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, more := z.TagName()
-			switch string(name) {
-			case "script", "img", "svg", "iframe", "object", "embed", "form":
-				return "<" + string(name) + ">"
-			}
-			for more {
-				var k, v []byte
-				k, v, more = z.TagAttr()
-				key, val := strings.ToLower(string(k)), strings.ToLower(strings.TrimSpace(string(v)))
-				if strings.HasPrefix(key, "on") || ((key == "href" || key == "src") && (strings.HasPrefix(val, "javascript:") || strings.HasPrefix(val, "data:"))) {
-					return key + "=" + val
-				}
-			}
 		}
 	}
 }
