@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"mime"
@@ -11,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -304,7 +302,7 @@ func (s *system) wantEachOnce(id int64, addrs []string, maxDoubles int) (doubles
 // workerProc is a running `rundbrief worker`.
 type workerProc struct {
 	cmd  *exec.Cmd
-	log  *syncBuffer
+	log  *testenv.SyncBuffer
 	done chan error
 }
 
@@ -312,7 +310,7 @@ func (s *system) startWorker(env ...string) *workerProc {
 	s.t.Helper()
 	cmd := exec.Command(bin, "worker")
 	cmd.Env = append(append(os.Environ(), s.env...), env...)
-	w := &workerProc{cmd: cmd, log: &syncBuffer{}, done: make(chan error, 1)}
+	w := &workerProc{cmd: cmd, log: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = w.log, w.log
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
@@ -356,25 +354,6 @@ func (w *workerProc) alive() bool {
 	default:
 		return true
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's output and a test
-// reading it at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 func freePort(t *testing.T) int {

@@ -1,7 +1,6 @@
 package mailer
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"net/mail"
@@ -54,7 +53,8 @@ func (pc *pooledConn) sendRaw(from, to string, data []byte, timeout time.Duratio
 	// the final CRLF goes through the data writer, so that it knows the
 	// text ended at the start of a line and its Close adds only ".\r\n".
 	// The client's Text connection is exported for such extensions.
-	if err := writeDotStuffed(sc.Text.W, data[:len(data)-2]); err != nil {
+	pc.wire = appendDotStuffed(pc.wire[:0], data[:len(data)-2])
+	if _, err := sc.Text.W.Write(pc.wire); err != nil {
 		return "", &Error{Temporary: true, Stage: StageData, Err: err}
 	}
 	if _, err := w.Write(data[len(data)-2:]); err != nil {
@@ -175,25 +175,6 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// writeDotStuffed writes data with a dot added before every line that
-// starts with one (RFC 5321, section 4.5.2). data starts at the start of a
-// line.
-func writeDotStuffed(w *bufio.Writer, data []byte) error {
-	if len(data) > 0 && data[0] == '.' {
-		w.WriteByte('.')
-	}
-	for {
-		i := bytes.Index(data, []byte("\n."))
-		if i < 0 {
-			_, err := w.Write(data)
-			return err
-		}
-		w.Write(data[:i+1])
-		w.WriteByte('.')
-		data = data[i+1:]
-	}
 }
 
 var enhancedCode = regexp.MustCompile(`^[245]\.\d{1,3}\.\d{1,3}\b`)

@@ -205,7 +205,7 @@ func TestLineBreaksRefused(t *testing.T) {
 // broken HTTP — get 4xx answers, never 5xx, and the server keeps serving.
 func TestMalformedRequests(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	s := newSite(t, func(c *web.Config) {
 		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 		c.SubscribeBurst = 1 << 20 // the limiter is not what this test is about
@@ -368,7 +368,7 @@ var tokenPattern = regexp.MustCompile(`[A-Za-z0-9_-]{40,}`)
 // secret, whatever the requests are.
 func TestNoPersonalDataInLogs(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	s, evs := func() (*site, *events.Store) {
 		s := newSite(t, func(c *web.Config) {
 			c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))

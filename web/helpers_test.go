@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -68,24 +67,7 @@ type site struct {
 	queue  *recordingQueue
 	srv    *httptest.Server
 	server *web.Server // the handler, also to Serve on a listener of a test's own
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs   *testenv.SyncBuffer
 }
 
 func newSite(t testing.TB, edit func(*web.Config)) *site {
@@ -95,7 +77,7 @@ func newSite(t testing.TB, edit func(*web.Config)) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, db: db, store: subscribers.NewStore(db, keys), keys: keys, queue: &recordingQueue{}, logs: &syncBuffer{}}
+	s := &site{t: t, db: db, store: subscribers.NewStore(db, keys), keys: keys, queue: &recordingQueue{}, logs: &testenv.SyncBuffer{}}
 	s.srv = httptest.NewUnstartedServer(nil)
 	cfg := web.Config{
 		Store: s.store, Keys: keys, Queue: s.queue, Events: events.NewStore(db),
