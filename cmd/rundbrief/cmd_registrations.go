@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/internal/spreadsheet"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/worker"
 )
@@ -70,19 +70,16 @@ für die Teilnehmerliste zum Unterschreiben.`,
 				return r.Status.Label()
 			}
 			if asCSV {
-				w := csv.NewWriter(cmd.OutOrStdout())
-				w.Comma, w.UseCRLF = ';', true
-				fmt.Fprint(cmd.OutOrStdout(), "\uFEFF")
-				w.Write([]string{"Nr.", "Name", "Organisation", "E-Mail", "Personen", "Status", "Angemeldet am", "Unterschrift"})
+				w := spreadsheet.NewWriter(cmd.OutOrStdout())
+				w.Write("Nr.", "Name", "Organisation", "E-Mail", "Personen", "Status", "Angemeldet am", "Unterschrift")
 				for i, r := range regs {
 					c := contacts[r.SubscriberID]
 					if c == nil {
 						c = &subscribers.Contact{}
 					}
-					w.Write([]string{strconv.Itoa(i + 1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt), ""})
+					w.Write(strconv.Itoa(i+1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt), "")
 				}
-				w.Flush()
-				return w.Error()
+				return w.Flush()
 			}
 			taken, waiting, err := evs.Taken(ctx, e.ID)
 			if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -185,5 +186,43 @@ func TestEventUpdateNotifyAndCancel(t *testing.T) {
 	}
 	if out := e.ok(t, "events", "cancel", "job-speeddating-2027", "--yes"); !strings.Contains(out, "war schon abgesagt") {
 		t.Errorf("cancelling twice:\n%s", out)
+	}
+}
+
+// People who subscribe on the web choose their own name and organisation.
+// A name that is a spreadsheet formula reaches the staff's CSV as text:
+// read back, no cell starts with a character that Excel runs.
+func TestRegistrationsCSVDefusesFormulas(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	hostile := []struct{ email, name, org string }{
+		{"a@example.org", `=HYPERLINK("http://evil.example","x")`, "+cmd|' /C calc'!A0"},
+		{"b@example.org", "@SUM(1+1)", "-2+3"},
+	}
+	for _, h := range hostile {
+		e.ok(t, "subscribers", "add", h.email, "--kind", "Unternehmen", "--name", h.name, "--organisation", h.org,
+			"--confirmed", "--consent-note", "Test")
+		e.ok(t, "events", "register", "job-speeddating-2027", h.email)
+	}
+	out := e.ok(t, "events", "registrations", "job-speeddating-2027", "--csv")
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF")))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("CSV read back: %d rows, %v\n%s", len(rows), err, out)
+	}
+	for i, row := range rows {
+		for j, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("row %d, column %q starts with a formula character: %q", i+1, rows[0][j], cell)
+			}
+		}
+	}
+	for i, h := range hostile {
+		if got := rows[i+1][1:3]; got[0] != "'"+h.name || got[1] != "'"+h.org {
+			t.Errorf("row %d: name and organisation %q, want them behind an apostrophe", i+2, got)
+		}
 	}
 }
