@@ -78,8 +78,11 @@ func NewBulk(m *Message, blanks ...string) (*Bulk, error) {
 		}
 		known[name] = true
 	}
+	from, err := headerAddress(m.From)
+	if err != nil {
+		return nil, fmt.Errorf("%w: From: %v", ErrInvalidMessage, err)
+	}
 	msg := gomail.NewMsg(gomail.WithEncoding(gomail.EncodingQP))
-	from := m.From
 	msg.FromMailAddress(&from)
 	msg.SetGenHeader(gomail.HeaderDate, Blank(blankDate))
 	msg.SetGenHeader(gomail.HeaderMessageID, "<"+Blank(blankMessageID)+">")
@@ -201,7 +204,11 @@ func (b *Bulk) AppendLetter(dst []byte, l *Letter) ([]byte, error) {
 		case blankMessageID:
 			v = l.MessageID
 		case blankTo:
-			v = l.To.String()
+			to, err := headerAddress(l.To)
+			if err != nil {
+				return dst, fmt.Errorf("%w: To: %v", ErrInvalidMessage, err)
+			}
+			v = to.String()
 		default:
 			var ok bool
 			if v, ok = l.Values[s.blank]; !ok {

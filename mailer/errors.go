@@ -3,9 +3,8 @@ package mailer
 import (
 	"errors"
 	"fmt"
+	"net/textproto"
 	"strings"
-
-	gomail "github.com/wneessen/go-mail"
 )
 
 // Stage is the step of delivery at which a message failed.
@@ -21,7 +20,10 @@ const (
 	StageOutbox   Stage = "outbox"    // writing the outbox file failed
 )
 
-// Error is a failed delivery.
+// Error is a failed delivery. Its text names no recipient: a relay's reply
+// is kept with every address in it, and the recipient's local part,
+// removed, so that it may be logged and stored beyond the person's
+// erasure.
 type Error struct {
 	// Temporary failures (4xx replies, network and TLS trouble) may succeed
 	// later; permanent ones (5xx replies, invalid messages) will not.
@@ -64,8 +66,13 @@ func (e *Error) RecipientRejected() bool {
 	return false
 }
 
-// Reply is the relay's reply, or the error text, for the delivery log.
+// Reply is the relay's reply ("550 5.1.1 <…>: Recipient address
+// rejected"), or the error text, for the delivery log.
 func (e *Error) Reply() string {
+	var te *textproto.Error
+	if e.Code != 0 && errors.As(e.Err, &te) {
+		return strings.TrimSpace(fmt.Sprintf("%03d %s", te.Code, te.Msg))
+	}
 	if e.Code != 0 && e.Err != nil {
 		return strings.TrimSpace(e.Err.Error())
 	}
@@ -77,47 +84,4 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
-}
-
-// classify turns a go-mail error into an *Error. Only a 5xx reply is
-// permanent: a dial, TLS or network error carries no reply code and is
-// always temporary.
-func classify(err error) *Error {
-	var se *gomail.SendError
-	if !errors.As(err, &se) {
-		return &Error{Temporary: true, Stage: StageConnect, Err: err}
-	}
-	e := &Error{Code: se.ErrorCode(), Enhanced: se.EnhancedStatusCode(), Err: unwrapSendError(se)}
-	switch se.Reason {
-	case gomail.ErrSMTPMailFrom:
-		e.Stage = StageMailFrom
-	case gomail.ErrSMTPRcptTo:
-		e.Stage = StageRcptTo
-	case gomail.ErrSMTPData, gomail.ErrSMTPDataClose, gomail.ErrWriteContent:
-		e.Stage = StageData
-	case gomail.ErrGetSender, gomail.ErrGetRcpts, gomail.ErrNoUnencoded:
-		e.Stage = StageBuild
-	default:
-		e.Stage = StageConnect
-	}
-	if e.Code == 0 && e.Stage == StageMailFrom {
-		// No reply to the first command of a message: the connection is
-		// gone (the relay dropped it while idle), nothing was sent.
-		e.Stage = StageConnect
-	}
-	e.Temporary = !(e.Code >= 500 && e.Code <= 599) && e.Stage != StageBuild
-	return e
-}
-
-// unwrapSendError returns the text of a go-mail SendError without the
-// recipient's address and the Message-ID that go-mail appends, so that what
-// is logged names no one.
-func unwrapSendError(se *gomail.SendError) error {
-	msg := se.Error()
-	for _, cut := range []string{", affected recipient(s): ", ", affected message ID: "} {
-		if i := strings.Index(msg, cut); i >= 0 {
-			msg = msg[:i]
-		}
-	}
-	return errors.New(msg)
 }

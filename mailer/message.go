@@ -175,8 +175,8 @@ func checkValue(s string) error {
 // domain of from.
 func NewMessageID(from mail.Address) string {
 	domain := "localhost"
-	if at := strings.LastIndexByte(from.Address, '@'); at >= 0 {
-		domain = strings.ToLower(from.Address[at+1:])
+	if wire, _, err := wireAddress(from.Address); err == nil {
+		domain = strings.ToLower(wire[strings.LastIndexByte(wire, '@')+1:])
 	}
 	var b [12]byte
 	rand.Read(b[:])
@@ -195,8 +195,15 @@ func (m *Message) build() (*gomail.Msg, error) {
 	if m.Date.IsZero() {
 		m.Date = time.Now()
 	}
+	from, err := headerAddress(m.From)
+	if err != nil {
+		return nil, fmt.Errorf("%w: From: %v", ErrInvalidMessage, err)
+	}
+	to, err := headerAddress(m.To)
+	if err != nil {
+		return nil, fmt.Errorf("%w: To: %v", ErrInvalidMessage, err)
+	}
 	msg := gomail.NewMsg()
-	from, to := m.From, m.To
 	msg.FromMailAddress(&from)
 	msg.ToMailAddress(&to)
 	msg.SetDateWithValue(m.Date)
@@ -223,6 +230,28 @@ func (m *Message) content(msg *gomail.Msg) error {
 		}
 	}
 	return nil
+}
+
+// encode validates m and returns it as it goes to the relay (RFC 5322,
+// lines ending in CRLF, the last one too) with its envelope.
+func (m *Message) encode() ([]byte, envelope, error) {
+	env, err := newEnvelope(m.From, m.To)
+	if err != nil {
+		return nil, env, err
+	}
+	msg, err := m.build()
+	if err != nil {
+		return nil, env, err
+	}
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return nil, env, fmt.Errorf("mailer: encoding the message: %w", err)
+	}
+	data := buf.Bytes()
+	if !bytes.HasSuffix(data, []byte("\r\n")) {
+		data = append(data, '\r', '\n')
+	}
+	return data, env, nil
 }
 
 // WriteTo writes m as an RFC 5322 message, as it would be sent, filling in

@@ -206,19 +206,12 @@ func (s *SMTPSender) Dials() int64 { return s.dials.Load() }
 // Send delivers m over a pooled connection. It waits for a free connection
 // if MaxConns are busy.
 func (s *SMTPSender) Send(ctx context.Context, m *Message) (Receipt, error) {
-	msg, err := m.build()
+	data, env, err := m.encode()
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
 	return s.transact(ctx, m.MessageID, func(pc *pooledConn) (string, error) {
-		err := pc.client.SendWithSMTPClient(pc.smtp, msg)
-		if err == nil || msg.IsDelivered() {
-			// An error here came after the relay took the message (RSET
-			// failed): the message counts as sent, the connection does not.
-			pc.broken = err != nil
-			return strings.TrimSpace(msg.ServerResponse()), nil
-		}
-		return "", classify(err)
+		return pc.sendRaw(env, data, s.cfg.Timeout)
 	})
 }
 
@@ -227,19 +220,24 @@ func (s *SMTPSender) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt,
 	if err := l.check(b.from); err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
-	from, to := bareAddress(b.from), bareAddress(l.To)
+	env, err := newEnvelope(b.from, l.To)
+	if err != nil {
+		return Receipt{}, &Error{Stage: StageBuild, Err: err}
+	}
 	return s.transact(ctx, l.MessageID, func(pc *pooledConn) (string, error) {
 		var err error
 		if pc.buf, err = b.AppendLetter(pc.buf[:0], l); err != nil {
 			return "", &Error{Stage: StageBuild, Err: err}
 		}
-		return pc.sendRaw(from, to, pc.buf, s.cfg.Timeout)
+		return pc.sendRaw(env, pc.buf, s.cfg.Timeout)
 	})
 }
 
 // transact runs send on a pooled connection: an idle one if there is one,
-// else a new one. A connection that died while idle is replaced once.
-// send returns the relay's reply, or an *Error.
+// else a new one. send returns the relay's reply, or an *Error, and marks
+// the connection broken when its session may be out of step. A reused
+// connection that turns out dead (no reply to MAIL) or closing (421 to
+// MAIL) is replaced once: relays drop idle clients, and nothing was sent.
 func (s *SMTPSender) transact(ctx context.Context, id string, send func(*pooledConn) (string, error)) (Receipt, error) {
 	select {
 	case s.slots <- struct{}{}:
@@ -258,26 +256,18 @@ func (s *SMTPSender) transact(ctx context.Context, id string, send func(*pooledC
 			}
 		}
 		reply, err := send(pc)
+		if pc.broken {
+			pc.drop()
+		} else {
+			s.putIdle(pc)
+		}
 		if err == nil {
-			if pc.broken {
-				pc.drop()
-			} else {
-				s.putIdle(pc)
-			}
 			return Receipt{MessageID: id, Reply: reply}, nil
 		}
 		e, _ := AsError(err)
-		if reused && e.Stage == StageConnect {
-			// The idle connection died (the relay timed it out): retry
-			// once on a fresh one.
-			pc.drop()
+		if reused && (e.Stage == StageConnect || (e.Stage == StageMailFrom && e.Code == 421)) {
 			pc, reused = nil, false
 			continue
-		}
-		if !pc.broken && (e.Stage == StageBuild || (e.Code != 0 && (e.Stage == StageMailFrom || e.Stage == StageRcptTo) && e.Code != 421)) {
-			s.putIdle(pc) // nothing sent, or RSET sent: the session is clean
-		} else {
-			pc.drop()
 		}
 		return Receipt{}, e
 	}

@@ -3,7 +3,6 @@ package mailer
 import (
 	"bytes"
 	"errors"
-	"net/mail"
 	"net/textproto"
 	"regexp"
 	"strings"
@@ -18,35 +17,40 @@ import (
 // offers PIPELINING (RFC 2920) the three commands go in one write and the
 // text with its final dot in another, so a message costs two round trips
 // instead of four.
-func (pc *pooledConn) sendRaw(from, to string, data []byte, timeout time.Duration) (string, error) {
+//
+// sendRaw marks the connection broken whenever the session may be out of
+// step (no reply, a failed write, 421 "closing"); after a refusal it
+// resets the transaction, and the connection stays usable.
+func (pc *pooledConn) sendRaw(env envelope, data []byte, timeout time.Duration) (string, error) {
 	sc := pc.smtp
 	if err := sc.UpdateDeadline(timeout); err != nil {
+		pc.broken = true
 		return "", &Error{Temporary: true, Stage: StageConnect, Err: err}
 	}
-	if ok, _ := sc.Extension("PIPELINING"); ok {
-		return pc.sendPipelined(from, to, data)
+	if env.utf8 {
+		if ok, _ := sc.Extension("SMTPUTF8"); !ok {
+			return "", &Error{Stage: StageRcptTo, Err: ErrNoSMTPUTF8}
+		}
 	}
-	if err := sc.Mail(from); err != nil {
-		e := replyError(StageMailFrom, err)
+	if ok, _ := sc.Extension("PIPELINING"); ok {
+		return pc.sendPipelined(env, data)
+	}
+	sc.SkipSMTPUTF8(!env.utf8) // go-mail would ask for it whenever offered
+	if err := sc.Mail(env.from); err != nil {
+		e := pc.refused(StageMailFrom, err, env)
 		if e.Code == 0 {
 			// No reply to the first command of a message: the connection
 			// is gone (the relay dropped it while idle), nothing was sent.
 			e.Stage = StageConnect
-		} else {
-			sc.Reset()
 		}
 		return "", e
 	}
-	if err := sc.Rcpt(to); err != nil {
-		e := replyError(StageRcptTo, err)
-		if e.Code != 0 {
-			sc.Reset()
-		}
-		return "", e
+	if err := sc.Rcpt(env.to); err != nil {
+		return "", pc.refused(StageRcptTo, err, env)
 	}
 	w, err := sc.Data()
 	if err != nil {
-		return "", replyError(StageData, err)
+		return "", pc.refused(StageData, err, env)
 	}
 	// The text goes to the connection's buffer dot-stuffed here, a search
 	// per line that starts with a dot rather than a look at every byte;
@@ -55,13 +59,18 @@ func (pc *pooledConn) sendRaw(from, to string, data []byte, timeout time.Duratio
 	// The client's Text connection is exported for such extensions.
 	pc.wire = appendDotStuffed(pc.wire[:0], data[:len(data)-2])
 	if _, err := sc.Text.W.Write(pc.wire); err != nil {
+		pc.broken = true
 		return "", &Error{Temporary: true, Stage: StageData, Err: err}
 	}
 	if _, err := w.Write(data[len(data)-2:]); err != nil {
+		pc.broken = true
 		return "", &Error{Temporary: true, Stage: StageData, Err: err}
 	}
 	if err := w.Close(); err != nil {
-		return "", replyError(StageData, err)
+		// The reply to the text ends the transaction, whatever it says.
+		e := classifyReply(StageData, err, env.rcpt)
+		pc.broken = e.Code == 0 || e.Code == 421
+		return "", e
 	}
 	reply := ""
 	if dc, ok := w.(*smtp.DataCloser); ok {
@@ -70,66 +79,81 @@ func (pc *pooledConn) sendRaw(from, to string, data []byte, timeout time.Duratio
 	return reply, nil
 }
 
+// refused classifies the error of a command within a transaction and
+// puts the session back in step: after a refusal the transaction is reset
+// (RSET); without a reply, or after RSET fails or 421, the connection is
+// marked broken.
+func (pc *pooledConn) refused(stage Stage, err error, env envelope) *Error {
+	e := classifyReply(stage, err, env.rcpt)
+	if e.Code == 0 || e.Code == 421 || pc.smtp.Reset() != nil {
+		pc.broken = true
+	}
+	return e
+}
+
 // sendPipelined is sendRaw with MAIL, RCPT and DATA sent as one group
 // (RFC 2920, section 3.1). Every reply of the group is read, whatever the
-// first ones said, so that the session stays in step; after a refusal the
-// transaction is reset, and a connection whose state is unknown is marked
-// broken.
-func (pc *pooledConn) sendPipelined(from, to string, data []byte) (string, error) {
+// first ones said, so that the session stays in step. The first refusal
+// decides what became of the message: a relay that refuses a recipient
+// and then hangs up has refused the recipient, and the hang-up only ends
+// the connection. After a refusal the transaction is reset, and a
+// connection whose state is unknown is marked broken.
+func (pc *pooledConn) sendPipelined(env envelope, data []byte) (string, error) {
 	tp := pc.smtp.Text
-	mailCmd := "MAIL FROM:" + from
-	if !isASCII(from) || !isASCII(to) {
-		if ok, _ := pc.smtp.Extension("SMTPUTF8"); ok {
-			mailCmd += " SMTPUTF8"
-		}
+	mailCmd := "MAIL FROM:" + env.from
+	if env.utf8 {
+		mailCmd += " SMTPUTF8"
 	}
-	tp.W.WriteString(mailCmd + "\r\nRCPT TO:" + to + "\r\nDATA\r\n")
+	tp.W.WriteString(mailCmd + "\r\nRCPT TO:" + env.to + "\r\nDATA\r\n")
 	if err := tp.W.Flush(); err != nil {
+		pc.broken = true
 		return "", &Error{Temporary: true, Stage: StageConnect, Err: err}
 	}
-	var errs [3]*Error
+	var first *Error // the first refusal
 	for i, step := range []struct {
 		stage  Stage
 		expect int
 	}{{StageMailFrom, 250}, {StageRcptTo, 25}, {StageData, 354}} {
-		if _, _, err := tp.ReadResponse(step.expect); err != nil {
-			errs[i] = replyError(step.stage, err)
-			if errs[i].Code == 0 {
-				// No reply: the connection is gone. Before the first reply
-				// nothing can have been taken, so the message may go again
-				// on a fresh connection.
-				pc.broken = true
-				if i == 0 {
-					errs[i].Stage = StageConnect
+		_, _, err := tp.ReadResponse(step.expect)
+		if err == nil {
+			if step.stage == StageData && first != nil {
+				// The relay said 354 to a DATA without a recipient (RFC
+				// 2920, section 3.1, asks it not to): end the empty text.
+				tp.W.WriteString(".\r\n")
+				if tp.W.Flush() != nil {
+					pc.broken = true
+				} else if _, _, err := tp.ReadResponse(0); err != nil && classifyReply(StageData, err, env.rcpt).Code == 0 {
+					pc.broken = true
 				}
-				return "", errs[i]
 			}
+			continue
+		}
+		e := classifyReply(step.stage, err, env.rcpt)
+		if e.Code == 0 {
+			// No reply: the connection is gone. Before the first reply
+			// nothing can have been taken, so the message may go again
+			// on a fresh connection.
+			pc.broken = true
+			if first != nil {
+				return "", first
+			}
+			if i == 0 {
+				e.Stage = StageConnect
+			}
+			return "", e
+		}
+		if e.Code == 421 {
+			pc.broken = true
+		}
+		if first == nil {
+			first = e
 		}
 	}
-	if errs[0] != nil || errs[1] != nil {
-		if errs[2] == nil {
-			// The relay said 354 to a DATA without a recipient (RFC 2920,
-			// section 3.1, asks it not to): end the empty text.
-			tp.W.WriteString(".\r\n")
-			if tp.W.Flush() != nil {
-				pc.broken = true
-			} else if _, _, err := tp.ReadResponse(0); err != nil && replyError(StageData, err).Code == 0 {
-				pc.broken = true
-			}
-		}
+	if first != nil {
 		if !pc.broken && pc.smtp.Reset() != nil {
 			pc.broken = true
 		}
-		if errs[0] != nil {
-			return "", errs[0]
-		}
-		return "", errs[1]
-	}
-	if errs[2] != nil {
-		if pc.smtp.Reset() != nil {
-			pc.broken = true
-		}
-		return "", errs[2]
+		return "", first
 	}
 	pc.wire = appendDotStuffed(pc.wire[:0], data)
 	pc.wire = append(pc.wire, ".\r\n"...)
@@ -143,8 +167,8 @@ func (pc *pooledConn) sendPipelined(from, to string, data []byte) (string, error
 	}
 	_, msg, err := tp.ReadResponse(250)
 	if err != nil {
-		e := replyError(StageData, err)
-		pc.broken = e.Code == 0
+		e := classifyReply(StageData, err, env.rcpt)
+		pc.broken = e.Code == 0 || e.Code == 421
 		return "", e
 	}
 	return strings.TrimSpace(msg), nil // as go-mail gives it: the text after the code
@@ -179,10 +203,13 @@ func isASCII(s string) bool {
 
 var enhancedCode = regexp.MustCompile(`^[245]\.\d{1,3}\.\d{1,3}\b`)
 
-// replyError is the *Error of a failed command: with the relay's reply
-// code and enhanced status code when it replied, else a temporary
-// failure of the connection.
-func replyError(stage Stage, err error) *Error {
+// classifyReply is the *Error of a failed SMTP command, the one classifier
+// of every SMTP path: with the relay's reply code and enhanced status code
+// (RFC 3463) when it replied, temporary for 4xx and permanent for 5xx;
+// without a reply (the connection failed) always temporary. The reply text
+// is kept with any address in it removed (see redact), so that what is
+// logged or stored names no one; rcpt is the recipient.
+func classifyReply(stage Stage, err error, rcpt string) *Error {
 	var te *textproto.Error
 	if !errors.As(err, &te) || te.Code < 400 || te.Code > 599 {
 		return &Error{Temporary: true, Stage: stage, Err: err}
@@ -192,12 +219,6 @@ func replyError(stage Stage, err error) *Error {
 		Code:      te.Code,
 		Enhanced:  enhancedCode.FindString(te.Msg),
 		Stage:     stage,
-		Err:       te,
+		Err:       &textproto.Error{Code: te.Code, Msg: redact(te.Msg, rcpt)},
 	}
-}
-
-// bareAddress is a as it goes into MAIL FROM and RCPT TO: <local@domain>.
-func bareAddress(a mail.Address) string {
-	a.Name = ""
-	return a.String()
 }

@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -21,6 +22,18 @@ type scripted struct {
 	pipelining bool
 	// rcpt answers RCPT TO for an address; "" means 250.
 	rcpt func(to string) string
+	// mail answers MAIL FROM; "" means 250. to is the recipient of a
+	// pipelined RCPT that follows, "" without pipelining.
+	mail func(to string) string
+	// closeAfterRefusal closes the connection right after a 4xx or 5xx
+	// reply to MAIL or RCPT, as some relays do.
+	closeAfterRefusal bool
+	// utf8 offers SMTPUTF8, and without it refuses non-ASCII addresses
+	// as Postfix does.
+	utf8 bool
+	// utf8Mail counts the MAIL commands that asked for SMTPUTF8.
+	utf8Mail int
+	rcpts    []string // every RCPT TO address, as received
 	// hangUp, when it returns true, closes the connection without a reply
 	// on reading cmd ("MAIL" or "DATA") of a transaction to to. At MAIL,
 	// to is known from a pipelined RCPT only.
@@ -91,34 +104,70 @@ func (s *scripted) serve(c net.Conn) {
 		}
 		switch {
 		case strings.HasPrefix(cmd, "EHLO"):
+			exts := []string{"scripted.example"}
 			if s.pipelining {
-				reply("250-scripted.example")
-				reply("250 PIPELINING")
-			} else {
-				reply("250 scripted.example")
+				exts = append(exts, "PIPELINING")
+			}
+			if s.utf8 {
+				exts = append(exts, "SMTPUTF8")
+			}
+			for i, e := range exts {
+				sep := "-"
+				if i == len(exts)-1 {
+					sep = " "
+				}
+				reply("250" + sep + e)
 			}
 		case strings.HasPrefix(cmd, "MAIL FROM:"):
 			grouped := r.Buffered() > 0
-			if s.hangUp != nil {
-				ahead, _ := r.Peek(r.Buffered())
-				next, _, _ := strings.Cut(strings.TrimPrefix(string(ahead), "RCPT TO:<"), ">")
-				if s.hangUp("MAIL", next) {
-					return
-				}
+			ahead, _ := r.Peek(r.Buffered())
+			next, _, _ := strings.Cut(strings.TrimPrefix(string(ahead), "RCPT TO:<"), ">")
+			if s.hangUp != nil && s.hangUp("MAIL", next) {
+				return
 			}
 			if s.pipelining && grouped {
 				s.mu.Lock()
 				s.grouped++
 				s.mu.Unlock()
 			}
+			asksUTF8 := strings.HasSuffix(cmd, " SMTPUTF8")
+			if asksUTF8 {
+				s.mu.Lock()
+				s.utf8Mail++
+				s.mu.Unlock()
+			}
+			if !isASCII(line) && !asksUTF8 {
+				reply("553 5.6.7 SMTPUTF8 is required, but was not offered")
+				continue
+			}
+			if s.mail != nil {
+				if a := s.mail(next); a != "" {
+					reply(a)
+					if s.closeAfterRefusal {
+						return
+					}
+					continue
+				}
+			}
 			reply("250 2.1.0 Ok")
 		case strings.HasPrefix(cmd, "RCPT TO:"):
 			to = strings.Trim(strings.TrimSpace(line)[len("RCPT TO:"):], "<>")
 			rcptOK = true
+			s.mu.Lock()
+			s.rcpts = append(s.rcpts, to)
+			s.mu.Unlock()
+			if !isASCII(to) && !s.utf8 {
+				rcptOK = false
+				reply("553 5.6.7 SMTPUTF8 is required, but was not offered")
+				continue
+			}
 			if s.rcpt != nil {
 				if a := s.rcpt(to); a != "" {
 					rcptOK = false
 					reply(a)
+					if s.closeAfterRefusal {
+						return
+					}
 					continue
 				}
 			}
@@ -270,5 +319,158 @@ func TestSMTPPipeliningRefusals(t *testing.T) {
 	}
 	if conns != 3 {
 		t.Errorf("%d connections, want 3: refusals keep the session, each hang-up needs a new one", conns)
+	}
+}
+
+// The first refusal decides: a relay that refuses the recipient (or the
+// sender) and then hangs up has refused it for good, with or without
+// pipelining; the hang-up only costs the connection. A 421 to MAIL on a
+// reused connection is "try a new connection", and the message goes.
+func TestSMTPRefusalThenHangUp(t *testing.T) {
+	t.Parallel()
+	for _, pipelining := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pipelining=%v", pipelining), func(t *testing.T) {
+			t.Parallel()
+			var mails atomic.Int32
+			srv := startScripted(t, &scripted{
+				pipelining:        pipelining,
+				closeAfterRefusal: true,
+				rcpt: func(to string) string {
+					if to == "gone@example.org" {
+						return "550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown in local recipient table"
+					}
+					return ""
+				},
+				mail: func(to string) string {
+					switch {
+					case mails.Add(1) == 2: // the second message, on the reused connection
+						return "421 4.4.2 scripted.example Error: timeout exceeded"
+					case to == "spam@example.org":
+						return "550 5.7.1 Client host rejected: listed at a block list"
+					}
+					return ""
+				},
+			})
+			s := srv.sender(t)
+			p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "{g}\n", "<p>{g}</p>", map[string]string{"g": "Hallo", "unsubscribe": "u"})
+			send := func(to string) error {
+				l := *p.copy
+				l.To.Address, l.MessageID = to, ""
+				_, err := s.SendBulk(context.Background(), p.bulk, &l)
+				return err
+			}
+			tests := []struct {
+				to       string
+				code     int
+				stage    Stage
+				rejected bool
+			}{
+				{"first@example.org", 0, "", false},
+				{"closing@example.org", 0, "", false},
+				{"gone@example.org", 550, StageRcptTo, true},
+			}
+			if pipelining {
+				// Without pipelining the relay cannot know the recipient
+				// at MAIL.
+				tests = append(tests, struct {
+					to       string
+					code     int
+					stage    Stage
+					rejected bool
+				}{"spam@example.org", 550, StageMailFrom, false})
+			}
+			for _, tt := range tests {
+				err := send(tt.to)
+				if tt.stage == "" {
+					if err != nil {
+						t.Errorf("%s: %v, want it sent on a new connection", tt.to, err)
+					}
+					continue
+				}
+				e, ok := AsError(err)
+				if !ok {
+					t.Fatalf("%s: %v, want a *mailer.Error", tt.to, err)
+				}
+				if e.Temporary || e.Code != tt.code || e.Stage != tt.stage || e.RecipientRejected() != tt.rejected {
+					t.Errorf("%s: temporary %v code %d stage %s rejected %v; want permanent %d %s %v (%v)",
+						tt.to, e.Temporary, e.Code, e.Stage, e.RecipientRejected(), tt.code, tt.stage, tt.rejected, e)
+				}
+				if strings.Contains(e.Error(), "gone") || strings.Contains(e.Reply(), "@example.org") {
+					t.Errorf("%s: the error names the recipient: %v", tt.to, e)
+				}
+			}
+			if err := send("last@example.org"); err != nil {
+				t.Errorf("after the refusals: %v", err)
+			}
+		})
+	}
+}
+
+// An address with an international domain goes out as its A-label
+// (RFC 5890) to any relay, in the envelope and the To header; one with a
+// non-ASCII local part needs SMTPUTF8 (RFC 6531): a relay that offers it
+// gets it with MAIL FROM ... SMTPUTF8, one that does not gets nothing and
+// the failure does not blame the address.
+func TestSMTPInternationalAddresses(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		utf8, pipelining bool
+	}{{false, false}, {false, true}, {true, false}, {true, true}} {
+		t.Run(fmt.Sprintf("smtputf8=%v,pipelining=%v", tc.utf8, tc.pipelining), func(t *testing.T) {
+			t.Parallel()
+			srv := startScripted(t, &scripted{pipelining: tc.pipelining, utf8: tc.utf8})
+			s := srv.sender(t)
+			p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "{g}\n", "<p>{g}</p>", map[string]string{"g": "Hallo", "unsubscribe": "u"})
+			bulk := func(to string) error {
+				l := *p.copy
+				l.To, l.MessageID = mail.Address{Name: "Jörg", Address: to}, ""
+				_, err := s.SendBulk(context.Background(), p.bulk, &l)
+				return err
+			}
+			single := func(to string) error {
+				m := messageTo(to)
+				_, err := s.Send(context.Background(), m)
+				return err
+			}
+			for _, send := range []func(string) error{bulk, single} {
+				if err := send("user@müller.example"); err != nil {
+					t.Fatalf("user@müller.example: %v", err)
+				}
+				err := send("jörg@example.org")
+				if tc.utf8 {
+					if err != nil {
+						t.Errorf("jörg@example.org to a relay with SMTPUTF8: %v", err)
+					}
+					continue
+				}
+				e, ok := AsError(err)
+				if !ok || !errors.Is(err, ErrNoSMTPUTF8) || e.Temporary || e.RecipientRejected() {
+					t.Errorf("jörg@example.org without SMTPUTF8: %v; want a permanent failure that is not the address's", err)
+				}
+			}
+			srv.mu.Lock()
+			rcpts, utf8Mail := append([]string(nil), srv.rcpts...), srv.utf8Mail
+			srv.mu.Unlock()
+			msgs, conns, _ := srv.taken()
+			wantRcpts := []string{"user@xn--mller-kva.example", "user@xn--mller-kva.example"}
+			if tc.utf8 {
+				wantRcpts = []string{"user@xn--mller-kva.example", "jörg@example.org", "user@xn--mller-kva.example", "jörg@example.org"}
+			}
+			if strings.Join(rcpts, " ") != strings.Join(wantRcpts, " ") {
+				t.Errorf("RCPT TO %q, want %q", rcpts, wantRcpts)
+			}
+			if conns != 1 {
+				t.Errorf("%d connections, want 1: refusing to send keeps the session", conns)
+			}
+			if want := map[bool]int{false: 0, true: 2}[tc.utf8]; utf8Mail != want {
+				t.Errorf("%d MAIL commands with SMTPUTF8, want %d (only for the non-ASCII local part)", utf8Mail, want)
+			}
+			for _, m := range msgs {
+				to := decode(t, []byte(m)).header["To"]
+				if !strings.Contains(to, "<user@xn--mller-kva.example>") && !(tc.utf8 && strings.Contains(to, "<jörg@example.org>")) {
+					t.Errorf("To header %q", to)
+				}
+			}
+		})
 	}
 }

@@ -174,7 +174,8 @@ func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, 
 
 // Bounce records that the receiving server refused the address of the
 // subscriber with id for good: the subscriber is marked bounced, the
-// address goes on the suppression list and the consent log notes reply.
+// address goes on the suppression list with the reply's codes, and the
+// consent log notes reply.
 func (s *Store) Bounce(ctx context.Context, id int64, reply string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error { return s.bounce(ctx, tx, id, reply) })
 }
@@ -189,7 +190,7 @@ func (s *Store) bounce(ctx context.Context, tx *sqlx.Tx, id int64, reply string)
 	if err != nil {
 		return fmt.Errorf("subscribers: mark bounced: %w", err)
 	}
-	if err := addSuppression(ctx, tx, s.keys.AddressHash(email), SuppressedBounce, truncate(reply, 300)); err != nil {
+	if err := addSuppression(ctx, tx, s.keys.AddressHash(email), SuppressedBounce, replyCodesOf(reply)); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO consent_log (subscriber_id, action, source, note)

@@ -3,6 +3,8 @@ package subscribers
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -36,6 +38,15 @@ func isSuppressed(ctx context.Context, q sqlx.QueryerContext, hash []byte) (bool
 	}
 	return found, nil
 }
+
+// replyCodes matches the reply code and enhanced status code at the start
+// of a relay's reply: "550 5.1.1".
+var replyCodes = regexp.MustCompile(`^[245]\d\d(?: [245]\.\d{1,3}\.\d{1,3})?`)
+
+// replyCodesOf is what the suppression list keeps of a relay's reply: its
+// codes ("550 5.1.1"), not its text. An entry outlives the person's
+// erasure, and a reply's text may name them.
+func replyCodesOf(reply string) string { return replyCodes.FindString(strings.TrimSpace(reply)) }
 
 func addSuppression(ctx context.Context, e sqlx.ExecerContext, hash []byte, reason SuppressionReason, detail string) error {
 	_, err := e.ExecContext(ctx, `INSERT INTO suppressions (address_hash, reason, detail) VALUES ($1, $2, $3)

@@ -245,7 +245,9 @@ func (h *CampaignHandler) failed(log *slog.Logger, d *campaigns.Delivery, err er
 	if !ok {
 		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
 	}
-	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced)
+	// The mailer keeps no address in an error's text (see mailer.Error),
+	// so the reason may be logged.
+	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced, "error", e.Err)
 	switch {
 	case e.Temporary && d.Attempts <= h.MaxRetry:
 		at := h.Now().Add(h.RetryDelay(d.Attempts))

@@ -98,13 +98,9 @@ func (h *MailHandler) failed(ctx context.Context, log *slog.Logger, m *subscribe
 	if !ok {
 		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
 	}
-	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced)
-	if e.Stage == mailer.StageConnect || e.Stage == mailer.StageBuild || e.Stage == mailer.StageOutbox {
-		// These say what is wrong with the relay or the setup and name no
-		// recipient; relay replies to RCPT or DATA may, so they stay in the
-		// mail log only.
-		log = log.With("error", e.Err)
-	}
+	// The mailer keeps no address in an error's text (see mailer.Error),
+	// so the reason may be logged.
+	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced, "error", e.Err)
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, ok := asynq.GetMaxRetry(ctx)
 	if !ok || (h.MaxRetry > 0 && h.MaxRetry < maxRetry) {

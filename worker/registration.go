@@ -165,7 +165,9 @@ func (h *RegistrationHandler) failed(ctx context.Context, log *slog.Logger, m *e
 	if !ok {
 		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
 	}
-	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced)
+	// The mailer keeps no address in an error's text (see mailer.Error),
+	// so the reason may be logged.
+	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced, "error", e.Err)
 	retried, _ := asynq.GetRetryCount(ctx)
 	switch {
 	case e.Temporary && retried < h.MaxRetry:
