@@ -6,6 +6,9 @@ import (
 	"net/mail"
 	"strings"
 	"unicode"
+
+	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Reasons an address is refused. NormalizeEmail wraps one of them, so callers
@@ -24,6 +27,11 @@ var (
 // space trimmed, the domain in lower case, the local part as given. Two
 // addresses that differ only in case are the same subscriber (see
 // EmailKey), but mail goes to the local part as the subscriber wrote it.
+//
+// The domain is written one way however it was given: an international
+// domain as Unicode (U-labels, lower case), so "user@xn--mller-kva.example"
+// and "user@MÜLLER.example" are both "user@müller.example" and one
+// subscriber. The local part is put in Unicode normal form C (RFC 6532).
 //
 // Refused: display names ("Anna <a@b.de>"), comments, angle brackets, CR,
 // LF and any other space or control character, quoted local parts, local
@@ -53,9 +61,21 @@ func NormalizeEmail(s string) (string, error) {
 		return "", fmt.Errorf("%w: %q", ErrEmailDisplayName, s)
 	}
 	at := strings.LastIndexByte(s, '@')
-	local, domain := s[:at], strings.ToLower(s[at+1:])
+	local, domain := norm.NFC.String(s[:at]), strings.ToLower(s[at+1:])
 	if len(local) > 64 {
 		return "", fmt.Errorf("%w: the part before @ has %d octets, at most 64", ErrEmailTooLong, len(local))
+	}
+	// One spelling of an international domain: its Unicode form (U-labels,
+	// lower case, NFC), whether it was written so or as A-labels
+	// ("xn--mller-kva.example" is "müller.example"). The mailer writes the
+	// A-labels on the wire.
+	if u, err := idna.Lookup.ToUnicode(domain); err == nil {
+		domain = u
+	} else {
+		return "", fmt.Errorf("%w: %q", ErrEmailDomain, domain)
+	}
+	if a, err := idna.Lookup.ToASCII(domain); err != nil || len(a) > 253 {
+		return "", fmt.Errorf("%w: %q", ErrEmailDomain, domain)
 	}
 	if !validDomain(domain) {
 		return "", fmt.Errorf("%w: %q", ErrEmailDomain, domain)
@@ -63,9 +83,16 @@ func NormalizeEmail(s string) (string, error) {
 	return local + "@" + domain, nil
 }
 
-// EmailKey is the form in which addresses are matched: all lower case. It
-// equals the email_key column of the subscribers table.
-func EmailKey(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// EmailKey is the form in which addresses are matched: the normalised
+// address (see NormalizeEmail: one spelling of its domain), all lower case.
+// It equals the email_key column of the subscribers table for every
+// address stored.
+func EmailKey(email string) string {
+	if n, err := NormalizeEmail(email); err == nil {
+		email = n
+	}
+	return strings.ToLower(strings.TrimSpace(email))
+}
 
 // validDomain accepts host names of at least two labels, each 1 to 63
 // octets, not starting or ending with a hyphen. Address literals

@@ -16,6 +16,11 @@ func TestNormalizeEmail(t *testing.T) {
 		{"  Anna.Beispiel@Example.ORG\t", "Anna.Beispiel@example.org", nil},
 		{"personal+knf@schule-nordhausen.example", "personal+knf@schule-nordhausen.example", nil},
 		{"jörg.müller@bäckerei.example", "jörg.müller@bäckerei.example", nil},
+		{"user@xn--mller-kva.example", "user@müller.example", nil},
+		{"user@MÜLLER.Example", "user@müller.example", nil},
+		{"jo\u0308rg@example.org", "jörg@example.org", nil}, // o and a combining diaeresis: one spelling of ö
+		{"user@xn--bad--.example", "", ErrEmailDomain},
+		{"user@xn--zz.example", "", ErrEmailDomain},
 		{"", "", ErrEmailEmpty},
 		{"   ", "", ErrEmailEmpty},
 		{"anna@example.org\r\nBcc: x@example.org", "", ErrEmailControl},

@@ -317,3 +317,29 @@ func TestConfirm(t *testing.T) {
 		t.Errorf("Confirm of nobody: %v, want ErrNotFound", err)
 	}
 }
+
+// An international domain has one spelling: written as A-labels or in
+// capitals it is the same subscriber, found and suppressed under either.
+func TestInternationalDomainIsOneSubscriber(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	sub := mustAdd(t, s, subscribers.NewSubscriber{Email: "user@xn--mller-kva.example", Kind: "company"}, staffConsent)
+	if sub.Email != "user@müller.example" {
+		t.Errorf("stored as %q, want user@müller.example", sub.Email)
+	}
+	for _, spelling := range []string{"user@müller.example", "USER@MÜLLER.EXAMPLE", "user@xn--mller-kva.example"} {
+		if _, err := s.Add(ctx, subscribers.NewSubscriber{Email: spelling, Kind: "company"}, staffConsent); !errors.Is(err, subscribers.ErrExists) {
+			t.Errorf("adding %s: %v, want ErrExists", spelling, err)
+		}
+		if got, err := s.GetByEmail(ctx, spelling); err != nil || got.ID != sub.ID {
+			t.Errorf("GetByEmail(%s) = %v, %v", spelling, got, err)
+		}
+	}
+	if err := s.Suppress(ctx, "user@xn--mller-kva.example", subscribers.SuppressedByStaff); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.IsSuppressed(ctx, "User@Müller.example"); !ok {
+		t.Error("the address suppressed in its A-label spelling is not suppressed in its Unicode one")
+	}
+}

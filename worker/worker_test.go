@@ -598,3 +598,35 @@ func TestFinishedTaskDoesNotBlockItsID(t *testing.T) {
 		t.Errorf("relay got %d messages, want 1", n)
 	}
 }
+
+// Through a relay without SMTPUTF8 (RFC 6531), an address with an
+// international domain arrives under its A-label; one with umlauts before
+// the @ cannot go, and its mail fails without the address being counted
+// as bounced or suppressed.
+func TestInternationalAddressesThroughAnASCIIRelay(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	idn := e.add(t, "user@müller.example", "", subscribers.LanguageGerman)
+	utf8 := e.add(t, "jörg@example.org", "", subscribers.LanguageGerman)
+	e.enqueueOwed(t)
+	drain(t, e.worker(t, nil))
+
+	msgs := e.relay.Messages()
+	if len(msgs) != 1 || strings.Join(msgs[0].To, ",") != "user@xn--mller-kva.example" ||
+		!strings.Contains(msgs[0].Header().Get("To"), "user@xn--mller-kva.example") {
+		t.Fatalf("relay got %d messages (%v), want the one to user@xn--mller-kva.example", len(msgs), msgs)
+	}
+	if ms := mailsOf(t, e, utf8.ID); len(ms) != 1 || ms[0].Status != subscribers.MailFailed || !strings.Contains(ms[0].Reply, "SMTPUTF8") {
+		t.Errorf("mail log of jörg@: %+v, want failed for want of SMTPUTF8", ms)
+	}
+	after, _ := e.store.Get(ctx, utf8.ID)
+	suppressed, _ := e.store.IsSuppressed(ctx, utf8.Email)
+	if after.Status != subscribers.StatusPending || suppressed || e.relay.RcptCount("jörg@example.org") != 0 {
+		t.Errorf("jörg@ is %s, suppressed %v, %d RCPT TOs; want pending, not suppressed, never offered to the relay",
+			after.Status, suppressed, e.relay.RcptCount("jörg@example.org"))
+	}
+	if got, _ := e.store.Get(ctx, idn.ID); got.Email != "user@müller.example" {
+		t.Errorf("stored as %q", got.Email)
+	}
+}
