@@ -24,6 +24,7 @@ import (
 func (s *Store) DueReminders(ctx context.Context, now time.Time) ([]int64, error) {
 	var ids []int64
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		ids = nil
 		if err := syncReminders(ctx, tx, now); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/postgres"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -299,17 +300,8 @@ func statusError(c *Campaign, want string) error {
 	return fmt.Errorf("%w: campaign %d is %s (%s); %s", ErrStatus, c.ID, c.Status, c.Status.Label(), want)
 }
 
+// inTx runs fn in a transaction, again after a deadlock (see
+// postgres.InTx).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("campaigns: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("campaigns: commit: %w", err)
-	}
-	return nil
+	return postgres.InTx(ctx, s.db, fn)
 }

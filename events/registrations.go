@@ -152,6 +152,7 @@ func (e *Event) OpenFor(now time.Time) error {
 func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, people int, source RegistrationSource, now time.Time) (*Outcome, error) {
 	out := &Outcome{}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		*out = Outcome{}
 		e, err := lockEvent(ctx, tx, eventID)
 		if err != nil {
 			return err
@@ -230,6 +231,7 @@ func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, peopl
 func (s *Store) Cancel(ctx context.Context, eventID, subscriberID int64, now time.Time) (*Outcome, error) {
 	out := &Outcome{}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		*out = Outcome{}
 		e, err := lockEvent(ctx, tx, eventID)
 		if err != nil {
 			return err

@@ -261,19 +261,10 @@ func (s *Store) Publish(ctx context.Context, slug string) (*Event, error) {
 	return s.Get(ctx, slug)
 }
 
+// inTx runs fn in a transaction, again after a deadlock (see
+// postgres.InTx).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("events: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("events: commit: %w", err)
-	}
-	return nil
+	return postgres.InTx(ctx, s.db, fn)
 }
 
 // ByID returns the event with id, or ErrNotFound.

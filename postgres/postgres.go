@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"time"
@@ -145,4 +146,51 @@ func Constraint(err error) string {
 		return pqErr.Constraint
 	}
 	return ""
+}
+
+// SQLSTATE codes of a transaction PostgreSQL broke off to let another go
+// on; the same transaction tried again normally succeeds.
+const (
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+)
+
+// maxTxAttempts is how often InTx runs a transaction that PostgreSQL
+// broke off as a deadlock or serialization failure.
+const maxTxAttempts = 4
+
+// InTx runs fn in a transaction and commits it if fn returns nil. When
+// PostgreSQL breaks the transaction off to resolve a deadlock or a
+// serialization failure, InTx runs it again from the start, up to four
+// times in all, after a short random pause: such a failure is a matter of
+// timing, not of the data, and the person or worker behind it should not
+// see it. fn must therefore start from scratch each time it is called:
+// whatever it accumulates is reset at its top.
+func InTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := inTx(ctx, db, fn)
+		if err == nil || attempt == maxTxAttempts || !(HasCode(err, codeDeadlockDetected) || HasCode(err, codeSerializationFailure)) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(10)) * time.Millisecond):
+		}
+	}
+}
+
+func inTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
 }

@@ -3,7 +3,11 @@ package postgres_test
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/postgres"
@@ -51,5 +55,54 @@ func TestErrorsAndRedaction(t *testing.T) {
 	_, err = postgres.Open(context.Background(), "postgres://nobody:geheim@127.0.0.1:1/rundbrief?sslmode=disable&connect_timeout=2")
 	if err == nil || strings.Contains(err.Error(), "geheim") {
 		t.Errorf("unreachable server: %v (must fail without showing the password)", err)
+	}
+}
+
+// Two transactions that lock two rows in opposite order deadlock;
+// PostgreSQL breaks one off, and InTx runs it again, so both succeed and
+// neither caller sees the deadlock.
+func TestInTxRunsADeadlockedTransactionAgain(t *testing.T) {
+	t.Parallel()
+	db, _ := testenv.Database(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE locks (id int PRIMARY KEY, n int NOT NULL DEFAULT 0);
+		INSERT INTO locks (id) VALUES (1), (2)`); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		both  sync.WaitGroup
+		calls atomic.Int32
+	)
+	both.Add(2)
+	tx := func(first, second int) error {
+		round := 0
+		return postgres.InTx(ctx, db, func(tx *sqlx.Tx) error {
+			calls.Add(1)
+			round++
+			if _, err := tx.ExecContext(ctx, `UPDATE locks SET n = n + 1 WHERE id = $1`, first); err != nil {
+				return err
+			}
+			if round == 1 {
+				both.Done() // each holds its first row before either takes its second
+				both.Wait()
+			}
+			_, err := tx.ExecContext(ctx, `UPDATE locks SET n = n + 1 WHERE id = $1`, second)
+			return err
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- tx(1, 2) }()
+	go func() { errs <- tx(2, 1) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("InTx: %v", err)
+		}
+	}
+	var total int
+	if err := db.GetContext(ctx, &total, `SELECT sum(n) FROM locks`); err != nil || total != 4 {
+		t.Errorf("rows updated %d times (%v), want 4: both transactions once", total, err)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("fn ran %d times, want 3: the deadlocked one again", n)
 	}
 }

@@ -21,6 +21,7 @@ var ErrNotPending = errors.New("subscribers: the subscriber is not waiting for c
 func (s *Store) Confirm(ctx context.Context, id int64, c Consent) (*MailRef, error) {
 	var ref *MailRef
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		ref = nil
 		status, err := lockStatus(ctx, tx, id)
 		if err != nil {
 			return err

@@ -56,6 +56,7 @@ func (s *Store) Import(ctx context.Context, rows []ImportRow, c Consent, dryRun 
 	}
 	rep := &ImportReport{}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		*rep = ImportReport{}
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, importLock); err != nil {
 			return fmt.Errorf("subscribers: import lock: %w", err)
 		}

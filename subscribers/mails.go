@@ -181,10 +181,27 @@ func finishMail(ctx context.Context, e sqlx.ExecerContext, m *Mail, status MailS
 	return nil
 }
 
+// lockSubscriberFirst takes the lock on the subscriber of a mail before
+// the mail's row is touched. Every transaction that changes both a
+// subscriber and their mails takes them in this order (the form's
+// Subscribe, Confirm, Unsubscribe lock the subscriber first too), so
+// that none waits for the other in a circle. FOR KEY SHARE is what the
+// consent log's foreign key takes anyway; it waits for a request that
+// holds the subscriber, and lets the request go first.
+func lockSubscriberFirst(ctx context.Context, tx *sqlx.Tx, m *Mail) error {
+	if _, err := tx.ExecContext(ctx, `SELECT 1 FROM subscribers WHERE id = $1 FOR KEY SHARE`, m.SubscriberID); err != nil {
+		return fmt.Errorf("subscribers: lock subscriber: %w", err)
+	}
+	return nil
+}
+
 // MailSent records that the relay accepted m, with the Message-ID and the
 // relay's reply. For an opt-in mail, the consent log notes it.
 func (s *Store) MailSent(ctx context.Context, m *Mail, messageID, reply string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockSubscriberFirst(ctx, tx, m); err != nil {
+			return err
+		}
 		if err := finishMail(ctx, tx, m, MailSent, messageID, reply); err != nil {
 			return err
 		}
@@ -222,6 +239,9 @@ func (s *Store) MailSkipped(ctx context.Context, m *Mail, reason string) error {
 // address goes on the suppression list and the consent log notes it.
 func (s *Store) MailBounced(ctx context.Context, m *Mail, reply string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := lockSubscriberFirst(ctx, tx, m); err != nil {
+			return err
+		}
 		if err := finishMail(ctx, tx, m, MailBounced, "", reply); err != nil {
 			return err
 		}

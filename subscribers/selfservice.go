@@ -90,6 +90,7 @@ func (s *Store) Subscribe(ctx context.Context, n NewSubscriber, c Consent) (Subs
 		return res, err
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res = SubscribeResult{}
 		known, err := topicSet(ctx, tx)
 		if err != nil {
 			return err
@@ -127,14 +128,44 @@ func (s *Store) Subscribe(ctx context.Context, n NewSubscriber, c Consent) (Subs
 			if err := setTopics(ctx, tx, cur.ID, n.Topics); err != nil {
 				return err
 			}
-			if err := logConsent(ctx, tx, cur.ID, actionSubscribed, c); err != nil {
+			repeated, err := repeatedRequest(ctx, tx, cur.ID, c)
+			if err != nil {
 				return err
+			}
+			if !repeated {
+				if err := logConsent(ctx, tx, cur.ID, actionSubscribed, c); err != nil {
+					return err
+				}
 			}
 		}
 		res.Outcome, res.Mail, err = queueLinkMail(ctx, tx, cur.ID, cur.Status)
 		return err
 	})
 	return res, err
+}
+
+// RequestLogWindow is how long a subscription request stands in the
+// consent log for its repeats: the same request again (same source, same
+// wording) while the log's last entry is that request, younger than this,
+// adds nothing to the proof and is not logged again. A form that anyone
+// can send a thousand times must not grow the log a thousand rows.
+const RequestLogWindow = time.Hour
+
+// repeatedRequest reports whether the consent log of subscriber id ends
+// in the request c, made within RequestLogWindow.
+func repeatedRequest(ctx context.Context, tx *sqlx.Tx, id int64, c Consent) (bool, error) {
+	var repeated bool
+	err := tx.GetContext(ctx, &repeated, `SELECT action = 'subscribed' AND source = $2 AND wording_version = $3
+		AND at > now() - make_interval(secs => $4)
+		FROM consent_log WHERE subscriber_id = $1 ORDER BY id DESC LIMIT 1`,
+		id, c.Source, c.WordingVersion, RequestLogWindow.Seconds())
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("subscribers: consent log: %w", err)
+	}
+	return repeated, nil
 }
 
 // RequestLink queues the mail a subscriber asks for from an expired or used
@@ -263,6 +294,7 @@ func (s *Store) UpdatePreferences(ctx context.Context, id int64, p Preferences, 
 func (s *Store) Unsubscribe(ctx context.Context, id int64, c Consent) (bool, error) {
 	changed := false
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		changed = false
 		res, err := tx.ExecContext(ctx, `UPDATE subscribers
 			SET status = 'unsubscribed', unsubscribed_at = now(), updated_at = now()
 			WHERE id = $1 AND status IN ('pending', 'confirmed')`, id)

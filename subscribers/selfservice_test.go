@@ -3,8 +3,11 @@ package subscribers_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -301,5 +304,109 @@ func TestPurgePending(t *testing.T) {
 	}
 	if ok, _ := s.IsSuppressed(ctx, "alt@example.org"); ok {
 		t.Error("a purged pending address was suppressed")
+	}
+}
+
+// The same new address sent from several browsers at once while a worker
+// sends its opt-in mails: no request fails (before, PostgreSQL broke a
+// deadlock between the form's row lock and the worker's consent log entry
+// and the form answered 500), each opt-in mail is recorded as sent once,
+// with its Message-ID in the consent log, and the repeated request is
+// logged once, not once per click.
+func TestSubscribeWhileOptInIsSent(t *testing.T) {
+	t.Parallel()
+	s, db := newStore(t)
+	ctx := context.Background()
+	const addresses, clients = 4, 8
+	deadline := time.Now().Add(2 * time.Second)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+		sent = map[int64]string{} // mail ID -> Message-ID
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		errs = append(errs, err)
+	}
+	for a := range addresses {
+		email := fmt.Sprintf("neu-%d@example.org", a)
+		first := mustSubscribe(t, s, subscribers.NewSubscriber{Email: email, Kind: subscribers.KindFamily})
+		for range clients {
+			wg.Go(func() {
+				for time.Now().Before(deadline) {
+					if _, err := s.Subscribe(ctx, subscribers.NewSubscriber{Email: email, Kind: subscribers.KindFamily}, webConsent); err != nil {
+						fail(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Go(func() { // the worker
+			for n := 0; time.Now().Before(deadline); n++ {
+				m, _, err := s.ClaimMail(ctx, first.SubscriberID, subscribers.MailOptIn, time.Hour)
+				if errors.Is(err, subscribers.ErrNothingOwed) {
+					time.Sleep(time.Millisecond)
+					continue
+				}
+				if err != nil {
+					fail(err)
+					return
+				}
+				id := fmt.Sprintf("optin-%d-%d@knf.example", a, n)
+				if err := s.MailSent(ctx, m, id, "250 ok"); err != nil {
+					fail(fmt.Errorf("recording mail %d: %w", m.ID, err))
+					return
+				}
+				mu.Lock()
+				sent[m.ID] = id
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d requests failed, the first: %v", len(errs), errs[0])
+	}
+	var rows []struct {
+		ID        int64  `db:"id"`
+		Status    string `db:"status"`
+		Attempts  int    `db:"attempts"`
+		MessageID string `db:"message_id"`
+	}
+	if err := db.SelectContext(ctx, &rows, `SELECT id, status, attempts, message_id FROM subscription_mails WHERE kind = 'optin'`); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range rows {
+		if r.Status == "sending" || (r.Status == "sent" && (r.Attempts != 1 || sent[r.ID] != r.MessageID)) {
+			t.Errorf("opt-in mail %+v, want sent once with %q, or queued", r, sent[r.ID])
+		}
+		if r.Status == "sent" {
+			ids = append(ids, r.MessageID)
+		}
+	}
+	if len(ids) != len(sent) || len(sent) < addresses {
+		t.Errorf("%d opt-in mails recorded as sent, %d sent; want the same, at least one per address", len(ids), len(sent))
+	}
+	var logged []string
+	if err := db.SelectContext(ctx, &logged, `SELECT message_id FROM consent_log WHERE action = 'optin_sent' ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	slices.Sort(logged)
+	if !slices.Equal(ids, logged) {
+		t.Errorf("consent log holds Message-IDs %v, want those of the mails sent %v", logged, ids)
+	}
+	var requests []int
+	if err := db.SelectContext(ctx, &requests, `SELECT count(*) FROM consent_log WHERE action = 'subscribed' GROUP BY subscriber_id`); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range requests {
+		// The first request, and one after each opt-in mail that went out.
+		if n > subscribers.MaxLinkMailsPerDay+1 {
+			t.Errorf("%d requests logged for one address within seconds, want at most %d", n, subscribers.MaxLinkMailsPerDay+1)
+		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/knf-nordhausen/rundbrief/postgres"
 )
 
 // Errors of the store.
@@ -266,18 +268,8 @@ func (s *Store) deleteSubscriber(ctx context.Context, id int64, reason Suppressi
 	})
 }
 
-// inTx runs fn in a transaction and commits it if fn returns nil.
+// inTx runs fn in a transaction, again after a deadlock (see
+// postgres.InTx).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("subscribers: begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("subscribers: commit: %w", err)
-	}
-	return nil
+	return postgres.InTx(ctx, s.db, fn)
 }
