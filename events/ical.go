@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	ics "github.com/arran4/golang-ical"
 )
@@ -69,13 +70,74 @@ func (e *Event) ICS(method Method, c Calendar) []byte {
 	case e.OnlineURL != "":
 		ev.SetURL(e.OnlineURL)
 	}
-	ev.SetOrganizer(c.Organizer.Address, ics.WithCN(c.Organizer.Name))
 	if method == MethodCancel || e.Status == StatusCancelled {
 		ev.SetStatus(ics.ObjectStatusCancelled)
 	} else {
 		ev.SetStatus(ics.ObjectStatusConfirmed)
 	}
-	return []byte(cal.Serialize(ics.WithNewLineWindows))
+	// golang-ical escapes parameter values with backslashes, as if they
+	// were text; RFC 5545 has no escapes there, and strict parsers refuse
+	// "CN=KNF\; Nordhausen". The ORGANIZER line is written here instead.
+	out := cal.Serialize(ics.WithNewLineWindows)
+	end := strings.LastIndex(out, "END:VEVENT\r\n")
+	return []byte(out[:end] + foldLine(organizerLine(c.Organizer)) + out[end:])
+}
+
+// organizerLine is ORGANIZER;CN=name:mailto:address, unfolded.
+func organizerLine(a mail.Address) string {
+	line := "ORGANIZER"
+	if a.Name != "" {
+		line += ";CN=" + paramValue(a.Name)
+	}
+	return line + ":mailto:" + a.Address
+}
+
+// paramValue writes s as an iCalendar parameter value (RFC 5545, section
+// 3.1): in double quotes when it holds ';', ',' or ':', which end a
+// parameter otherwise; a double quote, a line break and the caret itself
+// written as RFC 6868 says (^', ^n, ^^), since a parameter value has no
+// other way to hold them; control characters left out.
+func paramValue(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '^':
+			b.WriteString("^^")
+		case r == '"':
+			b.WriteString("^'")
+		case r == '\n':
+			b.WriteString("^n")
+		case isControl(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	v := b.String()
+	if strings.ContainsAny(v, ";,:") {
+		return `"` + v + `"`
+	}
+	return v
+}
+
+// foldLine folds a content line at 75 octets (RFC 5545, section 3.1),
+// never inside a UTF-8 sequence: each continuation line starts with a
+// space. The line ends in CRLF.
+func foldLine(line string) string {
+	var b strings.Builder
+	limit := 75
+	for len(line) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(line[cut]) {
+			cut--
+		}
+		b.WriteString(line[:cut])
+		b.WriteString("\r\n ")
+		line = line[cut:]
+		limit = 74 // the space counts
+	}
+	b.WriteString(line)
+	b.WriteString("\r\n")
+	return b.String()
 }
 
 // calendarLocation is the place and address, or the online link for an

@@ -74,3 +74,36 @@ func TestGoogleCalendarURL(t *testing.T) {
 		t.Errorf("Google Calendar link %s: text %q dates %q location %q", u, q.Get("text"), q.Get("dates"), q.Get("location"))
 	}
 }
+
+// The organiser's name is a parameter value (RFC 5545, section 3.2): a
+// name with ';', ',' or ':' is put in double quotes, a double quote or a
+// caret in it written as RFC 6868 says, and a strict parser reads it back
+// as it was written, however long.
+func TestICSOrganizerNameQuoted(t *testing.T) {
+	t.Parallel()
+	e := &events.Event{ID: 7, Spec: fromFile(t, "regionalkonferenz-2027.yaml"), Status: events.StatusPublished}
+	for _, name := range []string{
+		"KNF; Nordhausen",
+		"Landratsamt Nordhausen, Netzwerkstelle",
+		"KNF: Fachkräfte",
+		`Netzwerkstelle "Fachkräfte" ^ Nordhausen`,
+		strings.Repeat("Kommunale Netzwerkstelle Fachkräftesicherung; ", 4),
+		"Netzwerkstelle Fachkräftesicherung",
+	} {
+		org := mail.Address{Name: name, Address: "rundbrief@knf.example"}
+		data := e.ICS(events.MethodPublish, events.Calendar{Organizer: org, Stamp: time.Now()})
+		_, ev := icstest.Parse(t, data)
+		p := ev.Props.Get("ORGANIZER")
+		if p == nil {
+			t.Fatalf("%q: no ORGANIZER:\n%s", name, data)
+		}
+		// The second parser does not know RFC 6868; undo its three escapes.
+		cn := strings.NewReplacer("^'", `"`, "^n", "\n", "^^", "^").Replace(p.Params.Get("CN"))
+		if cn != name {
+			t.Errorf("ORGANIZER CN = %q, want %q\n%s", cn, name, data)
+		}
+		if p.Value != "mailto:rundbrief@knf.example" {
+			t.Errorf("ORGANIZER = %q", p.Value)
+		}
+	}
+}
