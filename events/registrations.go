@@ -148,7 +148,9 @@ func (e *Event) OpenFor(now time.Time) error {
 //     number, and moves up at once if that now fits.
 //
 // Staff (source ByStaff) may register after the deadline, but not for an
-// event that has begun or is not published.
+// event that has begun or is not published. now is when the request came,
+// for the deadline; the change itself is recorded at the time the event's
+// lock was won, so the waitlist is first come, first served in that order.
 func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, people int, source RegistrationSource, now time.Time) (*Outcome, error) {
 	out := &Outcome{}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -158,6 +160,9 @@ func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, peopl
 			return err
 		}
 		if err := openFor(e, source, now); err != nil {
+			return err
+		}
+		if now, err = lockTime(ctx, tx, now); err != nil {
 			return err
 		}
 		if people < 1 || people > e.PartyMax {
@@ -234,6 +239,9 @@ func (s *Store) Cancel(ctx context.Context, eventID, subscriberID int64, now tim
 		*out = Outcome{}
 		e, err := lockEvent(ctx, tx, eventID)
 		if err != nil {
+			return err
+		}
+		if now, err = lockTime(ctx, tx, now); err != nil {
 			return err
 		}
 		old, err := registration(ctx, tx, eventID, subscriberID)
@@ -315,6 +323,20 @@ func registration(ctx context.Context, q sqlx.QueryerContext, eventID, subscribe
 // every change of its registrations goes one after another.
 func lockEvent(ctx context.Context, tx *sqlx.Tx, id int64) (*Event, error) {
 	return getEvent(ctx, tx, `SELECT `+eventColumns+` FROM events e WHERE e.id = $1 FOR UPDATE`, id)
+}
+
+// lockTime is the time a change of registrations is recorded at, taken
+// once the event's lock is held: the later of now (when the request came)
+// and the database's clock. Taken before the lock, the waitlist would be
+// in the order requests came, not the order they got their places: a
+// request that came a moment earlier but won the lock later would pass
+// people who had already been told their place.
+func lockTime(ctx context.Context, tx *sqlx.Tx, now time.Time) (time.Time, error) {
+	var t time.Time
+	if err := tx.GetContext(ctx, &t, `SELECT greatest($1::timestamptz, clock_timestamp())`, now); err != nil {
+		return now, fmt.Errorf("events: lock time: %w", err)
+	}
+	return t, nil
 }
 
 func openFor(e *Event, source RegistrationSource, now time.Time) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -125,34 +127,68 @@ func TestRegistrationClosed(t *testing.T) {
 }
 
 // Many people press "Verbindlich anmelden" at once: the places are never
-// overbooked, and everyone else is on the waitlist.
+// overbooked, everyone else is on the waitlist, and the place each page
+// names is that person's place in the list (first come in the order the
+// event's lock was won), each place named once.
 func TestParallelRegistrationPOSTs(t *testing.T) {
 	t.Parallel()
 	s, evs := eventSite(t)
 	ctx := context.Background()
-	spec := createEvent(t, evs, "job-speeddating-2027.yaml", func(sp *events.Spec) { sp.Capacity, sp.Deadline = 20, nil })
+	const people, places = 200, 50
+	spec := createEvent(t, evs, "job-speeddating-2027.yaml", func(sp *events.Spec) { sp.Capacity, sp.Deadline = places, nil })
 	e, err := evs.Publish(ctx, spec.Slug)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var links []string
-	for i := range 60 {
-		sub, _ := s.confirmed(fmt.Sprintf("schnell-%02d@example.org", i))
-		links = append(links, s.registerLink(spec.Slug, sub))
+	links := map[int64]string{}
+	for i := range people {
+		sub, _ := s.confirmed(fmt.Sprintf("schnell-%03d@example.org", i))
+		links[sub.ID] = s.registerLink(spec.Slug, sub)
 	}
-	var wg sync.WaitGroup
-	for _, link := range links {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		told = map[int64]int{} // subscriber -> the waitlist place the page named
+	)
+	placeOnPage := regexp.MustCompile(`auf Platz (\d+) der Warteliste`)
+	for id, link := range links {
 		wg.Go(func() {
-			if r := s.post(link, url.Values{"people": {"1"}}); r.status != 200 {
+			r := s.post(link, url.Values{"people": {"1"}})
+			if r.status != 200 {
 				t.Errorf("register: %d", r.status)
+				return
+			}
+			if m := placeOnPage.FindStringSubmatch(r.body); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				mu.Lock()
+				told[id] = n
+				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	if taken, waiting, _ := evs.Taken(ctx, e.ID); taken != 20 || waiting != 40 {
-		t.Errorf("%d places taken and %d waiting, want 20 and 40", taken, waiting)
+	if taken, waiting, _ := evs.Taken(ctx, e.ID); taken != places || waiting != people-places {
+		t.Errorf("%d places taken and %d waiting, want %d and %d", taken, waiting, places, people-places)
 	}
-	if n := len(s.queue.registrationMails()); n != 60 {
+	if n := len(s.queue.registrationMails()); n != people {
 		t.Errorf("%d registration mails queued, want one per person", n)
+	}
+	regs, err := evs.Registrations(ctx, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, named := 0, map[int]bool{}
+	for _, r := range regs {
+		if r.Status != events.Waiting {
+			continue
+		}
+		if told[r.SubscriberID] != r.Position {
+			wrong++
+		}
+		named[told[r.SubscriberID]] = true
+	}
+	if wrong > 0 || len(told) != people-places || len(named) != people-places {
+		t.Errorf("%d of %d pages named a place other than the list's; %d distinct places named, want %d",
+			wrong, len(told), len(named), people-places)
 	}
 }
