@@ -264,10 +264,12 @@ func (e *EventNotReadyError) Error() string {
 func (e *EventNotReadyError) Unwrap() error { return ErrEventNotReady }
 
 // EachRecipient calls fn for every subscriber the campaign would reach if
-// it were sent now: the people registered for its event, or its audience.
+// it were sent now: the people registered for its event (for an update or
+// a cancellation those on the waitlist too: they hold a place in line for
+// what changed), or its audience.
 func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscribers.Match) error) error {
 	if c.ToRegistered && c.EventID != nil {
-		ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID)
+		ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, c.toWaiting())
 		if err != nil {
 			return err
 		}
@@ -276,14 +278,15 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 	return s.subscribers.EachMatch(ctx, c.Audience, fn)
 }
 
-// StillRegistered returns the people registered for c's event now, for a
-// campaign sent to them: someone who cancelled or waits meanwhile gets
-// nothing. It returns nil for other campaigns.
+// StillRegistered returns the people registered for c's event now (and
+// those waiting, for an update or a cancellation), for a campaign sent to
+// them: someone who cancelled meanwhile gets nothing, nor does someone
+// who waits meanwhile get a reminder. It returns nil for other campaigns.
 func (s *Store) StillRegistered(ctx context.Context, c *Campaign) (map[int64]bool, error) {
 	if !c.ToRegistered || c.EventID == nil {
 		return nil, nil
 	}
-	ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID)
+	ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, c.toWaiting())
 	if err != nil {
 		return nil, err
 	}
@@ -293,6 +296,11 @@ func (s *Store) StillRegistered(ctx context.Context, c *Campaign) (map[int64]boo
 	}
 	return set, nil
 }
+
+// toWaiting reports whether c goes to the people on its event's waitlist
+// as well as to those registered: an update or a cancellation does, a
+// reminder does not.
+func (c *Campaign) toWaiting() bool { return c.Kind == KindUpdate || c.Kind == KindCancellation }
 
 // statusError says that c is in a status that does not allow what was
 // asked.

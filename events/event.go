@@ -288,6 +288,16 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 
 func isSpaceOrControl(r rune) bool { return r == ' ' || isControl(r) }
 
+// MaxParty is how many people one registration may bring: PartyMax, but
+// never more than the event's capacity, since a party larger than every
+// place would wait on the waitlist forever.
+func (s Spec) MaxParty() int {
+	if s.Capacity > 0 && s.Capacity < s.PartyMax {
+		return s.Capacity
+	}
+	return s.PartyMax
+}
+
 // Place is the place with its address: "Stadtbibliothek, Promenadenweg 3,
 // 99734 Nordhausen", or "" for an event that is only online.
 func (s Spec) Place() string { return strings.Join(nonEmpty(s.PlaceName, s.PlaceAddress), ", ") }

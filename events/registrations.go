@@ -63,7 +63,7 @@ var (
 	// is not published, is cancelled, or its deadline or start has passed.
 	ErrClosed = errors.New("events: registration is closed")
 	// ErrPartySize means more people than the event allows per
-	// registration, or fewer than one.
+	// registration (Spec.MaxParty), or fewer than one.
 	ErrPartySize = errors.New("events: too many people for one registration")
 	// ErrNotRegistered means the person has no registration to cancel.
 	ErrNotRegistered = errors.New("events: no registration")
@@ -165,8 +165,8 @@ func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, peopl
 		if now, err = lockTime(ctx, tx, now); err != nil {
 			return err
 		}
-		if people < 1 || people > e.PartyMax {
-			return fmt.Errorf("%w: %d people, at most %d", ErrPartySize, people, e.PartyMax)
+		if people < 1 || people > e.MaxParty() {
+			return fmt.Errorf("%w: %d people, at most %d", ErrPartySize, people, e.MaxParty())
 		}
 		// Places freed by a larger capacity go to the waitlist first, so
 		// that nobody new passes someone who waits and fits.
@@ -403,12 +403,13 @@ func moveUp(ctx context.Context, tx *sqlx.Tx, e *Event, now time.Time) ([]*Regis
 	return moved, nil
 }
 
-// RegisteredSubscribers returns the IDs of the subscribers registered (not
-// waiting, not cancelled) for event eventID.
-func (s *Store) RegisteredSubscribers(ctx context.Context, eventID int64) ([]int64, error) {
+// RegisteredSubscribers returns the IDs of the subscribers registered for
+// event eventID, and with waiting those on its waitlist too; never those
+// who cancelled.
+func (s *Store) RegisteredSubscribers(ctx context.Context, eventID int64, waiting bool) ([]int64, error) {
 	var ids []int64
 	if err := s.db.SelectContext(ctx, &ids, `SELECT subscriber_id FROM registrations
-		WHERE event_id = $1 AND status = 'registered' ORDER BY subscriber_id`, eventID); err != nil {
+		WHERE event_id = $1 AND (status = 'registered' OR ($2 AND status = 'waiting')) ORDER BY subscriber_id`, eventID, waiting); err != nil {
 		return nil, fmt.Errorf("events: registered people: %w", err)
 	}
 	return ids, nil

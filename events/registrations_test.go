@@ -243,3 +243,26 @@ func TestWithdrawBeforeErasure(t *testing.T) {
 		t.Errorf("registration mails after erasure: %v", kinds)
 	}
 }
+
+// A party larger than the whole event would wait forever: it is refused,
+// and a registration may bring at most as many people as there are places.
+func TestPartyNeverLargerThanTheCapacity(t *testing.T) {
+	t.Parallel()
+	f := newRegFixture(t)
+	ctx := context.Background()
+	e := f.event(t, 3, func(s *events.Spec) { s.PartyMax = 4 })
+	if got := e.MaxParty(); got != 3 {
+		t.Errorf("MaxParty = %d, want the capacity 3", got)
+	}
+	ids := f.people(t, 2)
+	if _, err := f.events.Register(ctx, e.ID, ids[0], 4, events.ByWeb, today); !errors.Is(err, events.ErrPartySize) {
+		t.Errorf("a party of 4 for 3 places: %v, want ErrPartySize", err)
+	}
+	out, err := f.events.Register(ctx, e.ID, ids[0], 3, events.ByWeb, today)
+	if err != nil || out.Registration.Status != events.Registered {
+		t.Fatalf("a party of 3 for 3 places: %+v, %v", out, err)
+	}
+	if unlimited := f.event(t, 0, func(s *events.Spec) { s.Slug, s.PartyMax = "ohne-grenze", 6 }); unlimited.MaxParty() != 6 {
+		t.Errorf("without a capacity MaxParty = %d, want party_max 6", unlimited.MaxParty())
+	}
+}

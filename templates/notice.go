@@ -81,7 +81,8 @@ func (r *Renderer) Notice(n Notice, lang Lang) (*Layout, error) {
 			c.intros = append(c.intros, note)
 		}
 		if registered {
-			c.intros = append(c.intros, pick(en, "Your registration stands.", "Ihre Anmeldung gilt weiter."))
+			c.intros = append(c.intros, pick(en, "Your registration stands, as does a place on the waiting list.",
+				"Ihre Anmeldung gilt weiter, ebenso ein Platz auf der Warteliste."))
 			add(cancelParagraph(lang, pick(en, "If you can no longer come, please cancel: ", "Falls Sie nun nicht kommen können, sagen Sie bitte ab: ")))
 		}
 		file := pick(en, "The attached calendar file (.ics) moves the date in your calendar.",

@@ -79,8 +79,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newPage(r, pageLang(r, rg.sub), "", "")
 	people, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("people")))
-	if err != nil || people < 1 || people > rg.event.PartyMax {
-		s.showRegistration(w, r, rg, http.StatusUnprocessableEntity, "", fmt.Sprintf(p.T("register.badPeople"), rg.event.PartyMax))
+	if err != nil || people < 1 || people > rg.event.MaxParty() {
+		s.showRegistration(w, r, rg, http.StatusUnprocessableEntity, "", fmt.Sprintf(p.T("register.badPeople"), rg.event.MaxParty()))
 		return
 	}
 	out, err := s.cfg.Events.Register(r.Context(), rg.event.ID, rg.sub.ID, people, events.ByWeb, s.cfg.Now())
@@ -117,8 +117,8 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *re
 		return
 	}
 	v := &registrationView{
-		Facts: facts, Action: p.URL(r.URL.Path), People: 1, PartyMax: e.PartyMax,
-		Hint: fmt.Sprintf(p.T("register.hint"), e.PartyMax), Error: fieldErr, Button: p.T("register.button"),
+		Facts: facts, Action: p.URL(r.URL.Path), People: 1, PartyMax: e.MaxParty(),
+		Hint: fmt.Sprintf(p.T("register.hint"), e.MaxParty()), Error: fieldErr, Button: p.T("register.button"),
 		EventURL: p.URL("/events/" + e.Slug),
 	}
 	active := rg.reg != nil && rg.reg.Status != events.Cancelled

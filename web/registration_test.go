@@ -38,11 +38,13 @@ func TestRegistrationPages(t *testing.T) {
 	}
 	anna, _ := s.confirmed("anna@example.org")
 	ben, _ := s.confirmed("ben@example.org")
-	annaLink, benLink := s.registerLink(spec.Slug, anna), s.registerLink(spec.Slug, ben)
+	carl, _ := s.confirmed("carl@example.org")
+	annaLink, benLink, carlLink := s.registerLink(spec.Slug, anna), s.registerLink(spec.Slug, ben), s.registerLink(spec.Slug, carl)
 
 	before := s.snapshot()
 	r := s.get(annaLink)
-	for _, want := range []string{"<h1>Job-Speeddating</h1>", "Anzahl Teilnehmende", "höchstens 4", `name="people"`, "Verbindlich anmelden", "Wann"} {
+	// party_max is 4, but the event has 3 places.
+	for _, want := range []string{"<h1>Job-Speeddating</h1>", "Anzahl Teilnehmende", "höchstens 3", `name="people"`, "Verbindlich anmelden", "Wann"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("registration page lacks %q", want)
 		}
@@ -56,20 +58,21 @@ func TestRegistrationPages(t *testing.T) {
 		status       int
 		want         string
 	}{
-		{annaLink, "0", 422, "Bitte eine Zahl von 1 bis 4 angeben"},
-		{annaLink, "5", 422, "Bitte eine Zahl von 1 bis 4 angeben"},
+		{annaLink, "0", 422, "Bitte eine Zahl von 1 bis 3 angeben"},
+		{annaLink, "4", 422, "Bitte eine Zahl von 1 bis 3 angeben"}, // more than the event has places
 		{annaLink, "2", 200, "Sie sind mit 2 Person(en) angemeldet"},
 		{annaLink, "2", 200, "Sie sind mit 2 Person(en) angemeldet"}, // twice: the same registration
+		{carlLink, "1", 200, "Sie sind mit 1 Person(en) angemeldet"},
 		{benLink, "2", 200, "Sie stehen mit 2 Person(en) auf Platz 1 der Warteliste"},
-		{annaLink, "4", 409, "es sind noch 1 frei"},
+		{annaLink, "3", 409, "es sind noch 0 frei"},
 	} {
 		r := s.post(tc.link, url.Values{"people": {tc.people}})
 		if r.status != tc.status || !strings.Contains(r.body, tc.want) {
 			t.Errorf("register %s with %s: %d, want %d with %q", tc.link[len(tc.link)-8:], tc.people, r.status, tc.status, tc.want)
 		}
 	}
-	if taken, waiting, _ := evs.Taken(ctx, e.ID); taken != 2 || waiting != 2 {
-		t.Errorf("%d taken and %d waiting, want 2 and 2", taken, waiting)
+	if taken, waiting, _ := evs.Taken(ctx, e.ID); taken != 3 || waiting != 2 {
+		t.Errorf("%d taken and %d waiting, want 3 and 2", taken, waiting)
 	}
 
 	cancel := strings.Replace(annaLink, "/register/", "/cancel/", 1)

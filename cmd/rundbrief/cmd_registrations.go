@@ -21,7 +21,7 @@ func registrationError(err error, e *events.Event) error {
 	case errors.As(err, &noRoom):
 		return fmt.Errorf("so viele Plätze sind nicht mehr frei (frei: %d); die Anmeldung bleibt, wie sie war", noRoom.Free)
 	case errors.Is(err, events.ErrPartySize):
-		return fmt.Errorf("--people: zwischen 1 und %d Personen je Anmeldung", e.PartyMax)
+		return fmt.Errorf("--people: zwischen 1 und %d Personen je Anmeldung", e.MaxParty())
 	case errors.Is(err, events.ErrClosed):
 		return errors.New("die Anmeldung ist geschlossen: die Veranstaltung hat keine Anmeldung, ist nicht veröffentlicht, abgesagt oder hat begonnen")
 	case errors.Is(err, events.ErrNotRegistered):

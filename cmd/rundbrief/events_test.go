@@ -122,7 +122,7 @@ func TestEventRegistrationsByStaff(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"events", "register", "job-speeddating-2027", "hr@rolandsoft.example", "--people", "9"}, "zwischen 1 und 4 Personen"},
+		{[]string{"events", "register", "job-speeddating-2027", "hr@rolandsoft.example", "--people", "9"}, "zwischen 1 und 3 Personen"}, // 3 places
 		{[]string{"events", "register", "job-speeddating-2027", "hr@rolandsoft.example", "--people", "3"}, "nicht mehr frei (frei: 0)"},
 		{[]string{"events", "register", "job-speeddating-2027", "niemand@example.org"}, "Zuerst aufnehmen"},
 		{[]string{"events", "register", "regionalkonferenz-2027", "hr@rolandsoft.example"}, "keine Veranstaltung"},
@@ -134,17 +134,19 @@ func TestEventRegistrationsByStaff(t *testing.T) {
 	}
 }
 
-// Moving an event with --notify mails the registered people what changed
-// with a calendar file of a higher SEQUENCE; cancelling it mails them a
-// METHOD:CANCEL file.
+// Moving an event with --notify mails the registered people and those on
+// the waitlist what changed, with a calendar file of a higher SEQUENCE;
+// cancelling it mails them a METHOD:CANCEL file.
 func TestEventUpdateNotifyAndCancel(t *testing.T) {
 	t.Parallel()
 	e := newCLI(t)
-	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "", "--capacity", "2")
 	e.ok(t, "events", "publish", "job-speeddating-2027")
 	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
 	e.ok(t, "events", "register", "job-speeddating-2027", "personal@suedharz-metallbau.example", "--people", "2")
-	e.ok(t, "events", "register", "job-speeddating-2027", "hr@rolandsoft.example")
+	if out := e.ok(t, "events", "register", "job-speeddating-2027", "hr@rolandsoft.example"); !strings.Contains(out, "Warteliste, Platz 1") {
+		t.Fatalf("register when full: %s", out)
+	}
 	e.ok(t, "worker", "--until-empty")
 	before := countFiles(t, e.outbox)
 
