@@ -14,9 +14,14 @@ import (
 )
 
 // MaxLinkMailsPerDay is how many opt-in and preferences-link mails one
-// address gets in 24 hours, however often its form is sent: a form that
-// anyone can fill in must not become a way to bomb someone's inbox.
+// inbox gets in 24 hours, however often its form is sent, and under
+// however many "+tag" spellings of its address: a form that anyone can
+// fill in must not become a way to bomb someone's inbox.
 const MaxLinkMailsPerDay = 3
+
+// mailboxLock is the class of the advisory locks that make the requests
+// for one inbox count their mails one after the other.
+const mailboxLock int32 = 0x524D // "RM"
 
 // FieldError is a field of a form or row that breaks the rules.
 type FieldError struct {
@@ -197,14 +202,25 @@ func queueLinkMail(ctx context.Context, tx *sqlx.Tx, id int64, status Status) (S
 	if status == StatusConfirmed {
 		kind, outcome = MailPreferences, LinkQueued
 	}
+	// The limit is per inbox: the mails to every address that differs
+	// from this one only in a "+tag" count together, one request after
+	// the other.
+	var mailbox string
+	if err := tx.GetContext(ctx, &mailbox, `SELECT mailbox_key FROM subscribers WHERE id = $1`, id); err != nil {
+		return 0, nil, fmt.Errorf("subscribers: count mails: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, hashtext($2))`, mailboxLock, mailbox); err != nil {
+		return 0, nil, fmt.Errorf("subscribers: count mails: %w", err)
+	}
 	var recent struct {
-		Sent int  `db:"sent"` // opt-in and link mails in the last 24 hours
-		Open bool `db:"open"` // a mail of kind still waiting, which is reused
+		Sent int  `db:"sent"` // opt-in and link mails to the inbox in the last 24 hours
+		Open bool `db:"open"` // a mail of kind still waiting for this subscriber, which is reused
 	}
 	if err := tx.GetContext(ctx, &recent, `SELECT
-		count(*) FILTER (WHERE kind IN ('optin', 'preferences') AND created_at > now() - interval '24 hours') AS sent,
-		coalesce(bool_or(kind = $2 AND status IN ('queued', 'sending')), false) AS open
-		FROM subscription_mails WHERE subscriber_id = $1`, id, kind); err != nil {
+		count(*) FILTER (WHERE m.kind IN ('optin', 'preferences') AND m.created_at > now() - interval '24 hours') AS sent,
+		coalesce(bool_or(m.subscriber_id = $1 AND m.kind = $2 AND m.status IN ('queued', 'sending')), false) AS open
+		FROM subscription_mails m JOIN subscribers s ON s.id = m.subscriber_id
+		WHERE s.mailbox_key = $3`, id, kind, mailbox); err != nil {
 		return 0, nil, fmt.Errorf("subscribers: count mails: %w", err)
 	}
 	if recent.Sent >= MaxLinkMailsPerDay && !recent.Open {

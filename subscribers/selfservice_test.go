@@ -410,3 +410,23 @@ func TestSubscribeWhileOptInIsSent(t *testing.T) {
 		}
 	}
 }
+
+// "+tag" spellings of one address are one inbox: the daily limit on
+// opt-in mails counts them together.
+func TestSubscribeMailLimitCountsTheInbox(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	queued := 0
+	for i := range 5 {
+		res := mustSubscribe(t, s, subscribers.NewSubscriber{Email: fmt.Sprintf("bomb+%d@example.org", i), Kind: subscribers.KindOther})
+		if res.Outcome == subscribers.OptInQueued {
+			queued++
+		}
+	}
+	if other := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "bombe@example.org", Kind: subscribers.KindOther}); other.Outcome != subscribers.OptInQueued {
+		t.Errorf("another inbox on the same domain: %v, want its opt-in queued", other.Outcome)
+	}
+	if queued != subscribers.MaxLinkMailsPerDay {
+		t.Errorf("%d opt-in mails to bomb+N@example.org, want %d", queued, subscribers.MaxLinkMailsPerDay)
+	}
+}
