@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/mail"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -184,31 +185,58 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
+// StoppedError is the error of RunUntilEmpty when it was stopped (ctx
+// done) while mails were still owed. They stay in the mail logs and go
+// out when a worker runs again.
+type StoppedError struct {
+	Open int // mails owed when the worker stopped
+}
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("worker: stopped with %d mails still owed", e.Open)
+}
+
 // RunUntilEmpty works the queue until no mail is owed any more (the queue
-// is empty and the mail log has no open mail) or ctx is done, then shuts
-// down as Run does. Mails whose task is missing are re-queued at once.
+// is empty and the mail log has no open mail), then shuts down as Run
+// does, and returns nil. Mails whose task is missing are re-queued at
+// once. Stopped by ctx first, it finishes the mails in flight and returns
+// a *StoppedError if mails are still owed (nil if none are).
 func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
 	stop, err := w.start(ctx)
 	if err != nil {
 		return err
 	}
-	defer stop()
+	var once sync.Once
+	defer once.Do(stop)
+	// stopped is the answer once ctx is done: the mails in flight are
+	// finished and recorded, then what is still owed is counted.
+	stopped := func() error {
+		once.Do(stop)
+		return w.stillOwed()
+	}
+	// failed is err, unless ctx is done and err came from stopping.
+	failed := func(err error) error {
+		if ctx.Err() != nil {
+			return stopped()
+		}
+		return err
+	}
 	insp := asynq.NewInspector(w.cfg.Redis)
 	defer insp.Close()
 	quiet := 0
 	for quiet < 2 {
 		select {
 		case <-ctx.Done():
-			return nil
+			return stopped()
 		case <-time.After(poll):
 		}
 		queued, err := w.queued(insp)
 		if err != nil {
-			return stoppedOr(ctx, err)
+			return failed(err)
 		}
 		open, err := w.countOpen(ctx)
 		if err != nil {
-			return stoppedOr(ctx, err)
+			return failed(err)
 		}
 		switch {
 		case queued == 0 && open == 0:
@@ -217,11 +245,26 @@ func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
 			// Open mails without a task: re-create them now.
 			quiet = 0
 			if _, err := w.requeue(ctx, 0); err != nil {
-				return stoppedOr(ctx, err)
+				return failed(err)
 			}
 		default:
 			quiet = 0
 		}
+	}
+	return nil
+}
+
+// stillOwed is RunUntilEmpty's answer to being stopped: a *StoppedError
+// naming the mails still owed, or nil when none are.
+func (w *Worker) stillOwed() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	open, err := w.countOpen(ctx)
+	switch {
+	case err != nil:
+		return err
+	case open > 0:
+		return &StoppedError{Open: open}
 	}
 	return nil
 }
@@ -255,15 +298,6 @@ func (w *Worker) queues() map[string]int {
 		q[CampaignQueue(w.cfg.Namespace)] = 1
 	}
 	return q
-}
-
-// stoppedOr is nil when ctx is done (the error came from stopping), else
-// err.
-func stoppedOr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return nil
-	}
-	return err
 }
 
 // queued counts the tasks in the worker's queues that are still to run.

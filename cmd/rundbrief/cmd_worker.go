@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -54,7 +56,14 @@ sobald keine Mail mehr aussteht.`,
 				out(cmd, "Worker läuft; Mails gehen %s. Beenden mit Strg+C.\n", where)
 				return w.Run(ctx)
 			}
-			if err := w.RunUntilEmpty(ctx, 250*time.Millisecond); err != nil {
+			err = w.RunUntilEmpty(ctx, 250*time.Millisecond)
+			var stopped *worker.StoppedError
+			if errors.As(err, &stopped) {
+				return fmt.Errorf("abgebrochen, bevor alle Mails hinaus waren: %s %s noch aus. "+
+					"Sie bleiben gespeichert und gehen hinaus, sobald wieder ein Worker läuft",
+					plural(stopped.Open, "Mail", "Mails"), map[bool]string{true: "steht", false: "stehen"}[stopped.Open == 1])
+			}
+			if err != nil {
 				return err
 			}
 			out(cmd, "Keine Mail steht mehr aus. Die Mails gingen %s.\n", where)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"mime"
 	"os"
 	"os/exec"
@@ -179,5 +180,41 @@ func TestWorkerSIGTERM(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), "worker stopped") {
 		t.Errorf("worker log:\n%s", stderr.String())
+	}
+}
+
+// Stopped (SIGTERM, Ctrl+C) before the queue is empty, `worker
+// --until-empty` finishes the mail in flight, says how many are still owed
+// and exits non-zero, instead of claiming that none is.
+func TestWorkerUntilEmptyInterrupted(t *testing.T) {
+	t.Parallel()
+	relay := smtptest.Start(t, smtptest.Options{DataDelay: time.Second})
+	e := newCLI(t).with("RUNDBRIEF_SMTP_URL="+relay.URL(), "RUNDBRIEF_FROM=knf@lra-nordhausen.example.org", "RUNDBRIEF_CONCURRENCY=1")
+	for _, addr := range []string{"a@example.org", "b@example.org", "c@example.org"} {
+		e.ok(t, "subscribers", "add", addr, "--kind", "Schule")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, []string{"worker", "--until-empty"}, e.vars, strings.NewReader(""), &out, &errOut)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for relay.DataStarted() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker never started sending")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel() // as SIGTERM does
+	if c := <-code; c != exitError {
+		t.Errorf("exit code %d, want %d", c, exitError)
+	}
+	if strings.Contains(out.String(), "Keine Mail steht mehr aus") || !strings.Contains(errOut.String(), "2 Mails stehen noch aus") {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	}
+	if n := len(relay.Messages()); n != 1 {
+		t.Errorf("relay has %d mails, want the one in flight", n)
 	}
 }
