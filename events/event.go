@@ -170,6 +170,11 @@ func (s Spec) Check() (Spec, error) {
 	if s.OnlineURL != "" {
 		if u, err := url.Parse(s.OnlineURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsFunc(s.OnlineURL, isSpaceOrControl) {
 			fail("online", "%q ist keine vollständige Adresse wie https://meet.example.org/regionalkonferenz", s.OnlineURL)
+		} else {
+			// The scheme is case-insensitive (RFC 3986, section 3.1);
+			// written in lower case, as the schema and every mail program
+			// expect it. "HTTPS://" becomes "https://".
+			s.OnlineURL = u.Scheme + s.OnlineURL[len(u.Scheme):]
 		}
 	}
 	if s.PlaceName == "" && s.OnlineURL == "" {

@@ -139,6 +139,16 @@ func IsForeignKeyViolation(err error) bool { return HasCode(err, codeForeignKeyV
 // IsCheckViolation reports whether err is a check-constraint violation.
 func IsCheckViolation(err error) bool { return HasCode(err, codeCheckViolation) }
 
+// Code returns the SQLSTATE of err if it is an error PostgreSQL reported,
+// or "".
+func Code(err error) string {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return string(pqErr.Code)
+	}
+	return ""
+}
+
 // Constraint returns the name of the constraint err violated, or "".
 func Constraint(err error) string {
 	var pqErr *pq.Error

@@ -228,3 +228,21 @@ func TestRegistrationsCSVDefusesFormulas(t *testing.T) {
 		}
 	}
 }
+
+// A link's scheme in capitals is a link: it is stored in lower case, and no
+// command shows staff the database's own words.
+func TestEventOnlineLinkInCapitals(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	r := e.run(t, "", "events", "create", "--slug", "online-2027", "--title", "Online-Sprechstunde",
+		"--start", "2027-05-05 10:00", "--end", "2027-05-05 11:00", "--online", "HTTPS://MEET.EXAMPLE/x")
+	if r.code != 0 || strings.Contains(r.stderr, "pq:") {
+		t.Fatalf("create with HTTPS://: exit %d\n%s", r.code, r.stderr)
+	}
+	var ev struct {
+		Online string `json:"online"`
+	}
+	if err := json.Unmarshal([]byte(e.ok(t, "events", "show", "online-2027", "--json")), &ev); err != nil || ev.Online != "https://MEET.EXAMPLE/x" {
+		t.Errorf("stored link %q (%v), want https://MEET.EXAMPLE/x", ev.Online, err)
+	}
+}

@@ -60,6 +60,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if errors.As(err, &ec) {
 		return ec.code
 	}
+	err = forStaff(err)
 	var ue usageError
 	if errors.As(err, &ue) || !a.started {
 		fmt.Fprintf(stderr, "Fehler: %v\nHilfe: rundbrief --help, oder rundbrief BEFEHL --help\n", err)
