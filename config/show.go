@@ -2,10 +2,11 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/knf-nordhausen/rundbrief/postgres"
 )
 
 // Duration is a length of time written as Go writes it ("36h", "90m") or in
@@ -89,10 +90,11 @@ func (c *Config) Entries() []Entry {
 	}
 }
 
+// redactURL is a connection URL with its passwords masked (see
+// postgres.Redact).
 func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unlesbar)"
+	if r := postgres.Redact(s); r != "" {
+		return r
 	}
-	return u.Redacted()
+	return "(unlesbar)"
 }

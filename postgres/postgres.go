@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -114,12 +115,37 @@ func createDatabase(ctx context.Context, rawURL string) error {
 	}
 }
 
-// Redact returns rawURL with its password replaced by "xxxxx", for messages
-// and logs.
-func Redact(rawURL string) string {
-	u, err := url.Parse(rawURL)
+// passwordParams are the parameters of a connection string that hold a
+// secret.
+var passwordParams = []string{"password", "sslpassword"}
+
+// kvPassword matches the password in a key=value connection string
+// ("host=db password='geheim'"), quoted or not.
+var kvPassword = regexp.MustCompile(`(\b(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)`)
+
+// Redact returns a connection string (a PostgreSQL URL or key=value
+// string, also a Redis URL) with every password in it replaced by
+// "xxxxx": the one in the user information, and the password and
+// sslpassword parameters, which lib/pq reads as well. It is for messages,
+// logs and `rundbrief config`. A URL that does not parse comes back as "".
+func Redact(raw string) string {
+	if !strings.Contains(raw, "://") {
+		return kvPassword.ReplaceAllString(raw, "${1}xxxxx")
+	}
+	u, err := url.Parse(raw)
 	if err != nil {
-		return "(unreadable database URL)"
+		return ""
+	}
+	q := u.Query()
+	masked := false
+	for _, k := range passwordParams {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+			masked = true
+		}
+	}
+	if masked {
+		u.RawQuery = q.Encode()
 	}
 	return u.Redacted()
 }

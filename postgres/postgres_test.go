@@ -106,3 +106,25 @@ func TestInTxRunsADeadlockedTransactionAgain(t *testing.T) {
 		t.Errorf("fn ran %d times, want 3: the deadlocked one again", n)
 	}
 }
+
+// Every password a connection string can carry is masked.
+func TestRedact(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"postgres://knf:geheim@db:5432/rundbrief?sslmode=disable", "postgres://knf:xxxxx@db:5432/rundbrief?sslmode=disable"},
+		{"postgres://knf@db/rundbrief?password=geheim&sslmode=disable", "postgres://knf@db/rundbrief?password=xxxxx&sslmode=disable"},
+		{"postgres://db/rundbrief?sslpassword=geheim", "postgres://db/rundbrief?sslpassword=xxxxx"},
+		{"host=db user=knf password=geheim dbname=rundbrief", "host=db user=knf password=xxxxx dbname=rundbrief"},
+		{"host=db password='ge heim\\'x' dbname=rundbrief", "host=db password=xxxxx dbname=rundbrief"},
+		{"redis://:geheim@127.0.0.1:6379/0", "redis://:xxxxx@127.0.0.1:6379/0"},
+		{"postgres://db/rundbrief?sslmode=disable", "postgres://db/rundbrief?sslmode=disable"},
+	} {
+		if got := postgres.Redact(tc.in); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	_, err := postgres.Open(context.Background(), "postgres://nobody@127.0.0.1:1/rundbrief?password=geheim&sslmode=disable&connect_timeout=2")
+	if err == nil || strings.Contains(err.Error(), "geheim") {
+		t.Errorf("unreachable server: %v (must fail without showing the password)", err)
+	}
+}

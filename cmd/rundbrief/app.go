@@ -148,7 +148,7 @@ func (a *app) queueClient() (*worker.Client, error) {
 	c := worker.NewClient(cfg.Redis(), cfg.Namespace)
 	if err := c.Ping(); err != nil {
 		c.Close()
-		return nil, fmt.Errorf("Redis ist nicht erreichbar (%v); läuft Redis? Die Adresse steht in RUNDBRIEF_REDIS_URL", err)
+		return nil, redisError(cfg.RedisURL, err)
 	}
 	a.queue = c
 	a.closers = append(a.closers, func() { c.Close() })
@@ -167,7 +167,7 @@ func (a *app) enqueueMails(ctx context.Context, refs []subscribers.MailRef) {
 		_, err = q.EnqueueMails(ctx, refs)
 	}
 	if err != nil {
-		fmt.Fprintf(a.stderr, "Hinweis: Die Mails sind gespeichert, aber noch nicht in der Warteschlange (%v).\n"+
+		fmt.Fprintf(a.stderr, "Hinweis: Die Mails sind gespeichert, aber noch nicht in der Warteschlange.\n%v.\n"+
 			"Der Worker holt sie nach, sobald Redis wieder erreichbar ist.\n", err)
 	}
 }

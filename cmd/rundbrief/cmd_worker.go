@@ -94,6 +94,9 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 	if err != nil {
 		return nil, nil, "", err
 	}
+	if _, err := a.queueClient(); err != nil { // Redis answers, or say so in German
+		return nil, nil, "", err
+	}
 	keys, err := a.keyring()
 	if err != nil {
 		return nil, nil, "", err

@@ -8,6 +8,25 @@ import (
 	"github.com/knf-nordhausen/rundbrief/postgres"
 )
 
+// redisError says in German that Redis at rawURL did not answer, why as
+// far as it can tell, and where its address is set.
+func redisError(rawURL string, err error) error {
+	why := "antwortet nicht"
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "connection refused"):
+		why = "ist nicht erreichbar: dort läuft kein Redis (Verbindung abgelehnt)"
+	case strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "deadline exceeded"):
+		why = "antwortet nicht (Zeitüberschreitung)"
+	case strings.Contains(msg, "no such host"):
+		why = "ist nicht zu finden: den Rechnernamen gibt es nicht"
+	case strings.Contains(msg, "NOAUTH"), strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"):
+		why = "lehnt die Anmeldung ab: Passwort fehlt oder stimmt nicht"
+	}
+	return fmt.Errorf("Redis unter %s %s. Läuft Redis? Die Adresse steht in RUNDBRIEF_REDIS_URL (siehe rundbrief config)",
+		postgres.Redact(rawURL), why)
+}
+
 // forStaff is the last word on an error before staff read it: an error of
 // PostgreSQL that no command explained in German gets a German sentence
 // that says what went wrong and what to do, never the driver's "pq:" text.

@@ -14,14 +14,25 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // Europe/Berlin also in containers without zoneinfo
+
+	"github.com/redis/go-redis/v9"
 )
 
 func main() {
+	// go-redis writes its connection trouble to stderr on its own, in
+	// English, before rundbrief can say in German what is wrong; the
+	// commands say it (see redisError).
+	redis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
+
+// quietRedis is a go-redis logger that writes nothing.
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 // Exit codes.
 const (

@@ -148,6 +148,17 @@ func TestConfigCommand(t *testing.T) {
 			t.Errorf("config shows a secret:\n%s", out)
 		}
 	}
+	// A password given as a parameter of the URL is masked too, in the
+	// table, in JSON and in the error of a server that does not answer.
+	inURL := &cliEnv{vars: []string{"RUNDBRIEF_SECRET=" + testSecret,
+		"RUNDBRIEF_DATABASE_URL=postgres://knf@127.0.0.1:1/rundbrief?password=dbgeheim&sslmode=disable&connect_timeout=2",
+		"RUNDBRIEF_REDIS_URL=redis://:redisgeheim@127.0.0.1:1/0"}}
+	for _, args := range [][]string{{"config"}, {"config", "--json"}, {"topics", "list"}} {
+		r := inURL.run(t, "", args...)
+		if all := r.stdout + r.stderr; strings.Contains(all, "dbgeheim") || strings.Contains(all, "redisgeheim") {
+			t.Errorf("rundbrief %s shows a password:\n%s", strings.Join(args, " "), all)
+		}
+	}
 	bad := &cliEnv{vars: []string{"RUNDBRIEF_CONCURRENCY=viele", "RUNDBRIEF_BASE_URL=rundbrief"}}
 	r := bad.run(t, "", "config")
 	if r.code != 1 || !strings.Contains(r.stderr, "RUNDBRIEF_CONCURRENCY") || !strings.Contains(r.stderr, "RUNDBRIEF_BASE_URL") {

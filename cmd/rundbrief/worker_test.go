@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"mime"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -216,5 +217,43 @@ func TestWorkerUntilEmptyInterrupted(t *testing.T) {
 	}
 	if n := len(relay.Messages()); n != 1 {
 		t.Errorf("relay has %d mails, want the one in flight", n)
+	}
+}
+
+// With Redis down, the commands that need it say so in German, name
+// RUNDBRIEF_REDIS_URL, and print nothing of go-redis's own.
+func TestRedisDownSaysWhereToLook(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := l.Addr().String()
+	l.Close()
+	e := newCLI(t).with("RUNDBRIEF_REDIS_URL=redis://:redisgeheim@"+closed+"/0", "RUNDBRIEF_LISTEN="+freeAddr(t))
+	for _, args := range [][]string{{"worker", "--until-empty"}, {"serve"}, {"run"}, {"subscribers", "add", "rot@example.org", "--kind", "Schule"}} {
+		t.Run(args[0], func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command(os.Args[0], args...)
+			cmd.Env = append(append(os.Environ(), e.vars...), "RUNDBRIEF_TEST_RUN_MAIN=1")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			done := make(chan error, 1)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(60 * time.Second):
+				cmd.Process.Kill()
+				t.Fatalf("still running after a minute:\n%s", stderr.String())
+			}
+			got := stderr.String()
+			if !strings.Contains(got, "RUNDBRIEF_REDIS_URL") || strings.Contains(got, "redisgeheim") ||
+				strings.Contains(got, "redis: ") || strings.Contains(got, "pool.go") || strings.Contains(got, "dial tcp") {
+				t.Errorf("rundbrief %s, stderr:\n%s", strings.Join(args, " "), got)
+			}
+		})
 	}
 }
