@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/internal/plain"
 	"github.com/knf-nordhausen/rundbrief/postgres"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -197,8 +198,8 @@ func checkText(subject, body, suffix string, required bool) (string, string, err
 		return "", "", fmt.Errorf("%w: body%s: fehlt oder ist leer", ErrInvalid, suffix)
 	case len([]rune(subject)) > MaxSubject:
 		return "", "", fmt.Errorf("%w: subject%s: ist zu lang (höchstens %d Zeichen)", ErrInvalid, suffix, MaxSubject)
-	case strings.ContainsFunc(subject, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return "", "", fmt.Errorf("%w: subject%s: enthält einen Zeilenumbruch oder ein Steuerzeichen", ErrInvalid, suffix)
+	case strings.ContainsFunc(subject, plain.Forbidden):
+		return "", "", fmt.Errorf("%w: subject%s: enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen", ErrInvalid, suffix)
 	case len([]rune(body)) > MaxBody:
 		return "", "", fmt.Errorf("%w: body%s: ist zu lang (höchstens %d Zeichen)", ErrInvalid, suffix, MaxBody)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 	_ "time/tzdata" // Europe/Berlin on systems without zoneinfo (distroless)
 
+	"github.com/knf-nordhausen/rundbrief/internal/plain"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -150,8 +151,8 @@ func (s Spec) Check() (Spec, error) {
 			fail(field, "fehlt")
 		case len([]rune(*v)) > limit:
 			fail(field, "ist zu lang (höchstens %d Zeichen)", limit)
-		case strings.ContainsFunc(*v, isControl):
-			fail(field, "enthält einen Zeilenumbruch oder ein Steuerzeichen")
+		case strings.ContainsFunc(*v, plain.Forbidden):
+			fail(field, "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen")
 		}
 	}
 	s.Slug = strings.ToLower(strings.TrimSpace(s.Slug))
@@ -194,8 +195,8 @@ func (s Spec) Check() (Spec, error) {
 		if p == "" {
 			continue
 		}
-		if len([]rune(p)) > maxPlace || strings.ContainsFunc(p, isControl) {
-			fail("partners", "%q ist zu lang oder enthält ein Steuerzeichen", p)
+		if len([]rune(p)) > maxPlace || strings.ContainsFunc(p, plain.Forbidden) {
+			fail("partners", "%q ist zu lang oder enthält ein Steuer- oder unsichtbares Zeichen", p)
 		}
 		partners = append(partners, p)
 	}

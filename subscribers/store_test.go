@@ -74,6 +74,8 @@ func TestAdd(t *testing.T) {
 		{"unknown topic", subscribers.NewSubscriber{Email: "b@example.org", Kind: "school", Topics: []string{"Sport"}}, staffConsent, subscribers.ErrUnknownTopic},
 		{"unknown kind", subscribers.NewSubscriber{Email: "b@example.org", Kind: "Verein"}, staffConsent, subscribers.ErrUnknownKind},
 		{"name with line break", subscribers.NewSubscriber{Email: "b@example.org", Kind: "school", Name: "A\r\nBcc: x"}, staffConsent, subscribers.ErrTextControl},
+		{"name that reads backwards", subscribers.NewSubscriber{Email: "b@example.org", Kind: "school", Name: "Anna \u202eredienhcS"}, staffConsent, subscribers.ErrTextControl},
+		{"organisation with a zero width space", subscribers.NewSubscriber{Email: "b@example.org", Kind: "school", Organisation: "Schu\u200ble"}, staffConsent, subscribers.ErrTextControl},
 		{"confirmed without note", subscribers.NewSubscriber{Email: "b@example.org", Kind: "school"}, subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true}, subscribers.ErrConsentNote},
 	}
 	for _, tt := range tests {

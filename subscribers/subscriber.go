@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/knf-nordhausen/rundbrief/internal/plain"
 )
 
 // Kind is what sort of recipient a subscriber is.
@@ -203,21 +205,21 @@ const (
 // Errors of CleanText.
 var (
 	ErrTextTooLong = errors.New("subscribers: text is too long")
-	ErrTextControl = errors.New("subscribers: text contains a line break or control character")
+	ErrTextControl = errors.New("subscribers: text contains a line break, a control character or an invisible character")
 )
 
 // CleanText trims s and checks it for use as a name or organisation: at most
-// max characters and no control characters (so no line breaks that could end
-// up in a mail header).
+// max characters, and none that a line of text must not hold (see package
+// plain): no line break that could end up in a mail header, no
+// bidirectional control that makes a name read backwards, no invisible
+// character.
 func CleanText(s string, max int) (string, error) {
 	s = strings.TrimSpace(s)
 	if n := len([]rune(s)); n > max {
 		return "", fmt.Errorf("%w: %d characters, at most %d", ErrTextTooLong, n, max)
 	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return "", fmt.Errorf("%w (%U)", ErrTextControl, r)
-		}
+	if r, bad := plain.Find(s); bad {
+		return "", fmt.Errorf("%w (%U)", ErrTextControl, r)
 	}
 	return s, nil
 }

@@ -44,7 +44,7 @@ func pageCopy() map[lang]map[string]string {
 			"error.kind":     "Bitte wählen Sie aus, wer Sie sind.",
 			"error.consent":  "Bitte bestätigen Sie, dass Sie den Rundbrief erhalten möchten.",
 			"error.age":      "Für Familien: Bitte bestätigen Sie, dass Sie mindestens 16 Jahre alt oder erziehungsberechtigt sind.",
-			"error.text":     "Bitte höchstens 200 Zeichen und keine Zeilenumbrüche.",
+			"error.text":     "Bitte höchstens 200 Zeichen, ohne Zeilenumbrüche und ohne unsichtbare Steuerzeichen.",
 			"error.topics":   "Bitte wählen Sie nur Themen aus der Liste.",
 			"error.language": "Bitte wählen Sie Deutsch oder English.",
 
@@ -188,7 +188,7 @@ func pageCopy() map[lang]map[string]string {
 			"error.kind":     "Please choose who you are.",
 			"error.consent":  "Please confirm that you would like to receive the newsletter.",
 			"error.age":      "For families: please confirm that you are at least 16 years old or a parent or guardian.",
-			"error.text":     "Please use at most 200 characters and no line breaks.",
+			"error.text":     "Please use at most 200 characters, without line breaks or invisible control characters.",
 			"error.topics":   "Please choose topics from the list only.",
 			"error.language": "Please choose Deutsch or English.",
 
