@@ -306,8 +306,23 @@ func (c *Campaign) toWaiting() bool { return c.Kind == KindUpdate || c.Kind == K
 // statusError says that c is in a status that does not allow what was
 // asked.
 func statusError(c *Campaign, want string) error {
-	return fmt.Errorf("%w: campaign %d is %s (%s); %s", ErrStatus, c.ID, c.Status, c.Status.Label(), want)
+	return &StatusError{ID: c.ID, Status: c.Status, Want: want}
 }
+
+// StatusError is an action refused because of the campaign's status, as
+// when two people send the same campaign at once and the second finds it
+// sending already. It wraps ErrStatus.
+type StatusError struct {
+	ID     int64
+	Status Status // the status the campaign is in
+	Want   string // what the action needs, for developers
+}
+
+func (e *StatusError) Error() string {
+	return fmt.Sprintf("%v: campaign %d is %s; %s", ErrStatus, e.ID, e.Status, e.Want)
+}
+
+func (e *StatusError) Unwrap() error { return ErrStatus }
 
 // inTx runs fn in a transaction, again after a deadlock (see
 // postgres.InTx).

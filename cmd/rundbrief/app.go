@@ -71,7 +71,7 @@ func (a *app) openDB(ctx context.Context) (*sqlx.DB, error) {
 	}
 	db, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("%w\nLäuft PostgreSQL? Die Adresse steht in RUNDBRIEF_DATABASE_URL (siehe rundbrief config)", err)
+		return nil, databaseError(cfg.DatabaseURL, err)
 	}
 	a.db = db
 	a.closers = append(a.closers, func() { db.Close() })

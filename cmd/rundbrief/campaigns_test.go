@@ -246,3 +246,32 @@ func TestTwoWorkerProcessesSendEachMailOnce(t *testing.T) {
 		t.Errorf("the mail came over %d connections; want both workers sending over at most 4 each", len(conns))
 	}
 }
+
+// Two members of staff send the same campaign at the same moment: one
+// sends it, the others are told in German what happened, never in the
+// package's English.
+func TestCampaignSendRaceLoserReadsGerman(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.importConfirmed(t, contacts(t, 5000)) // planning takes a while: the others arrive meanwhile
+	body := writeFile(t, "r.md", "Hallo\n")
+	e.ok(t, "campaigns", "create", "newsletter", "--subject", "Rundbrief", "--body", body)
+	const staff = 6
+	results := make(chan result, staff)
+	for range staff {
+		go func() { results <- e.run(t, "", "campaigns", "send", "1", "--yes") }()
+	}
+	sent := 0
+	for range staff {
+		r := <-results
+		switch {
+		case r.code == 0:
+			sent++
+		case !strings.Contains(r.stderr, "Kampagne 1 hat") || strings.Contains(r.stderr, "campaigns:") || strings.Contains(r.stderr, "not possible"):
+			t.Errorf("the loser reads:\n%s", r.stderr)
+		}
+	}
+	if sent != 1 {
+		t.Errorf("%d sends succeeded, want 1", sent)
+	}
+}

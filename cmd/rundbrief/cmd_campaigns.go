@@ -51,8 +51,15 @@ func (a *app) campaign(ctx context.Context, arg string) (*campaigns.Store, *camp
 
 // campaignError explains an error of the campaigns package in German.
 func campaignError(err error) error {
-	var notReady *campaigns.EventNotReadyError
+	var (
+		notReady *campaigns.EventNotReadyError
+		status   *campaigns.StatusError
+	)
 	switch {
+	case errors.As(err, &status):
+		return fmt.Errorf("Kampagne %d hat inzwischen den Status „%s“ – wohl hat jemand anderes sie gerade verschickt, "+
+			"geplant oder abgebrochen; nichts wurde geändert. Den Stand zeigt: rundbrief campaigns status %d",
+			status.ID, status.Status.Label(), status.ID)
 	case errors.Is(err, campaigns.ErrNotFound):
 		return errors.New("diese Kampagne gibt es nicht; rundbrief campaigns list zeigt alle")
 	case errors.As(err, &notReady) && notReady.Over:

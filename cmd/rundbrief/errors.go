@@ -8,6 +8,31 @@ import (
 	"github.com/knf-nordhausen/rundbrief/postgres"
 )
 
+// databaseError says in German that the database at rawURL could not be
+// opened, why as far as it can tell, and where its address is set.
+func databaseError(rawURL string, err error) error {
+	where := postgres.Redact(rawURL)
+	msg := err.Error()
+	var why string
+	switch code := postgres.Code(err); {
+	case strings.Contains(msg, "connection refused"):
+		why = "ist nicht erreichbar: dort läuft keine Datenbank (Verbindung abgelehnt). Läuft PostgreSQL?"
+	case strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "deadline exceeded"):
+		why = "antwortet nicht (Zeitüberschreitung). Läuft PostgreSQL, und ist der Rechner erreichbar?"
+	case strings.Contains(msg, "no such host"):
+		why = "ist nicht zu finden: den Rechnernamen gibt es nicht."
+	case code == "28P01", code == "28000":
+		why = "lehnt die Anmeldung ab: Benutzer oder Passwort stimmen nicht."
+	case code == "42501":
+		why = "hat die Datenbank nicht, und dieser Benutzer darf sie nicht anlegen. " +
+			"Bitte die Datenbankbetreuung, sie anzulegen (CREATE DATABASE)."
+	default:
+		return fmt.Errorf("die Datenbank unter %s lässt sich nicht öffnen (technische Angabe: %v). "+
+			"Läuft PostgreSQL? Die Adresse steht in RUNDBRIEF_DATABASE_URL (siehe rundbrief config)", where, err)
+	}
+	return fmt.Errorf("PostgreSQL unter %s %s Die Adresse steht in RUNDBRIEF_DATABASE_URL (siehe rundbrief config)", where, why)
+}
+
 // redisError says in German that Redis at rawURL did not answer, why as
 // far as it can tell, and where its address is set.
 func redisError(rawURL string, err error) error {

@@ -158,6 +158,10 @@ func TestConfigCommand(t *testing.T) {
 		if all := r.stdout + r.stderr; strings.Contains(all, "dbgeheim") || strings.Contains(all, "redisgeheim") {
 			t.Errorf("rundbrief %s shows a password:\n%s", strings.Join(args, " "), all)
 		}
+		if args[0] == "topics" && (!strings.Contains(r.stderr, "PostgreSQL unter postgres://knf@127.0.0.1:1/") ||
+			!strings.Contains(r.stderr, "Verbindung abgelehnt") || strings.Contains(r.stderr, "postgres: ")) {
+			t.Errorf("with the database down, staff read:\n%s", r.stderr)
+		}
 	}
 	bad := &cliEnv{vars: []string{"RUNDBRIEF_CONCURRENCY=viele", "RUNDBRIEF_BASE_URL=rundbrief"}}
 	r := bad.run(t, "", "config")
