@@ -33,6 +33,26 @@ func databaseError(rawURL string, err error) error {
 	return fmt.Errorf("PostgreSQL unter %s %s Die Adresse steht in RUNDBRIEF_DATABASE_URL (siehe rundbrief config)", where, why)
 }
 
+// packagePrefixes start the errors of rundbrief's packages, which are
+// written for developers, in English.
+var packagePrefixes = []string{"campaigns: ", "events: ", "subscribers: ", "worker: ", "mailer: ", "templates: ",
+	"postgres: ", "config: ", "migrations: ", "web: "}
+
+// untranslated puts a German sentence before an error that a package
+// wrote for developers and no command explained: staff learn that
+// something unexpected happened and whom to tell, and the technical
+// words stay for that person.
+func untranslated(err error) error {
+	msg := err.Error()
+	for _, p := range packagePrefixes {
+		if strings.HasPrefix(msg, p) {
+			return fmt.Errorf("etwas Unerwartetes ist geschehen; bitte geben Sie diese Meldung an die technische Betreuung weiter. "+
+				"Technische Angabe: %w", err)
+		}
+	}
+	return err
+}
+
 // redisError says in German that Redis at rawURL did not answer, why as
 // far as it can tell, and where its address is set.
 func redisError(rawURL string, err error) error {
@@ -59,7 +79,7 @@ func redisError(rawURL string, err error) error {
 func forStaff(err error) error {
 	code := postgres.Code(err)
 	if code == "" {
-		return err
+		return untranslated(err)
 	}
 	var msg string
 	switch {

@@ -32,3 +32,17 @@ func TestForStaffExplainsDatabaseErrors(t *testing.T) {
 		t.Error("an error that is not PostgreSQL's was changed")
 	}
 }
+
+// An error that a package wrote for developers reaches staff behind a
+// German sentence that says whom to tell.
+func TestForStaffFramesDeveloperErrors(t *testing.T) {
+	t.Parallel()
+	err := forStaff(fmt.Errorf("campaigns: render: %w", fmt.Errorf("boom")))
+	if msg := err.Error(); !strings.HasPrefix(msg, "etwas Unerwartetes ist geschehen") || !strings.Contains(msg, "technische Betreuung") {
+		t.Errorf("staff read %q", msg)
+	}
+	german := fmt.Errorf("die Datei kontakte.csv lässt sich nicht öffnen")
+	if forStaff(german) != german {
+		t.Error("a German error was framed")
+	}
+}
