@@ -70,8 +70,13 @@ func (s *Store) DueReminders(ctx context.Context, now time.Time) ([]int64, error
 // wanted, or too late to send (less than half the offset left) are
 // skipped.
 func syncReminders(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
+	// An offset of whole days keeps the clock time across a change of
+	// summer time: a "1d" reminder for 10:00 is due at 10:00 the day
+	// before, in Europe/Berlin, whatever the clocks did that night; the
+	// hours beyond whole days are hours.
 	if _, err := tx.ExecContext(ctx, `INSERT INTO reminders (event_id, hours, due_at)
-		SELECT e.id, h, e.starts_at - make_interval(hours => h)
+		SELECT e.id, h, ((e.starts_at AT TIME ZONE 'Europe/Berlin') - make_interval(days => h / 24)) AT TIME ZONE 'Europe/Berlin'
+		                - make_interval(hours => h % 24)
 		FROM events e, unnest(e.reminder_hours) AS h
 		WHERE e.status = 'published' AND e.starts_at > $1
 		ON CONFLICT (event_id, hours) DO UPDATE SET due_at = EXCLUDED.due_at, updated_at = now()

@@ -122,3 +122,43 @@ func TestStartRules(t *testing.T) {
 		t.Errorf("scheduling in the past: %v", err)
 	}
 }
+
+// A reminder of whole days keeps the clock time across a change of summer
+// time: for an event at 10:00 on the day after the clocks change, the "1d"
+// reminder is due at 10:00 the day before, not an hour early or late.
+func TestDayRemindersKeepTheClockTime(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		start string // Europe/Berlin
+		due   string // UTC
+	}{
+		{"2027-10-31 10:00", "2027-10-30T08:00:00Z"}, // clocks go back in the night before: 10:00 CEST
+		{"2027-03-28 10:00", "2027-03-27T09:00:00Z"}, // clocks go forward in the night before: 10:00 CET
+		{"2027-07-05 10:00", "2027-07-04T08:00:00Z"},
+	} {
+		t.Run(tc.start, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			ctx := context.Background()
+			spec := testenv.ExampleEvent(t, "job-speeddating-2027.yaml")
+			start, err := events.ParseTime(tc.start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec.Start, spec.End, spec.Deadline, spec.Reminders = start, start.Add(3*time.Hour), nil, []time.Duration{24 * time.Hour}
+			if _, err := f.events.Create(ctx, spec); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.events.Publish(ctx, spec.Slug); err != nil {
+				t.Fatal(err)
+			}
+			due, _ := time.Parse(time.RFC3339, tc.due)
+			if ids, err := f.store.DueReminders(ctx, due.Add(-time.Minute)); err != nil || len(ids) != 0 {
+				t.Errorf("a minute before %s: %d reminders (%v), want none", tc.due, len(ids), err)
+			}
+			if ids, err := f.store.DueReminders(ctx, due.Add(time.Minute)); err != nil || len(ids) != 1 {
+				t.Errorf("a minute after %s: %d reminders (%v), want 1", tc.due, len(ids), err)
+			}
+		})
+	}
+}

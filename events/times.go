@@ -12,21 +12,43 @@ import (
 var timeLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "02.01.2006 15:04", "2.1.2006 15:04"}
 
 // ParseTime reads a time in Europe/Berlin: "2027-03-18 09:00",
-// "2027-03-18T09:00" or "18.03.2027 09:00". A time that does not exist
-// there (the hour skipped in March) is refused.
+// "2027-03-18T09:00" or "18.03.2027 09:00", the hour with or without its
+// leading zero ("9:00"). A time that does not exist there (the hour
+// skipped when summer time begins) is refused. A time that exists twice
+// (the hour repeated when summer time ends, see Repeated) is the first of
+// the two, in summer time.
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range timeLayouts {
-		t, err := time.ParseInLocation(layout, s, Berlin())
+		wall, err := time.Parse(layout, s) // the clock as written, read in UTC
 		if err != nil {
 			continue
 		}
-		if t.Format(layout) != s {
-			return time.Time{}, fmt.Errorf("%q gibt es in Deutschland nicht (Zeitumstellung)", s)
+		t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), 0, 0, Berlin())
+		if !sameClock(t, wall) {
+			return time.Time{}, fmt.Errorf("%q gibt es in Deutschland nicht: bei der Zeitumstellung springt die Uhr in dieser Nacht von 2 auf 3 Uhr (Beginn der Sommerzeit)", s)
+		}
+		if first := t.Add(-time.Hour); sameClock(first, wall) {
+			t = first
 		}
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%q ist keine Zeit wie 2027-03-18 09:00 oder 18.03.2027 09:00", s)
+}
+
+// Repeated reports whether the clock time of t in Europe/Berlin happens
+// twice that day, because the clocks go back an hour when summer time
+// ends: written as staff write times, t cannot be told from the other.
+func Repeated(t time.Time) bool {
+	t = t.In(Berlin())
+	return sameClock(t.Add(-time.Hour), t) || sameClock(t.Add(time.Hour), t)
+}
+
+// sameClock reports whether a in Europe/Berlin shows the date and the
+// clock time that b shows, to the minute.
+func sameClock(a, b time.Time) bool {
+	a = a.In(Berlin())
+	return a.Year() == b.Year() && a.Month() == b.Month() && a.Day() == b.Day() && a.Hour() == b.Hour() && a.Minute() == b.Minute()
 }
 
 // FormatTime writes t in Europe/Berlin as staff write it.

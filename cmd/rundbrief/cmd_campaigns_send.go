@@ -48,6 +48,9 @@ und zehn Beispiele und verschickt nichts.`,
 				if !t.After(time.Now()) {
 					return fmt.Errorf("--at %s liegt nicht in der Zukunft; ohne --at geht die Kampagne sofort hinaus", at)
 				}
+				if events.Repeated(t) {
+					noteRepeated(cmd, "Versandzeit", t)
+				}
 				sendAt = t
 			}
 			s, camp, err := a.campaign(ctx, args[0])

@@ -258,6 +258,7 @@ Optionen neben -f überschreiben die Werte der Datei. Jeder Fehler nennt das Fel
 				return eventError(err)
 			}
 			out(cmd, "Veranstaltung angelegt (Entwurf): %s – %s\nVeröffentlichen mit: rundbrief events publish %s\n", e.Slug, e.Title, e.Slug)
+			noteRepeatedTimes(cmd, e.Spec)
 			return nil
 		},
 	}
@@ -298,6 +299,7 @@ wenn die Veranstaltung keine Anmeldung hat. Der Worker verschickt sie.`,
 			}
 			a.started = true
 			out(cmd, "Veranstaltung geändert: %s\n", e.Slug)
+			noteRepeatedTimes(cmd, e.Spec)
 			if change.Any() {
 				out(cmd, "Zeit oder Ort haben sich geändert; der Kalendereintrag hat jetzt Version %d.\n", e.Sequence)
 			}

@@ -246,3 +246,24 @@ func TestEventOnlineLinkInCapitals(t *testing.T) {
 		t.Errorf("stored link %q (%v), want https://MEET.EXAMPLE/x", ev.Online, err)
 	}
 }
+
+// Staff write times as they like ("9:00"); a time that exists twice in the
+// night summer time ends is taken with a word about which one, and one
+// that does not exist is refused for that reason.
+func TestEventTimesAroundTheClockChange(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	create := func(slug, start, end string) result {
+		return e.run(t, "", "events", "create", "--slug", slug, "--title", "Nachtwanderung", "--start", start, "--end", end, "--place", "Rathaus")
+	}
+	if r := create("sommer-2027", "2027-07-05 9:00", "2027-07-05 11:00"); r.code != 0 || strings.Contains(r.stdout, "Hinweis") {
+		t.Errorf("9:00 without a leading zero: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := create("herbst-2027", "2027-10-31 02:30", "2027-10-31 04:00")
+	if r.code != 0 || !strings.Contains(r.stdout, "Hinweis: Beginn 31.10.2027 02:30") || !strings.Contains(r.stdout, "Sommerzeit (MESZ)") {
+		t.Errorf("02:30 on 31 October: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := create("fruehling-2027", "2027-03-28 02:30", "2027-03-28 04:00"); r.code == 0 || !strings.Contains(r.stderr, "von 2 auf 3 Uhr") {
+		t.Errorf("02:30 on 28 March: exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/spf13/cobra"
+
 	"github.com/knf-nordhausen/rundbrief/events"
 )
 
@@ -18,6 +20,28 @@ func when(t time.Time) string {
 		return ""
 	}
 	return t.In(events.Berlin()).Format("02.01.2006 15:04")
+}
+
+// noteRepeatedTimes warns of each time of spec that exists twice, in the
+// night summer time ends, and says which of the two was taken.
+func noteRepeatedTimes(cmd *cobra.Command, spec events.Spec) {
+	times := []struct {
+		what string
+		t    *time.Time
+	}{{"Beginn", &spec.Start}, {"Ende", &spec.End}, {"Anmeldeschluss", spec.Deadline}}
+	for _, x := range times {
+		if x.t != nil && events.Repeated(*x.t) {
+			noteRepeated(cmd, x.what, *x.t)
+		}
+	}
+}
+
+// noteRepeated says that t, given for what, exists twice, and which one
+// was taken: the first, in summer time (see events.ParseTime).
+func noteRepeated(cmd *cobra.Command, what string, t time.Time) {
+	out(cmd, "Hinweis: %s %s – diese Uhrzeit gibt es in der Nacht der Zeitumstellung zweimal. "+
+		"Genommen ist die erste, in Sommerzeit (MESZ); eine Stunde später zeigt die Uhr dieselbe Zeit noch einmal (MEZ).\n",
+		what, when(t))
 }
 
 func whenPtr(t *time.Time) string {
