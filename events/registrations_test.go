@@ -60,7 +60,7 @@ func (f *regFixture) people(t *testing.T, n int) []int64 {
 			Email: fmt.Sprintf("gast-%03d@example.org", i), Kind: subscribers.KindCompany, Language: subscribers.LanguageGerman}}
 	}
 	ctx := context.Background()
-	if _, err := f.subs.Import(ctx, rows, subscribers.Consent{Confirmed: true, Note: "Test"}, false); err != nil {
+	if _, err := f.subs.Import(ctx, subscribers.RowsOf(rows), subscribers.Consent{Confirmed: true, Note: "Test"}, false); err != nil {
 		t.Fatal(err)
 	}
 	var ids []int64

@@ -1,23 +1,15 @@
 package subscribers
 
 import (
-	"bytes"
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
-	xunicode "golang.org/x/text/encoding/unicode"
-	"golang.org/x/text/transform"
 )
-
-// MaxImportBytes is the largest file ParseImport reads: 64 MiB, enough for
-// several hundred thousand contacts.
-const MaxImportBytes = 64 << 20
 
 // Errors in an import file. A RowError wraps one of these, or one of the
 // field errors (ErrEmailSyntax, ErrUnknownKind, ...).
@@ -29,7 +21,15 @@ var (
 	ErrFileTooLarge    = errors.New("subscribers: the file is too large")
 	ErrEmptyFile       = errors.New("subscribers: the file is empty")
 	ErrCSVSyntax       = errors.New("subscribers: the row is not valid CSV")
+	// ErrInvalidRows ends the rows of an ImportReader with AllOrNothing
+	// set whose file had bad rows: an import of them is rolled back.
+	ErrInvalidRows = errors.New("subscribers: the file has invalid rows")
 )
+
+// MaxListedProblems is how many problems an ImportReader keeps to show;
+// it counts the rest. A file with more bad rows than this is most likely
+// not the file staff meant.
+const MaxListedProblems = 1000
 
 // Field is a field of a subscriber that an import file may carry.
 type Field string
@@ -76,7 +76,7 @@ func fieldOf(header string) (Field, bool) {
 	return "", false
 }
 
-// ImportOptions tell ParseImport what it cannot read from the file.
+// ImportOptions tell an ImportReader what it cannot read from the file.
 type ImportOptions struct {
 	// Topics are the known topics; a topic in the file must name one of them
 	// by slug or by its German or English title.
@@ -84,6 +84,10 @@ type ImportOptions struct {
 	// DefaultKind is the kind of rows whose kind is empty, or of every row
 	// if the file has no kind column. Empty means such rows are errors.
 	DefaultKind Kind
+	// AllOrNothing makes the reader end with ErrInvalidRows instead of
+	// io.EOF when any row was bad, so that whoever stores the rows as they
+	// come rolls back: a file with bad rows imports nothing.
+	AllOrNothing bool
 }
 
 // ImportRow is one valid, normalised row of an import file.
@@ -109,112 +113,185 @@ func (e *RowError) Error() string {
 
 func (e *RowError) Unwrap() error { return e.Err }
 
-// Duplicate is a row whose address appeared on an earlier line of the file.
-// Its topics and any fields the first row left empty were merged into the
-// first row.
-type Duplicate struct {
-	Line      int
-	FirstLine int
-	Email     string
-}
-
-// ImportFile is an import file read and checked.
-type ImportFile struct {
-	Rows       []ImportRow // valid rows, duplicates merged, in file order
-	Problems   []*RowError // every invalid row and field
-	Duplicates []Duplicate
-	Encoding   string   // "UTF-8", "UTF-8 mit BOM", "UTF-16", "Windows-1252"
-	Delimiter  rune     // ';', ',' or tab
-	Ignored    []string // headers that name no field
-}
-
-// ParseImport reads a contact list as staff export it from Excel or other
-// tools: UTF-8 with or without byte order mark (UTF-16 and Windows-1252 are
-// recognised and converted), fields separated by ';', ',' or tab (detected
-// from the header), quoted fields, CRLF or LF line ends, and a header row
-// naming the columns in German or English.
+// ImportReader reads a contact list as staff export it from Excel or other
+// tools, one row at a time: UTF-8 with or without byte order mark, UTF-16,
+// Windows-1252, or lines of UTF-8 and Windows-1252 mixed (see
+// textDecoder); fields separated by ';', ',' or tab (detected from the
+// header); quoted fields; CRLF or LF line ends; and a header row naming
+// the columns in German or English.
 //
-// Every row is checked. ParseImport returns an error only when the file as a
-// whole cannot be read (too large, no header, no e-mail column); problems in
-// rows are listed in ImportFile.Problems, each with line, column and reason,
-// and those rows are left out of ImportFile.Rows.
-func ParseImport(r io.Reader, opts ImportOptions) (*ImportFile, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("subscribers: read import file: %w", err)
-	}
-	if len(data) > MaxImportBytes {
-		return nil, fmt.Errorf("%w: more than %d MiB", ErrFileTooLarge, MaxImportBytes>>20)
-	}
-	text, encoding, err := decodeText(data)
+// Every row is checked. Next returns the valid rows; the bad ones are
+// counted, and the first MaxListedProblems problems kept, each with line,
+// column and reason. The reader holds one line at a time, so it needs the
+// same little memory for any file up to MaxImportBytes. Rows are not
+// merged: an address twice in the file comes twice (see Store.Import).
+type ImportReader struct {
+	dec *textDecoder
+	cr  *csv.Reader
+	p   rowParser
+
+	delimiter rune
+	ignored   []string
+	strict    bool
+
+	problems []*RowError
+	badLines int
+	lastBad  int
+	valid    int
+}
+
+// NewImportReader reads the header of the file in r. Its error says why
+// the file as a whole cannot be read: empty, too large, no header, no
+// e-mail column, two columns for one field.
+func NewImportReader(r io.Reader, opts ImportOptions) (*ImportReader, error) {
+	dec, err := newTextDecoder(r)
 	if err != nil {
 		return nil, err
 	}
-	f := &ImportFile{Encoding: encoding, Delimiter: detectDelimiter(text)}
-
-	cr := csv.NewReader(strings.NewReader(text))
-	cr.Comma = f.Delimiter
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
+	text := bufio.NewReaderSize(dec, 64<<10)
+	head, err := text.Peek(64 << 10)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	ir := &ImportReader{dec: dec, delimiter: detectDelimiter(string(head)), strict: opts.AllOrNothing}
+	ir.cr = csv.NewReader(text)
+	ir.cr.Comma = ir.delimiter
+	ir.cr.FieldsPerRecord = -1
+	ir.cr.ReuseRecord = true
+	header, err := ir.cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, ErrEmptyFile
 	}
 	if err != nil {
+		if errors.Is(err, ErrFileTooLarge) || errors.Is(err, ErrLineTooLong) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("subscribers: header line: %w", err)
 	}
-	cols, err := f.mapColumns(header)
+	header = slices.Clone(header)
+	cols, err := ir.mapColumns(header)
 	if err != nil {
 		return nil, err
 	}
-	p := rowParser{opts: opts, cols: cols, header: header, known: topicsBySlug(opts.Topics), first: map[string]int{}}
+	ir.p = rowParser{opts: opts, cols: cols, header: header, known: topicsBySlug(opts.Topics)}
+	return ir, nil
+}
+
+// Next returns the next valid row. At the end of the file it returns
+// io.EOF, or ErrInvalidRows when AllOrNothing is set and a row was bad;
+// an error reading the file (too large, a line too long) ends it too.
+func (ir *ImportReader) Next() (ImportRow, error) {
 	for {
-		rec, err := cr.Read()
+		rec, err := ir.cr.Read()
+		if errors.Is(err, io.EOF) {
+			if ir.strict && ir.badLines > 0 {
+				return ImportRow{}, fmt.Errorf("%w: %d bad rows", ErrInvalidRows, ir.badLines)
+			}
+			return ImportRow{}, io.EOF
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && !errors.Is(err, ErrFileTooLarge) && !errors.Is(err, ErrLineTooLong) {
+				// The reader resumes after the bad record; an unclosed quote
+				// runs to the end of the file, so it ends the loop by itself.
+				ir.problem(&RowError{Line: pe.StartLine, Err: fmt.Errorf("%w: %v", ErrCSVSyntax, pe.Err)})
+				continue
+			}
+			return ImportRow{}, err
+		}
+		line, _ := ir.cr.FieldPos(0)
+		if row, ok := ir.p.row(ir, line, rec); ok {
+			ir.valid++
+			return row, nil
+		}
+	}
+}
+
+// problem records one problem of a row.
+func (ir *ImportReader) problem(p *RowError) {
+	if p.Line != ir.lastBad {
+		ir.badLines++
+		ir.lastBad = p.Line
+	}
+	if len(ir.problems) < MaxListedProblems {
+		ir.problems = append(ir.problems, p)
+	}
+}
+
+// Problems are the first MaxListedProblems problems of the rows read so
+// far, in file order.
+func (ir *ImportReader) Problems() []*RowError { return ir.problems }
+
+// BadLines is how many rows read so far had a problem.
+func (ir *ImportReader) BadLines() int { return ir.badLines }
+
+// Valid is how many valid rows Next has returned.
+func (ir *ImportReader) Valid() int { return ir.valid }
+
+// Encoding names what the file was saved as (see the Encoding constants),
+// as far as it has been read.
+func (ir *ImportReader) Encoding() string { return ir.dec.encoding() }
+
+// FirstWindows1252Line is the first line read as Windows-1252 in a file
+// whose other lines with umlauts are UTF-8, or 0.
+func (ir *ImportReader) FirstWindows1252Line() int {
+	if ir.dec.encoding() != EncodingMixed {
+		return 0
+	}
+	return ir.dec.firstCP1252
+}
+
+// Delimiter is the separator of the fields: ';', ',' or tab.
+func (ir *ImportReader) Delimiter() rune { return ir.delimiter }
+
+// Ignored are the headers that name no field.
+func (ir *ImportReader) Ignored() []string { return ir.ignored }
+
+// ImportFile is a whole import file read and checked, for files small
+// enough to hold: tests, and a check before anything is stored.
+type ImportFile struct {
+	Rows      []ImportRow // valid rows, in file order; an address may come twice
+	Problems  []*RowError // every invalid row and field (the first MaxListedProblems)
+	BadLines  int
+	Encoding  string
+	Delimiter rune
+	Ignored   []string
+}
+
+// ParseImport reads the whole file in r with an ImportReader.
+func ParseImport(r io.Reader, opts ImportOptions) (*ImportFile, error) {
+	opts.AllOrNothing = false
+	ir, err := NewImportReader(r, opts)
+	if err != nil {
+		return nil, err
+	}
+	f := &ImportFile{Delimiter: ir.Delimiter(), Ignored: ir.Ignored()}
+	for {
+		row, err := ir.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				// The reader resumes after the bad record; an unclosed quote
-				// runs to the end of the file, so it ends the loop by itself.
-				f.Problems = append(f.Problems, &RowError{Line: pe.StartLine, Err: fmt.Errorf("%w: %v", ErrCSVSyntax, pe.Err)})
-				continue
-			}
-			return nil, fmt.Errorf("subscribers: read import file: %w", err)
+			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
-		p.row(f, line, rec)
+		f.Rows = append(f.Rows, row)
 	}
+	f.Problems, f.BadLines, f.Encoding = ir.Problems(), ir.BadLines(), ir.Encoding()
 	return f, nil
 }
 
-// decodeText returns data as UTF-8 text and names the encoding it was in.
-func decodeText(data []byte) (string, string, error) {
-	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		data = data[3:]
-		if !utf8.Valid(data) {
-			return "", "", errors.New("subscribers: the file starts as UTF-8 but contains invalid UTF-8; save it again as \"CSV UTF-8\"")
-		}
-		return string(data), "UTF-8 mit BOM", nil
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
-		dec := xunicode.UTF16(xunicode.LittleEndian, xunicode.ExpectBOM).NewDecoder()
-		out, _, err := transform.Bytes(dec, data)
-		if err != nil {
-			return "", "", fmt.Errorf("subscribers: the file is not valid UTF-16: %w", err)
-		}
-		return string(out), "UTF-16", nil
-	case utf8.Valid(data):
-		return string(data), "UTF-8", nil
-	default:
-		// Excel's plain "CSV (Trennzeichen-getrennt)" on Windows writes
-		// Windows-1252, where every byte is a character.
-		out, err := charmap.Windows1252.NewDecoder().Bytes(data)
-		if err != nil {
-			return "", "", fmt.Errorf("subscribers: unknown text encoding: %w", err)
-		}
-		return string(out), "Windows-1252", nil
+// RowsOf is a RowSource of rows held in memory.
+func RowsOf(rows []ImportRow) RowSource { return &rowSlice{rows: rows} }
+
+type rowSlice struct{ rows []ImportRow }
+
+func (s *rowSlice) Next() (ImportRow, error) {
+	if len(s.rows) == 0 {
+		return ImportRow{}, io.EOF
 	}
+	r := s.rows[0]
+	s.rows = s.rows[1:]
+	return r, nil
 }
 
 // detectDelimiter picks the separator the first line uses most, outside
@@ -245,14 +322,14 @@ func detectDelimiter(text string) rune {
 }
 
 // mapColumns finds the field of each column.
-func (f *ImportFile) mapColumns(header []string) (map[Field]int, error) {
+func (f *ImportReader) mapColumns(header []string) (map[Field]int, error) {
 	cols := map[Field]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(h)
 		field, ok := fieldOf(h)
 		if !ok {
 			if h != "" {
-				f.Ignored = append(f.Ignored, h)
+				f.ignored = append(f.ignored, h)
 			}
 			continue
 		}
@@ -263,7 +340,7 @@ func (f *ImportFile) mapColumns(header []string) (map[Field]int, error) {
 	}
 	if _, ok := cols[FieldEmail]; !ok {
 		return nil, fmt.Errorf("%w (a column named \"E-Mail\" or \"email\"); the header has: %s",
-			ErrNoEmailColumn, strings.Join(header, string(f.Delimiter)))
+			ErrNoEmailColumn, strings.Join(header, string(f.delimiter)))
 	}
 	return cols, nil
 }

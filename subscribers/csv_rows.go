@@ -2,7 +2,6 @@ package subscribers
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -12,7 +11,6 @@ type rowParser struct {
 	cols   map[Field]int
 	header []string
 	known  map[string]Topic
-	first  map[string]int // email key -> index in ImportFile.Rows
 }
 
 // get returns the trimmed value of field in rec, and whether the file has
@@ -41,16 +39,16 @@ func (p *rowParser) column(field Field) string {
 	return strings.TrimSpace(p.header[i])
 }
 
-// row checks one record and adds it to f as a row, a merge into an earlier
-// row, or problems.
-func (p *rowParser) row(f *ImportFile, line int, rec []string) {
+// row checks one record: a valid row, or its problems recorded in ir.
+// A blank record is neither.
+func (p *rowParser) row(ir *ImportReader, line int, rec []string) (ImportRow, bool) {
 	if blank(rec) {
-		return // Excel writes ";;;;" for rows that once held something
+		return ImportRow{}, false // Excel writes ";;;;" for rows that once held something
 	}
 	if len(rec) > len(p.header) && !blank(rec[len(p.header):]) {
-		f.Problems = append(f.Problems, &RowError{Line: line, Err: fmt.Errorf(
-			"%w (%d fields, %d columns): a %q inside a field that is not in quotes?", ErrExtraFields, len(rec), len(p.header), f.Delimiter)})
-		return
+		ir.problem(&RowError{Line: line, Err: fmt.Errorf(
+			"%w (%d fields, %d columns): a %q inside a field that is not in quotes?", ErrExtraFields, len(rec), len(p.header), ir.delimiter)})
+		return ImportRow{}, false
 	}
 	raw := NewSubscriber{Kind: p.opts.DefaultKind}
 	raw.Email, _ = p.get(rec, FieldEmail)
@@ -72,19 +70,11 @@ func (p *rowParser) row(f *ImportFile, line int, rec []string) {
 	n, problems := raw.check(p.known)
 	if len(problems) > 0 {
 		for _, pr := range problems {
-			f.Problems = append(f.Problems, &RowError{Line: line, Column: p.column(pr.field), Value: pr.value, Err: pr.err})
+			ir.problem(&RowError{Line: line, Column: p.column(pr.field), Value: pr.value, Err: pr.err})
 		}
-		return
+		return ImportRow{}, false
 	}
-	key := EmailKey(n.Email)
-	if i, dup := p.first[key]; dup {
-		first := &f.Rows[i]
-		first.merge(n)
-		f.Duplicates = append(f.Duplicates, Duplicate{Line: line, FirstLine: first.Line, Email: n.Email})
-		return
-	}
-	p.first[key] = len(f.Rows)
-	f.Rows = append(f.Rows, ImportRow{Line: line, NewSubscriber: n})
+	return ImportRow{Line: line, NewSubscriber: n}, true
 }
 
 // nameField is the column a name problem is reported in.
@@ -96,23 +86,6 @@ func (p *rowParser) nameField() Field {
 		return FieldLastName
 	}
 	return FieldFirstName
-}
-
-// merge adds what a later row for the same address knows: its topics, and
-// name or organisation where the first row had none. Kind and language stay
-// as the first row says.
-func (r *ImportRow) merge(n NewSubscriber) {
-	if r.Name == "" {
-		r.Name = n.Name
-	}
-	if r.Organisation == "" {
-		r.Organisation = n.Organisation
-	}
-	for _, t := range n.Topics {
-		if !slices.Contains(r.Topics, t) {
-			r.Topics = append(r.Topics, t)
-		}
-	}
 }
 
 // splitTopics splits a topics field at '|', ',' and ';'. A ';' inside a

@@ -2,6 +2,7 @@ package subscribers
 
 import (
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -151,26 +152,6 @@ func TestParseImportProblems(t *testing.T) {
 	}
 }
 
-// An address that appears twice (in any case) becomes one row with the topics
-// of both and the first non-empty name; the duplicate is reported.
-func TestParseImportMergesDuplicates(t *testing.T) {
-	data := "E-Mail;Name;Organisation;Art;Themen\n" +
-		"anna@example.org;;;Familie;jugend\n" +
-		"x@example.org;X;;Schule;\n" +
-		"ANNA@example.org;Anna Beispiel;Elternrat;Schule;kinderbetreuung|jugend\n"
-	f := parse(t, data, ImportOptions{})
-	want := []ImportRow{
-		row(2, "anna@example.org", "Anna Beispiel", "Elternrat", KindFamily, LanguageGerman, "jugend", "kinderbetreuung"),
-		row(3, "x@example.org", "X", "", KindSchool, LanguageGerman),
-	}
-	if !reflect.DeepEqual(f.Rows, want) {
-		t.Errorf("rows:\n got %+v\nwant %+v", f.Rows, want)
-	}
-	if wantDup := []Duplicate{{Line: 4, FirstLine: 2, Email: "ANNA@example.org"}}; !reflect.DeepEqual(f.Duplicates, wantDup) {
-		t.Errorf("duplicates = %+v, want %+v", f.Duplicates, wantDup)
-	}
-}
-
 func TestParseImportFileErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -231,4 +212,73 @@ func FuzzParseImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A list with lines in UTF-8 and lines in Windows-1252 (extended in another
+// program) keeps every name: each line is read in what it was written in,
+// and the file is named as mixed, with its first Windows-1252 line.
+func TestParseImportMixedEncodings(t *testing.T) {
+	t.Parallel()
+	cp1252, _ := charmap.Windows1252.NewEncoder().String("b@example.org;Jürgen Müller;Unternehmen\r\n")
+	data := "E-Mail;Name;Art\r\na@example.org;Jörg Schäfer;Unternehmen\r\n" + cp1252 + "c@example.org;Ärztehaus Süd;Sonstige\r\n"
+	ir, err := NewImportReader(strings.NewReader(data), ImportOptions{Topics: seedTopics()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for {
+		r, err := ir.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, r.Name)
+	}
+	if want := []string{"Jörg Schäfer", "Jürgen Müller", "Ärztehaus Süd"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("names %q, want %q", names, want)
+	}
+	if ir.Encoding() != EncodingMixed || ir.FirstWindows1252Line() != 3 {
+		t.Errorf("encoding %q, first Windows-1252 line %d; want mixed and 3", ir.Encoding(), ir.FirstWindows1252Line())
+	}
+}
+
+// A file beyond the size cap, or with a line beyond the line cap, is
+// refused while it is read, whatever its rows.
+func TestImportReaderLimits(t *testing.T) {
+	t.Parallel()
+	// Long lines, so that reaching the cap takes few rows.
+	endless := io.MultiReader(strings.NewReader("E-Mail;Art;Bemerkung\n"),
+		&repeating{line: []byte("a@example.org;Schule;" + strings.Repeat("x", 500_000) + "\n")})
+	ir, err := NewImportReader(endless, ImportOptions{Topics: seedTopics()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for err == nil {
+		_, err = ir.Next()
+	}
+	if !errors.Is(err, ErrFileTooLarge) {
+		t.Errorf("an endless file: %v, want ErrFileTooLarge", err)
+	}
+	long := "E-Mail;Name;Art\na@example.org;" + strings.Repeat("x", MaxLineBytes) + ";Schule\n"
+	if _, err := ParseImport(strings.NewReader(long), ImportOptions{Topics: seedTopics()}); !errors.Is(err, ErrLineTooLong) {
+		t.Errorf("a line of more than 1 MiB: %v, want ErrLineTooLong", err)
+	}
+}
+
+// repeating reads line again and again.
+type repeating struct {
+	line []byte
+	off  int
+}
+
+func (r *repeating) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], r.line[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.line)
+	}
+	return n, nil
 }

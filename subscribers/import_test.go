@@ -12,7 +12,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
-func parseFile(t *testing.T, s *subscribers.Store, data string) []subscribers.ImportRow {
+func parseFile(t *testing.T, s *subscribers.Store, data string) subscribers.RowSource {
 	t.Helper()
 	topics, err := s.Topics(context.Background())
 	if err != nil {
@@ -25,7 +25,7 @@ func parseFile(t *testing.T, s *subscribers.Store, data string) []subscribers.Im
 	if len(f.Problems) > 0 {
 		t.Fatalf("problems: %v", f.Problems)
 	}
-	return f.Rows
+	return subscribers.RowsOf(f.Rows)
 }
 
 // snapshot is everything an import can change, for "importing twice changes
@@ -54,13 +54,11 @@ func TestImportTwiceChangesNothing(t *testing.T) {
 	t.Parallel()
 	s, db := newStore(t)
 	ctx := context.Background()
-	rows := parseFile(t, s, importCSV)
-
-	rep, err := s.Import(ctx, rows, subscribers.Consent{}, false)
+	rep, err := s.Import(ctx, parseFile(t, s, importCSV), subscribers.Consent{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Added != 3 || len(rep.OptIns) != 3 || rep.Unchanged != 0 {
+	if rep.Added != 3 || rep.OptIns.Count != 3 || rep.Unchanged != 0 {
 		t.Errorf("first import: %+v", rep)
 	}
 	before := snapshot(t, db)
@@ -68,11 +66,11 @@ func TestImportTwiceChangesNothing(t *testing.T) {
 		t.Errorf("stored rows:\n%s", before)
 	}
 
-	rep, err = s.Import(ctx, rows, subscribers.Consent{}, false)
+	rep, err = s.Import(ctx, parseFile(t, s, importCSV), subscribers.Consent{}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Added != 0 || len(rep.OptIns) != 0 || rep.Unchanged != 3 || len(rep.Updated) != 0 {
+	if rep.Added != 0 || rep.OptIns.Count != 0 || rep.Unchanged != 3 || rep.Updated.Total != 0 {
 		t.Errorf("second import: %+v, want all unchanged", rep)
 	}
 	if after := snapshot(t, db); after != before {
@@ -94,7 +92,7 @@ func TestImportMergesIntoExisting(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []subscribers.ImportNote{{Line: 2, Email: "sekretariat@schule.example", Detail: "Name ergänzt; Themen +jugend"}}
-	if rep.Added != 0 || len(rep.OptIns) != 0 || !reflect.DeepEqual(rep.Updated, want) {
+	if rep.Added != 0 || rep.OptIns.Count != 0 || rep.Updated.Total != 1 || !reflect.DeepEqual(rep.Updated.Listed, want) {
 		t.Errorf("report = %+v, want updated %+v", rep, want)
 	}
 	sub, _ := s.GetByEmail(ctx, "sekretariat@schule.example")
@@ -124,7 +122,8 @@ func TestImportSkipsSuppressedAndWithdrawn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Added != 1 || len(rep.Suppressed) != 1 || rep.Suppressed[0].Line != 2 || len(rep.Withdrawn) != 1 || rep.Withdrawn[0].Line != 3 {
+	if rep.Added != 1 || rep.Suppressed.Total != 1 || rep.Suppressed.Listed[0].Line != 2 || rep.Withdrawn.Total != 1 ||
+		rep.Withdrawn.Listed[0].Line != 3 || rep.Withdrawn.Listed[0].Detail != "abgemeldet" {
 		t.Errorf("report = %+v", rep)
 	}
 	if sub, _ := s.GetByEmail(ctx, "abgemeldet@example.org"); len(sub.Topics) != 0 || sub.Status != subscribers.StatusUnsubscribed {
@@ -143,7 +142,7 @@ func TestImportDryRunChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Added != 3 || len(rep.OptIns) != 0 {
+	if rep.Added != 3 || rep.OptIns.Count != 0 {
 		t.Errorf("dry run report = %+v, want 3 added and no mails to send", rep)
 	}
 	if after := snapshot(t, db); after != before {
@@ -155,21 +154,73 @@ func TestImportConfirmedWithNote(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t)
 	ctx := context.Background()
-	rows := parseFile(t, s, importCSV)
-	if _, err := s.Import(ctx, rows, subscribers.Consent{Confirmed: true}, false); !errors.Is(err, subscribers.ErrConsentNote) {
+	if _, err := s.Import(ctx, parseFile(t, s, importCSV), subscribers.Consent{Confirmed: true}, false); !errors.Is(err, subscribers.ErrConsentNote) {
 		t.Fatalf("confirmed import without note: %v, want ErrConsentNote", err)
 	}
 	note := "Teilnehmerliste Regionalkonferenz 2026, Einwilligung per Unterschrift"
-	rep, err := s.Import(ctx, rows, subscribers.Consent{Confirmed: true, Note: note}, false)
+	rep, err := s.Import(ctx, parseFile(t, s, importCSV), subscribers.Consent{Confirmed: true, Note: note}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Added != 3 || len(rep.OptIns) != 0 {
+	if rep.Added != 3 || rep.OptIns.Count != 0 {
 		t.Errorf("report = %+v", rep)
 	}
 	sub, _ := s.GetByEmail(ctx, "eltern@example.org")
 	log, _ := s.ConsentLog(ctx, sub.ID)
 	if sub.Status != subscribers.StatusConfirmed || len(log) != 2 || log[1].Note != note || log[1].Source != subscribers.SourceImport {
 		t.Errorf("subscriber %s, consent log %+v", sub.Status, log)
+	}
+}
+
+// An address that appears twice (in any case or spelling) becomes one
+// subscriber with the topics of both and the first name and organisation
+// given; the later row is reported as a duplicate of the first.
+func TestImportMergesDuplicates(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	rep, err := s.Import(ctx, parseFile(t, s, "E-Mail;Name;Organisation;Art;Themen\n"+
+		"anna@example.org;;;Familie;jugend\n"+
+		"x@example.org;X;;Schule;\n"+
+		"ANNA@example.org;Anna Beispiel;Elternrat;Schule;kinderbetreuung|jugend\n"+
+		"user@xn--mller-kva.example;;;Unternehmen;\n"+
+		"user@müller.example;;Müller KG;Unternehmen;oepnv\n"), subscribers.Consent{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []subscribers.ImportNote{{Line: 4, FirstLine: 2, Email: "ANNA@example.org"}, {Line: 6, FirstLine: 5, Email: "user@müller.example"}}
+	if rep.Rows != 5 || rep.Added != 3 || rep.OptIns.Count != 3 || rep.Duplicates.Total != 2 || !reflect.DeepEqual(rep.Duplicates.Listed, want) {
+		t.Errorf("report %+v, duplicates %+v; want 3 added and %+v", rep, rep.Duplicates, want)
+	}
+	anna, _ := s.GetByEmail(ctx, "anna@example.org")
+	if anna.Name != "Anna Beispiel" || anna.Organisation != "Elternrat" || anna.Kind != subscribers.KindFamily ||
+		!reflect.DeepEqual(anna.Topics, []string{"jugend", "kinderbetreuung"}) {
+		t.Errorf("merged: %+v", anna)
+	}
+	if m, _ := s.GetByEmail(ctx, "user@müller.example"); m.Organisation != "Müller KG" || !reflect.DeepEqual(m.Topics, []string{"oepnv"}) {
+		t.Errorf("merged: %+v", m)
+	}
+}
+
+// A file with bad rows, read all-or-nothing, stores nothing, however many
+// good rows it has before and after them.
+func TestImportWithBadRowsStoresNothing(t *testing.T) {
+	t.Parallel()
+	s, db := newStore(t)
+	topics, _ := s.Topics(context.Background())
+	before := snapshot(t, db)
+	data := "E-Mail;Art\ngut1@example.org;Schule\nkaputt@;Schule\ngut2@example.org;Schule\n"
+	ir, err := subscribers.NewImportReader(strings.NewReader(data), subscribers.ImportOptions{Topics: topics, AllOrNothing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Import(context.Background(), ir, subscribers.Consent{}, false); !errors.Is(err, subscribers.ErrInvalidRows) {
+		t.Fatalf("import of a file with a bad row: %v, want ErrInvalidRows", err)
+	}
+	if ir.BadLines() != 1 || ir.Valid() != 2 || ir.Problems()[0].Line != 3 {
+		t.Errorf("reader: %d bad, %d valid, problems %v", ir.BadLines(), ir.Valid(), ir.Problems())
+	}
+	if after := snapshot(t, db); after != before {
+		t.Errorf("the database changed:\n%s", after)
 	}
 }

@@ -390,8 +390,8 @@ func TestPreferencesDataAndErase(t *testing.T) {
 	if err != nil || len(file.Problems) > 0 || len(file.Rows) != 1 {
 		t.Fatalf("ParseImport = %+v, %v", file, err)
 	}
-	rep, err := s.store.Import(ctx, file.Rows, subscribers.Consent{Source: subscribers.SourceImport}, false)
-	if err != nil || len(rep.Suppressed) != 1 || rep.Added != 0 {
+	rep, err := s.store.Import(ctx, subscribers.RowsOf(file.Rows), subscribers.Consent{Source: subscribers.SourceImport}, false)
+	if err != nil || rep.Suppressed.Total != 1 || rep.Added != 0 {
 		t.Errorf("import after deletion: %+v, %v; want the address reported as suppressed", rep, err)
 	}
 }

@@ -84,7 +84,7 @@ func (e *campaignEnv) populate(t testing.TB, groups ...group) map[string][]strin
 		if g.confirmed {
 			c.Confirmed, c.Note = true, "Teilnahmeliste Regionalkonferenz 2026, Einwilligung schriftlich"
 		}
-		if _, err := e.store.Import(ctx, rows, c, false); err != nil {
+		if _, err := e.store.Import(ctx, subscribers.RowsOf(rows), c, false); err != nil {
 			t.Fatal(err)
 		}
 		if g.then != nil {

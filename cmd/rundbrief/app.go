@@ -155,12 +155,12 @@ func (a *app) queueClient() (*worker.Client, error) {
 	return c, nil
 }
 
-// enqueueMails queues mail tasks. If Redis is down the mails stay owed in
-// the database, where the worker finds them; the command says so and still
-// succeeds.
-func (a *app) enqueueMails(ctx context.Context, refs []subscribers.MailRef) {
+// enqueueMails queues mail tasks and reports whether it did. If Redis is
+// down the mails stay owed in the database, where the worker finds them;
+// the command says so and still succeeds.
+func (a *app) enqueueMails(ctx context.Context, refs []subscribers.MailRef) bool {
 	if len(refs) == 0 {
-		return
+		return true
 	}
 	q, err := a.queueClient()
 	if err == nil {
@@ -169,6 +169,25 @@ func (a *app) enqueueMails(ctx context.Context, refs []subscribers.MailRef) {
 	if err != nil {
 		fmt.Fprintf(a.stderr, "Hinweis: Die Mails sind gespeichert, aber noch nicht in der Warteschlange.\n%v.\n"+
 			"Der Worker holt sie nach, sobald Redis wieder erreichbar ist.\n", err)
+		return false
+	}
+	return true
+}
+
+// enqueueImportedOptIns queues the tasks of the opt-in mails an import
+// queued, ten thousand at a time, so that a list of a million costs no
+// more memory than one of ten thousand. If Redis is down the mails stay
+// owed, as in enqueueMails.
+func (a *app) enqueueImportedOptIns(ctx context.Context, s *subscribers.Store, r subscribers.MailRange) {
+	for after := int64(0); r.Count > 0; {
+		refs, err := s.QueuedOptIns(ctx, r, after, 10000)
+		if err != nil || len(refs) == 0 {
+			return
+		}
+		if !a.enqueueMails(ctx, refs) {
+			return
+		}
+		after = refs[len(refs)-1].ID
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
 // generateContacts writes a German Excel-style CSV (BOM, ';', CRLF) of n
@@ -163,5 +165,94 @@ func watchPeakRSS(pid int) int64 {
 			return peak
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// writeShortContacts writes contacts of one short line each ("k0000001@
+// b0001.example;Familie") until the file would pass limit bytes, or n rows
+// are written: the most rows a file of that size can hold, which is what
+// costs memory. It returns the path and the number of rows.
+func writeShortContacts(b *testing.B, limit int64, n int) (string, int) {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "kontakte.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	size := int64(len("E-Mail;Art\n"))
+	w.WriteString("E-Mail;Art\n")
+	rows := 0
+	for ; rows < n; rows++ {
+		line := fmt.Sprintf("k%07d@b%04d.example;Familie\n", rows, rows%5000)
+		if size+int64(len(line)) > limit {
+			break
+		}
+		w.WriteString(line)
+		size += int64(len(line))
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	return path, rows
+}
+
+// BenchmarkImportMemory runs `rundbrief subscribers import` as a process
+// of its own on the largest files and reports its peak resident memory
+// (VmHWM): a dry run of a file at the size cap (64 MiB, 2.16 million
+// rows), and the import of a million rows with their opt-in mails put on
+// the queue. The reader streams the file into PostgreSQL, so memory stays
+// the same whatever the size; the benchmark fails above 200 MiB. Run it
+// with make bench (once each; it takes a few minutes).
+func BenchmarkImportMemory(b *testing.B) {
+	redis := testenv.Redis(b)
+	for _, tc := range []struct {
+		name   string
+		limit  int64
+		n      int
+		dryRun bool
+	}{
+		{"cap-dry-run", subscribers.MaxImportBytes, 1 << 30, true},
+		{"1M-stored", subscribers.MaxImportBytes, 1_000_000, false},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			path, rows := writeShortContacts(b, tc.limit, tc.n)
+			var peak int64
+			var total time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				_, dbURL := testenv.Database(b)
+				args := []string{"subscribers", "import", path}
+				if tc.dryRun {
+					args = append(args, "--dry-run")
+				}
+				cmd := exec.Command(os.Args[0], args...)
+				cmd.Env = append(os.Environ(), "RUNDBRIEF_TEST_RUN_MAIN=1", "RUNDBRIEF_DATABASE_URL="+dbURL,
+					"RUNDBRIEF_REDIS_URL="+testenv.RedisURL(), "RUNDBRIEF_QUEUE_NAMESPACE="+testenv.Namespace(b, redis),
+					"RUNDBRIEF_SECRET="+testSecret)
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
+				b.StartTimer()
+				start := time.Now()
+				if err := cmd.Start(); err != nil {
+					b.Fatal(err)
+				}
+				rss := make(chan int64, 1)
+				go func() { rss <- watchPeakRSS(cmd.Process.Pid) }()
+				err := cmd.Wait()
+				total += time.Since(start)
+				peak = max(peak, <-rss)
+				if err != nil || !strings.Contains(out.String(), fmt.Sprintf("%d (unbestätigt", rows)) {
+					b.Fatalf("import of %d rows: %v\n%s", rows, err, out.String())
+				}
+			}
+			b.ReportMetric(float64(rows), "rows")
+			b.ReportMetric(float64(rows)*float64(b.N)/total.Seconds(), "rows/s")
+			b.ReportMetric(float64(peak)/1024, "MiB-peak-RSS")
+			if peak > 200<<10 {
+				b.Errorf("peak RSS %d MiB, more than 200 MiB", peak>>10)
+			}
+		})
 	}
 }

@@ -75,35 +75,43 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
 				return err
 			}
 			start := time.Now()
-			file, err := subscribers.ParseImport(f, subscribers.ImportOptions{Topics: topics, DefaultKind: defaultKind})
+			rows, err := subscribers.NewImportReader(f, subscribers.ImportOptions{Topics: topics, DefaultKind: defaultKind, AllOrNothing: !skipInvalid})
 			if err != nil {
 				return fmt.Errorf("%s: %s", path, describeFileError(err))
 			}
+			rep, err := s.Import(ctx, rows, subscribers.Consent{Source: subscribers.SourceImport, Confirmed: confirmed, Note: note}, dryRun)
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "Datei %s: %s, Trennzeichen %s, %s\n", path, file.Encoding, delimiterName(file.Delimiter),
-				plural(len(file.Rows)+len(file.Duplicates), "gültige Zeile", "gültige Zeilen"))
-			if len(file.Ignored) > 0 {
-				fmt.Fprintf(w, "Nicht verwendete Spalten: %s\n", strings.Join(file.Ignored, ", "))
+			valid := rows.Valid()
+			if rep != nil {
+				valid = rep.Rows
 			}
-			if len(file.Problems) > 0 {
-				printProblems(w, path, file.Problems, topics, skipInvalid)
-				if !skipInvalid {
-					return exitCodeError{exitError}
-				}
+			fmt.Fprintf(w, "Datei %s: %s, Trennzeichen %s, %s\n", path, rows.Encoding(), delimiterName(rows.Delimiter()),
+				plural(valid, "gültige Zeile", "gültige Zeilen"))
+			if line := rows.FirstWindows1252Line(); line > 0 {
+				fmt.Fprintf(w, "Hinweis: Einige Zeilen sind als UTF-8 gespeichert, andere (zuerst Zeile %d) als Windows-1252; "+
+					"jede Zeile ist so gelesen, wie sie gespeichert ist. Prüfen Sie die Umlaute in der Übersicht.\n", line)
 			}
-			rep, err := s.Import(ctx, file.Rows, subscribers.Consent{Source: subscribers.SourceImport, Confirmed: confirmed, Note: note}, dryRun)
-			if err != nil {
-				return explain(err)
+			if len(rows.Ignored()) > 0 {
+				fmt.Fprintf(w, "Nicht verwendete Spalten: %s\n", strings.Join(rows.Ignored(), ", "))
 			}
-			printReport(w, file, rep, confirmed)
+			if rows.BadLines() > 0 {
+				printProblems(w, path, rows, topics, skipInvalid)
+			}
+			switch {
+			case errors.Is(err, subscribers.ErrInvalidRows):
+				return exitCodeError{exitError}
+			case err != nil:
+				return fmt.Errorf("%s: %s", path, describeFileError(err))
+			}
+			printReport(w, rep, rows.BadLines(), confirmed)
 			if dryRun {
 				fmt.Fprintf(w, "Probelauf: nichts wurde gespeichert.\n")
 				return nil
 			}
-			a.enqueueMails(ctx, rep.OptIns)
+			a.enqueueImportedOptIns(ctx, s, rep.OptIns)
 			fmt.Fprintf(w, "Fertig in %s.", time.Since(start).Round(time.Millisecond))
-			if len(rep.OptIns) > 0 {
-				fmt.Fprintf(w, " %d Bestätigungsmails gehen hinaus, sobald der Worker läuft (rundbrief worker).", len(rep.OptIns))
+			if rep.OptIns.Count > 0 {
+				fmt.Fprintf(w, " %s gehen hinaus, sobald der Worker läuft (rundbrief worker).", plural(rep.OptIns.Count, "Bestätigungsmail", "Bestätigungsmails"))
 			}
 			fmt.Fprintln(w)
 			return nil
@@ -119,6 +127,14 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
 }
 
 func describeFileError(err error) string {
+	var long *subscribers.LineTooLongError
+	switch {
+	case errors.As(err, &long):
+		return fmt.Sprintf("Zeile %d ist länger als %d MiB; das ist keine Kontaktliste. Nichts wurde aufgenommen", long.Line, subscribers.MaxLineBytes>>20)
+	case errors.Is(err, subscribers.ErrFileTooLarge):
+		return fmt.Sprintf("die Datei ist größer als %d MiB (etwa zwei Millionen Kontakte); bitte in mehrere Dateien teilen. Nichts wurde aufgenommen",
+			subscribers.MaxImportBytes>>20)
+	}
 	if msg := subscribers.Explain(err, subscribers.LanguageGerman); msg != "" {
 		if errors.Is(err, subscribers.ErrNoEmailColumn) || errors.Is(err, subscribers.ErrDuplicateColumn) {
 			return msg + " (" + strings.TrimPrefix(err.Error(), "subscribers: ") + ")"
@@ -135,14 +151,13 @@ func delimiterName(r rune) string {
 	return "„" + string(r) + "“"
 }
 
-func printProblems(w io.Writer, path string, problems []*subscribers.RowError, topics []subscribers.Topic, skipping bool) {
-	lines := map[int]bool{}
+func printProblems(w io.Writer, path string, rows *subscribers.ImportReader, topics []subscribers.Topic, skipping bool) {
+	problems := rows.Problems()
 	unknownTopic := false
 	for _, p := range problems {
-		lines[p.Line] = true
 		unknownTopic = unknownTopic || errors.Is(p.Err, subscribers.ErrUnknownTopic)
 	}
-	fmt.Fprintf(w, "\n%s: %s:\n", path, plural(len(lines), "fehlerhafte Zeile", "fehlerhafte Zeilen"))
+	fmt.Fprintf(w, "\n%s: %s:\n", path, plural(rows.BadLines(), "fehlerhafte Zeile", "fehlerhafte Zeilen"))
 	for _, p := range problems {
 		where := fmt.Sprintf("Zeile %d", p.Line)
 		if p.Column != "" {
@@ -156,6 +171,9 @@ func printProblems(w io.Writer, path string, problems []*subscribers.RowError, t
 			reason = p.Err.Error()
 		}
 		fmt.Fprintf(w, "  %s: %s\n", where, reason)
+	}
+	if len(problems) == subscribers.MaxListedProblems {
+		fmt.Fprintf(w, "  … die ersten %d Fehler sind gezeigt; ist es die richtige Datei?\n", subscribers.MaxListedProblems)
 	}
 	if unknownTopic {
 		var known []string
@@ -172,38 +190,35 @@ func printProblems(w io.Writer, path string, problems []*subscribers.RowError, t
 	}
 }
 
-func printReport(w io.Writer, file *subscribers.ImportFile, rep *subscribers.ImportReport, confirmed bool) {
+func printReport(w io.Writer, rep *subscribers.ImportReport, bad int, confirmed bool) {
 	state := "unbestätigt, erhalten eine Bestätigungsmail"
 	if confirmed {
 		state = "bestätigt, Einwilligungsnachweis gespeichert"
 	}
 	line := func(label string, n int, note string) { fmt.Fprintf(w, "  %-33s %6d %s\n", label, n, note) }
-	detail := func(format string, args ...any) { fmt.Fprintf(w, "      "+format+"\n", args...) }
+	details := func(ns subscribers.Notes, format func(subscribers.ImportNote) string) {
+		for _, n := range ns.Listed {
+			fmt.Fprintf(w, "      %s\n", format(n))
+		}
+		if more := ns.Total - len(ns.Listed); more > 0 {
+			fmt.Fprintf(w, "      … und %s\n", plural(more, "weitere", "weitere"))
+		}
+	}
 	line("neu aufgenommen:", rep.Added, "("+state+")")
-	line("schon im Verteiler, ergänzt:", len(rep.Updated), "")
-	for _, n := range rep.Updated {
-		detail("Zeile %d, %s: %s", n.Line, n.Email, n.Detail)
-	}
+	line("schon im Verteiler, ergänzt:", rep.Updated.Total, "")
+	details(rep.Updated, func(n subscribers.ImportNote) string {
+		return fmt.Sprintf("Zeile %d, %s: %s", n.Line, n.Email, n.Detail)
+	})
 	line("schon im Verteiler, unverändert:", rep.Unchanged, "")
-	line("doppelt in der Datei:", len(file.Duplicates), "(zusammengeführt)")
-	for _, d := range file.Duplicates {
-		detail("Zeile %d wie Zeile %d: %s", d.Line, d.FirstLine, d.Email)
-	}
-	line("gesperrt, nicht aufgenommen:", len(rep.Suppressed), "")
-	for _, n := range rep.Suppressed {
-		detail("Zeile %d: %s", n.Line, n.Email)
-	}
-	line("abgemeldet oder unzustellbar:", len(rep.Withdrawn), "(nicht verändert)")
-	for _, n := range rep.Withdrawn {
-		detail("Zeile %d: %s (%s)", n.Line, n.Email, n.Detail)
-	}
-	line("fehlerhaft, übersprungen:", countLines(file.Problems), "")
-}
-
-func countLines(problems []*subscribers.RowError) int {
-	lines := map[int]bool{}
-	for _, p := range problems {
-		lines[p.Line] = true
-	}
-	return len(lines)
+	line("doppelt in der Datei:", rep.Duplicates.Total, "(zusammengeführt)")
+	details(rep.Duplicates, func(n subscribers.ImportNote) string {
+		return fmt.Sprintf("Zeile %d wie Zeile %d: %s", n.Line, n.FirstLine, n.Email)
+	})
+	line("gesperrt, nicht aufgenommen:", rep.Suppressed.Total, "")
+	details(rep.Suppressed, func(n subscribers.ImportNote) string { return fmt.Sprintf("Zeile %d: %s", n.Line, n.Email) })
+	line("abgemeldet oder unzustellbar:", rep.Withdrawn.Total, "(nicht verändert)")
+	details(rep.Withdrawn, func(n subscribers.ImportNote) string {
+		return fmt.Sprintf("Zeile %d: %s (%s)", n.Line, n.Email, n.Detail)
+	})
+	line("fehlerhaft, übersprungen:", bad, "")
 }
