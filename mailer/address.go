@@ -47,12 +47,12 @@ func newEnvelope(from, to mail.Address) (envelope, error) {
 func wireAddress(addr string) (wire string, utf8 bool, err error) {
 	at := strings.LastIndexByte(addr, '@')
 	if at < 0 {
-		return "", false, fmt.Errorf("%q has no @", addr)
+		return "", false, errors.New("the address has no @")
 	}
 	local, domain := addr[:at], addr[at+1:]
 	if !isASCII(domain) {
 		if domain, err = idna.Lookup.ToASCII(domain); err != nil {
-			return "", false, fmt.Errorf("the domain of %q is not a valid international domain name: %v", addr, err)
+			return "", false, errors.New("the domain is not a valid international domain name")
 		}
 	}
 	return local + "@" + domain, !isASCII(local), nil

@@ -153,7 +153,7 @@ func checkAddress(a mail.Address) error {
 	}
 	p, err := mail.ParseAddress(a.Address)
 	if err != nil || p.Address != a.Address || p.Name != "" {
-		return fmt.Errorf("%q is not a bare e-mail address", a.Address)
+		return errors.New("not a bare e-mail address") // without it: errors outlive the person
 	}
 	return nil
 }
