@@ -205,6 +205,20 @@ func (s *scripted) serve(c net.Conn) {
 	}
 }
 
+// bulkSender returns a function that sends a copy of one bulk message to
+// an address through a sender of its own to s.
+func (s *scripted) bulkSender(t *testing.T) func(to string) error {
+	t.Helper()
+	snd := s.sender(t)
+	p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "{g}\n", "<p>{g}</p>", map[string]string{"g": "Hallo", "unsubscribe": "u"})
+	return func(to string) error {
+		l := *p.copy
+		l.To.Address, l.MessageID = to, ""
+		_, err := snd.SendBulk(context.Background(), p.bulk, &l)
+		return err
+	}
+}
+
 func (s *scripted) taken() ([]string, int, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -273,14 +287,7 @@ func TestSMTPPipeliningRefusals(t *testing.T) {
 			return cmd == "DATA" && to == "data@example.org"
 		},
 	})
-	s := srv.sender(t)
-	p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "{g}\n", "<p>{g}</p>", map[string]string{"g": "Hallo", "unsubscribe": "u"})
-	send := func(to string) error {
-		l := *p.copy
-		l.To.Address, l.MessageID = to, ""
-		_, err := s.SendBulk(context.Background(), p.bulk, &l)
-		return err
-	}
+	send := srv.bulkSender(t)
 	tests := []struct {
 		to        string
 		code      int
@@ -351,14 +358,7 @@ func TestSMTPRefusalThenHangUp(t *testing.T) {
 					return ""
 				},
 			})
-			s := srv.sender(t)
-			p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "{g}\n", "<p>{g}</p>", map[string]string{"g": "Hallo", "unsubscribe": "u"})
-			send := func(to string) error {
-				l := *p.copy
-				l.To.Address, l.MessageID = to, ""
-				_, err := s.SendBulk(context.Background(), p.bulk, &l)
-				return err
-			}
+			send := srv.bulkSender(t)
 			tests := []struct {
 				to       string
 				code     int

@@ -248,23 +248,17 @@ func randomHex(n int) string {
 // without its data, while other tests' namespaces stay untouched.
 func FlushNamespace(t testing.TB, opt asynq.RedisConnOpt, ns string) {
 	t.Helper()
+	eachKey(t, opt, ns, func(ctx context.Context, rdb redis.UniversalClient, key string) {
+		if err := rdb.Del(ctx, key).Err(); err != nil {
+			t.Fatalf("testenv: flush %s: %v", ns, err)
+		}
+	})
 	rdb, ok := opt.MakeRedisClient().(redis.UniversalClient)
 	if !ok {
 		t.Fatalf("testenv: unexpected Redis client %T", opt.MakeRedisClient())
 	}
 	defer rdb.Close()
 	ctx := context.Background()
-	for _, pattern := range []string{"asynq:{" + ns + ":*", ns + ":*"} {
-		iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator()
-		for iter.Next(ctx) {
-			if err := rdb.Del(ctx, iter.Val()).Err(); err != nil {
-				t.Fatalf("testenv: flush %s: %v", ns, err)
-			}
-		}
-		if err := iter.Err(); err != nil {
-			t.Fatalf("testenv: flush %s: %v", ns, err)
-		}
-	}
 	members, err := rdb.SMembers(ctx, "asynq:queues").Result()
 	if err != nil {
 		t.Fatalf("testenv: flush %s: %v", ns, err)
