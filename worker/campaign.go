@@ -238,31 +238,21 @@ func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaig
 	return campaigns.Outcome{Delivery: d, Status: campaigns.DeliverySent, MessageID: r.MessageID, Reply: r.Reply}
 }
 
-// failed decides what a failed delivery becomes: queued for a retry,
-// failed, or bounced.
+// failed is what a failed delivery becomes, as the failure policy decides
+// (see decide): queued for a retry at its own time, failed, or bounced.
+// Its attempts count the claims, so it was retried one time fewer.
 func (h *CampaignHandler) failed(log *slog.Logger, d *campaigns.Delivery, err error) campaigns.Outcome {
-	e, ok := mailer.AsError(err)
-	if !ok {
-		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
+	retried := d.Attempts - 1
+	dec := decide(err, retried, h.MaxRetry, h.Now(), h.RetryDelay)
+	logDecision(log, dec, retried)
+	out := campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryFailed, Reply: dec.Err.Reply()}
+	switch dec.Verdict {
+	case Retry:
+		out.Status, out.RetryAt = campaigns.DeliveryQueued, &dec.RetryAt
+	case Bounce:
+		out.Status = campaigns.DeliveryBounced
 	}
-	// The mailer keeps no address in an error's text (see mailer.Error),
-	// so the reason may be logged.
-	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced, "error", e.Err)
-	switch {
-	case e.Temporary && d.Attempts <= h.MaxRetry:
-		at := h.Now().Add(h.RetryDelay(d.Attempts))
-		log.Warn("temporary failure; will retry", "at", at)
-		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryQueued, Reply: e.Reply(), RetryAt: &at}
-	case e.Temporary:
-		log.Error("temporary failures used up the retries; delivery given up")
-		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryFailed, Reply: e.Reply()}
-	case e.RecipientRejected():
-		log.Warn("address refused for good; subscriber marked bounced and suppressed")
-		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryBounced, Reply: e.Reply()}
-	default:
-		log.Error("permanent failure that is not the recipient's fault; check the relay and sender settings")
-		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryFailed, Reply: e.Reply()}
-	}
+	return out
 }
 
 // prepare returns camp rendered, from the cache when it is fresh.

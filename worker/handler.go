@@ -91,42 +91,42 @@ func (h *MailHandler) notOwed(kind subscribers.MailKind, sub *subscribers.Subscr
 	return ""
 }
 
-// failed records a failed send and tells asynq whether to retry.
+// failed records a failed send as the failure policy decides (see decide)
+// and tells asynq whether to retry; asynq waits RetryDelay.
 func (h *MailHandler) failed(ctx context.Context, log *slog.Logger, m *subscribers.Mail, err error) error {
 	ctx = context.WithoutCancel(ctx) // record the outcome even during shutdown
-	e, ok := mailer.AsError(err)
-	if !ok {
-		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
-	}
-	// The mailer keeps no address in an error's text (see mailer.Error),
-	// so the reason may be logged.
-	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced, "error", e.Err)
-	retried, _ := asynq.GetRetryCount(ctx)
-	maxRetry, ok := asynq.GetMaxRetry(ctx)
-	if !ok || (h.MaxRetry > 0 && h.MaxRetry < maxRetry) {
-		maxRetry = h.MaxRetry
-	}
-	switch {
-	case e.Temporary && retried < maxRetry:
-		log.Warn("temporary failure; will retry", "retried", retried)
-		if rerr := h.Store.MailDeferred(ctx, m, e.Reply()); rerr != nil && !errors.Is(rerr, subscribers.ErrClaimLost) {
+	retried, maxRetry := taskRetries(ctx, h.MaxRetry)
+	d := decide(err, retried, maxRetry, time.Now(), noDelay)
+	logDecision(log, d, retried)
+	reply := d.Err.Reply()
+	switch d.Verdict {
+	case Retry:
+		if rerr := h.Store.MailDeferred(ctx, m, reply); rerr != nil && !errors.Is(rerr, subscribers.ErrClaimLost) {
 			return rerr
 		}
-		return e
-	case e.Temporary:
-		log.Error("temporary failures exhausted the retries; mail given up", "retried", retried)
-		h.record(log, h.Store.MailFailed(ctx, m, e.Reply()))
-		return fmt.Errorf("%w: %w", e, asynq.SkipRetry)
-	case e.RecipientRejected():
-		log.Warn("address refused for good; subscriber marked bounced and suppressed")
-		h.record(log, h.Store.MailBounced(ctx, m, e.Reply()))
-		return fmt.Errorf("%w: %w", e, asynq.SkipRetry)
+		return d.Err
+	case Bounce:
+		h.record(log, h.Store.MailBounced(ctx, m, reply))
 	default:
-		log.Error("permanent failure that is not the recipient's fault; check the relay and sender settings")
-		h.record(log, h.Store.MailFailed(ctx, m, e.Reply()))
-		return fmt.Errorf("%w: %w", e, asynq.SkipRetry)
+		h.record(log, h.Store.MailFailed(ctx, m, reply))
 	}
+	return fmt.Errorf("%w: %w", d.Err, asynq.SkipRetry)
 }
+
+// taskRetries is how often the running task was retried, and the most
+// retries it may have: its own limit, or max if that is lower.
+func taskRetries(ctx context.Context, max int) (retried, maxRetry int) {
+	retried, _ = asynq.GetRetryCount(ctx)
+	maxRetry, ok := asynq.GetMaxRetry(ctx)
+	if !ok || (max > 0 && max < maxRetry) {
+		maxRetry = max
+	}
+	return retried, maxRetry
+}
+
+// noDelay is the retry delay of a task that asynq retries itself, after
+// the worker's RetryDelay.
+func noDelay(int) time.Duration { return 0 }
 
 // record logs an error in recording an outcome. A lost claim means another
 // worker took the mail over after this one's lease ran out; that worker

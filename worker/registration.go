@@ -158,36 +158,29 @@ func (h *RegistrationHandler) compose(ctx context.Context, m *events.Mail, c *su
 	return msg, nil
 }
 
-// failed records a failed send and tells asynq whether to retry.
+// failed records a failed send as the failure policy decides (see decide)
+// and tells asynq whether to retry; asynq waits RetryDelay.
 func (h *RegistrationHandler) failed(ctx context.Context, log *slog.Logger, m *events.Mail, err error) error {
 	ctx = context.WithoutCancel(ctx)
-	e, ok := mailer.AsError(err)
-	if !ok {
-		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
-	}
-	// The mailer keeps no address in an error's text (see mailer.Error),
-	// so the reason may be logged.
-	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced, "error", e.Err)
-	retried, _ := asynq.GetRetryCount(ctx)
-	switch {
-	case e.Temporary && retried < h.MaxRetry:
-		log.Warn("temporary failure; will retry", "retried", retried)
-		if rerr := h.Events.MailDeferred(ctx, m, e.Reply()); rerr != nil && !errors.Is(rerr, events.ErrClaimLost) {
+	retried, maxRetry := taskRetries(ctx, h.MaxRetry)
+	d := decide(err, retried, maxRetry, time.Now(), noDelay)
+	logDecision(log, d, retried)
+	reply := d.Err.Reply()
+	switch d.Verdict {
+	case Retry:
+		if rerr := h.Events.MailDeferred(ctx, m, reply); rerr != nil && !errors.Is(rerr, events.ErrClaimLost) {
 			return rerr
 		}
-		return e
-	case e.RecipientRejected():
-		log.Warn("address refused for good; subscriber marked bounced and suppressed")
-		h.record(log, h.Events.MailBounced(ctx, m, e.Reply()))
-		if berr := h.Subscribers.Bounce(ctx, m.Registration.SubscriberID, e.Reply()); berr != nil && !errors.Is(berr, subscribers.ErrNotFound) {
+		return d.Err
+	case Bounce:
+		h.record(log, h.Events.MailBounced(ctx, m, reply))
+		if berr := h.Subscribers.Bounce(ctx, m.Registration.SubscriberID, reply); berr != nil && !errors.Is(berr, subscribers.ErrNotFound) {
 			log.Error("marking the subscriber bounced failed", "error", berr)
 		}
-		return fmt.Errorf("%w: %w", e, asynq.SkipRetry)
 	default:
-		log.Error("registration mail given up")
-		h.record(log, h.Events.MailFailed(ctx, m, e.Reply()))
-		return fmt.Errorf("%w: %w", e, asynq.SkipRetry)
+		h.record(log, h.Events.MailFailed(ctx, m, reply))
 	}
+	return fmt.Errorf("%w: %w", d.Err, asynq.SkipRetry)
 }
 
 func (h *RegistrationHandler) record(log *slog.Logger, err error) error {

@@ -1,0 +1,73 @@
+package worker
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/mailer"
+)
+
+// Verdict is what becomes of a mail whose sending failed.
+type Verdict int
+
+// The verdicts of the failure policy.
+const (
+	// Retry: a temporary failure (4xx, the relay down) with retries left;
+	// the mail goes again at Decision.RetryAt.
+	Retry Verdict = iota + 1
+	// GiveUp: temporary failures used up the retries; the mail is failed.
+	GiveUp
+	// Bounce: the recipient's address was refused for good; the mail is
+	// bounced and the address suppressed.
+	Bounce
+	// Fail: a permanent failure that is not the recipient's fault (a
+	// policy refusal, a relay without SMTPUTF8, a mail that cannot be
+	// built); the mail is failed, the address stays.
+	Fail
+)
+
+// Decision is the failure policy's answer for one failed mail.
+type Decision struct {
+	Verdict Verdict
+	RetryAt time.Time // for Retry
+	Err     *mailer.Error
+}
+
+// decide is the one failure policy of every kind of mail: from the error
+// of a send, how many times the mail was retried before (0 on its first
+// try), the most retries allowed and the wait before retry n, it says what
+// becomes of the mail. An error that is not a *mailer.Error counts as a
+// temporary failure to connect.
+func decide(err error, retried, maxRetry int, now time.Time, delay func(n int) time.Duration) Decision {
+	e, ok := mailer.AsError(err)
+	if !ok {
+		e = &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}
+	}
+	switch {
+	case e.Temporary && retried < maxRetry:
+		return Decision{Verdict: Retry, RetryAt: now.Add(delay(retried + 1)), Err: e}
+	case e.Temporary:
+		return Decision{Verdict: GiveUp, Err: e}
+	case e.RecipientRejected():
+		return Decision{Verdict: Bounce, Err: e}
+	}
+	return Decision{Verdict: Fail, Err: e}
+}
+
+// logDecision writes what d means to log, in the same words for every
+// kind of mail. The mailer keeps no address in an error's text (see
+// mailer.Error), so the reason may be logged.
+func logDecision(log *slog.Logger, d Decision, retried int) {
+	e := d.Err
+	log = log.With("stage", e.Stage, "code", e.Code, "enhanced", e.Enhanced, "error", e.Err, "retried", retried)
+	switch d.Verdict {
+	case Retry:
+		log.Warn("temporary failure; will retry", "at", d.RetryAt)
+	case GiveUp:
+		log.Error("temporary failures used up the retries; mail given up")
+	case Bounce:
+		log.Warn("address refused for good; subscriber marked bounced and suppressed")
+	default:
+		log.Error("permanent failure that is not the recipient's fault; check the relay and sender settings")
+	}
+}
