@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
@@ -27,8 +28,8 @@ type Composer struct {
 type Prepared struct {
 	Campaign *Campaign
 	Event    *events.Event // an invitation's event
-	layouts  map[templates.Lang]*templates.Layout
-	bulks    map[templates.Lang]*mailer.Bulk
+	layouts  map[i18n.Lang]*templates.Layout
+	bulks    map[i18n.Lang]*mailer.Bulk
 	ics      mailer.Attachment
 	c        *Composer
 }
@@ -47,7 +48,7 @@ func (c *Composer) link(parts ...string) string {
 // Prepare renders camp: one hermes render per language, and for an
 // invitation the calendar file, stamped now.
 func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (*Prepared, error) {
-	p := &Prepared{Campaign: camp, layouts: map[templates.Lang]*templates.Layout{}, c: c}
+	p := &Prepared{Campaign: camp, layouts: map[i18n.Lang]*templates.Layout{}, c: c}
 	switch camp.Kind {
 	case KindInvitation:
 		e, err := c.Store.Event(ctx, camp)
@@ -59,8 +60,8 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 		if err != nil {
 			return nil, err
 		}
-		for _, lang := range []templates.Lang{templates.German, templates.English} {
-			inv := InvitationOf(e, lang, camp.Audience.Describe(subscribers.Language(lang), topics), c.EventURL(e.Slug))
+		for _, lang := range i18n.All() {
+			inv := InvitationOf(e, lang, camp.Audience.Describe(i18n.Lang(lang), topics), c.EventURL(e.Slug))
 			l, err := c.Templates.Invitation(inv, lang)
 			if err != nil {
 				return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
@@ -74,7 +75,7 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 			return nil, err
 		}
 		p.Event = e
-		for _, lang := range []templates.Lang{templates.German, templates.English} {
+		for _, lang := range i18n.All() {
 			inv := InvitationOf(e, lang, "", c.EventURL(e.Slug))
 			inv.Registration = camp.ToRegistered
 			l, err := c.Templates.Notice(templates.Notice{
@@ -92,20 +93,20 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 		}
 		p.ics = CalendarFile(e, method, events.Calendar{Organizer: c.From, Stamp: now, URL: c.EventURL(e.Slug)})
 	case KindNewsletter:
-		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body}, templates.German)
+		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body}, i18n.German)
 		if err != nil {
 			return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
 		}
-		p.layouts[templates.German] = de
+		p.layouts[i18n.German] = de
 		// Without English words, English subscribers get the German
 		// mail whole rather than a mix of languages.
-		p.layouts[templates.English] = de
+		p.layouts[i18n.English] = de
 		if camp.SubjectEN != "" {
-			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN}, templates.English)
+			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN}, i18n.English)
 			if err != nil {
 				return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
 			}
-			p.layouts[templates.English] = en
+			p.layouts[i18n.English] = en
 		}
 	default:
 		return nil, fmt.Errorf("%w: kind %q", ErrInvalid, camp.Kind)
@@ -119,7 +120,7 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 // encode builds the bulk message of each language: encoded once, filled
 // in for each recipient by Letter.
 func (p *Prepared) encode() error {
-	p.bulks = map[templates.Lang]*mailer.Bulk{}
+	p.bulks = map[i18n.Lang]*mailer.Bulk{}
 	done := map[*templates.Layout]*mailer.Bulk{}
 	for lang, l := range p.layouts {
 		if b, ok := done[l]; ok {
@@ -180,11 +181,8 @@ func (p *Prepared) Letter(to *subscribers.Contact, now time.Time) (*mailer.Bulk,
 }
 
 // vars are to's language, name and links.
-func (p *Prepared) vars(to *subscribers.Contact) (templates.Lang, templates.Vars) {
-	lang := templates.German
-	if to.Language == subscribers.LanguageEnglish {
-		lang = templates.English
-	}
+func (p *Prepared) vars(to *subscribers.Contact) (i18n.Lang, templates.Vars) {
+	lang := to.Language.Known()
 	c := p.c
 	token := c.Keys.Token(subscribers.PurposePreferences, to.ID, time.Time{})
 	vars := templates.Vars{
@@ -203,7 +201,7 @@ func (p *Prepared) vars(to *subscribers.Contact) (templates.Lang, templates.Vars
 // InvitationOf is what an invitation to e says in lang: its facts in
 // Europe/Berlin, audience (in words) and the page where "Mehr erfahren"
 // leads.
-func InvitationOf(e *events.Event, lang templates.Lang, audience, moreURL string) templates.Invitation {
+func InvitationOf(e *events.Event, lang i18n.Lang, audience, moreURL string) templates.Invitation {
 	inv := templates.Invitation{
 		Title: e.Title, Description: e.Description, Start: e.Start.In(events.Berlin()), End: e.End.In(events.Berlin()),
 		Place: e.Place(), OnlineURL: e.OnlineURL, Audience: audience,
@@ -229,8 +227,8 @@ func CalendarFile(e *events.Event, method events.Method, c events.Calendar) mail
 
 // organiser is the organiser with the partners: "Netzwerkstelle … mit
 // Hochschule Nordhausen und Kreisjugendring".
-func organiser(lang templates.Lang, e *events.Event) string {
-	en := lang == templates.English
+func organiser(lang i18n.Lang, e *events.Event) string {
+	en := lang == i18n.English
 	if len(e.Partners) == 0 {
 		return e.Organiser
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
@@ -51,9 +52,9 @@ func TestLetterIsTheMessage(t *testing.T) {
 	comp := f.composer(t)
 	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 	contacts := []*subscribers.Contact{
-		{ID: 7, Email: "j.mueller@metallbau.example", Name: `Jörg "<b>Müller</b>" & Söhne =?utf-8?q?x?=`, Language: subscribers.LanguageGerman},
-		{ID: 8, Email: "anna@example.org", Name: "", Language: subscribers.LanguageEnglish},
-		{ID: 9, Email: "lang@example.org", Name: "Maximiliane Alexandra von Hohenstein-Lüdenscheidt zu Nordhausen", Language: subscribers.LanguageGerman},
+		{ID: 7, Email: "j.mueller@metallbau.example", Name: `Jörg "<b>Müller</b>" & Söhne =?utf-8?q?x?=`, Language: i18n.German},
+		{ID: 8, Email: "anna@example.org", Name: "", Language: i18n.English},
+		{ID: 9, Email: "lang@example.org", Name: "Maximiliane Alexandra von Hohenstein-Lüdenscheidt zu Nordhausen", Language: i18n.German},
 	}
 	for _, camp := range []*campaigns.Campaign{inv, nl} {
 		p, err := comp.Prepare(ctx, camp, now)

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -57,7 +58,7 @@ func (f *regFixture) people(t *testing.T, n int) []int64 {
 	rows := make([]subscribers.ImportRow, n)
 	for i := range rows {
 		rows[i] = subscribers.ImportRow{Line: i + 2, NewSubscriber: subscribers.NewSubscriber{
-			Email: fmt.Sprintf("gast-%03d@example.org", i), Kind: subscribers.KindCompany, Language: subscribers.LanguageGerman}}
+			Email: fmt.Sprintf("gast-%03d@example.org", i), Kind: subscribers.KindCompany, Language: i18n.German}}
 	}
 	ctx := context.Background()
 	if _, err := f.subs.Import(ctx, subscribers.RowsOf(rows), subscribers.Consent{Confirmed: true, Note: "Test"}, false); err != nil {

@@ -10,6 +10,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // Audience is who a mailing reaches: confirmed subscribers whose kind is in
@@ -132,13 +134,13 @@ func orEmpty(xs []string) []string {
 
 // Contact is what a mail to a subscriber needs, read as the mail is sent.
 type Contact struct {
-	ID       int64    `db:"id"`
-	Email    string   `db:"email"`
-	Name     string   `db:"name"`
-	Org      string   `db:"organisation"`
-	Kind     Kind     `db:"kind"`
-	Language Language `db:"language"`
-	Status   Status   `db:"status"`
+	ID       int64     `db:"id"`
+	Email    string    `db:"email"`
+	Name     string    `db:"name"`
+	Org      string    `db:"organisation"`
+	Kind     Kind      `db:"kind"`
+	Language i18n.Lang `db:"language"`
+	Status   Status    `db:"status"`
 	// Suppressed says the address is on the suppression list.
 	Suppressed bool `db:"-"`
 }
@@ -204,8 +206,8 @@ func (s *Store) bounce(ctx context.Context, tx *sqlx.Tx, id int64, reply string)
 // Describe says who a is for people, in lang: "Unternehmen und Schulen ·
 // Themen: Berufsausbildung", or "Alle Interessierten". topics are the
 // known topics, for their titles.
-func (a Audience) Describe(lang Language, topics []Topic) string {
-	en := lang == LanguageEnglish
+func (a Audience) Describe(lang i18n.Lang, topics []Topic) string {
+	en := lang == i18n.English
 	var kinds []string
 	for _, k := range a.Kinds {
 		kinds = append(kinds, k.plural(en))

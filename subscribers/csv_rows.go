@@ -3,6 +3,8 @@ package subscribers
 import (
 	"fmt"
 	"strings"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // rowParser checks the rows of one import file.
@@ -63,7 +65,7 @@ func (p *rowParser) row(ir *ImportReader, line int, rec []string) (ImportRow, bo
 		raw.Kind = Kind(kind)
 	}
 	lang, _ := p.get(rec, FieldLanguage)
-	raw.Language = Language(lang)
+	raw.Language = i18n.Lang(lang)
 	topics, _ := p.get(rec, FieldTopics)
 	raw.Topics = splitTopics(topics)
 

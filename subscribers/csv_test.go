@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	xunicode "golang.org/x/text/encoding/unicode"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 func seedTopics() []Topic {
@@ -34,7 +36,7 @@ func parse(t *testing.T, data string, opts ImportOptions) *ImportFile {
 	return f
 }
 
-func row(line int, email, name, org string, kind Kind, lang Language, topics ...string) ImportRow {
+func row(line int, email, name, org string, kind Kind, lang i18n.Lang, topics ...string) ImportRow {
 	return ImportRow{Line: line, NewSubscriber: NewSubscriber{
 		Email: email, Name: name, Organisation: org, Kind: kind, Language: lang, Topics: topics}}
 }
@@ -58,28 +60,28 @@ func TestParseImportFormats(t *testing.T) {
 		want     []ImportRow
 	}{
 		{"German Excel: BOM, semicolons, CRLF, quotes, umlauts", excel, ImportOptions{}, "UTF-8 mit BOM", ';', []ImportRow{
-			row(2, "kita@example.org", "", "", KindFamily, LanguageGerman, "kinderbetreuung", "jugend"),
-			row(3, "personal@suedharz-metall.example", "Jörg Müller", "Südharz Metallbau GmbH; Werk 2", KindCompany, LanguageGerman, "ausbildung", "fachkraefte"),
-			row(4, "sekretariat@schule.example", `Schulleitung "Am Petersberg"`, "Grundschule", KindSchool, LanguageGerman, "jugend", "ausbildung"),
-			row(6, "Familie.Sommer@example.org", "", "", KindFamily, LanguageEnglish, "kinderbetreuung"),
+			row(2, "kita@example.org", "", "", KindFamily, i18n.German, "kinderbetreuung", "jugend"),
+			row(3, "personal@suedharz-metall.example", "Jörg Müller", "Südharz Metallbau GmbH; Werk 2", KindCompany, i18n.German, "ausbildung", "fachkraefte"),
+			row(4, "sekretariat@schule.example", `Schulleitung "Am Petersberg"`, "Grundschule", KindSchool, i18n.German, "jugend", "ausbildung"),
+			row(6, "Familie.Sommer@example.org", "", "", KindFamily, i18n.English, "kinderbetreuung"),
 		}},
 		{"English headers, commas, LF", "email,name,organization,kind,topics,language\nhr@firma.example,Anna Beispiel,Firma,company,\"oepnv|Vocational training\",en\n",
 			ImportOptions{}, "UTF-8", ',', []ImportRow{
-				row(2, "hr@firma.example", "Anna Beispiel", "Firma", KindCompany, LanguageEnglish, "oepnv", "ausbildung"),
+				row(2, "hr@firma.example", "Anna Beispiel", "Firma", KindCompany, i18n.English, "oepnv", "ausbildung"),
 			}},
 		{"Windows-1252 from old Excel", win1252, ImportOptions{}, "Windows-1252", ';', []ImportRow{
-			row(2, "j.mueller@example.org", "Jürgen Müller", "", KindCompany, LanguageGerman),
+			row(2, "j.mueller@example.org", "Jürgen Müller", "", KindCompany, i18n.German),
 		}},
 		{"UTF-16 tab-separated (Excel Unicode text)", utf16, ImportOptions{}, "UTF-16", '\t', []ImportRow{
-			row(2, "a@example.org", "Änne", "", KindSchool, LanguageGerman),
+			row(2, "a@example.org", "Änne", "", KindSchool, i18n.German),
 		}},
 		{"first and last name, kind from the option", "Vorname;Nachname;E-Mail-Adresse\nAnna;Beispiel;anna@example.org\n",
 			ImportOptions{DefaultKind: KindFamily}, "UTF-8", ';', []ImportRow{
-				row(2, "anna@example.org", "Anna Beispiel", "", KindFamily, LanguageGerman),
+				row(2, "anna@example.org", "Anna Beispiel", "", KindFamily, i18n.German),
 			}},
 		{"only addresses", "E-Mail\na@example.org\nb@example.org\n", ImportOptions{DefaultKind: KindOther}, "UTF-8", ';', []ImportRow{
-			row(2, "a@example.org", "", "", KindOther, LanguageGerman),
-			row(3, "b@example.org", "", "", KindOther, LanguageGerman),
+			row(2, "a@example.org", "", "", KindOther, i18n.German),
+			row(3, "b@example.org", "", "", KindOther, i18n.German),
 		}},
 	}
 	for _, tt := range tests {
@@ -124,7 +126,7 @@ func TestParseImportProblems(t *testing.T) {
 		{4, "E-Mail", ErrEmailDisplayName},
 		{5, "Art", ErrUnknownKind},
 		{6, "Themen", ErrUnknownTopic},
-		{7, "Sprache", ErrUnknownLanguage},
+		{7, "Sprache", i18n.ErrUnknown},
 		{8, "Art", ErrKindMissing},
 		{9, "", ErrExtraFields},
 		{10, "E-Mail", ErrEmailControl},
@@ -147,7 +149,7 @@ func TestParseImportProblems(t *testing.T) {
 	if len(f.Rows) != 1 || f.Rows[0].Email != "gut@example.org" {
 		t.Errorf("valid rows = %+v, want only gut@example.org", f.Rows)
 	}
-	if msg := Explain(f.Problems[0], LanguageGerman); !strings.Contains(msg, "keine gültige E-Mail-Adresse") {
+	if msg := Explain(f.Problems[0], i18n.German); !strings.Contains(msg, "keine gültige E-Mail-Adresse") {
 		t.Errorf("German explanation = %q", msg)
 	}
 }

@@ -1,12 +1,16 @@
 package subscribers
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
+)
 
 // Explain says in lang, in words for staff and subscribers, what is wrong
 // with a value that this package refused, or returns "" for an error it
 // does not know (such as a database failure).
-func Explain(err error, lang Language) string {
-	en := lang == LanguageEnglish
+func Explain(err error, lang i18n.Lang) string {
+	en := lang == i18n.English
 	for _, c := range []struct {
 		err    error
 		de, en string
@@ -25,7 +29,7 @@ func Explain(err error, lang Language) string {
 		{ErrKindMissing, "die Art fehlt (Unternehmen, Schule, Familie oder Sonstige); für alle Zeilen ohne Art kann --kind sie vorgeben",
 			"the kind is missing (company, school, family or other); --kind sets it for all rows without one"},
 		{ErrUnknownTopic, "unbekanntes Thema", "unknown topic"},
-		{ErrUnknownLanguage, "unbekannte Sprache; möglich sind de (Deutsch) und en (Englisch)", "unknown language; use de (German) or en (English)"},
+		{i18n.ErrUnknown, "unbekannte Sprache; möglich sind de (Deutsch) und en (Englisch)", "unknown language; use de (German) or en (English)"},
 		{ErrTextTooLong, "zu lang (höchstens 200 Zeichen)", "too long (at most 200 characters)"},
 		{ErrTextControl, "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen (etwa eines, das die Schreibrichtung umkehrt)",
 			"contains a line break, a control character or an invisible character (such as one that reverses the writing direction)"},

@@ -3,6 +3,8 @@ package subscribers
 import (
 	"fmt"
 	"slices"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // fieldProblem is one field of a new subscriber that breaks the rules.
@@ -39,7 +41,7 @@ func (n NewSubscriber) check(known map[string]Topic) (NewSubscriber, []fieldProb
 	} else if out.Kind, err = ParseKind(string(n.Kind)); err != nil {
 		fail(FieldKind, string(n.Kind), err)
 	}
-	if out.Language, err = ParseLanguage(string(n.Language)); err != nil {
+	if out.Language, err = i18n.Parse(string(n.Language)); err != nil {
 		fail(FieldLanguage, string(n.Language), err)
 	}
 	for _, t := range n.Topics {

@@ -11,6 +11,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // MaxLinkMailsPerDay is how many opt-in and preferences-link mails one
@@ -259,7 +261,7 @@ type Preferences struct {
 	Name         string
 	Organisation string
 	Kind         Kind
-	Language     Language
+	Language     i18n.Lang
 	Topics       []string
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -152,7 +153,7 @@ func TestUpdatePreferencesLogsTopics(t *testing.T) {
 
 	// Same topics, new name: no consent entry.
 	p := subscribers.Preferences{Name: "Petra Schulz", Organisation: "Schulz GmbH", Kind: subscribers.KindCompany,
-		Language: subscribers.LanguageEnglish, Topics: []string{"fachkraefte"}}
+		Language: i18n.English, Topics: []string{"fachkraefte"}}
 	if err := s.UpdatePreferences(ctx, sub.ID, p, webConsent); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +162,7 @@ func TestUpdatePreferencesLogsTopics(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := s.Get(ctx, sub.ID)
-	if got.Name != "Petra Schulz" || got.Language != subscribers.LanguageEnglish || !reflect.DeepEqual(got.Topics, p.Topics) {
+	if got.Name != "Petra Schulz" || got.Language != i18n.English || !reflect.DeepEqual(got.Topics, p.Topics) {
 		t.Errorf("after update: %+v", got)
 	}
 	log, _ := s.ConsentLog(ctx, sub.ID)

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/postgres"
 )
 
@@ -47,7 +48,7 @@ type subscriberRow struct {
 	Name           string         `db:"name"`
 	Organisation   string         `db:"organisation"`
 	Kind           Kind           `db:"kind"`
-	Language       Language       `db:"language"`
+	Language       i18n.Lang      `db:"language"`
 	Status         Status         `db:"status"`
 	CreatedAt      time.Time      `db:"created_at"`
 	UpdatedAt      time.Time      `db:"updated_at"`
@@ -140,7 +141,7 @@ type NewSubscriber struct {
 	Name         string
 	Organisation string
 	Kind         Kind
-	Language     Language
+	Language     i18n.Lang
 	Topics       []string
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -47,7 +48,7 @@ func TestAdd(t *testing.T) {
 		Topics: []string{"Kinderbetreuung", "jugend", "jugend"},
 	}, staffConsent)
 	if sub.Email != "Anna.Beispiel@example.org" || sub.Kind != subscribers.KindFamily ||
-		sub.Language != subscribers.LanguageGerman || sub.Status != subscribers.StatusPending {
+		sub.Language != i18n.German || sub.Status != subscribers.StatusPending {
 		t.Errorf("added %+v", sub)
 	}
 	if want := []string{"jugend", "kinderbetreuung"}; !reflect.DeepEqual(sub.Topics, want) {

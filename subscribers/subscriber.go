@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/plain"
 )
 
@@ -49,8 +50,8 @@ func ParseKind(s string) (Kind, error) {
 }
 
 // Label is the kind's name in lang.
-func (k Kind) Label(lang Language) string {
-	en := lang == LanguageEnglish
+func (k Kind) Label(lang i18n.Lang) string {
+	en := lang == i18n.English
 	switch k {
 	case KindCompany:
 		return pick(en, "Company", "Unternehmen")
@@ -113,31 +114,6 @@ func (s Status) Label() string {
 	return string(s)
 }
 
-// Language is the language a subscriber reads mail in.
-type Language string
-
-// The languages of rundbrief. German is the default.
-const (
-	LanguageGerman  Language = "de"
-	LanguageEnglish Language = "en"
-)
-
-// ErrUnknownLanguage is returned by ParseLanguage for a value that names no
-// language rundbrief speaks.
-var ErrUnknownLanguage = errors.New("subscribers: unknown language")
-
-// ParseLanguage reads a language: "de", "Deutsch", "German", "en",
-// "Englisch", "English", in any case. Empty means German.
-func ParseLanguage(s string) (Language, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "de", "deutsch", "german", "ger", "deu":
-		return LanguageGerman, nil
-	case "en", "englisch", "english", "eng":
-		return LanguageEnglish, nil
-	}
-	return "", fmt.Errorf("%w %q (known: de/Deutsch, en/Englisch)", ErrUnknownLanguage, s)
-}
-
 // Source is where a subscription or a change came from.
 type Source string
 
@@ -171,7 +147,7 @@ type Subscriber struct {
 	Name         string     `json:"name"`
 	Organisation string     `json:"organisation"`
 	Kind         Kind       `json:"kind"`
-	Language     Language   `json:"language"`
+	Language     i18n.Lang  `json:"language"`
 	Status       Status     `json:"status"`
 	Topics       []string   `json:"topics"`
 	CreatedAt    time.Time  `json:"created_at"`
@@ -189,8 +165,8 @@ type Topic struct {
 }
 
 // Title is the topic's title in lang.
-func (t Topic) Title(lang Language) string {
-	if lang == LanguageEnglish {
+func (t Topic) Title(lang i18n.Lang) string {
+	if lang == i18n.English {
 		return t.TitleEN
 	}
 	return t.TitleDE

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/postgres"
 )
 
@@ -31,7 +32,7 @@ func loadTopics(ctx context.Context, q sqlx.QueryerContext) ([]Topic, error) {
 
 // TopicTitles returns the titles in lang of the topics named by slugs, in
 // their order; slugs that are not in all are left out.
-func TopicTitles(all []Topic, slugs []string, lang Language) []string {
+func TopicTitles(all []Topic, slugs []string, lang i18n.Lang) []string {
 	bySlug := topicsBySlug(all)
 	titles := make([]string, 0, len(slugs))
 	for _, slug := range slugs {

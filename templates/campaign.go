@@ -6,6 +6,8 @@ import (
 	"html"
 	"strings"
 	"time"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // Invitation is what an invitation to an event says. Times are shown in
@@ -36,7 +38,7 @@ type Newsletter struct {
 
 // Invitation renders inv in lang once, for many recipients. The .ics file
 // goes with the message, not the layout.
-func (r *Renderer) Invitation(inv Invitation, lang Lang) (*Layout, error) {
+func (r *Renderer) Invitation(inv Invitation, lang i18n.Lang) (*Layout, error) {
 	if strings.TrimSpace(inv.Title) == "" || inv.Start.IsZero() || !inv.End.After(inv.Start) {
 		return nil, errors.New("templates: an invitation needs a title, a start and an end after it")
 	}
@@ -54,7 +56,7 @@ func (r *Renderer) Invitation(inv Invitation, lang Lang) (*Layout, error) {
 }
 
 // Newsletter renders n in lang once, for many recipients.
-func (r *Renderer) Newsletter(n Newsletter, lang Lang) (*Layout, error) {
+func (r *Renderer) Newsletter(n Newsletter, lang i18n.Lang) (*Layout, error) {
 	if strings.TrimSpace(n.Subject) == "" || strings.TrimSpace(n.Body) == "" {
 		return nil, errors.New("templates: a newsletter needs a subject and a body")
 	}
@@ -82,8 +84,8 @@ func (r *Renderer) Newsletter(n Newsletter, lang Lang) (*Layout, error) {
 // joiner (U+2060, invisible) goes after "rbvar".
 func defuse(s string) string { return strings.ReplaceAll(s, phOpen, "rbvar\u2060-") }
 
-func invitationCopy(lang Lang, inv Invitation) messageCopy {
-	en := lang == English
+func invitationCopy(lang i18n.Lang, inv Invitation) messageCopy {
+	en := lang == i18n.English
 	title := defuse(strings.TrimSpace(inv.Title))
 	c := messageCopy{
 		subject:   pick(en, "Invitation: ", "Einladung: ") + title,
@@ -118,8 +120,8 @@ func invitationCopy(lang Lang, inv Invitation) messageCopy {
 
 // eventFacts are the facts every mail about an event shows: when, where,
 // online, for whom, organised by. Empty ones are left out.
-func eventFacts(lang Lang, inv Invitation) []fact {
-	en := lang == English
+func eventFacts(lang i18n.Lang, inv Invitation) []fact {
+	en := lang == i18n.English
 	var facts []fact
 	add := func(label, value string) {
 		if value = strings.TrimSpace(value); value != "" {
@@ -135,8 +137,8 @@ func eventFacts(lang Lang, inv Invitation) []fact {
 }
 
 // calendarBody is the event's description followed by the calendar links.
-func calendarBody(lang Lang, desc *body, calendarURL string) *body {
-	en := lang == English
+func calendarBody(lang i18n.Lang, desc *body, calendarURL string) *body {
+	en := lang == i18n.English
 	file := pick(en, "The attached calendar file (.ics) adds the date to Outlook, Apple Calendar or Thunderbird.",
 		"Mit der angehängten Kalenderdatei (.ics) tragen Sie den Termin in Outlook, Apple Kalender oder Thunderbird ein.")
 	google := pick(en, "Add to Google Calendar", "In Google Kalender eintragen")
@@ -154,12 +156,12 @@ func calendarBody(lang Lang, desc *body, calendarURL string) *body {
 	return b
 }
 
-func signature(lang Lang) string {
-	return pick(lang == English, "Kind regards", "Mit freundlichen Grüßen")
+func signature(lang i18n.Lang) string {
+	return pick(lang == i18n.English, "Kind regards", "Mit freundlichen Grüßen")
 }
 
-func trouble(lang Lang) string {
-	return pick(lang == English,
+func trouble(lang i18n.Lang) string {
+	return pick(lang == i18n.English,
 		"If the button “{ACTION}” does not work, copy this link into the address bar of your browser:",
 		"Falls die Schaltfläche „{ACTION}“ nicht funktioniert, kopieren Sie diesen Link in die Adresszeile Ihres Browsers:")
 }

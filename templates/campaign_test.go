@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 func testInvitation(t testing.TB) Invitation {
@@ -36,7 +38,7 @@ func campaignVars() Vars {
 
 func TestCampaignGolden(t *testing.T) {
 	r := newTestRenderer(t)
-	for _, lang := range []Lang{German, English} {
+	for _, lang := range []i18n.Lang{i18n.German, i18n.English} {
 		inv, err := r.Invitation(testInvitation(t), lang)
 		if err != nil {
 			t.Fatal(err)
@@ -63,26 +65,26 @@ func TestInvitationSays(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		edit func(*Invitation)
-		lang Lang
+		lang i18n.Lang
 		want []string // in the HTML and the text part
 		not  []string
 	}{
-		{"registration", func(*Invitation) {}, German,
+		{"registration", func(*Invitation) {}, i18n.German,
 			[]string{"Wann", "Donnerstag, 18. März 2027, 09:00 bis 14:00 Uhr", "Anmeldung bis", "Freitag, 5. März 2027, 12:00 Uhr",
 				"Jetzt anmelden", "/register/AQMA", "In Google Kalender eintragen", "Für wen"},
 			[]string{"Mehr erfahren", "Online"}},
 		{"no registration", func(i *Invitation) {
 			i.Registration, i.Deadline, i.MoreURL = false, nil, "https://rundbrief.example/events/x"
-		}, German,
+		}, i18n.German,
 			[]string{"Mehr erfahren", "https://rundbrief.example/events/x", "nicht erforderlich"},
 			[]string{"Jetzt anmelden", "/register/"}},
 		{"several days, online", func(i *Invitation) {
 			i.End = i.Start.Add(4*24*time.Hour + time.Hour)
 			i.Place, i.OnlineURL = "", "https://meet.example/codeweek"
-		}, German,
+		}, i18n.German,
 			[]string{"Donnerstag, 18. März 2027, 09:00 Uhr bis Montag, 22. März 2027, 10:00 Uhr", "https://meet.example/codeweek"},
 			[]string{"Wo"}},
-		{"English", func(*Invitation) {}, English,
+		{"English", func(*Invitation) {}, i18n.English,
 			[]string{"When", "Thursday, 18 March 2027, 09:00 to 14:00 (German time)", "Register now", "Add to Google Calendar"},
 			[]string{"Jetzt anmelden", "Wann"}},
 	} {
@@ -132,7 +134,7 @@ func TestCampaignTextIsEscaped(t *testing.T) {
 	inv.Title = `<script>alert(1)</script> rbvar-greeting-rbvar`
 	inv.Description = "<img src=x onerror=alert(1)>\n\n[klick](javascript:alert(1)) rbvar-unknown-rbvar"
 	inv.Organiser = `"><b>fett</b>`
-	l, err := r.Invitation(inv, German)
+	l, err := r.Invitation(inv, i18n.German)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,10 +153,10 @@ func TestRegistrationGolden(t *testing.T) {
 	r := newTestRenderer(t)
 	for _, tc := range []struct {
 		kind RegistrationKind
-		lang Lang
+		lang i18n.Lang
 	}{
-		{RegistrationConfirmed, German}, {RegistrationConfirmed, English}, {RegistrationWaiting, German},
-		{RegistrationMovedUp, German}, {RegistrationCancelled, German},
+		{RegistrationConfirmed, i18n.German}, {RegistrationConfirmed, i18n.English}, {RegistrationWaiting, i18n.German},
+		{RegistrationMovedUp, i18n.German}, {RegistrationCancelled, i18n.German},
 	} {
 		l, err := r.Registration(Registration{
 			Event: testInvitation(t), Kind: tc.kind, People: 2, Position: 3,
@@ -173,12 +175,12 @@ func TestRegistrationGolden(t *testing.T) {
 			golden(t, base+".html", m.HTML)
 		}
 		for _, want := range []string{"/register/AQMA", "weil Sie sich für diese Veranstaltung angemeldet haben"} {
-			if tc.lang == German && !strings.Contains(m.Text, want) {
+			if tc.lang == i18n.German && !strings.Contains(m.Text, want) {
 				t.Errorf("%s lacks %q", base, want)
 			}
 		}
 	}
-	if _, err := r.Registration(Registration{Event: testInvitation(t), Kind: "gibtsnicht", People: 1}, German); err == nil {
+	if _, err := r.Registration(Registration{Event: testInvitation(t), Kind: "gibtsnicht", People: 1}, i18n.German); err == nil {
 		t.Error("an unknown registration mail was rendered")
 	}
 }
@@ -198,10 +200,10 @@ func TestUntil(t *testing.T) {
 		{40 * time.Minute, "in einer Stunde", "in one hour"},
 	} {
 		now := start.Add(-tc.before)
-		if got := Until(German, now, start); got != tc.de {
+		if got := Until(i18n.German, now, start); got != tc.de {
 			t.Errorf("%v before: %q, want %q", tc.before, got, tc.de)
 		}
-		if got := Until(English, now, start); got != tc.en {
+		if got := Until(i18n.English, now, start); got != tc.en {
 			t.Errorf("%v before: %q, want %q", tc.before, got, tc.en)
 		}
 	}
@@ -216,7 +218,7 @@ func TestNoticeGolden(t *testing.T) {
 		{Kind: NoticeUpdate, Event: testInvitation(t), Note: "Neue Zeit: Donnerstag, 22. April 2027, 15:00 bis 18:00 Uhr"},
 		{Kind: NoticeCancellation, Event: testInvitation(t), Note: "Die Hochschule ist wegen eines Wasserschadens geschlossen."},
 	} {
-		l, err := r.Notice(n, German)
+		l, err := r.Notice(n, i18n.German)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +245,7 @@ func TestBlanksFillLikeRender(t *testing.T) {
 	v := campaignVars()
 	v.Name = `Jörg "<b>Müller</b>" & Söhne`
 	v.Topics = []string{"Ausbildung", "Familie & Beruf"}
-	for _, lang := range []Lang{German, English} {
+	for _, lang := range []i18n.Lang{i18n.German, i18n.English} {
 		inv, err := r.Invitation(testInvitation(t), lang)
 		if err != nil {
 			t.Fatal(err)

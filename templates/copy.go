@@ -3,6 +3,8 @@ package templates
 import (
 	"fmt"
 	"time"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // messageCopy is the wording of one message in one language. Intros and
@@ -37,8 +39,8 @@ type body struct{ html, text string }
 // optInCopy is the opt-in request. It must stay neutral (no advertising, no
 // logo): German courts treat promotional content in a confirmation request
 // as unsolicited advertising.
-func optInCopy(lang Lang, ttl time.Duration) messageCopy {
-	if lang == English {
+func optInCopy(lang i18n.Lang, ttl time.Duration) messageCopy {
+	if lang == i18n.English {
 		return messageCopy{
 			subject: "Please confirm your subscription",
 			title:   "Please confirm your subscription",
@@ -82,8 +84,8 @@ func optInCopy(lang Lang, ttl time.Duration) messageCopy {
 
 // welcomeCopy greets a subscriber who has confirmed and gives them the
 // preferences link they can come back to.
-func welcomeCopy(lang Lang) messageCopy {
-	if lang == English {
+func welcomeCopy(lang i18n.Lang) messageCopy {
+	if lang == i18n.English {
 		return messageCopy{
 			subject: "Welcome to the newsletter of the Netzwerkstelle Fachkräftesicherung",
 			title:   "Welcome!",
@@ -127,8 +129,8 @@ func welcomeCopy(lang Lang) messageCopy {
 // subscription form again: they are subscribed already, and here is their
 // link. It says so neutrally, since the form may have been filled in by
 // someone else.
-func preferencesLinkCopy(lang Lang) messageCopy {
-	if lang == English {
+func preferencesLinkCopy(lang i18n.Lang) messageCopy {
+	if lang == i18n.English {
 		return messageCopy{
 			subject: "Your link to your newsletter preferences",
 			title:   "You are already subscribed",
@@ -169,12 +171,12 @@ func preferencesLinkCopy(lang Lang) messageCopy {
 }
 
 // validity says how long a link is valid: "7 Tage", "1 Tag", "12 Stunden".
-func validity(lang Lang, d time.Duration) string {
+func validity(lang i18n.Lang, d time.Duration) string {
 	if days := int(d / (24 * time.Hour)); d%(24*time.Hour) == 0 && days > 0 {
 		switch {
-		case lang == English && days == 1:
+		case lang == i18n.English && days == 1:
 			return "1 day"
-		case lang == English:
+		case lang == i18n.English:
 			return fmt.Sprintf("%d days", days)
 		case days == 1:
 			return "1 Tag"
@@ -183,7 +185,7 @@ func validity(lang Lang, d time.Duration) string {
 		}
 	}
 	hours := int(d.Round(time.Hour) / time.Hour)
-	if lang == English {
+	if lang == i18n.English {
 		return fmt.Sprintf("%d hours", hours)
 	}
 	return fmt.Sprintf("%d Stunden", hours)

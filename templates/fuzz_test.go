@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/htmltest"
 )
 
@@ -32,13 +33,13 @@ func FuzzMarkdownMail(f *testing.F) {
 		if strings.TrimSpace(body) == "" || strings.TrimSpace(title) == "" {
 			return
 		}
-		nl, err := r.Newsletter(Newsletter{Subject: title, Body: body}, German)
+		nl, err := r.Newsletter(Newsletter{Subject: title, Body: body}, i18n.German)
 		if err != nil {
 			return // refused (e.g. a control character in the subject) is fine
 		}
 		inv := testInvitation(t)
 		inv.Title, inv.Description = title, body
-		il, err := r.Invitation(inv, English)
+		il, err := r.Invitation(inv, i18n.English)
 		if err != nil {
 			return
 		}

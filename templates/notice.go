@@ -6,6 +6,8 @@ import (
 	"html"
 	"strings"
 	"time"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // NoticeKind is a mail to the people of an event after the invitation.
@@ -32,12 +34,12 @@ type Notice struct {
 // Notice renders n in lang once, for all its recipients. For registered
 // recipients it links to their registration (Vars.RegisterURL) and their
 // cancel page (Vars.CancelURL); otherwise to the event page.
-func (r *Renderer) Notice(n Notice, lang Lang) (*Layout, error) {
+func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 	inv := n.Event
 	if strings.TrimSpace(inv.Title) == "" || inv.Start.IsZero() {
 		return nil, errors.New("templates: a notice needs its event")
 	}
-	en := lang == English
+	en := lang == i18n.English
 	title := defuse(strings.TrimSpace(inv.Title))
 	note := defuse(strings.TrimSpace(n.Note))
 	registered := inv.Registration
@@ -116,8 +118,8 @@ func (r *Renderer) Notice(n Notice, lang Lang) (*Layout, error) {
 // Until says how long until start, from now, for a reminder: "heute",
 // "morgen", "übermorgen", "in 7 Tagen", "in 3 Stunden" (in the time zone
 // of start).
-func Until(lang Lang, now, start time.Time) string {
-	en := lang == English
+func Until(lang i18n.Lang, now, start time.Time) string {
+	en := lang == i18n.English
 	d := start.Sub(now)
 	if d < 12*time.Hour {
 		h := max(int(d.Round(time.Hour)/time.Hour), 1)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // RegistrationKind is a mail about one person's registration for an event.
@@ -33,12 +35,12 @@ type Registration struct {
 // waitlist place are part of the layout; Layout.Render fills in the
 // greeting, the registration page (Vars.RegisterURL), the cancel page
 // (Vars.CancelURL) and the footer links.
-func (r *Renderer) Registration(reg Registration, lang Lang) (*Layout, error) {
+func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, error) {
 	inv := reg.Event
 	if strings.TrimSpace(inv.Title) == "" || inv.Start.IsZero() || reg.People < 1 {
 		return nil, errors.New("templates: a registration mail needs the event and the number of people")
 	}
-	en := lang == English
+	en := lang == i18n.English
 	title := defuse(strings.TrimSpace(inv.Title))
 	party := pick(en, fmt.Sprintf("%d people", reg.People), fmt.Sprintf("%d Personen", reg.People))
 	if reg.People == 1 {
@@ -110,8 +112,8 @@ func (r *Renderer) Registration(reg Registration, lang Lang) (*Layout, error) {
 }
 
 // cancelParagraph asks to cancel, with the recipient's cancel link.
-func cancelParagraph(lang Lang, ask string) (htmlPart, textPart string) {
-	label := pick(lang == English, "cancel my registration", "Anmeldung absagen")
+func cancelParagraph(lang i18n.Lang, ask string) (htmlPart, textPart string) {
+	label := pick(lang == i18n.English, "cancel my registration", "Anmeldung absagen")
 	return `<p>` + html.EscapeString(ask) + linkColour(`<a href="`+placeholder(varCancelURL)+`">`) + html.EscapeString(label) + `</a></p>`,
 		ask + placeholder(varCancelURL)
 }

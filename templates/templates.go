@@ -20,15 +20,8 @@ import (
 	"time"
 
 	"github.com/matcornic/hermes/v2"
-)
 
-// Lang is the language of a message.
-type Lang string
-
-// The languages of rundbrief's mail; German is the default.
-const (
-	German  Lang = "de"
-	English Lang = "en"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // Brand is the sender as subscribers see it: the name in the header, the
@@ -84,7 +77,7 @@ type Renderer struct {
 
 type layoutKey struct {
 	kind Kind
-	lang Lang
+	lang i18n.Lang
 }
 
 // NewRenderer returns a renderer for brand. optInTTL is how long an opt-in
@@ -100,10 +93,8 @@ func NewRenderer(brand Brand, optInTTL time.Duration) (*Renderer, error) {
 }
 
 // Layout returns the layout of kind in lang, rendering it on first use.
-func (r *Renderer) Layout(kind Kind, lang Lang) (*Layout, error) {
-	if lang != English {
-		lang = German
-	}
+func (r *Renderer) Layout(kind Kind, lang i18n.Lang) (*Layout, error) {
+	lang = lang.Known()
 	key := layoutKey{kind, lang}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -132,7 +123,7 @@ func (r *Renderer) Layout(kind Kind, lang Lang) (*Layout, error) {
 // render runs hermes once over c and compiles the result. list says
 // whether the mail goes to a subscriber (with preferences and unsubscribe
 // links) rather than being the opt-in request.
-func (r *Renderer) render(c messageCopy, lang Lang, list bool) (*Layout, error) {
+func (r *Renderer) render(c messageCopy, lang i18n.Lang, list bool) (*Layout, error) {
 	// The subject becomes a header field: a line break in it would start
 	// a header of the sender's choosing (RFC 5322, section 2.2).
 	if i := strings.IndexFunc(c.subject, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
@@ -220,7 +211,7 @@ type Mail struct {
 // Layout is a message rendered once, with placeholders for the recipient.
 type Layout struct {
 	Subject string
-	Lang    Lang
+	Lang    i18n.Lang
 	html    compiled
 	text    compiled
 }
@@ -284,12 +275,12 @@ func (l *Layout) BlankValues(v Vars, dst map[string]string) {
 	}
 }
 
-func greeting(lang Lang, name string) string {
+func greeting(lang i18n.Lang, name string) string {
 	name = strings.TrimSpace(name)
 	switch {
-	case lang == English && name != "":
+	case lang == i18n.English && name != "":
 		return "Hello " + name + ","
-	case lang == English:
+	case lang == i18n.English:
 		return "Hello,"
 	case name != "":
 		return "Guten Tag " + name + ","
@@ -298,9 +289,9 @@ func greeting(lang Lang, name string) string {
 	}
 }
 
-func topicList(lang Lang, topics []string) string {
+func topicList(lang i18n.Lang, topics []string) string {
 	if len(topics) == 0 {
-		if lang == English {
+		if lang == i18n.English {
 			return "none chosen yet"
 		}
 		return "noch keine ausgewählt"

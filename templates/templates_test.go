@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -63,7 +65,7 @@ func golden(t *testing.T, name, got string) {
 func TestGolden(t *testing.T) {
 	r := newTestRenderer(t)
 	for _, kind := range []Kind{OptIn, Welcome, PreferencesLink} {
-		for _, lang := range []Lang{German, English} {
+		for _, lang := range []i18n.Lang{i18n.German, i18n.English} {
 			l, err := r.Layout(kind, lang)
 			if err != nil {
 				t.Fatal(err)
@@ -83,33 +85,33 @@ func TestCopy(t *testing.T) {
 	r := newTestRenderer(t)
 	tests := []struct {
 		kind     Kind
-		lang     Lang
+		lang     i18n.Lang
 		subject  string
 		want     []string // in both parts
 		wantHTML []string
 		absent   []string // in neither part
 	}{
-		{OptIn, German, "Bitte bestätigen Sie Ihre Anmeldung zum Rundbrief",
+		{OptIn, i18n.German, "Bitte bestätigen Sie Ihre Anmeldung zum Rundbrief",
 			[]string{"Guten Tag Anna Beispiel,", "Der Link ist 7 Tage gültig.", testVars().ConfirmURL, "Behringstraße 3", "Mit freundlichen Grüßen"},
 			[]string{`lang="de"`, button("Anmeldung bestätigen", testVars().ConfirmURL), `href="https://rundbrief.example/impressum?a=1&amp;b=2"`},
 			[]string{"rbvar", "Abmelden", "unsubscribe", "Mit freundlichen Grüßen,"}},
-		{OptIn, English, "Please confirm your subscription",
+		{OptIn, i18n.English, "Please confirm your subscription",
 			[]string{"Hello Anna Beispiel,", "The link is valid for 7 days.", testVars().ConfirmURL},
 			[]string{`lang="en"`, button("Confirm subscription", testVars().ConfirmURL)},
 			[]string{"rbvar", "Unsubscribe", "Guten Tag"}},
-		{Welcome, German, "Willkommen beim Rundbrief der Netzwerkstelle Fachkräftesicherung",
+		{Welcome, i18n.German, "Willkommen beim Rundbrief der Netzwerkstelle Fachkräftesicherung",
 			[]string{"Ihre Themen: Berufsausbildung, Angebote für Kinder und Jugendliche.", testVars().PreferencesURL, testVars().UnsubscribeURL, "Abmelden"},
 			[]string{button("Meine Einstellungen öffnen", testVars().PreferencesURL)},
 			[]string{"rbvar"}},
-		{Welcome, English, "Welcome to the newsletter of the Netzwerkstelle Fachkräftesicherung",
+		{Welcome, i18n.English, "Welcome to the newsletter of the Netzwerkstelle Fachkräftesicherung",
 			[]string{"Your topics: Berufsausbildung", testVars().UnsubscribeURL, "Unsubscribe"},
 			[]string{`lang="en"`},
 			[]string{"rbvar"}},
-		{PreferencesLink, German, "Ihr Link zu Ihren Rundbrief-Einstellungen",
+		{PreferencesLink, i18n.German, "Ihr Link zu Ihren Rundbrief-Einstellungen",
 			[]string{"Sie sind bereits angemeldet", "es hat sich nichts geändert", testVars().PreferencesURL, testVars().UnsubscribeURL},
 			[]string{button("Meine Einstellungen öffnen", testVars().PreferencesURL)},
 			[]string{"rbvar", "bestätigen"}},
-		{PreferencesLink, English, "Your link to your newsletter preferences",
+		{PreferencesLink, i18n.English, "Your link to your newsletter preferences",
 			[]string{"You are already subscribed", testVars().PreferencesURL, testVars().UnsubscribeURL},
 			[]string{`lang="en"`},
 			[]string{"rbvar", "confirm"}},
@@ -155,7 +157,7 @@ func button(text, url string) string {
 // What a subscriber typed is escaped in the HTML part and kept as typed in
 // the text part; without a name, the greeting stands alone.
 func TestRenderEscapes(t *testing.T) {
-	l, err := newTestRenderer(t).Layout(Welcome, German)
+	l, err := newTestRenderer(t).Layout(Welcome, i18n.German)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +201,7 @@ func TestNewRendererChecksBrand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := r.Layout(OptIn, German)
+	l, err := r.Layout(OptIn, i18n.German)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,14 +224,14 @@ func TestCompileRefusesUnknownPlaceholder(t *testing.T) {
 func BenchmarkRenderLayout(b *testing.B) {
 	r := newTestRenderer(b)
 	for b.Loop() {
-		if _, err := r.render(welcomeCopy(German), German, true); err != nil {
+		if _, err := r.render(welcomeCopy(i18n.German), i18n.German, true); err != nil {
 			b.Fatal(err)
 		}
 	}
 }
 
 func BenchmarkPersonalize(b *testing.B) {
-	l, err := newTestRenderer(b).Layout(Welcome, German)
+	l, err := newTestRenderer(b).Layout(Welcome, i18n.German)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/matcornic/hermes/v2"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 // Colours of the KNF look. Each meets WCAG 2.1 AA contrast (4.5:1) against
@@ -39,8 +41,8 @@ type footerCopy struct {
 	whyList, whyOptIn                            string
 }
 
-func footerFor(lang Lang) footerCopy {
-	if lang == English {
+func footerFor(lang i18n.Lang) footerCopy {
+	if lang == i18n.English {
 		return footerCopy{
 			impressum: "Legal notice", privacy: "Privacy", preferences: "Change preferences", unsubscribe: "Unsubscribe",
 			whyList:  "You receive this e-mail because you subscribed to the newsletter of the Netzwerkstelle Fachkräftesicherung.",
@@ -70,7 +72,7 @@ type themeOptions struct {
 }
 
 // newTheme builds the theme for one language and kind of mail.
-func newTheme(lang Lang, o themeOptions) (*theme, error) {
+func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
 	links, list := o.links, o.list
 	fc := footerFor(lang)
 	e := html.EscapeString

@@ -1,14 +1,16 @@
 package web
 
+import "github.com/knf-nordhausen/rundbrief/i18n"
+
 // pageCopy is the wording of every page, in German and English. Keys are
 // grouped by page. A test checks that both languages have the same keys.
 //
 // The consent wording (subscribe.consent) is versioned: when it changes,
 // change ConsentVersion too, so the consent log shows which wording a person
 // agreed to.
-func pageCopy() map[lang]map[string]string {
-	return map[lang]map[string]string{
-		german: {
+func pageCopy() map[i18n.Lang]map[string]string {
+	return map[i18n.Lang]map[string]string{
+		i18n.German: {
 			"lang.switch":      "English",
 			"lang.switchLang":  "en",
 			"site.subtitle":    "Rundbrief: Veranstaltungen und Angebote für Fachkräfte, Schulen und Familien",
@@ -152,7 +154,7 @@ func pageCopy() map[lang]map[string]string {
 			"fail.500.text":  "Ihre Anfrage konnte gerade nicht bearbeitet werden. Bitte versuchen Sie es in ein paar Minuten noch einmal. Besteht das Problem weiter, schreiben Sie uns bitte.",
 			"fail.home":      "Zum Anmeldeformular",
 		},
-		english: {
+		i18n.English: {
 			"lang.switch":      "Deutsch",
 			"lang.switchLang":  "de",
 			"site.subtitle":    "Newsletter: events and offers for skilled workers, schools and families",

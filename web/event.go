@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 )
@@ -76,10 +77,7 @@ func (s *Server) eventFacts(r *http.Request, p *page, e *events.Event) ([]fact, 
 	if err != nil {
 		return nil, err
 	}
-	tl, sl := templates.German, subscribers.LanguageGerman
-	if p.Lang == english {
-		tl, sl = templates.English, subscribers.LanguageEnglish
-	}
+	tl, sl := p.Lang, p.Lang
 	var facts []fact
 	add := func(key, value, url string) {
 		if value != "" {
@@ -92,7 +90,7 @@ func (s *Server) eventFacts(r *http.Request, p *page, e *events.Event) ([]fact, 
 	add("event.for", subscribers.Audience{Kinds: e.Kinds, Topics: e.Topics}.Describe(sl, topics), "")
 	add("event.organiser", e.Organiser, "")
 	if len(e.Partners) > 0 {
-		add("event.partners", subscribers.JoinAnd(p.Lang == english, e.Partners), "")
+		add("event.partners", subscribers.JoinAnd(p.Lang == i18n.English, e.Partners), "")
 	}
 	switch {
 	case e.Registration && e.Deadline != nil:

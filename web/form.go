@@ -98,7 +98,7 @@ func formFromRequest(r *http.Request) *formView {
 
 // options fills in the choices of the form, marking what f holds.
 func (f *formView) options(p *page, topics []subscribers.Topic, chosen []string) {
-	l := p.Lang.subscribers()
+	l := p.Lang
 	f.Topics = f.Topics[:0]
 	for _, t := range topics {
 		f.Topics = append(f.Topics, option{Value: t.Slug, Label: t.Title(l), Checked: slices.Contains(chosen, t.Slug)})

@@ -5,15 +5,8 @@ import (
 
 	"golang.org/x/text/language"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
-)
-
-// lang is the language of a page.
-type lang string
-
-const (
-	german  lang = "de"
-	english lang = "en"
 )
 
 // matcher picks German or English from an Accept-Language header; German
@@ -22,12 +15,12 @@ var matcher = language.NewMatcher([]language.Tag{language.German, language.Engli
 
 // explicitLang is the language the request asks for with ?lang= (or a lang
 // form field), or "".
-func explicitLang(r *http.Request) lang {
+func explicitLang(r *http.Request) i18n.Lang {
 	switch r.URL.Query().Get("lang") {
 	case "en":
-		return english
+		return i18n.English
 	case "de":
-		return german
+		return i18n.German
 	}
 	return ""
 }
@@ -35,26 +28,16 @@ func explicitLang(r *http.Request) lang {
 // pageLang chooses the language of a page: ?lang= first, then the
 // subscriber's own language (on pages reached by their link), then the
 // browser's Accept-Language, then German.
-func pageLang(r *http.Request, sub *subscribers.Subscriber) lang {
+func pageLang(r *http.Request, sub *subscribers.Subscriber) i18n.Lang {
 	if l := explicitLang(r); l != "" {
 		return l
 	}
 	if sub != nil {
-		if sub.Language == subscribers.LanguageEnglish {
-			return english
-		}
-		return german
+		return sub.Language.Known()
 	}
 	tag, _ := language.MatchStrings(matcher, r.Header.Get("Accept-Language"))
 	if base, _ := tag.Base(); base.String() == "en" {
-		return english
+		return i18n.English
 	}
-	return german
-}
-
-func (l lang) subscribers() subscribers.Language {
-	if l == english {
-		return subscribers.LanguageEnglish
-	}
-	return subscribers.LanguageGerman
+	return i18n.German
 }

@@ -7,6 +7,8 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
 //go:embed pages/*.html
@@ -30,7 +32,7 @@ func parsePages() (map[string]*template.Template, error) {
 
 // page is what every page template gets.
 type page struct {
-	Lang         lang
+	Lang         i18n.Lang
 	Title        string
 	Name         string
 	Impressum    string
@@ -93,7 +95,7 @@ func (p *page) URL(path string) string { return path + p.keep }
 // newPage starts a page in the language the request and subscriber call for.
 // back is the GET address of the page, for the language switch; "" means
 // the request's own path for a GET, and the subscription form otherwise.
-func (s *Server) newPage(r *http.Request, l lang, titleKey, back string) *page {
+func (s *Server) newPage(r *http.Request, l i18n.Lang, titleKey, back string) *page {
 	switch {
 	case back != "":
 	case r.Method == http.MethodGet:

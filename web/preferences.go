@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -67,7 +68,7 @@ func (s *Server) savePreferences(w http.ResponseWriter, r *http.Request) {
 	chosen := r.PostForm["topics"]
 	err := s.cfg.Store.UpdatePreferences(r.Context(), sub.ID, subscribers.Preferences{
 		Name: f.Name, Organisation: f.Organisation, Kind: subscribers.Kind(f.Kind),
-		Language: subscribers.Language(f.Language), Topics: chosen,
+		Language: i18n.Lang(f.Language), Topics: chosen,
 	}, s.consent(r, ""))
 	if invalid, ok := errors.AsType[subscribers.InvalidFields](err); ok {
 		p := s.newPage(r, pageLang(r, sub), "preferences.title", "")

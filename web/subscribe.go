@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -41,7 +42,7 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	chosen := r.PostForm["topics"]
 	n := subscribers.NewSubscriber{
 		Email: f.Email, Name: f.Name, Organisation: f.Organisation,
-		Kind: subscribers.Kind(f.Kind), Language: subscribers.Language(f.Language), Topics: chosen,
+		Kind: subscribers.Kind(f.Kind), Language: i18n.Lang(f.Language), Topics: chosen,
 	}
 	invalid, err := s.cfg.Store.Validate(r.Context(), n)
 	if err != nil {

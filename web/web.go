@@ -38,6 +38,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 )
@@ -104,7 +105,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	pages    map[string]*template.Template
-	copy     map[lang]map[string]string
+	copy     map[i18n.Lang]map[string]string
 	limiter  *limiter
 	markdown *templates.Markdown
 	handler  http.Handler

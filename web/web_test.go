@@ -14,6 +14,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/web"
@@ -331,7 +332,7 @@ func TestPreferencesDataAndErase(t *testing.T) {
 		t.Errorf("save: %d %s", r.status, r.body)
 	}
 	got, _ := s.store.Get(ctx, sub.ID)
-	if got.Name != "Ida Lösch" || got.Language != subscribers.LanguageEnglish || strings.Join(got.Topics, ",") != "kinderbetreuung,oepnv" {
+	if got.Name != "Ida Lösch" || got.Language != i18n.English || strings.Join(got.Topics, ",") != "kinderbetreuung,oepnv" {
 		t.Errorf("after save: %+v", got)
 	}
 	r = s.post("/preferences/"+token, url.Values{"name": {"x"}, "kind": {"alien"}, "language": {"de"}})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/icstest"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
@@ -70,9 +71,9 @@ func (e *campaignEnv) populate(t testing.TB, groups ...group) map[string][]strin
 	for _, g := range groups {
 		rows := make([]subscribers.ImportRow, g.n)
 		for i := range rows {
-			lang := subscribers.LanguageGerman
+			lang := i18n.German
 			if i%3 == 2 {
-				lang = subscribers.LanguageEnglish
+				lang = i18n.English
 			}
 			email := fmt.Sprintf("%s-%04d@example.org", g.prefix, i)
 			rows[i] = subscribers.ImportRow{Line: i + 2, NewSubscriber: subscribers.NewSubscriber{

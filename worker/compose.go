@@ -14,10 +14,7 @@ import (
 // compose builds the mail of kind for sub: the layout rendered once per
 // language, filled in with sub's name and links.
 func (h *MailHandler) compose(ctx context.Context, kind subscribers.MailKind, sub *subscribers.Subscriber) (*mailer.Message, error) {
-	lang := templates.German
-	if sub.Language == subscribers.LanguageEnglish {
-		lang = templates.English
-	}
+	lang := sub.Language.Known()
 	now := h.Now()
 	vars := templates.Vars{Name: sub.Name}
 	headers := []mailer.Header{{Name: "Auto-Submitted", Value: "auto-generated"}}

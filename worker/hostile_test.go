@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/htmltest"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
@@ -30,7 +31,7 @@ func TestHostileTextInMail(t *testing.T) {
 	if _, err := e.events.Publish(ctx, spec.Slug); err != nil {
 		t.Fatal(err)
 	}
-	for _, lang := range []subscribers.Language{subscribers.LanguageGerman, subscribers.LanguageEnglish} {
+	for _, lang := range []i18n.Lang{i18n.German, i18n.English} {
 		if _, err := e.store.Add(ctx, subscribers.NewSubscriber{
 			Email: "angriff-" + string(lang) + "@example.org", Name: `<script>alert("name")</script> Anna`, Organisation: `"><img src=x onerror=alert(4)>`,
 			Kind: subscribers.KindCompany, Topics: []string{"ausbildung"}, Language: lang,

@@ -126,10 +126,7 @@ func (h *RegistrationHandler) compose(ctx context.Context, m *events.Mail, c *su
 	if err != nil {
 		return nil, err
 	}
-	lang := templates.German
-	if c.Language == subscribers.LanguageEnglish {
-		lang = templates.English
-	}
+	lang := c.Language.Known()
 	base := strings.TrimRight(h.BaseURL, "/") + "/events/" + e.Slug
 	token := h.Keys.Token(subscribers.PurposeRegister, c.ID, time.Time{})
 	layout, err := h.Templates.Registration(templates.Registration{

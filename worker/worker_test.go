@@ -16,6 +16,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/mailer"
@@ -93,7 +94,7 @@ func (e *env) worker(t testing.TB, edit func(*worker.Config)) *worker.Worker {
 	return w
 }
 
-func (e *env) add(t testing.TB, email, name string, lang subscribers.Language) *subscribers.Subscriber {
+func (e *env) add(t testing.TB, email, name string, lang i18n.Lang) *subscribers.Subscriber {
 	t.Helper()
 	sub, err := e.store.Add(context.Background(), subscribers.NewSubscriber{
 		Email: email, Name: name, Kind: subscribers.KindCompany, Language: lang, Topics: []string{"ausbildung"},
@@ -153,9 +154,9 @@ func TestOptInMailsDelivered(t *testing.T) {
 	e := setup(t)
 	var subs []*subscribers.Subscriber
 	for i := range 12 {
-		lang := subscribers.LanguageGerman
+		lang := i18n.German
 		if i%4 == 0 {
-			lang = subscribers.LanguageEnglish
+			lang = i18n.English
 		}
 		subs = append(subs, e.add(t, fmt.Sprintf("person%d@firma%d.example", i, i), fmt.Sprintf("Person %d", i), lang))
 	}
@@ -216,7 +217,7 @@ func TestOptInMailsDelivered(t *testing.T) {
 func TestTemporaryFailureIsRetried(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	sub := e.add(t, "spaeter@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "spaeter@example.org", "", i18n.German)
 	e.relay.Reply(sub.Email, smtptest.Temporary(), smtptest.Temporary())
 	e.enqueueOwed(t)
 	drain(t, e.worker(t, nil))
@@ -235,7 +236,7 @@ func TestTemporaryFailureIsRetried(t *testing.T) {
 func TestPermanentFailureBounces(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	sub := e.add(t, "gibtsnicht@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "gibtsnicht@example.org", "", i18n.German)
 	e.relay.Reply(sub.Email, smtptest.Unknown(), smtptest.Unknown())
 	e.enqueueOwed(t)
 	drain(t, e.worker(t, nil))
@@ -259,7 +260,7 @@ func TestPermanentFailureBounces(t *testing.T) {
 func TestPolicyRejectionDoesNotBounce(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	sub := e.add(t, "streng@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "streng@example.org", "", i18n.German)
 	e.relay.Reply(sub.Email, smtptest.Policy())
 	e.enqueueOwed(t)
 	drain(t, e.worker(t, nil))
@@ -278,7 +279,7 @@ func TestPolicyRejectionDoesNotBounce(t *testing.T) {
 func TestRetriesExhausted(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	sub := e.add(t, "immer-spaeter@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "immer-spaeter@example.org", "", i18n.German)
 	e.relay.Reply(sub.Email, smtptest.Temporary(), smtptest.Temporary(), smtptest.Temporary(), smtptest.Temporary())
 	e.enqueueOwed(t)
 	drain(t, e.worker(t, func(c *worker.Config) { c.MaxRetry = 2 }))
@@ -328,7 +329,7 @@ func TestNoDoubleSend(t *testing.T) {
 	e := setup(t)
 	var subs []*subscribers.Subscriber
 	for i := range 40 {
-		subs = append(subs, e.add(t, fmt.Sprintf("p%d@example.org", i), "", subscribers.LanguageGerman))
+		subs = append(subs, e.add(t, fmt.Sprintf("p%d@example.org", i), "", i18n.German))
 	}
 	e.enqueueOwed(t)
 	// Extra tasks for the same subscribers, as a retry storm or a second
@@ -363,7 +364,7 @@ func TestNoDoubleSend(t *testing.T) {
 func TestLostTasksAreRequeued(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	sub := e.add(t, "verloren@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "verloren@example.org", "", i18n.German)
 	// No enqueue: as if Redis had been flushed after the import.
 	drain(t, e.worker(t, nil))
 	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != subscribers.MailSent {
@@ -377,7 +378,7 @@ func TestMailNoLongerOwedIsSkipped(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	sub := e.add(t, "schnell@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "schnell@example.org", "", i18n.German)
 	welcome, err := e.store.Confirm(ctx, sub.ID, subscribers.Consent{Source: subscribers.SourceWeb})
 	if err != nil || welcome == nil {
 		t.Fatalf("Confirm = %v, %v", welcome, err)
@@ -432,7 +433,7 @@ func TestWelcomeMail(t *testing.T) {
 func TestShutdownFinishesMailInFlight(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	sub := e.add(t, "langsam@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "langsam@example.org", "", i18n.German)
 	slow := &slowSender{Sender: e.cfg.Sender, started: make(chan struct{}), release: make(chan struct{})}
 	w := e.worker(t, func(c *worker.Config) { c.Sender = slow })
 	e.enqueueOwed(t)
@@ -553,7 +554,7 @@ func TestPurgePendingTask(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	sub := e.add(t, "vergessen@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "vergessen@example.org", "", i18n.German)
 	time.Sleep(1100 * time.Millisecond)
 	c := asynq.NewClient(e.redis)
 	defer c.Close()
@@ -571,7 +572,7 @@ func TestPurgePendingTask(t *testing.T) {
 func TestFinishedTaskDoesNotBlockItsID(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	sub := e.add(t, "wieder@example.org", "", subscribers.LanguageGerman)
+	sub := e.add(t, "wieder@example.org", "", i18n.German)
 	mails := mailsOf(t, e, sub.ID)
 	// An archived task with the ID the mail's task will have.
 	task, _ := worker.NewOptInTask(999999)
@@ -607,8 +608,8 @@ func TestInternationalAddressesThroughAnASCIIRelay(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
-	idn := e.add(t, "user@müller.example", "", subscribers.LanguageGerman)
-	utf8 := e.add(t, "jörg@example.org", "", subscribers.LanguageGerman)
+	idn := e.add(t, "user@müller.example", "", i18n.German)
+	utf8 := e.add(t, "jörg@example.org", "", i18n.German)
 	e.enqueueOwed(t)
 	drain(t, e.worker(t, nil))
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -245,7 +246,7 @@ func audienceLabel(a subscribers.Audience) string {
 	if len(a.Kinds) > 0 {
 		var ks []string
 		for _, k := range a.Kinds {
-			ks = append(ks, k.Label(subscribers.LanguageGerman))
+			ks = append(ks, k.Label(i18n.German))
 		}
 		kinds = strings.Join(ks, ", ")
 	}

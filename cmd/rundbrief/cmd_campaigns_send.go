@@ -13,6 +13,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/worker"
 )
@@ -84,7 +85,7 @@ und zehn Beispiele und verschickt nichts.`,
 					out(cmd, "\nBeispiele:\n")
 					t := newTable(cmd.OutOrStdout(), "  E-MAIL", "ART", "PASSENDE THEMEN")
 					for _, m := range sample {
-						t.rowFull("  "+m.Email, m.Kind.Label(subscribers.LanguageGerman), strings.Join(m.Topics, ", "))
+						t.rowFull("  "+m.Email, m.Kind.Label(i18n.German), strings.Join(m.Topics, ", "))
 					}
 					t.flush()
 				}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -142,7 +143,7 @@ func sampleContact(ctx context.Context, subs *subscribers.Store, s *campaigns.St
 		sub, err := subs.GetByEmail(ctx, email)
 		if errors.Is(err, subscribers.ErrNotFound) {
 			// Not on the list: the links in the mail will not work.
-			return &subscribers.Contact{Email: email, Name: "", Language: subscribers.LanguageGerman, Status: subscribers.StatusConfirmed}, nil
+			return &subscribers.Contact{Email: email, Name: "", Language: i18n.German, Status: subscribers.StatusConfirmed}, nil
 		}
 		if err != nil {
 			return nil, err
@@ -164,7 +165,7 @@ func sampleContact(ctx context.Context, subs *subscribers.Store, s *campaigns.St
 			return ct, nil
 		}
 	}
-	return &subscribers.Contact{Email: "erika.mustermann@example.org", Name: "Erika Mustermann", Language: subscribers.LanguageGerman, Status: subscribers.StatusConfirmed}, nil
+	return &subscribers.Contact{Email: "erika.mustermann@example.org", Name: "Erika Mustermann", Language: i18n.German, Status: subscribers.StatusConfirmed}, nil
 }
 
 func newCampaignsPreviewCmd(a *app) *cobra.Command {
@@ -228,7 +229,7 @@ func (a *app) campaignMail(ctx context.Context, s *campaigns.Store, camp *campai
 		return nil, err
 	}
 	if lang != "" {
-		l, err := subscribers.ParseLanguage(lang)
+		l, err := i18n.Parse(lang)
 		if err != nil {
 			return nil, explain(err)
 		}

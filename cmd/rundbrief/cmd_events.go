@@ -15,6 +15,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 	"github.com/knf-nordhausen/rundbrief/worker"
@@ -325,8 +326,8 @@ wenn die Veranstaltung keine Anmeldung hat. Der Worker verschickt sie.`,
 func changeNote(old, e *events.Event, change events.Change) string {
 	var parts []string
 	if change.Time {
-		parts = append(parts, "Neue Zeit: "+templates.When(templates.German, e.Start.In(events.Berlin()), e.End.In(events.Berlin()))+
-			" (bisher "+templates.When(templates.German, old.Start.In(events.Berlin()), old.End.In(events.Berlin()))+")")
+		parts = append(parts, "Neue Zeit: "+templates.When(i18n.German, e.Start.In(events.Berlin()), e.End.In(events.Berlin()))+
+			" (bisher "+templates.When(i18n.German, old.Start.In(events.Berlin()), old.End.In(events.Berlin()))+")")
 	}
 	if change.Place {
 		parts = append(parts, "Neuer Ort: "+e.Where()+" (bisher "+old.Where()+")")
@@ -522,7 +523,7 @@ func newEventsShowCmd(a *app) *cobra.Command {
 func printEvent(cmd *cobra.Command, e *events.Event) {
 	kinds := make([]string, len(e.Kinds))
 	for i, k := range e.Kinds {
-		kinds[i] = k.Label(subscribers.LanguageGerman)
+		kinds[i] = k.Label(i18n.German)
 	}
 	audience := strings.Join(kinds, ", ")
 	if audience == "" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -54,7 +55,7 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
 			if kind != "" {
 				k, err := subscribers.ParseKind(kind)
 				if err != nil {
-					return usagef("--kind: %s", subscribers.Explain(err, subscribers.LanguageGerman))
+					return usagef("--kind: %s", subscribers.Explain(err, i18n.German))
 				}
 				defaultKind = k
 			}
@@ -135,7 +136,7 @@ func describeFileError(err error) string {
 		return fmt.Sprintf("die Datei ist größer als %d MiB (etwa zwei Millionen Kontakte); bitte in mehrere Dateien teilen. Nichts wurde aufgenommen",
 			subscribers.MaxImportBytes>>20)
 	}
-	if msg := subscribers.Explain(err, subscribers.LanguageGerman); msg != "" {
+	if msg := subscribers.Explain(err, i18n.German); msg != "" {
 		if errors.Is(err, subscribers.ErrNoEmailColumn) || errors.Is(err, subscribers.ErrDuplicateColumn) {
 			return msg + " (" + strings.TrimPrefix(err.Error(), "subscribers: ") + ")"
 		}
@@ -166,7 +167,7 @@ func printProblems(w io.Writer, path string, rows *subscribers.ImportReader, top
 		if p.Value != "" {
 			where += fmt.Sprintf(" („%s“)", shorten(p.Value, 60))
 		}
-		reason := subscribers.Explain(p.Err, subscribers.LanguageGerman)
+		reason := subscribers.Explain(p.Err, i18n.German)
 		if reason == "" {
 			reason = p.Err.Error()
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -27,7 +28,7 @@ func newSubscribersCmd(a *app) *cobra.Command {
 // explain says what is wrong with a refused subscriber, in German; other
 // errors pass through.
 func explain(err error) error {
-	if msg := subscribers.Explain(err, subscribers.LanguageGerman); msg != "" {
+	if msg := subscribers.Explain(err, i18n.German); msg != "" {
 		return errors.New(msg)
 	}
 	return err
@@ -61,7 +62,7 @@ auf; --consent-note hält dann fest, wann und wie sie eingewilligt hat.`,
 			if confirmed && strings.TrimSpace(note) == "" {
 				return usagef("--confirmed braucht --consent-note: wann und wie hat die Person eingewilligt?")
 			}
-			n.Email, n.Kind, n.Language = args[0], subscribers.Kind(kind), subscribers.Language(language)
+			n.Email, n.Kind, n.Language = args[0], subscribers.Kind(kind), i18n.Lang(language)
 			s, err := a.store(cmd.Context())
 			if err != nil {
 				return err
@@ -70,7 +71,7 @@ auf; --consent-note hält dann fest, wann und wie sie eingewilligt hat.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], explain(err))
 			}
-			out(cmd, "Aufgenommen: %s (Nr. %d, %s, %s)\n", sub.Email, sub.ID, sub.Kind.Label(subscribers.LanguageGerman), sub.Status.Label())
+			out(cmd, "Aufgenommen: %s (Nr. %d, %s, %s)\n", sub.Email, sub.ID, sub.Kind.Label(i18n.German), sub.Status.Label())
 			if sub.Status == subscribers.StatusPending {
 				mails, err := s.Mails(cmd.Context(), sub.ID)
 				if err != nil {
@@ -115,7 +116,7 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 			var err error
 			if kind != "" {
 				if f.Kind, err = subscribers.ParseKind(kind); err != nil {
-					return usagef("--kind: %s", subscribers.Explain(err, subscribers.LanguageGerman))
+					return usagef("--kind: %s", subscribers.Explain(err, i18n.German))
 				}
 			}
 			if status != "" {
@@ -140,7 +141,7 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 			}
 			t := newTable(cmd.OutOrStdout(), "NR", "E-MAIL", "NAME", "ORGANISATION", "ART", "STATUS", "THEMEN", "AUFGENOMMEN")
 			for _, sub := range list {
-				t.row(fmt.Sprint(sub.ID), sub.Email, sub.Name, sub.Organisation, sub.Kind.Label(subscribers.LanguageGerman),
+				t.row(fmt.Sprint(sub.ID), sub.Email, sub.Name, sub.Organisation, sub.Kind.Label(i18n.German),
 					sub.Status.Label(), strings.Join(sub.Topics, ", "), when(sub.CreatedAt))
 			}
 			t.flush()
@@ -250,17 +251,17 @@ func printConsentProof(cmd *cobra.Command, sub *subscribers.Subscriber, log []su
 
 func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []subscribers.Topic, log []subscribers.ConsentEntry, mails []subscribers.Mail) {
 	var ts []string
-	for i, title := range subscribers.TopicTitles(topics, sub.Topics, subscribers.LanguageGerman) {
+	for i, title := range subscribers.TopicTitles(topics, sub.Topics, i18n.German) {
 		ts = append(ts, title+" ("+sub.Topics[i]+")")
 	}
 	lang := "Deutsch"
-	if sub.Language == subscribers.LanguageEnglish {
+	if sub.Language == i18n.English {
 		lang = "Englisch"
 	}
 	t := newTable(cmd.OutOrStdout(), "Nr.", fmt.Sprint(sub.ID))
 	for _, r := range [][2]string{
 		{"E-Mail", sub.Email}, {"Name", sub.Name}, {"Organisation", sub.Organisation},
-		{"Art", sub.Kind.Label(subscribers.LanguageGerman)}, {"Sprache", lang},
+		{"Art", sub.Kind.Label(i18n.German)}, {"Sprache", lang},
 		{"Status", sub.Status.Label()}, {"Themen", strings.Join(ts, ", ")},
 		{"Aufgenommen", when(sub.CreatedAt)}, {"Bestätigt", whenPtr(sub.ConfirmedAt)},
 		{"Abgemeldet", whenPtr(sub.Unsubscribed)}, {"Unzustellbar seit", whenPtr(sub.BouncedAt)},
@@ -298,12 +299,12 @@ func printReceived(cmd *cobra.Command, received []campaigns.Received, topics []s
 	}
 	t := newTable(cmd.OutOrStdout(), "  NR", "KAMPAGNE", "STATUS", "AM", "WEIL")
 	for _, r := range received {
-		why := "Art " + r.MatchedKind.Label(subscribers.LanguageGerman)
+		why := "Art " + r.MatchedKind.Label(i18n.German)
 		if len(r.AudienceKinds) == 0 {
 			why = "alle Arten"
 		}
 		if len(r.MatchedTopics) > 0 {
-			why += "; Thema " + strings.Join(subscribers.TopicTitles(topics, r.MatchedTopics, subscribers.LanguageGerman), ", ")
+			why += "; Thema " + strings.Join(subscribers.TopicTitles(topics, r.MatchedTopics, i18n.German), ", ")
 		} else {
 			why += "; alle Themen"
 		}
