@@ -26,44 +26,48 @@ type Plan struct {
 // afterwards; if that fails, the worker's requeue finds the deliveries.
 //
 // Only a draft or scheduled campaign starts; an invitation's event must be
-// published and not over.
+// published and not over. The audience is read before the transaction, so
+// that Start holds one connection at a time: the transaction locks the
+// campaign and checks its status again, and of two starts at once only
+// one writes deliveries.
 func (s *Store) Start(ctx context.Context, id int64, now time.Time) (*Plan, error) {
 	size := s.BatchSize
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
+	c, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := startable(c, now); err != nil {
+		return nil, err
+	}
+	if err := s.ready(ctx, c, now); err != nil {
+		return nil, err
+	}
+	var (
+		ids    []int64
+		batch  []int32
+		kinds  []string
+		topics []string
+	)
+	err = s.EachRecipient(ctx, c, func(m subscribers.Match) error {
+		batch = append(batch, int32(len(ids)/size))
+		ids = append(ids, m.SubscriberID)
+		kinds = append(kinds, string(m.Kind))
+		topics = append(topics, strings.Join(m.Topics, ","))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	plan := &Plan{}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		c, err := getCampaign(ctx, tx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id)
 		if err != nil {
 			return err
 		}
-		if c.Status != StatusDraft && c.Status != StatusScheduled {
-			return statusError(c, "only a draft or a scheduled campaign can be sent")
-		}
-		if c.Status == StatusScheduled && c.SendAt.After(now.Add(time.Second)) {
-			// A start task of an earlier time, before it was moved. (The
-			// queue keeps times in whole seconds, so a task may run up to
-			// a second early.)
-			return fmt.Errorf("%w: campaign %d is scheduled for %s", ErrNotDue, c.ID, c.SendAt.Format(time.RFC3339))
-		}
-		if err := s.ready(ctx, c, now); err != nil {
-			return err
-		}
-		var (
-			ids    []int64
-			batch  []int32
-			kinds  []string
-			topics []string
-		)
-		err = s.EachRecipient(ctx, c, func(m subscribers.Match) error {
-			batch = append(batch, int32(len(ids)/size))
-			ids = append(ids, m.SubscriberID)
-			kinds = append(kinds, string(m.Kind))
-			topics = append(topics, strings.Join(m.Topics, ","))
-			return nil
-		})
-		if err != nil {
+		if err := startable(c, now); err != nil {
 			return err
 		}
 		// The campaign row is locked and has no deliveries yet, so a plain
@@ -101,6 +105,21 @@ func (s *Store) Start(ctx context.Context, id int64, now time.Time) (*Plan, erro
 		return nil, err
 	}
 	return plan, nil
+}
+
+// startable says why c cannot start at now, or nil: only a draft, or a
+// scheduled campaign whose time has come, starts.
+func startable(c *Campaign, now time.Time) error {
+	if c.Status != StatusDraft && c.Status != StatusScheduled {
+		return statusError(c, "only a draft or a scheduled campaign can be sent")
+	}
+	if c.Status == StatusScheduled && c.SendAt.After(now.Add(time.Second)) {
+		// A start task of an earlier time, before it was moved. (The
+		// queue keeps times in whole seconds, so a task may run up to
+		// a second early.)
+		return fmt.Errorf("%w: campaign %d is scheduled for %s", ErrNotDue, c.ID, c.SendAt.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // Schedule makes a draft (or scheduled) campaign start at at, which must

@@ -162,3 +162,36 @@ func TestDayRemindersKeepTheClockTime(t *testing.T) {
 		})
 	}
 }
+
+// Starting a campaign holds one connection at a time: with a pool of one,
+// it still plans (before, its transaction held the connection while the
+// audience waited for a second one, and twenty starts at once could wait
+// on each other for ever).
+func TestStartNeedsOneConnection(t *testing.T) {
+	t.Parallel()
+	db, _ := testenv.Database(t)
+	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs := subscribers.NewStore(db, keys)
+	store := campaigns.NewStore(db, subs, events.NewStore(db))
+	ctx := context.Background()
+	for _, addr := range []string{"a@example.org", "b@example.org"} {
+		if _, err := subs.Add(ctx, subscribers.NewSubscriber{Email: addr, Kind: subscribers.KindSchool},
+			subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true, Note: "Test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := store.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "Rundbrief", Body: "Hallo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	run, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	plan, err := store.Start(run, c.ID, time.Now())
+	if err != nil || plan.Recipients != 2 {
+		t.Fatalf("Start with one connection: %+v, %v", plan, err)
+	}
+}
