@@ -95,9 +95,7 @@ func (h *MailHandler) notOwed(kind subscribers.MailKind, sub *subscribers.Subscr
 // and tells asynq whether to retry; asynq waits RetryDelay.
 func (h *MailHandler) failed(ctx context.Context, log *slog.Logger, m *subscribers.Mail, err error) error {
 	ctx = context.WithoutCancel(ctx) // record the outcome even during shutdown
-	retried, maxRetry := taskRetries(ctx, h.MaxRetry)
-	d := decide(err, retried, maxRetry, time.Now(), noDelay)
-	logDecision(log, d, retried)
+	d := decideTask(ctx, log, h.MaxRetry, err)
 	reply := d.Err.Reply()
 	switch d.Verdict {
 	case Retry:
@@ -112,21 +110,6 @@ func (h *MailHandler) failed(ctx context.Context, log *slog.Logger, m *subscribe
 	}
 	return fmt.Errorf("%w: %w", d.Err, asynq.SkipRetry)
 }
-
-// taskRetries is how often the running task was retried, and the most
-// retries it may have: its own limit, or max if that is lower.
-func taskRetries(ctx context.Context, max int) (retried, maxRetry int) {
-	retried, _ = asynq.GetRetryCount(ctx)
-	maxRetry, ok := asynq.GetMaxRetry(ctx)
-	if !ok || (max > 0 && max < maxRetry) {
-		maxRetry = max
-	}
-	return retried, maxRetry
-}
-
-// noDelay is the retry delay of a task that asynq retries itself, after
-// the worker's RetryDelay.
-func noDelay(int) time.Duration { return 0 }
 
 // record logs an error in recording an outcome. A lost claim means another
 // worker took the mail over after this one's lease ran out; that worker

@@ -1,8 +1,11 @@
 package worker
 
 import (
+	"context"
 	"log/slog"
 	"time"
+
+	"github.com/hibiken/asynq"
 
 	"github.com/knf-nordhausen/rundbrief/mailer"
 )
@@ -52,6 +55,20 @@ func decide(err error, retried, maxRetry int, now time.Time, delay func(n int) t
 		return Decision{Verdict: Bounce, Err: e}
 	}
 	return Decision{Verdict: Fail, Err: e}
+}
+
+// decideTask is decide for a mail whose task asynq retries itself (after
+// the worker's RetryDelay): the retries are the task's, at most max, and
+// the decision is logged.
+func decideTask(ctx context.Context, log *slog.Logger, max int, err error) Decision {
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, ok := asynq.GetMaxRetry(ctx)
+	if !ok || (max > 0 && max < maxRetry) {
+		maxRetry = max
+	}
+	d := decide(err, retried, maxRetry, time.Now(), func(int) time.Duration { return 0 })
+	logDecision(log, d, retried)
+	return d
 }
 
 // logDecision writes what d means to log, in the same words for every

@@ -159,9 +159,7 @@ func (h *RegistrationHandler) compose(ctx context.Context, m *events.Mail, c *su
 // and tells asynq whether to retry; asynq waits RetryDelay.
 func (h *RegistrationHandler) failed(ctx context.Context, log *slog.Logger, m *events.Mail, err error) error {
 	ctx = context.WithoutCancel(ctx)
-	retried, maxRetry := taskRetries(ctx, h.MaxRetry)
-	d := decide(err, retried, maxRetry, time.Now(), noDelay)
-	logDecision(log, d, retried)
+	d := decideTask(ctx, log, h.MaxRetry, err)
 	reply := d.Err.Reply()
 	switch d.Verdict {
 	case Retry:

@@ -11,26 +11,54 @@ import (
 // databaseError says in German that the database at rawURL could not be
 // opened, why as far as it can tell, and where its address is set.
 func databaseError(rawURL string, err error) error {
-	where := postgres.Redact(rawURL)
-	msg := err.Error()
-	var why string
+	why := networkCause(err)
 	switch code := postgres.Code(err); {
-	case strings.Contains(msg, "connection refused"):
-		why = "ist nicht erreichbar: dort läuft keine Datenbank (Verbindung abgelehnt). Läuft PostgreSQL?"
-	case strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "deadline exceeded"):
-		why = "antwortet nicht (Zeitüberschreitung). Läuft PostgreSQL, und ist der Rechner erreichbar?"
-	case strings.Contains(msg, "no such host"):
-		why = "ist nicht zu finden: den Rechnernamen gibt es nicht."
+	case why != "":
 	case code == "28P01", code == "28000":
-		why = "lehnt die Anmeldung ab: Benutzer oder Passwort stimmen nicht."
+		why = "lehnt die Anmeldung ab: Benutzer oder Passwort stimmen nicht"
 	case code == "42501":
-		why = "hat die Datenbank nicht, und dieser Benutzer darf sie nicht anlegen. " +
-			"Bitte die Datenbankbetreuung, sie anzulegen (CREATE DATABASE)."
+		why = "hat die Datenbank nicht, und dieser Benutzer darf sie nicht anlegen; " +
+			"bitte die Datenbankbetreuung, sie anzulegen (CREATE DATABASE)"
 	default:
-		return fmt.Errorf("die Datenbank unter %s lässt sich nicht öffnen (technische Angabe: %v). "+
-			"Läuft PostgreSQL? Die Adresse steht in RUNDBRIEF_DATABASE_URL (siehe rundbrief config)", where, err)
+		why = fmt.Sprintf("lässt sich nicht öffnen (technische Angabe: %v)", err)
 	}
-	return fmt.Errorf("PostgreSQL unter %s %s Die Adresse steht in RUNDBRIEF_DATABASE_URL (siehe rundbrief config)", where, why)
+	return unreachable("PostgreSQL", "RUNDBRIEF_DATABASE_URL", rawURL, why)
+}
+
+// redisError says in German that Redis at rawURL did not answer, why as
+// far as it can tell, and where its address is set.
+func redisError(rawURL string, err error) error {
+	why := networkCause(err)
+	switch msg := err.Error(); {
+	case why != "":
+	case strings.Contains(msg, "NOAUTH"), strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"):
+		why = "lehnt die Anmeldung ab: Passwort fehlt oder stimmt nicht"
+	default:
+		why = "antwortet nicht"
+	}
+	return unreachable("Redis", "RUNDBRIEF_REDIS_URL", rawURL, why)
+}
+
+// networkCause says in German why a server could not be reached, as far
+// as err's text tells, or "".
+func networkCause(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "connection refused"):
+		return "ist nicht erreichbar: dort läuft nichts (Verbindung abgelehnt)"
+	case strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "deadline exceeded"):
+		return "antwortet nicht (Zeitüberschreitung)"
+	case strings.Contains(msg, "no such host"):
+		return "ist nicht zu finden: den Rechnernamen gibt es nicht"
+	}
+	return ""
+}
+
+// unreachable is the error of a service at rawURL (its password masked)
+// that did not answer for why: what, then where its address is set.
+func unreachable(service, envVar, rawURL, why string) error {
+	return fmt.Errorf("%s unter %s %s. Läuft %s? Die Adresse steht in %s (siehe rundbrief config)",
+		service, postgres.Redact(rawURL), why, service, envVar)
 }
 
 // packagePrefixes start the errors of rundbrief's packages, which are
@@ -51,25 +79,6 @@ func untranslated(err error) error {
 		}
 	}
 	return err
-}
-
-// redisError says in German that Redis at rawURL did not answer, why as
-// far as it can tell, and where its address is set.
-func redisError(rawURL string, err error) error {
-	why := "antwortet nicht"
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "connection refused"):
-		why = "ist nicht erreichbar: dort läuft kein Redis (Verbindung abgelehnt)"
-	case strings.Contains(msg, "i/o timeout"), strings.Contains(msg, "deadline exceeded"):
-		why = "antwortet nicht (Zeitüberschreitung)"
-	case strings.Contains(msg, "no such host"):
-		why = "ist nicht zu finden: den Rechnernamen gibt es nicht"
-	case strings.Contains(msg, "NOAUTH"), strings.Contains(msg, "WRONGPASS"), strings.Contains(msg, "invalid password"):
-		why = "lehnt die Anmeldung ab: Passwort fehlt oder stimmt nicht"
-	}
-	return fmt.Errorf("Redis unter %s %s. Läuft Redis? Die Adresse steht in RUNDBRIEF_REDIS_URL (siehe rundbrief config)",
-		postgres.Redact(rawURL), why)
 }
 
 // forStaff is the last word on an error before staff read it: an error of
