@@ -247,8 +247,8 @@ func (ir *ImportReader) Delimiter() rune { return ir.delimiter }
 // Ignored are the headers that name no field.
 func (ir *ImportReader) Ignored() []string { return ir.ignored }
 
-// ImportFile is a whole import file read and checked, for files small
-// enough to hold: tests, and a check before anything is stored.
+// ImportFile is a whole import file read and checked, held in memory: for
+// small files, tests and the fuzz target. Imports stream (ImportReader).
 type ImportFile struct {
 	Rows      []ImportRow // valid rows, in file order; an address may come twice
 	Problems  []*RowError // every invalid row and field (the first MaxListedProblems)

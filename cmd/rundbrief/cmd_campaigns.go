@@ -58,7 +58,7 @@ func campaignError(err error) error {
 	)
 	switch {
 	case errors.As(err, &status):
-		return fmt.Errorf("Kampagne %d hat inzwischen den Status „%s“ – wohl hat jemand anderes sie gerade verschickt, "+
+		return fmt.Errorf("Kampagne %d hat inzwischen den Status „%s“ – vermutlich hat sie gerade jemand anderes verschickt, "+
 			"geplant oder abgebrochen; nichts wurde geändert. Den Stand zeigt: rundbrief campaigns status %d",
 			status.ID, status.Status.Label(), status.ID)
 	case errors.Is(err, campaigns.ErrNotFound):

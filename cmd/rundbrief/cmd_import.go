@@ -90,7 +90,7 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
 				plural(valid, "gültige Zeile", "gültige Zeilen"))
 			if line := rows.FirstWindows1252Line(); line > 0 {
 				fmt.Fprintf(w, "Hinweis: Einige Zeilen sind als UTF-8 gespeichert, andere (zuerst Zeile %d) als Windows-1252; "+
-					"jede Zeile ist so gelesen, wie sie gespeichert ist. Prüfen Sie die Umlaute in der Übersicht.\n", line)
+					"jede Zeile ist so gelesen, wie sie gespeichert ist. Prüfen Sie die Umlaute, etwa mit rundbrief subscribers list.\n", line)
 			}
 			if len(rows.Ignored()) > 0 {
 				fmt.Fprintf(w, "Nicht verwendete Spalten: %s\n", strings.Join(rows.Ignored(), ", "))

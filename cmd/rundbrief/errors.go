@@ -18,7 +18,7 @@ func databaseError(rawURL string, err error) error {
 		why = "lehnt die Anmeldung ab: Benutzer oder Passwort stimmen nicht"
 	case code == "42501":
 		why = "hat die Datenbank nicht, und dieser Benutzer darf sie nicht anlegen; " +
-			"bitte die Datenbankbetreuung, sie anzulegen (CREATE DATABASE)"
+			"bitten Sie die Datenbankbetreuung, sie anzulegen (CREATE DATABASE)"
 	default:
 		why = fmt.Sprintf("lässt sich nicht öffnen (technische Angabe: %v)", err)
 	}
