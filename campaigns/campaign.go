@@ -159,42 +159,6 @@ var (
 	ErrNotDue = errors.New("campaigns: the campaign is not due yet")
 )
 
-// DeliveryStatus is where one recipient's mail stands.
-type DeliveryStatus string
-
-// The statuses of a delivery. Queued and sending are open; the others
-// final.
-const (
-	DeliveryQueued    DeliveryStatus = "queued"
-	DeliverySending   DeliveryStatus = "sending"
-	DeliverySent      DeliveryStatus = "sent"
-	DeliveryFailed    DeliveryStatus = "failed"    // temporary failures used up the retries, or a fault on our side
-	DeliveryBounced   DeliveryStatus = "bounced"   // the address was refused for good
-	DeliverySkipped   DeliveryStatus = "skipped"   // the person unsubscribed, bounced or was suppressed meanwhile
-	DeliveryCancelled DeliveryStatus = "cancelled" // the campaign was cancelled first
-)
-
-// Label is the status in German, as staff read it.
-func (s DeliveryStatus) Label() string {
-	switch s {
-	case DeliveryQueued:
-		return "wartet"
-	case DeliverySending:
-		return "wird gesendet"
-	case DeliverySent:
-		return "versandt"
-	case DeliveryFailed:
-		return "fehlgeschlagen"
-	case DeliveryBounced:
-		return "unzustellbar"
-	case DeliverySkipped:
-		return "übersprungen"
-	case DeliveryCancelled:
-		return "abgebrochen"
-	}
-	return string(s)
-}
-
 // Progress counts a campaign's deliveries by status.
 type Progress struct {
 	Total     int `json:"total"`

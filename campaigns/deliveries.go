@@ -2,24 +2,27 @@ package campaigns
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
 // Delivery is one recipient's mail of a campaign, as a worker holds it.
 type Delivery struct {
-	ID           int64 `db:"id"`
+	// Claim is the delivery's ID and its attempts, the fencing token of
+	// the current claim.
+	maillog.Claim
 	CampaignID   int64 `db:"campaign_id"`
 	SubscriberID int64 `db:"subscriber_id"`
-	// Attempts counts claims; it is the fencing token of the current claim.
-	Attempts int `db:"attempts"`
 }
+
+// deliveryLog is the deliveries' table in the one mail log.
+var deliveryLog = maillog.Table{Name: "deliveries"}
 
 // BatchRef names one task's share of a campaign.
 type BatchRef struct {
@@ -33,18 +36,11 @@ type BatchRef struct {
 // deliveries another worker holds.
 func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) ([]*Delivery, error) {
 	var ds []*Delivery
-	err := s.db.SelectContext(ctx, &ds, `UPDATE deliveries d
-		SET status = 'sending', claimed_at = now(), attempts = d.attempts + 1
-		WHERE d.id IN (
-			SELECT x.id FROM deliveries x JOIN campaigns c ON c.id = x.campaign_id
-			WHERE x.campaign_id = $1 AND x.batch = $2 AND c.status = 'sending'
-			  AND ((x.status = 'queued' AND (x.retry_at IS NULL OR x.retry_at <= now()))
-			    OR (x.status = 'sending' AND x.claimed_at < now() - make_interval(secs => $3)))
-			ORDER BY x.id
-			FOR UPDATE OF x SKIP LOCKED)
-		RETURNING d.id, d.campaign_id, d.subscriber_id, d.attempts`, b.CampaignID, b.Batch, lease.Seconds())
+	err := deliveryLog.Claim(ctx, s.db, &ds, `id, attempts, campaign_id, subscriber_id`,
+		`x.campaign_id = $2 AND x.batch = $3 AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = x.campaign_id AND c.status = 'sending')`,
+		0, lease, b.CampaignID, b.Batch)
 	if err != nil {
-		return nil, fmt.Errorf("campaigns: claim deliveries: %w", err)
+		return nil, fmt.Errorf("campaigns: %w", err)
 	}
 	return ds, nil
 }
@@ -68,9 +64,7 @@ func (s *Store) OpenBatches(ctx context.Context, grace, lease time.Duration) ([]
 	err := s.db.SelectContext(ctx, &bs, `SELECT d.campaign_id, d.batch,
 		       max(d.claimed_at) FILTER (WHERE d.status = 'sending') AS expired_claim
 		FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
-		WHERE c.status = 'sending' AND d.status IN ('queued', 'sending')
-		  AND ((d.status = 'queued' AND COALESCE(d.retry_at, d.created_at) <= now() - make_interval(secs => $1))
-		    OR (d.status = 'sending' AND d.claimed_at < now() - make_interval(secs => $2)))
+		WHERE c.status = 'sending' AND d.`+maillog.OpenSQL+` AND `+maillog.LostSQL("d")+`
 		GROUP BY 1, 2 ORDER BY 1, 2`, grace.Seconds(), lease.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: open batches: %w", err)
@@ -83,7 +77,7 @@ type Received struct {
 	CampaignID int64          `db:"campaign_id" json:"campaign_id"`
 	Kind       Kind           `db:"kind" json:"kind"`
 	Title      string         `db:"title" json:"title"`
-	Status     DeliveryStatus `db:"status" json:"status"`
+	Status     maillog.Status `db:"status" json:"status"`
 	At         *time.Time     `db:"finished_at" json:"at,omitempty"`
 	// MatchedKind and MatchedTopics are why the person was in the
 	// audience: their kind, and the audience's topics they had chosen
@@ -112,40 +106,18 @@ func (s *Store) Received(ctx context.Context, subscriberID int64) ([]Received, e
 	return rs, nil
 }
 
-// Outcome is how one claimed delivery ended, for Record.
-type Outcome struct {
-	Delivery  *Delivery
-	Status    DeliveryStatus // sent, failed, bounced, skipped, or queued for a retry
-	MessageID string
-	Reply     string
-	RetryAt   *time.Time // with queued
-}
-
-// Record writes outcomes in one statement, each provided its claim still
-// holds, and returns how many claims were lost to another worker. One
-// commit for several mails instead of one per mail is what lets a worker
-// keep up with a fast relay; a crash before it leaves those deliveries
-// claimed, so that they are sent again after the lease — the duplicates
-// are at most the outcomes not yet recorded. Record may be repeated: a
-// second call for the same outcomes writes nothing and counts them lost.
-func (s *Store) Record(ctx context.Context, outs []Outcome) (lost int, err error) {
+// Record writes the outcomes of claimed deliveries in one statement,
+// each provided its claim still holds, and returns how many claims were
+// lost to another worker. One commit for several mails instead of one per
+// mail is what lets a worker keep up with a fast relay; a crash before it
+// leaves those deliveries claimed, so that they are sent again after the
+// lease — the duplicates are at most the outcomes not yet recorded.
+// Record may be repeated: a second call for the same outcomes writes
+// nothing and counts them lost.
+func (s *Store) Record(ctx context.Context, outs []maillog.Outcome) (lost int, err error) {
 	if len(outs) == 0 {
 		return 0, nil
 	}
-	ids := make([]int64, len(outs))
-	attempts := make([]int64, len(outs))
-	statuses := make([]string, len(outs))
-	msgIDs := make([]string, len(outs))
-	replies := make([]string, len(outs))
-	retries := make([]string, len(outs)) // "" for none
-	for i, o := range outs {
-		ids[i], attempts[i], statuses[i] = o.Delivery.ID, int64(o.Delivery.Attempts), string(o.Status)
-		msgIDs[i], replies[i] = o.MessageID, o.Reply
-		if o.RetryAt != nil {
-			retries[i] = o.RetryAt.UTC().Format(time.RFC3339Nano)
-		}
-	}
-	var n int64
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		// Without waiting for the WAL flush: should PostgreSQL itself crash
 		// (not restart) within a fraction of a second after this commit,
@@ -153,31 +125,11 @@ func (s *Store) Record(ctx context.Context, outs []Outcome) (lost int, err error
 		if _, err := tx.ExecContext(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
 			return fmt.Errorf("campaigns: record deliveries: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries d
-		SET status = u.status, message_id = u.message_id, reply = left(u.reply, 1000), retry_at = NULLIF(u.retry_at, '')::timestamptz,
-		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
-		FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[])
-		     AS u (id, attempts, status, message_id, reply, retry_at)
-		WHERE d.id = u.id AND d.attempts = u.attempts AND d.status = 'sending'`,
-			pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
-			pq.StringArray(replies), pq.StringArray(retries))
+		lost, err = deliveryLog.Record(ctx, tx, outs)
 		if err != nil {
-			return fmt.Errorf("campaigns: record deliveries: %w", err)
+			return fmt.Errorf("campaigns: %w", err)
 		}
-		n, _ = res.RowsAffected()
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	return len(outs) - int(n), nil
-}
-
-// BounceSubscriber marks the subscriber of a bounced delivery bounced and
-// suppresses the address (after Record wrote the delivery).
-func (s *Store) BounceSubscriber(ctx context.Context, d *Delivery, reply string) error {
-	if err := s.subscribers.Bounce(ctx, d.SubscriberID, reply); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
-		return err
-	}
-	return nil
+	return lost, err
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -232,7 +233,7 @@ func (s *Store) FinishIfDone(ctx context.Context, id int64) (bool, error) {
 // Progress counts the deliveries of campaign id by status.
 func (s *Store) Progress(ctx context.Context, id int64) (Progress, error) {
 	var rows []struct {
-		Status DeliveryStatus `db:"status"`
+		Status maillog.Status `db:"status"`
 		N      int            `db:"n"`
 	}
 	var p Progress
@@ -242,19 +243,19 @@ func (s *Store) Progress(ctx context.Context, id int64) (Progress, error) {
 	for _, r := range rows {
 		p.Total += r.N
 		switch r.Status {
-		case DeliveryQueued:
+		case maillog.Queued:
 			p.Queued = r.N
-		case DeliverySending:
+		case maillog.Sending:
 			p.Sending = r.N
-		case DeliverySent:
+		case maillog.Sent:
 			p.Sent = r.N
-		case DeliveryFailed:
+		case maillog.Failed:
 			p.Failed = r.N
-		case DeliveryBounced:
+		case maillog.Bounced:
 			p.Bounced = r.N
-		case DeliverySkipped:
+		case maillog.Skipped:
 			p.Skipped = r.N
-		case DeliveryCancelled:
+		case maillog.Cancelled:
 			p.Cancelled = r.N
 		}
 	}

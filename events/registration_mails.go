@@ -2,12 +2,13 @@ package events
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/knf-nordhausen/rundbrief/maillog"
 )
 
 // MailKind is a mail about a registration.
@@ -33,22 +34,19 @@ func (k MailKind) State() RegistrationStatus {
 	return Registered
 }
 
-// Errors of the registration mail log.
-var (
-	// ErrNothingOwed means the mail was sent already, replaced by a newer
-	// one, or is being sent by another worker.
-	ErrNothingOwed = errors.New("events: the registration mail is not owed")
-	// ErrClaimLost means another worker took the mail over after this
-	// worker's lease ran out.
-	ErrClaimLost = errors.New("events: the claim on this registration mail was lost")
-)
+// ErrNothingOwed means the mail was sent already, replaced by a newer
+// one, or is being sent by another worker.
+var ErrNothingOwed = errors.New("events: the registration mail is not owed")
+
+// mailLog is the registration mails' table in the one mail log. A newer
+// mail about a registration replaces one still waiting.
+var mailLog = maillog.Table{Name: "registration_mails", Supersede: "registration_id"}
 
 // Mail is a claimed mail about a registration, with the registration as it
 // is now.
 type Mail struct {
-	ID           int64
+	maillog.Claim
 	Kind         MailKind
-	Attempts     int // the fencing token of the claim
 	Registration *Registration
 }
 
@@ -70,70 +68,35 @@ func queueMail(ctx context.Context, tx *sqlx.Tx, id int64, kind MailKind) (int64
 // ClaimMail claims the registration mail with id for lease, and returns
 // it with its registration; ErrNothingOwed if it is not open.
 func (s *Store) ClaimMail(ctx context.Context, id int64, lease time.Duration) (*Mail, error) {
-	var row struct {
-		ID             int64    `db:"id"`
+	var rows []struct {
+		maillog.Claim
 		RegistrationID int64    `db:"registration_id"`
 		Kind           MailKind `db:"kind"`
-		Attempts       int      `db:"attempts"`
 	}
-	err := s.db.GetContext(ctx, &row, `UPDATE registration_mails SET status = 'sending', claimed_at = now(), attempts = attempts + 1
-		WHERE id = $1 AND (status = 'queued' OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2)))
-		RETURNING id, registration_id, kind, attempts`, id, lease.Seconds())
-	if errors.Is(err, sql.ErrNoRows) {
+	if err := mailLog.Claim(ctx, s.db, &rows, `id, attempts, registration_id, kind`, `x.id = $2`, 1, lease, id); err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	if len(rows) == 0 {
 		return nil, ErrNothingOwed
 	}
-	if err != nil {
-		return nil, fmt.Errorf("events: claim registration mail: %w", err)
-	}
+	row := rows[0]
 	var r Registration
 	if err := s.db.GetContext(ctx, &r, `SELECT `+registrationColumns+` FROM registrations r WHERE r.id = $1`, row.RegistrationID); err != nil {
 		return nil, fmt.Errorf("events: registration of mail %d: %w", id, err)
 	}
-	return &Mail{ID: row.ID, Kind: row.Kind, Attempts: row.Attempts, Registration: &r}, nil
+	return &Mail{Claim: row.Claim, Kind: row.Kind, Registration: &r}, nil
 }
 
-// finishMail moves a claimed mail on, provided the claim still holds. A
-// mail put back in the queue is dropped instead when a newer one waits.
-func (s *Store) finishMail(ctx context.Context, m *Mail, status, messageID, reply string) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE registration_mails SET
-		    status = CASE WHEN $3 = 'queued' AND EXISTS (SELECT 1 FROM registration_mails n
-		        WHERE n.registration_id = registration_mails.registration_id AND n.status = 'queued') THEN 'skipped' ELSE $3 END,
-		    message_id = $4, reply = left($5, 1000),
-		    finished_at = CASE WHEN $3 = 'queued' THEN NULL ELSE now() END
-		WHERE id = $1 AND attempts = $2 AND status = 'sending'`, m.ID, m.Attempts, status, messageID, reply)
-	if err != nil {
-		return fmt.Errorf("events: record registration mail: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return ErrClaimLost
+// RecordMail records the outcome o of the claimed mail m, provided the
+// claim still holds (else maillog.ErrClaimLost). A mail put back in the
+// queue is skipped instead when a newer one about its registration waits.
+// The caller marks the subscriber of a bounced mail.
+func (s *Store) RecordMail(ctx context.Context, m *Mail, o maillog.Outcome) error {
+	o.Claim = m.Claim
+	if err := mailLog.RecordOne(ctx, s.db, o); err != nil {
+		return fmt.Errorf("events: %w", err)
 	}
 	return nil
-}
-
-// MailSent records that the relay took m.
-func (s *Store) MailSent(ctx context.Context, m *Mail, messageID, reply string) error {
-	return s.finishMail(ctx, m, "sent", messageID, reply)
-}
-
-// MailDeferred puts m back after a temporary failure; its task retries.
-func (s *Store) MailDeferred(ctx context.Context, m *Mail, reply string) error {
-	return s.finishMail(ctx, m, "queued", "", reply)
-}
-
-// MailFailed gives m up.
-func (s *Store) MailFailed(ctx context.Context, m *Mail, reply string) error {
-	return s.finishMail(ctx, m, "failed", "", reply)
-}
-
-// MailBounced records that the address was refused for good; the caller
-// marks the subscriber.
-func (s *Store) MailBounced(ctx context.Context, m *Mail, reply string) error {
-	return s.finishMail(ctx, m, "bounced", "", reply)
-}
-
-// MailSkipped closes m unsent, saying why.
-func (s *Store) MailSkipped(ctx context.Context, m *Mail, reason string) error {
-	return s.finishMail(ctx, m, "skipped", "", reason)
 }
 
 // OpenMails returns the IDs of registration mails that may have lost their
@@ -142,8 +105,7 @@ func (s *Store) MailSkipped(ctx context.Context, m *Mail, reason string) error {
 func (s *Store) OpenMails(ctx context.Context, grace, lease time.Duration) ([]int64, error) {
 	var ids []int64
 	err := s.db.SelectContext(ctx, &ids, `SELECT id FROM registration_mails
-		WHERE (status = 'queued' AND created_at < now() - make_interval(secs => $1))
-		   OR (status = 'sending' AND claimed_at < now() - make_interval(secs => $2))
+		WHERE `+maillog.LostSQL("registration_mails")+`
 		ORDER BY id LIMIT 10000`, grace.Seconds(), lease.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("events: open registration mails: %w", err)
@@ -155,7 +117,7 @@ func (s *Store) OpenMails(ctx context.Context, grace, lease time.Duration) ([]in
 // sent.
 func (s *Store) CountOpenMails(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM registration_mails WHERE status IN ('queued', 'sending')`); err != nil {
+	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM registration_mails WHERE `+maillog.OpenSQL); err != nil {
 		return 0, fmt.Errorf("events: count open registration mails: %w", err)
 	}
 	return n, nil

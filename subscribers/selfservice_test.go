@@ -39,7 +39,7 @@ func finishMails(t *testing.T, s *subscribers.Store, id int64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.MailSent(ctx, m, "<id@test>", "250 ok"); err != nil {
+		if err := s.RecordMail(ctx, m, m.Sent("<id@test>", "250 ok")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -356,7 +356,7 @@ func TestSubscribeWhileOptInIsSent(t *testing.T) {
 					return
 				}
 				id := fmt.Sprintf("optin-%d-%d@knf.example", a, n)
-				if err := s.MailSent(ctx, m, id, "250 ok"); err != nil {
+				if err := s.RecordMail(ctx, m, m.Sent(id, "250 ok")); err != nil {
 					fail(fmt.Errorf("recording mail %d: %w", m.ID, err))
 					return
 				}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -55,7 +56,7 @@ func TestAdd(t *testing.T) {
 		t.Errorf("topics = %v, want %v", sub.Topics, want)
 	}
 	mails, err := s.Mails(ctx, sub.ID)
-	if err != nil || len(mails) != 1 || mails[0].Kind != subscribers.MailOptIn || mails[0].Status != subscribers.MailQueued {
+	if err != nil || len(mails) != 1 || mails[0].Kind != subscribers.MailOptIn || mails[0].Status != maillog.Queued {
 		t.Errorf("mails of a pending subscriber = %+v, %v; want one queued opt-in", mails, err)
 	}
 
@@ -236,7 +237,7 @@ func TestMailClaims(t *testing.T) {
 	if _, _, err := s.ClaimMail(ctx, 999999, subscribers.MailOptIn, time.Minute); !errors.Is(err, subscribers.ErrNotFound) {
 		t.Errorf("claim for unknown subscriber: %v, want ErrNotFound", err)
 	}
-	if err := s.MailDeferred(ctx, m, "451 4.3.0 try later"); err != nil {
+	if err := s.RecordMail(ctx, m, maillog.Outcome{Status: maillog.Queued, Reply: "451 4.3.0 try later"}); err != nil {
 		t.Fatal(err)
 	}
 	// Retry: claim again; a zero lease lets a second worker take it over.
@@ -248,10 +249,10 @@ func TestMailClaims(t *testing.T) {
 	if err != nil || m2.Attempts != 3 {
 		t.Fatalf("take-over after lease = %+v, %v", m2, err)
 	}
-	if err := s.MailSent(ctx, m1, "a@b", "250 ok"); !errors.Is(err, subscribers.ErrClaimLost) {
+	if err := s.RecordMail(ctx, m1, m1.Sent("a@b", "250 ok")); !errors.Is(err, maillog.ErrClaimLost) {
 		t.Errorf("outcome from the worker that lost its claim: %v, want ErrClaimLost", err)
 	}
-	if err := s.MailBounced(ctx, m2, "550 5.1.1 user unknown"); err != nil {
+	if err := s.RecordMail(ctx, m2, maillog.Outcome{Status: maillog.Bounced, Reply: "550 5.1.1 user unknown"}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := s.Get(ctx, sub.ID)

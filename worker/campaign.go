@@ -13,6 +13,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -115,8 +116,10 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 		return h.finishIfDone(ctx, log, camp.ID)
 	}
 	ids := make([]int64, len(ds))
+	subscriberOf := make(map[int64]int64, len(ds)) // by delivery
 	for i, d := range ds {
 		ids[i] = d.SubscriberID
+		subscriberOf[d.ID] = d.SubscriberID
 	}
 	contacts, err := h.Subscribers.Contacts(ctx, ids)
 	if err != nil {
@@ -130,7 +133,7 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	// a worker killed mid-batch then sends again at most that many per
 	// connection, and the commits still serve many mails each.
 	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
-	outs := make([]campaigns.Outcome, 0, recordEvery)
+	outs := make([]maillog.Outcome, 0, recordEvery)
 	var retryAt time.Time
 	for i, d := range ds {
 		o := h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
@@ -139,7 +142,7 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 			retryAt = *o.RetryAt
 		}
 		if len(outs) == recordEvery || i == len(ds)-1 {
-			if err := h.recordOutcomes(rec, log, outs); err != nil {
+			if err := h.recordOutcomes(rec, log, outs, subscriberOf); err != nil {
 				return err
 			}
 			outs = outs[:0]
@@ -158,8 +161,9 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 // recordEvery is how many outcomes a batch records at once.
 const recordEvery = 10
 
-// recordOutcomes records outs and marks the bounced subscribers.
-func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, outs []campaigns.Outcome) error {
+// recordOutcomes records outs and marks the bounced subscribers, found
+// by delivery in subscriberOf.
+func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, outs []maillog.Outcome, subscriberOf map[int64]int64) error {
 	lost, err := h.record(ctx, log, outs)
 	if err != nil {
 		log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
@@ -169,9 +173,9 @@ func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, 
 		log.Warn("claims lost to another worker; their outcomes not recorded here", "count", lost)
 	}
 	for _, o := range outs {
-		if o.Status == campaigns.DeliveryBounced {
-			if err := h.Campaigns.BounceSubscriber(ctx, o.Delivery, o.Reply); err != nil {
-				log.Error("marking a subscriber bounced failed", "delivery", o.Delivery.ID, "error", err)
+		if o.Status == maillog.Bounced {
+			if err := h.Subscribers.Bounce(ctx, subscriberOf[o.ID], o.Reply); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
+				log.Error("marking a subscriber bounced failed", "delivery", o.ID, "error", err)
 			}
 		}
 	}
@@ -182,7 +186,7 @@ func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, 
 // is away (a restart, a failover) for up to half the lease: mails that
 // went out but were not recorded would go out again after the lease.
 // Record is safe to repeat, since it writes only claims that still hold.
-func (h *CampaignHandler) record(ctx context.Context, log *slog.Logger, outs []campaigns.Outcome) (int, error) {
+func (h *CampaignHandler) record(ctx context.Context, log *slog.Logger, outs []maillog.Outcome) (int, error) {
 	deadline := time.Now().Add(h.Lease / 2)
 	wait := 250 * time.Millisecond
 	for {
@@ -210,10 +214,10 @@ func (h *CampaignHandler) finishIfDone(ctx context.Context, log *slog.Logger, id
 // registered, for a campaign to the people registered for an event, are
 // those still registered; nil for other campaigns, which go to confirmed
 // subscribers only.
-func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaigns.Prepared, d *campaigns.Delivery, c *subscribers.Contact, registered map[int64]bool) campaigns.Outcome {
-	skip := func(reason string) campaigns.Outcome {
+func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaigns.Prepared, d *campaigns.Delivery, c *subscribers.Contact, registered map[int64]bool) maillog.Outcome {
+	skip := func(reason string) maillog.Outcome {
 		log.Debug("delivery skipped", "reason", reason)
-		return campaigns.Outcome{Delivery: d, Status: campaigns.DeliverySkipped, Reply: reason}
+		return d.Skipped(reason)
 	}
 	switch {
 	case c == nil:
@@ -235,24 +239,17 @@ func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaig
 	if err != nil {
 		return h.failed(log, d, err)
 	}
-	return campaigns.Outcome{Delivery: d, Status: campaigns.DeliverySent, MessageID: r.MessageID, Reply: r.Reply}
+	return d.Sent(r.MessageID, r.Reply)
 }
 
 // failed is what a failed delivery becomes, as the failure policy decides
 // (see decide): queued for a retry at its own time, failed, or bounced.
 // Its attempts count the claims, so it was retried one time fewer.
-func (h *CampaignHandler) failed(log *slog.Logger, d *campaigns.Delivery, err error) campaigns.Outcome {
+func (h *CampaignHandler) failed(log *slog.Logger, d *campaigns.Delivery, err error) maillog.Outcome {
 	retried := d.Attempts - 1
 	dec := decide(err, retried, h.MaxRetry, h.Now(), h.RetryDelay)
 	logDecision(log, dec, retried)
-	out := campaigns.Outcome{Delivery: d, Status: campaigns.DeliveryFailed, Reply: dec.Err.Reply()}
-	switch dec.Verdict {
-	case Retry:
-		out.Status, out.RetryAt = campaigns.DeliveryQueued, &dec.RetryAt
-	case Bounce:
-		out.Status = campaigns.DeliveryBounced
-	}
-	return out
+	return dec.Outcome(d.Claim)
 }
 
 // prepare returns camp rendered, from the cache when it is fresh.

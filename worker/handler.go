@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 )
@@ -63,21 +64,22 @@ func (h *MailHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	log = log.With("mail", m.ID, "attempt", m.Attempts)
 
+	record := func(ctx context.Context, o maillog.Outcome) error { return h.Store.RecordMail(ctx, m, o) }
 	if reason := h.notOwed(kind, sub); reason != "" {
 		log.Info("mail skipped", "reason", reason)
-		return h.record(log, h.Store.MailSkipped(ctx, m, reason))
+		return recorded(log, record(ctx, m.Skipped(reason)))
 	}
 	msg, err := h.compose(ctx, kind, sub)
 	if err != nil {
-		h.record(log, h.Store.MailFailed(ctx, m, err.Error()))
+		recorded(log, record(ctx, m.Failed(err.Error())))
 		return fmt.Errorf("worker: compose %s mail %d: %v: %w", kind, m.ID, err, asynq.SkipRetry)
 	}
 	rec, err := h.Sender.Send(ctx, msg)
 	if err == nil {
 		log.Info("mail sent", "message_id", rec.MessageID)
-		return h.record(log, h.Store.MailSent(context.WithoutCancel(ctx), m, rec.MessageID, rec.Reply))
+		return recorded(log, record(context.WithoutCancel(ctx), m.Sent(rec.MessageID, rec.Reply)))
 	}
-	return h.failed(ctx, log, m, err)
+	return failedTask(ctx, log, h.MaxRetry, m.Claim, err, record)
 }
 
 // notOwed says why a claimed mail is not sent any more, or "".
@@ -89,40 +91,4 @@ func (h *MailHandler) notOwed(kind subscribers.MailKind, sub *subscribers.Subscr
 		return "subscriber is " + string(sub.Status) + ", not confirmed"
 	}
 	return ""
-}
-
-// failed records a failed send as the failure policy decides (see decide)
-// and tells asynq whether to retry; asynq waits RetryDelay.
-func (h *MailHandler) failed(ctx context.Context, log *slog.Logger, m *subscribers.Mail, err error) error {
-	ctx = context.WithoutCancel(ctx) // record the outcome even during shutdown
-	d := decideTask(ctx, log, h.MaxRetry, err)
-	reply := d.Err.Reply()
-	switch d.Verdict {
-	case Retry:
-		if rerr := h.Store.MailDeferred(ctx, m, reply); rerr != nil && !errors.Is(rerr, subscribers.ErrClaimLost) {
-			return rerr
-		}
-		return d.Err
-	case Bounce:
-		h.record(log, h.Store.MailBounced(ctx, m, reply))
-	default:
-		h.record(log, h.Store.MailFailed(ctx, m, reply))
-	}
-	return fmt.Errorf("%w: %w", d.Err, asynq.SkipRetry)
-}
-
-// record logs an error in recording an outcome. A lost claim means another
-// worker took the mail over after this one's lease ran out; that worker
-// records the outcome, so it is not an error of the task.
-func (h *MailHandler) record(log *slog.Logger, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, subscribers.ErrClaimLost):
-		log.Warn("claim lost to another worker; outcome not recorded here")
-		return nil
-	default:
-		log.Error("recording the outcome failed", "error", err)
-		return err
-	}
 }

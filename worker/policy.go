@@ -2,12 +2,15 @@ package worker
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/hibiken/asynq"
 
 	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/maillog"
 )
 
 // Verdict is what becomes of a mail whose sending failed.
@@ -34,6 +37,20 @@ type Decision struct {
 	Verdict Verdict
 	RetryAt time.Time // for Retry
 	Err     *mailer.Error
+}
+
+// Outcome is what d makes of the mail held by claim c, for its log: queued
+// again (at RetryAt), failed or bounced, with the relay's reply.
+func (d Decision) Outcome(c maillog.Claim) maillog.Outcome {
+	o := maillog.Outcome{Claim: c, Status: maillog.Failed, Reply: d.Err.Reply()}
+	switch d.Verdict {
+	case Retry:
+		at := d.RetryAt
+		o.Status, o.RetryAt = maillog.Queued, &at
+	case Bounce:
+		o.Status = maillog.Bounced
+	}
+	return o
 }
 
 // decide is the one failure policy of every kind of mail: from the error
@@ -86,5 +103,42 @@ func logDecision(log *slog.Logger, d Decision, retried int) {
 		log.Warn("address refused for good; subscriber marked bounced and suppressed")
 	default:
 		log.Error("permanent failure that is not the recipient's fault; check the relay and sender settings")
+	}
+}
+
+// recordFunc records the outcome of one claimed mail in its owner's log.
+type recordFunc func(ctx context.Context, o maillog.Outcome) error
+
+// failedTask records the failed send of the mail held by claim c, whose
+// task asynq retries itself, as the failure policy decides, and returns
+// what the task returns to asynq: the error for a retry, or the error
+// wrapping asynq.SkipRetry when the mail is given up or bounced.
+func failedTask(ctx context.Context, log *slog.Logger, max int, c maillog.Claim, err error, record recordFunc) error {
+	ctx = context.WithoutCancel(ctx) // record the outcome even during shutdown
+	d := decideTask(ctx, log, max, err)
+	rerr := recorded(log, record(ctx, d.Outcome(c)))
+	if d.Verdict == Retry {
+		if rerr != nil {
+			return rerr
+		}
+		return d.Err
+	}
+	return fmt.Errorf("%w: %w", d.Err, asynq.SkipRetry)
+}
+
+// recorded logs an error in recording an outcome and returns it. A lost
+// claim means another worker took the mail over after this one's lease
+// ran out; that worker records the outcome, so it is not an error of the
+// task.
+func recorded(log *slog.Logger, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, maillog.ErrClaimLost):
+		log.Warn("claim lost to another worker; outcome not recorded here")
+		return nil
+	default:
+		log.Error("recording the outcome failed", "error", err)
+		return err
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 )
@@ -91,9 +92,18 @@ func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) er
 	reg := m.Registration
 	log = log.With("kind", m.Kind, "subscriber", reg.SubscriberID, "event", reg.EventID, "attempt", m.Attempts)
 	rec := context.WithoutCancel(ctx)
+	record := func(ctx context.Context, o maillog.Outcome) error {
+		err := h.Events.RecordMail(ctx, m, o)
+		if err == nil && o.Status == maillog.Bounced {
+			if berr := h.Subscribers.Bounce(ctx, reg.SubscriberID, o.Reply); berr != nil && !errors.Is(berr, subscribers.ErrNotFound) {
+				log.Error("marking the subscriber bounced failed", "error", berr)
+			}
+		}
+		return err
+	}
 	if reg.Status != m.Kind.State() {
 		log.Info("registration mail skipped; the registration changed", "status", reg.Status)
-		return h.record(log, h.Events.MailSkipped(rec, m, "registration is "+string(reg.Status)+" now"))
+		return recorded(log, record(rec, m.Skipped("registration is "+string(reg.Status)+" now")))
 	}
 	contacts, err := h.Subscribers.Contacts(ctx, []int64{reg.SubscriberID})
 	if err != nil {
@@ -102,22 +112,22 @@ func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) er
 	c := contacts[reg.SubscriberID]
 	switch {
 	case c == nil:
-		return h.record(log, h.Events.MailSkipped(rec, m, "subscriber no longer exists"))
+		return recorded(log, record(rec, m.Skipped("subscriber no longer exists")))
 	case c.Status == subscribers.StatusBounced || c.Suppressed:
 		log.Info("registration mail skipped; the address is bounced or suppressed")
-		return h.record(log, h.Events.MailSkipped(rec, m, "address bounced or suppressed"))
+		return recorded(log, record(rec, m.Skipped("address bounced or suppressed")))
 	}
 	msg, err := h.compose(ctx, m, c)
 	if err != nil {
-		h.record(log, h.Events.MailFailed(rec, m, err.Error()))
+		recorded(log, record(rec, m.Failed(err.Error())))
 		return fmt.Errorf("worker: compose registration mail %d: %v: %w", m.ID, err, asynq.SkipRetry)
 	}
 	r, err := h.Sender.Send(ctx, msg)
 	if err == nil {
 		log.Info("registration mail sent", "message_id", r.MessageID)
-		return h.record(log, h.Events.MailSent(rec, m, r.MessageID, r.Reply))
+		return recorded(log, record(rec, m.Sent(r.MessageID, r.Reply)))
 	}
-	return h.failed(ctx, log, m, err)
+	return failedTask(ctx, log, h.MaxRetry, m.Claim, err, record)
 }
 
 // compose builds the mail m owes c.
@@ -153,40 +163,4 @@ func (h *RegistrationHandler) compose(ctx context.Context, m *events.Mail, c *su
 			events.Calendar{Organizer: h.From, Stamp: now, URL: base})}
 	}
 	return msg, nil
-}
-
-// failed records a failed send as the failure policy decides (see decide)
-// and tells asynq whether to retry; asynq waits RetryDelay.
-func (h *RegistrationHandler) failed(ctx context.Context, log *slog.Logger, m *events.Mail, err error) error {
-	ctx = context.WithoutCancel(ctx)
-	d := decideTask(ctx, log, h.MaxRetry, err)
-	reply := d.Err.Reply()
-	switch d.Verdict {
-	case Retry:
-		if rerr := h.Events.MailDeferred(ctx, m, reply); rerr != nil && !errors.Is(rerr, events.ErrClaimLost) {
-			return rerr
-		}
-		return d.Err
-	case Bounce:
-		h.record(log, h.Events.MailBounced(ctx, m, reply))
-		if berr := h.Subscribers.Bounce(ctx, m.Registration.SubscriberID, reply); berr != nil && !errors.Is(berr, subscribers.ErrNotFound) {
-			log.Error("marking the subscriber bounced failed", "error", berr)
-		}
-	default:
-		h.record(log, h.Events.MailFailed(ctx, m, reply))
-	}
-	return fmt.Errorf("%w: %w", d.Err, asynq.SkipRetry)
-}
-
-func (h *RegistrationHandler) record(log *slog.Logger, err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, events.ErrClaimLost):
-		log.Warn("claim lost to another worker; outcome not recorded here")
-		return nil
-	default:
-		log.Error("recording the outcome failed", "error", err)
-		return err
-	}
 }

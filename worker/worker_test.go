@@ -20,6 +20,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 	"github.com/knf-nordhausen/rundbrief/worker"
@@ -203,7 +204,7 @@ func TestOptInMailsDelivered(t *testing.T) {
 			t.Errorf("%s: confirm token verifies to %d, %v; want %d", sub.Email, id, err, sub.ID)
 		}
 		ms := mailsOf(t, e, sub.ID)
-		if len(ms) != 1 || ms[0].Status != subscribers.MailSent || "<"+ms[0].MessageID+">" != h.Get("Message-Id") {
+		if len(ms) != 1 || ms[0].Status != maillog.Sent || "<"+ms[0].MessageID+">" != h.Get("Message-Id") {
 			t.Errorf("%s: mail log %+v, Message-Id %s", sub.Email, ms, h.Get("Message-Id"))
 		}
 		log, _ := e.store.ConsentLog(context.Background(), sub.ID)
@@ -226,7 +227,7 @@ func TestTemporaryFailureIsRetried(t *testing.T) {
 		t.Fatalf("relay got %d messages, want 1", n)
 	}
 	ms := mailsOf(t, e, sub.ID)
-	if len(ms) != 1 || ms[0].Status != subscribers.MailSent || ms[0].Attempts != 3 {
+	if len(ms) != 1 || ms[0].Status != maillog.Sent || ms[0].Attempts != 3 {
 		t.Errorf("mail log %+v, want sent on the third attempt", ms)
 	}
 }
@@ -242,7 +243,7 @@ func TestPermanentFailureBounces(t *testing.T) {
 	drain(t, e.worker(t, nil))
 
 	ms := mailsOf(t, e, sub.ID)
-	if len(ms) != 1 || ms[0].Status != subscribers.MailBounced || ms[0].Attempts != 1 || !strings.Contains(ms[0].Reply, "550") {
+	if len(ms) != 1 || ms[0].Status != maillog.Bounced || ms[0].Attempts != 1 || !strings.Contains(ms[0].Reply, "550") {
 		t.Errorf("mail log %+v, want bounced after one attempt", ms)
 	}
 	after, _ := e.store.Get(context.Background(), sub.ID)
@@ -265,7 +266,7 @@ func TestPolicyRejectionDoesNotBounce(t *testing.T) {
 	e.enqueueOwed(t)
 	drain(t, e.worker(t, nil))
 
-	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != subscribers.MailFailed || ms[0].Attempts != 1 {
+	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != maillog.Failed || ms[0].Attempts != 1 {
 		t.Errorf("mail log %+v, want failed after one attempt", ms)
 	}
 	after, _ := e.store.Get(context.Background(), sub.ID)
@@ -284,7 +285,7 @@ func TestRetriesExhausted(t *testing.T) {
 	e.enqueueOwed(t)
 	drain(t, e.worker(t, func(c *worker.Config) { c.MaxRetry = 2 }))
 
-	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != subscribers.MailFailed || ms[0].Attempts != 3 {
+	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != maillog.Failed || ms[0].Attempts != 3 {
 		t.Errorf("mail log %+v, want failed after 3 attempts", ms)
 	}
 	if n := len(e.relay.Messages()); n != 0 {
@@ -367,7 +368,7 @@ func TestLostTasksAreRequeued(t *testing.T) {
 	sub := e.add(t, "verloren@example.org", "", i18n.German)
 	// No enqueue: as if Redis had been flushed after the import.
 	drain(t, e.worker(t, nil))
-	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != subscribers.MailSent {
+	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != maillog.Sent {
 		t.Errorf("mail log %+v, want sent", ms)
 	}
 }
@@ -386,8 +387,8 @@ func TestMailNoLongerOwedIsSkipped(t *testing.T) {
 	e.enqueueOwed(t)
 	drain(t, e.worker(t, nil))
 	ms := mailsOf(t, e, sub.ID)
-	if len(ms) != 2 || ms[0].Kind != subscribers.MailOptIn || ms[0].Status != subscribers.MailSkipped ||
-		ms[1].Kind != subscribers.MailWelcome || ms[1].Status != subscribers.MailSent {
+	if len(ms) != 2 || ms[0].Kind != subscribers.MailOptIn || ms[0].Status != maillog.Skipped ||
+		ms[1].Kind != subscribers.MailWelcome || ms[1].Status != maillog.Sent {
 		t.Errorf("mail log %+v, want the opt-in skipped and the welcome sent", ms)
 	}
 	if msgs := e.relay.Messages(); len(msgs) != 1 || !strings.Contains(msgs[0].Header().Get("Subject"), "Willkommen") {
@@ -461,7 +462,7 @@ func TestShutdownFinishesMailInFlight(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("Run did not return after the mail finished")
 	}
-	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != subscribers.MailSent {
+	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != maillog.Sent {
 		t.Errorf("mail log %+v, want sent", ms)
 	}
 }
@@ -544,7 +545,7 @@ func TestNoMailAfterUnsubscribe(t *testing.T) {
 	if n := len(e.relay.Messages()); n != 0 {
 		t.Errorf("relay got %d messages for an unsubscribed subscriber", n)
 	}
-	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != subscribers.MailSkipped {
+	if ms := mailsOf(t, e, sub.ID); len(ms) != 1 || ms[0].Status != maillog.Skipped {
 		t.Errorf("mail log %+v, want the welcome skipped", ms)
 	}
 }
@@ -618,7 +619,7 @@ func TestInternationalAddressesThroughAnASCIIRelay(t *testing.T) {
 		!strings.Contains(msgs[0].Header().Get("To"), "user@xn--mller-kva.example") {
 		t.Fatalf("relay got %d messages (%v), want the one to user@xn--mller-kva.example", len(msgs), msgs)
 	}
-	if ms := mailsOf(t, e, utf8.ID); len(ms) != 1 || ms[0].Status != subscribers.MailFailed || !strings.Contains(ms[0].Reply, "SMTPUTF8") {
+	if ms := mailsOf(t, e, utf8.ID); len(ms) != 1 || ms[0].Status != maillog.Failed || !strings.Contains(ms[0].Reply, "SMTPUTF8") {
 		t.Errorf("mail log of jörg@: %+v, want failed for want of SMTPUTF8", ms)
 	}
 	after, _ := e.store.Get(ctx, utf8.ID)

@@ -284,7 +284,7 @@ func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []s
 	out(cmd, "\nMails zur Anmeldung:\n")
 	mt := newTable(cmd.OutOrStdout(), "  NR", "ART", "STATUS", "VERSUCHE", "ERLEDIGT", "ANTWORT DES SERVERS")
 	for _, m := range mails {
-		mt.rowFull("  "+fmt.Sprint(m.ID), m.Kind.Label(), m.Status.Label(), fmt.Sprint(m.Attempts), whenPtr(m.FinishedAt), shorten(m.Reply, 60))
+		mt.rowFull("  "+fmt.Sprint(m.ID), word(subscriptionMailWords, m.Kind), word(mailStatusWords, m.Status), fmt.Sprint(m.Attempts), whenPtr(m.FinishedAt), shorten(m.Reply, 60))
 	}
 	mt.flush()
 }
@@ -308,7 +308,7 @@ func printReceived(cmd *cobra.Command, received []campaigns.Received, topics []s
 		} else {
 			why += "; alle Themen"
 		}
-		t.rowFull("  "+fmt.Sprint(r.CampaignID), shorten(r.Title, 50), r.Status.Label(), whenPtr(r.At), why)
+		t.rowFull("  "+fmt.Sprint(r.CampaignID), shorten(r.Title, 50), word(mailStatusWords, r.Status), whenPtr(r.At), why)
 	}
 	t.flush()
 }

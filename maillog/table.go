@@ -1,0 +1,132 @@
+package maillog
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Table is one mail log table and the rules of its rows. Its Name comes
+// from the owner's code, never from input.
+type Table struct {
+	// Name is the table, e.g. "deliveries".
+	Name string
+	// Supersede, when set, is the column that groups mails of which only
+	// the newest waiting one is worth sending (the mails about one
+	// registration: the newest state is what the person should read). A
+	// claimed mail that is put back in the queue is skipped instead when
+	// another mail of its group waits.
+	Supersede string
+}
+
+// OpenSQL is the condition, on a mail log row, that the mail is open.
+const OpenSQL = `status IN ('queued', 'sending')`
+
+// LostSQL is the condition, on a mail log row aliased alias, that the mail
+// may have lost its task: queued and due for longer than the grace ($1, in
+// seconds), or claimed by a worker whose lease ($2, in seconds) ran out.
+// Re-queueing such a mail's task is harmless when the task still exists:
+// the claim is fenced.
+func LostSQL(alias string) string {
+	a := alias + "."
+	return `((` + a + `status = 'queued' AND COALESCE(` + a + `retry_at, ` + a + `created_at) <= now() - make_interval(secs => $1))
+		OR (` + a + `status = 'sending' AND ` + a + `claimed_at < now() - make_interval(secs => $2)))`
+}
+
+// dueSQL is the condition that a mail may be claimed now: queued and due,
+// or claimed by a worker whose lease ($1, in seconds) ran out.
+const dueSQL = `((x.status = 'queued' AND (x.retry_at IS NULL OR x.retry_at <= now()))
+		OR (x.status = 'sending' AND x.claimed_at < now() - make_interval(secs => $1)))`
+
+// Claim claims up to limit (0 for no limit) of t's mails that match where
+// and are due, oldest first, for lease: those queued whose retry time (if
+// any) has come, and those whose earlier claim ran out. It skips mails
+// another transaction holds, so concurrent workers never claim one twice.
+//
+// where is an SQL condition on t aliased x; its placeholders start at $2
+// and take args ($1 is the lease). returning lists the columns of the
+// claimed rows that dest, a pointer to a slice, receives; it names at
+// least id and attempts, the Claim. Claim returns no error
+// when nothing is due.
+func (t Table) Claim(ctx context.Context, q sqlx.QueryerContext, dest any, returning, where string,
+	limit int, lease time.Duration, args ...any) error {
+	lim := "ALL"
+	if limit > 0 {
+		lim = strconv.Itoa(limit)
+	}
+	query := `UPDATE ` + t.Name + ` m
+		SET status = 'sending', claimed_at = now(), attempts = m.attempts + 1
+		WHERE m.id IN (
+			SELECT x.id FROM ` + t.Name + ` x
+			WHERE (` + where + `) AND ` + dueSQL + `
+			ORDER BY x.id LIMIT ` + lim + `
+			FOR UPDATE OF x SKIP LOCKED)
+		RETURNING ` + returning
+	if err := sqlx.SelectContext(ctx, q, dest, query, append([]any{lease.Seconds()}, args...)...); err != nil {
+		return fmt.Errorf("maillog: claim %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// Record writes outcomes in one statement, each provided its claim still
+// holds, and returns how many claims were lost to another worker. A mail
+// put back in the queue gets its RetryAt; one whose group (Supersede) has
+// a newer waiting mail is skipped instead. Record may be repeated: a
+// second call for the same outcomes writes nothing and counts them lost.
+func (t Table) Record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome) (lost int, err error) {
+	if len(outs) == 0 {
+		return 0, nil
+	}
+	ids := make([]int64, len(outs))
+	attempts := make([]int64, len(outs))
+	statuses := make([]string, len(outs))
+	msgIDs := make([]string, len(outs))
+	replies := make([]string, len(outs))
+	retries := make([]string, len(outs)) // "" for none
+	for i, o := range outs {
+		if o.Status == Sending {
+			return 0, fmt.Errorf("maillog: record %s mail %d: %q is no outcome", t.Name, o.ID, o.Status)
+		}
+		ids[i], attempts[i], statuses[i] = o.ID, int64(o.Attempts), string(o.Status)
+		msgIDs[i], replies[i] = o.MessageID, o.Reply
+		if o.RetryAt != nil {
+			retries[i] = o.RetryAt.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	status := `u.status`
+	if t.Supersede != "" {
+		status = `CASE WHEN u.status = 'queued' AND EXISTS (SELECT 1 FROM ` + t.Name + ` n
+			WHERE n.` + t.Supersede + ` = m.` + t.Supersede + ` AND n.status = 'queued') THEN 'skipped' ELSE u.status END`
+	}
+	res, err := e.ExecContext(ctx, `UPDATE `+t.Name+` m
+		SET status = `+status+`, message_id = u.message_id, reply = left(u.reply, 1000),
+		    retry_at = NULLIF(u.retry_at, '')::timestamptz,
+		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
+		FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[])
+		     AS u (id, attempts, status, message_id, reply, retry_at)
+		WHERE m.id = u.id AND m.attempts = u.attempts AND m.status = 'sending'`,
+		pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
+		pq.StringArray(replies), pq.StringArray(retries))
+	if err != nil {
+		return 0, fmt.Errorf("maillog: record %s: %w", t.Name, err)
+	}
+	n, _ := res.RowsAffected()
+	return len(outs) - int(n), nil
+}
+
+// RecordOne is Record for one outcome; it returns ErrClaimLost when the
+// claim no longer holds.
+func (t Table) RecordOne(ctx context.Context, e sqlx.ExecerContext, o Outcome) error {
+	lost, err := t.Record(ctx, e, []Outcome{o})
+	if err != nil {
+		return err
+	}
+	if lost > 0 {
+		return ErrClaimLost
+	}
+	return nil
+}
