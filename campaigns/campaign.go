@@ -39,23 +39,6 @@ const (
 // AboutEvent reports whether campaigns of kind k are about an event.
 func (k Kind) AboutEvent() bool { return k != KindNewsletter }
 
-// Label is the kind in German, as staff read it.
-func (k Kind) Label() string {
-	switch k {
-	case KindInvitation:
-		return "Einladung"
-	case KindNewsletter:
-		return "Rundbrief"
-	case KindReminder:
-		return "Erinnerung"
-	case KindUpdate:
-		return "Änderung"
-	case KindCancellation:
-		return "Absage"
-	}
-	return string(k)
-}
-
 // Status is where a campaign stands.
 type Status string
 
@@ -68,25 +51,6 @@ const (
 	StatusDone      Status = "done"      // every delivery is final
 	StatusCancelled Status = "cancelled" // stopped for good; open deliveries cancelled
 )
-
-// Label is the status in German, as staff read it.
-func (s Status) Label() string {
-	switch s {
-	case StatusDraft:
-		return "Entwurf"
-	case StatusScheduled:
-		return "geplant"
-	case StatusSending:
-		return "wird versandt"
-	case StatusPaused:
-		return "angehalten"
-	case StatusDone:
-		return "abgeschlossen"
-	case StatusCancelled:
-		return "abgebrochen"
-	}
-	return string(s)
-}
 
 // Campaign is a stored campaign.
 type Campaign struct {
@@ -116,15 +80,6 @@ type Campaign struct {
 	UpdatedAt     time.Time  `json:"updated_at"`
 	StartedAt     *time.Time `json:"started_at,omitempty"`
 	FinishedAt    *time.Time `json:"finished_at,omitempty"`
-}
-
-// Title is what staff see in lists: the newsletter's subject, or
-// "Einladung: " and the event's title.
-func (c *Campaign) Title() string {
-	if c.Kind.AboutEvent() {
-		return c.Kind.Label() + ": " + c.EventTitle
-	}
-	return c.Subject
 }
 
 // Spec is what staff say about a new campaign.

@@ -61,7 +61,7 @@ func (c *Composer) Prepare(ctx context.Context, camp *Campaign, now time.Time) (
 			return nil, err
 		}
 		for _, lang := range i18n.All() {
-			inv := InvitationOf(e, lang, camp.Audience.Describe(i18n.Lang(lang), topics), c.EventURL(e.Slug))
+			inv := InvitationOf(e, lang, templates.DescribeAudience(lang, camp.Audience.Kinds, subscribers.TopicTitles(topics, camp.Audience.Topics, lang)), c.EventURL(e.Slug))
 			l, err := c.Templates.Invitation(inv, lang)
 			if err != nil {
 				return nil, fmt.Errorf("campaigns: campaign %d: %w", camp.ID, err)
@@ -232,7 +232,7 @@ func organiser(lang i18n.Lang, e *events.Event) string {
 	if len(e.Partners) == 0 {
 		return e.Organiser
 	}
-	partners := subscribers.JoinAnd(en, e.Partners)
+	partners := templates.JoinAnd(lang, e.Partners)
 	if e.Organiser == "" {
 		return partners
 	}

@@ -74,9 +74,12 @@ func (s *Store) OpenBatches(ctx context.Context, grace, lease time.Duration) ([]
 
 // Received is a campaign a subscriber was sent, for "why did I get this?".
 type Received struct {
-	CampaignID int64          `db:"campaign_id" json:"campaign_id"`
-	Kind       Kind           `db:"kind" json:"kind"`
-	Title      string         `db:"title" json:"title"`
+	CampaignID int64 `db:"campaign_id" json:"campaign_id"`
+	Kind       Kind  `db:"kind" json:"kind"`
+	// Subject is a newsletter's; EventTitle the title of the event a
+	// campaign of another kind is about.
+	Subject    string         `db:"subject" json:"subject,omitempty"`
+	EventTitle string         `db:"event_title" json:"event_title,omitempty"`
 	Status     maillog.Status `db:"status" json:"status"`
 	At         *time.Time     `db:"finished_at" json:"at,omitempty"`
 	// MatchedKind and MatchedTopics are why the person was in the
@@ -93,10 +96,7 @@ type Received struct {
 // oldest first.
 func (s *Store) Received(ctx context.Context, subscriberID int64) ([]Received, error) {
 	var rs []Received
-	err := s.db.SelectContext(ctx, &rs, `SELECT c.id AS campaign_id, c.kind,
-		       CASE c.kind WHEN 'invitation' THEN 'Einladung: ' || e.title WHEN 'reminder' THEN 'Erinnerung: ' || e.title
-		            WHEN 'update' THEN 'Änderung: ' || e.title WHEN 'cancellation' THEN 'Absage: ' || e.title
-		            ELSE c.subject END AS title,
+	err := s.db.SelectContext(ctx, &rs, `SELECT c.id AS campaign_id, c.kind, c.subject, COALESCE(e.title, '') AS event_title,
 		       d.status, d.finished_at, d.matched_kind, d.matched_topics, c.audience_kinds, c.audience_topics
 		FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id LEFT JOIN events e ON e.id = c.event_id
 		WHERE d.subscriber_id = $1 ORDER BY d.id`, subscriberID)

@@ -77,8 +77,8 @@ func TestCreateChecksTheSpec(t *testing.T) {
 	if got, want := c.Audience, (subscribers.Audience{Kinds: ev.Kinds, Topics: ev.Topics}); len(got.Kinds) != len(want.Kinds) || len(got.Topics) != len(want.Topics) {
 		t.Errorf("an invitation's audience is %+v, want the event's %+v", got, want)
 	}
-	if c.Title() != "Einladung: "+ev.Title || c.Status != campaigns.StatusDraft {
-		t.Errorf("created %q, %s", c.Title(), c.Status)
+	if c.Kind != campaigns.KindInvitation || c.EventTitle != ev.Title || c.Status != campaigns.StatusDraft {
+		t.Errorf("created %s %q, %s", c.Kind, c.EventTitle, c.Status)
 	}
 }
 

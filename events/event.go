@@ -39,19 +39,6 @@ const (
 	StatusCancelled Status = "cancelled" // called off
 )
 
-// Label is the status in German, as staff read it.
-func (s Status) Label() string {
-	switch s {
-	case StatusDraft:
-		return "Entwurf"
-	case StatusPublished:
-		return "veröffentlicht"
-	case StatusCancelled:
-		return "abgesagt"
-	}
-	return string(s)
-}
-
 // DefaultPartyMax is how many people one registration may bring unless the
 // event says otherwise; MaxPartyMax the most an event may allow.
 const (

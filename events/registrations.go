@@ -20,19 +20,6 @@ const (
 	Cancelled  RegistrationStatus = "cancelled"  // withdrew, or was withdrawn by staff
 )
 
-// Label is the status in German, as staff read it.
-func (s RegistrationStatus) Label() string {
-	switch s {
-	case Registered:
-		return "angemeldet"
-	case Waiting:
-		return "Warteliste"
-	case Cancelled:
-		return "abgemeldet"
-	}
-	return string(s)
-}
-
 // RegistrationSource says who made a registration.
 type RegistrationSource string
 

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -196,57 +195,11 @@ func (s *Store) bounce(ctx context.Context, tx *sqlx.Tx, id int64, reply string)
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO consent_log (subscriber_id, action, source, note)
-		VALUES ($1, $2, $3, $4)`, id, actionBounced, SourceSystem, truncate(reply, MaxNoteLength))
+		VALUES ($1, $2, $3, $4)`, id, ActionBounced, SourceSystem, truncate(reply, MaxNoteLength))
 	if err != nil {
 		return fmt.Errorf("subscribers: consent log: %w", err)
 	}
 	return nil
-}
-
-// Describe says who a is for people, in lang: "Unternehmen und Schulen ·
-// Themen: Berufsausbildung", or "Alle Interessierten". topics are the
-// known topics, for their titles.
-func (a Audience) Describe(lang i18n.Lang, topics []Topic) string {
-	en := lang == i18n.English
-	var kinds []string
-	for _, k := range a.Kinds {
-		kinds = append(kinds, k.plural(en))
-	}
-	var parts []string
-	if len(kinds) > 0 {
-		k := JoinAnd(en, kinds)
-		parts = append(parts, strings.ToUpper(k[:1])+k[1:])
-	}
-	if len(a.Topics) > 0 {
-		parts = append(parts, pick(en, "Topics: ", "Themen: ")+strings.Join(TopicTitles(topics, a.Topics, lang), ", "))
-	}
-	if len(parts) == 0 {
-		return pick(en, "Everyone interested", "Alle Interessierten")
-	}
-	return strings.Join(parts, " · ")
-}
-
-// plural is the kind's plural, lower-case in English: "Schulen", "schools".
-func (k Kind) plural(en bool) string {
-	switch k {
-	case KindCompany:
-		return pick(en, "companies", "Unternehmen")
-	case KindSchool:
-		return pick(en, "schools", "Schulen")
-	case KindFamily:
-		return pick(en, "families", "Familien")
-	case KindOther:
-		return pick(en, "partners and institutions", "Partner und Einrichtungen")
-	}
-	return string(k)
-}
-
-// JoinAnd joins xs with commas and a final "und" ("and").
-func JoinAnd(en bool, xs []string) string {
-	if len(xs) <= 1 {
-		return strings.Join(xs, "")
-	}
-	return strings.Join(xs[:len(xs)-1], ", ") + pick(en, " and ", " und ") + xs[len(xs)-1]
 }
 
 // EachAmong calls fn for each of the subscribers with the given IDs who

@@ -43,7 +43,7 @@ func (s *Store) Confirm(ctx context.Context, id int64, c Consent) (*MailRef, err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM suppressions WHERE address_hash = $1`, s.keys.AddressHash(email)); err != nil {
 			return fmt.Errorf("subscribers: confirm: lift suppression: %w", err)
 		}
-		if err := logConsent(ctx, tx, id, actionConfirmed, c); err != nil {
+		if err := logConsent(ctx, tx, id, ActionConfirmed, c); err != nil {
 			return err
 		}
 		mailID, err := queueMail(ctx, tx, id, MailWelcome)

@@ -17,12 +17,12 @@ type ConsentAction string
 
 // The actions of the consent log.
 const (
-	actionSubscribed   ConsentAction = "subscribed"     // the subscription request
-	actionOptInSent    ConsentAction = "optin_sent"     // the opt-in mail left (with its Message-ID)
-	actionConfirmed    ConsentAction = "confirmed"      // the opt-in was confirmed, or attested by staff
-	actionTopicsChange ConsentAction = "topics_changed" // the subscriber changed their topics
-	actionUnsubscribed ConsentAction = "unsubscribed"   // consent withdrawn
-	actionBounced      ConsentAction = "bounced"        // the address was refused for good
+	ActionSubscribed   ConsentAction = "subscribed"     // the subscription request
+	ActionOptInSent    ConsentAction = "optin_sent"     // the opt-in mail left (with its Message-ID)
+	ActionConfirmed    ConsentAction = "confirmed"      // the opt-in was confirmed, or attested by staff
+	ActionTopicsChange ConsentAction = "topics_changed" // the subscriber changed their topics
+	ActionUnsubscribed ConsentAction = "unsubscribed"   // consent withdrawn
+	ActionBounced      ConsentAction = "bounced"        // the address was refused for good
 )
 
 // ConsentEntry is one line of a subscriber's consent log.
@@ -36,25 +36,6 @@ type ConsentEntry struct {
 	// IP and UserAgent are set only where the installation records them.
 	IP        string `db:"ip" json:"ip,omitempty"`
 	UserAgent string `db:"user_agent" json:"user_agent,omitempty"`
-}
-
-// Label is the action in German, as staff read it.
-func (a ConsentAction) Label() string {
-	switch a {
-	case actionSubscribed:
-		return "Anmeldung"
-	case actionOptInSent:
-		return "Bestätigungsmail versandt"
-	case actionConfirmed:
-		return "bestätigt"
-	case actionTopicsChange:
-		return "Themen geändert"
-	case actionUnsubscribed:
-		return "abgemeldet"
-	case actionBounced:
-		return "unzustellbar"
-	}
-	return string(a)
 }
 
 // ConsentLog returns the consent log of the subscriber with id, oldest first.

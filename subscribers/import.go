@@ -30,8 +30,12 @@ type RowSource interface {
 type ImportNote struct {
 	Line      int
 	Email     string
-	Detail    string // e.g. the topics added, or why the row was left alone
-	FirstLine int    // for a duplicate: the line the address came first
+	FirstLine int // for a duplicate: the line the address came first
+	// Status, for an address left alone, is why: unsubscribed or bounced.
+	Status Status
+	// For a known subscriber the import added to: what it added.
+	NameAdded, OrganisationAdded bool
+	TopicsAdded                  []string
 }
 
 // Notes are the rows of one kind in an import: how many, and the first
@@ -224,7 +228,7 @@ func mergeDuplicates(ctx context.Context, tx *sqlx.Tx, rep *ImportReport) error 
 	if err != nil {
 		return err
 	}
-	rep.Duplicates, err = listNotes(ctx, tx, `SELECT line, email, '' AS detail, first_line FROM import_dups`)
+	rep.Duplicates, err = listNotes(ctx, tx, `SELECT line, email, '' AS status, first_line FROM import_dups`)
 	return err
 }
 
@@ -247,17 +251,14 @@ func sortImportRows(ctx context.Context, tx *sqlx.Tx, rep *ImportReport) error {
 	if err != nil {
 		return err
 	}
-	if rep.Withdrawn, err = listNotes(ctx, tx, `SELECT line, email, status AS detail, 0 AS first_line FROM import_class WHERE fate = 'withdrawn'`); err != nil {
+	if rep.Withdrawn, err = listNotes(ctx, tx, `SELECT line, email, status, 0 AS first_line FROM import_class WHERE fate = 'withdrawn'`); err != nil {
 		return err
 	}
-	for i, n := range rep.Withdrawn.Listed {
-		rep.Withdrawn.Listed[i].Detail = Status(n.Detail).Label()
-	}
-	rep.Suppressed, err = listNotes(ctx, tx, `SELECT line, email, '' AS detail, 0 AS first_line FROM import_class WHERE fate = 'suppressed'`)
+	rep.Suppressed, err = listNotes(ctx, tx, `SELECT line, email, '' AS status, 0 AS first_line FROM import_class WHERE fate = 'suppressed'`)
 	return err
 }
 
-// listNotes counts the rows of query (line, email, detail, first_line)
+// listNotes counts the rows of query (line, email, status, first_line)
 // and lists the first MaxListed by line.
 func listNotes(ctx context.Context, tx *sqlx.Tx, query string) (Notes, error) {
 	var out Notes
@@ -267,14 +268,14 @@ func listNotes(ctx context.Context, tx *sqlx.Tx, query string) (Notes, error) {
 	var rows []struct {
 		Line      int    `db:"line"`
 		Email     string `db:"email"`
-		Detail    string `db:"detail"`
+		Status    string `db:"status"`
 		FirstLine int    `db:"first_line"`
 	}
 	if err := tx.SelectContext(ctx, &rows, `SELECT * FROM (`+query+`) q ORDER BY line LIMIT $1`, MaxListed); err != nil {
 		return out, fmt.Errorf("subscribers: import: %w", err)
 	}
 	for _, r := range rows {
-		out.Listed = append(out.Listed, ImportNote{Line: r.Line, Email: r.Email, Detail: r.Detail, FirstLine: r.FirstLine})
+		out.Listed = append(out.Listed, ImportNote{Line: r.Line, Email: r.Email, Status: Status(r.Status), FirstLine: r.FirstLine})
 	}
 	return out, nil
 }
@@ -353,17 +354,8 @@ func mergeImported(ctx context.Context, tx *sqlx.Tx, rep *ImportReport) error {
 		return fmt.Errorf("subscribers: import: %w", err)
 	}
 	for _, m := range listed {
-		var notes []string
-		if m.NameAdded {
-			notes = append(notes, "Name ergänzt")
-		}
-		if m.OrgAdded {
-			notes = append(notes, "Organisation ergänzt")
-		}
-		if len(m.Topics) > 0 {
-			notes = append(notes, "Themen +"+strings.Join(m.Topics, ", +"))
-		}
-		rep.Updated.Listed = append(rep.Updated.Listed, ImportNote{Line: m.Line, Email: m.Email, Detail: strings.Join(notes, "; ")})
+		rep.Updated.Listed = append(rep.Updated.Listed, ImportNote{Line: m.Line, Email: m.Email,
+			NameAdded: m.NameAdded, OrganisationAdded: m.OrgAdded, TopicsAdded: m.Topics})
 	}
 	return nil
 }

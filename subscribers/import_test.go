@@ -91,7 +91,7 @@ func TestImportMergesIntoExisting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []subscribers.ImportNote{{Line: 2, Email: "sekretariat@schule.example", Detail: "Name ergänzt; Themen +jugend"}}
+	want := []subscribers.ImportNote{{Line: 2, Email: "sekretariat@schule.example", NameAdded: true, TopicsAdded: []string{"jugend"}}}
 	if rep.Added != 0 || rep.OptIns.Count != 0 || rep.Updated.Total != 1 || !reflect.DeepEqual(rep.Updated.Listed, want) {
 		t.Errorf("report = %+v, want updated %+v", rep, want)
 	}
@@ -123,7 +123,7 @@ func TestImportSkipsSuppressedAndWithdrawn(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rep.Added != 1 || rep.Suppressed.Total != 1 || rep.Suppressed.Listed[0].Line != 2 || rep.Withdrawn.Total != 1 ||
-		rep.Withdrawn.Listed[0].Line != 3 || rep.Withdrawn.Listed[0].Detail != "abgemeldet" {
+		rep.Withdrawn.Listed[0].Line != 3 || rep.Withdrawn.Listed[0].Status != subscribers.StatusUnsubscribed {
 		t.Errorf("report = %+v", rep)
 	}
 	if sub, _ := s.GetByEmail(ctx, "abgemeldet@example.org"); len(sub.Topics) != 0 || sub.Status != subscribers.StatusUnsubscribed {

@@ -40,9 +40,9 @@ type Mail struct {
 	Kind         MailKind       `db:"kind" json:"kind"`
 	Status       maillog.Status `db:"status" json:"status"`
 	CreatedAt    time.Time      `db:"created_at" json:"created_at"`
-	FinishedAt *time.Time `db:"finished_at" json:"finished_at,omitempty"`
-	MessageID  string     `db:"message_id" json:"message_id,omitempty"`
-	Reply      string     `db:"reply" json:"reply,omitempty"`
+	FinishedAt   *time.Time     `db:"finished_at" json:"finished_at,omitempty"`
+	MessageID    string         `db:"message_id" json:"message_id,omitempty"`
+	Reply        string         `db:"reply" json:"reply,omitempty"`
 }
 
 // Ref identifies m for queueing its task.
@@ -143,7 +143,7 @@ func (s *Store) RecordMail(ctx context.Context, m *Mail, o maillog.Outcome) erro
 			return s.bounce(ctx, tx, m.SubscriberID, o.Reply)
 		case o.Status == maillog.Sent && m.Kind == MailOptIn:
 			_, err := tx.ExecContext(ctx, `INSERT INTO consent_log (subscriber_id, action, source, message_id)
-				VALUES ($1, $2, $3, $4)`, m.SubscriberID, actionOptInSent, SourceSystem, o.MessageID)
+				VALUES ($1, $2, $3, $4)`, m.SubscriberID, ActionOptInSent, SourceSystem, o.MessageID)
 			if err != nil {
 				return fmt.Errorf("subscribers: consent log: %w", err)
 			}

@@ -140,7 +140,7 @@ func (s *Store) Subscribe(ctx context.Context, n NewSubscriber, c Consent) (Subs
 				return err
 			}
 			if !repeated {
-				if err := logConsent(ctx, tx, cur.ID, actionSubscribed, c); err != nil {
+				if err := logConsent(ctx, tx, cur.ID, ActionSubscribed, c); err != nil {
 					return err
 				}
 			}
@@ -301,7 +301,7 @@ func (s *Store) UpdatePreferences(ctx context.Context, id int64, p Preferences, 
 		if len(n.Topics) == 0 {
 			c.Note = "Themen: keine"
 		}
-		return logConsent(ctx, tx, id, actionTopicsChange, c)
+		return logConsent(ctx, tx, id, ActionTopicsChange, c)
 	})
 }
 
@@ -335,7 +335,7 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, c Consent) (bool, err
 			WHERE subscriber_id = $1 AND status = 'queued'`, id); err != nil {
 			return fmt.Errorf("subscribers: unsubscribe: %w", err)
 		}
-		return logConsent(ctx, tx, id, actionUnsubscribed, c)
+		return logConsent(ctx, tx, id, ActionUnsubscribed, c)
 	})
 	return changed, err
 }

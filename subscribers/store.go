@@ -214,11 +214,11 @@ func (s *Store) Add(ctx context.Context, n NewSubscriber, c Consent) (*Subscribe
 			SELECT $1, unnest($2::text[])`, id, pq.StringArray(n.Topics)); err != nil {
 			return fmt.Errorf("subscribers: add topics: %w", err)
 		}
-		if err := logConsent(ctx, tx, id, actionSubscribed, c); err != nil {
+		if err := logConsent(ctx, tx, id, ActionSubscribed, c); err != nil {
 			return err
 		}
 		if c.Confirmed {
-			return logConsent(ctx, tx, id, actionConfirmed, c)
+			return logConsent(ctx, tx, id, ActionConfirmed, c)
 		}
 		_, err = queueMail(ctx, tx, id, MailOptIn)
 		return err

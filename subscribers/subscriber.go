@@ -49,29 +49,6 @@ func ParseKind(s string) (Kind, error) {
 	return "", fmt.Errorf("%w %q (known: Unternehmen/company, Schule/school, Familie/family, Sonstige/other)", ErrUnknownKind, s)
 }
 
-// Label is the kind's name in lang.
-func (k Kind) Label(lang i18n.Lang) string {
-	en := lang == i18n.English
-	switch k {
-	case KindCompany:
-		return pick(en, "Company", "Unternehmen")
-	case KindSchool:
-		return pick(en, "School", "Schule")
-	case KindFamily:
-		return pick(en, "Family", "Familie")
-	case KindOther:
-		return pick(en, "Other", "Sonstige")
-	}
-	return string(k)
-}
-
-func pick(cond bool, a, b string) string {
-	if cond {
-		return a
-	}
-	return b
-}
-
 // Status is where a subscriber stands.
 type Status string
 
@@ -99,21 +76,6 @@ func ParseStatus(s string) (Status, error) {
 	return "", fmt.Errorf("subscribers: unknown status %q (known: pending, confirmed, unsubscribed, bounced)", s)
 }
 
-// Label is the status in German, as staff read it.
-func (s Status) Label() string {
-	switch s {
-	case StatusPending:
-		return "unbestätigt"
-	case StatusConfirmed:
-		return "bestätigt"
-	case StatusUnsubscribed:
-		return "abgemeldet"
-	case StatusBounced:
-		return "unzustellbar"
-	}
-	return string(s)
-}
-
 // Source is where a subscription or a change came from.
 type Source string
 
@@ -124,21 +86,6 @@ const (
 	SourceStaff  Source = "staff"  // staff, by hand
 	SourceSystem Source = "system" // rundbrief itself (mail sent, bounce)
 )
-
-// Label is the source in German, as staff read it.
-func (s Source) Label() string {
-	switch s {
-	case SourceWeb:
-		return "Webformular"
-	case SourceImport:
-		return "Import"
-	case SourceStaff:
-		return "Mitarbeiter/in"
-	case SourceSystem:
-		return "rundbrief"
-	}
-	return string(s)
-}
 
 // Subscriber is one person or organisation on the list.
 type Subscriber struct {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 
 	"github.com/knf-nordhausen/rundbrief/events"
-	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 )
@@ -87,10 +86,10 @@ func (s *Server) eventFacts(r *http.Request, p *page, e *events.Event) ([]fact, 
 	add("event.when", templates.When(tl, e.Start.In(events.Berlin()), e.End.In(events.Berlin())), "")
 	add("event.where", e.Place(), "")
 	add("event.online", e.OnlineURL, e.OnlineURL)
-	add("event.for", subscribers.Audience{Kinds: e.Kinds, Topics: e.Topics}.Describe(sl, topics), "")
+	add("event.for", templates.DescribeAudience(sl, e.Kinds, subscribers.TopicTitles(topics, e.Topics, sl)), "")
 	add("event.organiser", e.Organiser, "")
 	if len(e.Partners) > 0 {
-		add("event.partners", subscribers.JoinAnd(p.Lang == i18n.English, e.Partners), "")
+		add("event.partners", templates.JoinAnd(p.Lang, e.Partners), "")
 	}
 	switch {
 	case e.Registration && e.Deadline != nil:

@@ -15,6 +15,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
 func newCampaignsCmd(a *app) *cobra.Command {
@@ -60,7 +61,7 @@ func campaignError(err error) error {
 	case errors.As(err, &status):
 		return fmt.Errorf("Kampagne %d hat inzwischen den Status „%s“ – vermutlich hat sie gerade jemand anderes verschickt, "+
 			"geplant oder abgebrochen; nichts wurde geändert. Den Stand zeigt: rundbrief campaigns status %d",
-			status.ID, status.Status.Label(), status.ID)
+			status.ID, word(campaignStatusWords, status.Status), status.ID)
 	case errors.Is(err, campaigns.ErrNotFound):
 		return errors.New("diese Kampagne gibt es nicht; rundbrief campaigns list zeigt alle")
 	case errors.As(err, &notReady) && notReady.Over:
@@ -81,7 +82,7 @@ func campaignError(err error) error {
 
 // statusError says in German that c's status does not allow action.
 func statusError(c *campaigns.Campaign, action string) error {
-	return fmt.Errorf("Kampagne %d hat den Status „%s“; %s ist nicht möglich", c.ID, c.Status.Label(), action)
+	return fmt.Errorf("Kampagne %d hat den Status „%s“; %s ist nicht möglich", c.ID, word(campaignStatusWords, c.Status), action)
 }
 
 func newCampaignsCreateCmd(a *app) *cobra.Command {
@@ -196,7 +197,7 @@ bekommen englischsprachige Abonnenten die deutsche.`,
 			if err != nil {
 				return err
 			}
-			out(cmd, "Kampagne %d angelegt (Entwurf): %s\nZielgruppe: %s – derzeit %s.\n", camp.ID, camp.Title(),
+			out(cmd, "Kampagne %d angelegt (Entwurf): %s\nZielgruppe: %s – derzeit %s.\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle),
 				audienceLabel(camp.Audience), plural(n, "Empfänger", "Empfänger"))
 			out(cmd, "Weiter: rundbrief campaigns preview %d, rundbrief campaigns test %d --to IHRE-ADRESSE, rundbrief campaigns send %d\n",
 				camp.ID, camp.ID, camp.ID)
@@ -246,7 +247,7 @@ func audienceLabel(a subscribers.Audience) string {
 	if len(a.Kinds) > 0 {
 		var ks []string
 		for _, k := range a.Kinds {
-			ks = append(ks, k.Label(i18n.German))
+			ks = append(ks, templates.KindName(k, i18n.German))
 		}
 		kinds = strings.Join(ks, ", ")
 	}

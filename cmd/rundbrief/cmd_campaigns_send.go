@@ -15,6 +15,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
 	"github.com/knf-nordhausen/rundbrief/worker"
 )
 
@@ -80,12 +81,12 @@ und zehn Beispiele und verschickt nichts.`,
 				}
 			}
 			if dryRun {
-				out(cmd, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, camp.Title(), plural(n, "Empfänger", "Empfänger"), audienceLabel(camp.Audience))
+				out(cmd, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), plural(n, "Empfänger", "Empfänger"), audienceLabel(camp.Audience))
 				if len(sample) > 0 {
 					out(cmd, "\nBeispiele:\n")
 					t := newTable(cmd.OutOrStdout(), "  E-MAIL", "ART", "PASSENDE THEMEN")
 					for _, m := range sample {
-						t.rowFull("  "+m.Email, m.Kind.Label(i18n.German), strings.Join(m.Topics, ", "))
+						t.rowFull("  "+m.Email, templates.KindName(m.Kind, i18n.German), strings.Join(m.Topics, ", "))
 					}
 					t.flush()
 				}
@@ -101,7 +102,7 @@ und zehn Beispiele und verschickt nichts.`,
 				if !sendAt.IsZero() {
 					whenText = "am " + when(sendAt)
 				}
-				out(cmd, "Kampagne %d „%s“ %s an %s verschicken? [j/N] ", camp.ID, camp.Title(), whenText, plural(n, "Empfänger", "Empfänger"))
+				out(cmd, "Kampagne %d „%s“ %s an %s verschicken? [j/N] ", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), whenText, plural(n, "Empfänger", "Empfänger"))
 				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "yes" {
 					out(cmd, "\nNicht verschickt.\n")
@@ -179,7 +180,7 @@ erledigt ist (beenden mit Strg+C; der Versand läuft weiter).`,
 			case asJSON:
 				return writeJSON(cmd.OutOrStdout(), statusJSON{camp.ID, camp.Status, p})
 			case !watch:
-				out(cmd, "Kampagne %d „%s“: %s\n%s\n", camp.ID, camp.Title(), camp.Status.Label(), progressLine(p))
+				out(cmd, "Kampagne %d „%s“: %s\n%s\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), word(campaignStatusWords, camp.Status), progressLine(p))
 				return nil
 			}
 			return watchProgress(ctx, cmd, s, camp, every)
@@ -195,7 +196,7 @@ erledigt ist (beenden mit Strg+C; der Versand läuft weiter).`,
 // watchProgress draws a progress bar of camp's final deliveries until none
 // is open, the campaign is cancelled, or ctx ends.
 func watchProgress(ctx context.Context, cmd *cobra.Command, s *campaigns.Store, camp *campaigns.Campaign, every time.Duration) error {
-	out(cmd, "Kampagne %d „%s“\n", camp.ID, camp.Title())
+	out(cmd, "Kampagne %d „%s“\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle))
 	var bar *progressbar.ProgressBar
 	waiting := false
 	for {
@@ -223,7 +224,7 @@ func watchProgress(ctx context.Context, cmd *cobra.Command, s *campaigns.Store, 
 		}
 		if bar != nil {
 			bar.Describe(fmt.Sprintf("%s · %d fehlgeschlagen · %d unzustellbar · %d übersprungen · %d offen",
-				c.Status.Label(), p.Failed, p.Bounced, p.Skipped, p.Remaining()))
+				word(campaignStatusWords, c.Status), p.Failed, p.Bounced, p.Skipped, p.Remaining()))
 			bar.Set(p.Final())
 		}
 		switch {
@@ -238,7 +239,7 @@ func watchProgress(ctx context.Context, cmd *cobra.Command, s *campaigns.Store, 
 			if bar != nil {
 				bar.Finish()
 			}
-			out(cmd, "\n%s: %s\n", c.Status.Label(), progressLine(p))
+			out(cmd, "\n%s: %s\n", word(campaignStatusWords, c.Status), progressLine(p))
 			return nil
 		}
 		select {

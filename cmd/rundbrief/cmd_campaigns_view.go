@@ -43,7 +43,7 @@ func newCampaignsListCmd(a *app) *cobra.Command {
 			}
 			t := newTable(cmd.OutOrStdout(), "NR", "ART", "TITEL", "STATUS", "ANGELEGT", "BEGONNEN", "FERTIG")
 			for _, c := range cs {
-				t.row(fmt.Sprint(c.ID), c.Kind.Label(), c.Title(), c.Status.Label(), when(c.CreatedAt), whenPtr(firstOf(c.StartedAt, c.SendAt)), whenPtr(c.FinishedAt))
+				t.row(fmt.Sprint(c.ID), word(campaignKindWords, c.Kind), campaignTitle(c.Kind, c.Subject, c.EventTitle), word(campaignStatusWords, c.Status), when(c.CreatedAt), whenPtr(firstOf(c.StartedAt, c.SendAt)), whenPtr(c.FinishedAt))
 			}
 			t.flush()
 			return nil
@@ -89,7 +89,7 @@ func newCampaignsShowCmd(a *app) *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), campaignDetails{camp, p})
 			}
 			t := newTable(cmd.OutOrStdout(), "Nr.", fmt.Sprint(camp.ID))
-			rows := [][2]string{{"Art", camp.Kind.Label()}, {"Titel", camp.Title()}}
+			rows := [][2]string{{"Art", word(campaignKindWords, camp.Kind)}, {"Titel", campaignTitle(camp.Kind, camp.Subject, camp.EventTitle)}}
 			if camp.Kind.AboutEvent() {
 				rows = append(rows, [2]string{"Veranstaltung", camp.EventSlug})
 			}
@@ -97,7 +97,7 @@ func newCampaignsShowCmd(a *app) *cobra.Command {
 				rows = append(rows, [2]string{"Betreff (englisch)", camp.SubjectEN})
 			}
 			rows = append(rows, [][2]string{
-				{"Zielgruppe", audienceLabel(camp.Audience)}, {"Status", camp.Status.Label()},
+				{"Zielgruppe", audienceLabel(camp.Audience)}, {"Status", word(campaignStatusWords, camp.Status)},
 				{"Angelegt", when(camp.CreatedAt)}, {"Geplant für", whenPtr(camp.SendAt)},
 				{"Begonnen", whenPtr(camp.StartedAt)}, {"Fertig", whenPtr(camp.FinishedAt)},
 			}...)

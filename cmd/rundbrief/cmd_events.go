@@ -412,7 +412,7 @@ func (a *app) notify(cmd *cobra.Command, spec campaigns.Spec) error {
 		return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
 	}
 	out(cmd, "%s (Kampagne %d) an %s übergeben. Fortschritt: rundbrief campaigns status %d --watch\n",
-		plan.Campaign.Kind.Label(), plan.Campaign.ID, plural(plan.Recipients, "Empfänger", "Empfänger"), plan.Campaign.ID)
+		word(campaignKindWords, plan.Campaign.Kind), plan.Campaign.ID, plural(plan.Recipients, "Empfänger", "Empfänger"), plan.Campaign.ID)
 	return nil
 }
 
@@ -485,7 +485,7 @@ func newEventsListCmd(a *app) *cobra.Command {
 			}
 			t := newTable(cmd.OutOrStdout(), "KÜRZEL", "BEGINN", "TITEL", "ORT", "STATUS")
 			for _, e := range list {
-				t.row(e.Slug, when(e.Start), e.Title, e.Where(), e.Status.Label())
+				t.row(e.Slug, when(e.Start), e.Title, e.Where(), word(eventStatusWords, e.Status))
 			}
 			t.flush()
 			out(cmd, "%s\n", plural(len(list), "Veranstaltung", "Veranstaltungen"))
@@ -523,7 +523,7 @@ func newEventsShowCmd(a *app) *cobra.Command {
 func printEvent(cmd *cobra.Command, e *events.Event) {
 	kinds := make([]string, len(e.Kinds))
 	for i, k := range e.Kinds {
-		kinds[i] = k.Label(i18n.German)
+		kinds[i] = templates.KindName(k, i18n.German)
 	}
 	audience := strings.Join(kinds, ", ")
 	if audience == "" {
@@ -549,7 +549,7 @@ func printEvent(cmd *cobra.Command, e *events.Event) {
 	}
 	t := newTable(cmd.OutOrStdout(), "Kürzel", e.Slug)
 	for _, r := range [][2]string{
-		{"Titel", e.Title}, {"Status", e.Status.Label()},
+		{"Titel", e.Title}, {"Status", word(eventStatusWords, e.Status)},
 		{"Wann", when(e.Start) + " bis " + when(e.End)},
 		{"Ort", e.Place()}, {"Online", e.OnlineURL},
 		{"Veranstalter", e.Organiser}, {"Partner", strings.Join(e.Partners, "; ")},

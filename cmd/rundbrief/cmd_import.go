@@ -208,7 +208,17 @@ func printReport(w io.Writer, rep *subscribers.ImportReport, bad int, confirmed 
 	line("neu aufgenommen:", rep.Added, "("+state+")")
 	line("schon im Verteiler, ergänzt:", rep.Updated.Total, "")
 	details(rep.Updated, func(n subscribers.ImportNote) string {
-		return fmt.Sprintf("Zeile %d, %s: %s", n.Line, n.Email, n.Detail)
+		var added []string
+		if n.NameAdded {
+			added = append(added, "Name ergänzt")
+		}
+		if n.OrganisationAdded {
+			added = append(added, "Organisation ergänzt")
+		}
+		if len(n.TopicsAdded) > 0 {
+			added = append(added, "Themen +"+strings.Join(n.TopicsAdded, ", +"))
+		}
+		return fmt.Sprintf("Zeile %d, %s: %s", n.Line, n.Email, strings.Join(added, "; "))
 	})
 	line("schon im Verteiler, unverändert:", rep.Unchanged, "")
 	line("doppelt in der Datei:", rep.Duplicates.Total, "(zusammengeführt)")
@@ -219,7 +229,7 @@ func printReport(w io.Writer, rep *subscribers.ImportReport, bad int, confirmed 
 	details(rep.Suppressed, func(n subscribers.ImportNote) string { return fmt.Sprintf("Zeile %d: %s", n.Line, n.Email) })
 	line("abgemeldet oder unzustellbar:", rep.Withdrawn.Total, "(nicht verändert)")
 	details(rep.Withdrawn, func(n subscribers.ImportNote) string {
-		return fmt.Sprintf("Zeile %d: %s (%s)", n.Line, n.Email, n.Detail)
+		return fmt.Sprintf("Zeile %d: %s (%s)", n.Line, n.Email, word(subscriberStatusWords, n.Status))
 	})
 	line("fehlerhaft, übersprungen:", bad, "")
 }

@@ -67,7 +67,7 @@ für die Teilnehmerliste zum Unterschreiben.`,
 				if r.Status == events.Waiting {
 					return "Warteliste, Platz " + strconv.Itoa(r.Position)
 				}
-				return r.Status.Label()
+				return word(registrationWords, r.Status)
 			}
 			if asCSV {
 				w := spreadsheet.NewWriter(cmd.OutOrStdout())

@@ -12,6 +12,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
 func newSubscribersCmd(a *app) *cobra.Command {
@@ -71,7 +72,7 @@ auf; --consent-note hält dann fest, wann und wie sie eingewilligt hat.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], explain(err))
 			}
-			out(cmd, "Aufgenommen: %s (Nr. %d, %s, %s)\n", sub.Email, sub.ID, sub.Kind.Label(i18n.German), sub.Status.Label())
+			out(cmd, "Aufgenommen: %s (Nr. %d, %s, %s)\n", sub.Email, sub.ID, templates.KindName(sub.Kind, i18n.German), word(subscriberStatusWords, sub.Status))
 			if sub.Status == subscribers.StatusPending {
 				mails, err := s.Mails(cmd.Context(), sub.ID)
 				if err != nil {
@@ -141,8 +142,8 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 			}
 			t := newTable(cmd.OutOrStdout(), "NR", "E-MAIL", "NAME", "ORGANISATION", "ART", "STATUS", "THEMEN", "AUFGENOMMEN")
 			for _, sub := range list {
-				t.row(fmt.Sprint(sub.ID), sub.Email, sub.Name, sub.Organisation, sub.Kind.Label(i18n.German),
-					sub.Status.Label(), strings.Join(sub.Topics, ", "), when(sub.CreatedAt))
+				t.row(fmt.Sprint(sub.ID), sub.Email, sub.Name, sub.Organisation, templates.KindName(sub.Kind, i18n.German),
+					word(subscriberStatusWords, sub.Status), strings.Join(sub.Topics, ", "), when(sub.CreatedAt))
 			}
 			t.flush()
 			if len(list) < total {
@@ -235,8 +236,8 @@ func printConsentProof(cmd *cobra.Command, sub *subscribers.Subscriber, log []su
 		return
 	}
 	for i, e := range log {
-		out(cmd, "\n%d. %s – %s\n", i+1, when(e.At), e.Action.Label())
-		t := newTable(cmd.OutOrStdout(), "   Quelle", e.Source.Label())
+		out(cmd, "\n%d. %s – %s\n", i+1, when(e.At), word(consentWords, e.Action))
+		t := newTable(cmd.OutOrStdout(), "   Quelle", word(sourceWords, e.Source))
 		for _, r := range [][2]string{
 			{"   Version des Einwilligungstextes", e.WordingVersion}, {"   Notiz", e.Note},
 			{"   Message-ID", e.MessageID}, {"   IP-Adresse", e.IP}, {"   Browser", e.UserAgent},
@@ -261,8 +262,8 @@ func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []s
 	t := newTable(cmd.OutOrStdout(), "Nr.", fmt.Sprint(sub.ID))
 	for _, r := range [][2]string{
 		{"E-Mail", sub.Email}, {"Name", sub.Name}, {"Organisation", sub.Organisation},
-		{"Art", sub.Kind.Label(i18n.German)}, {"Sprache", lang},
-		{"Status", sub.Status.Label()}, {"Themen", strings.Join(ts, ", ")},
+		{"Art", templates.KindName(sub.Kind, i18n.German)}, {"Sprache", lang},
+		{"Status", word(subscriberStatusWords, sub.Status)}, {"Themen", strings.Join(ts, ", ")},
 		{"Aufgenommen", when(sub.CreatedAt)}, {"Bestätigt", whenPtr(sub.ConfirmedAt)},
 		{"Abgemeldet", whenPtr(sub.Unsubscribed)}, {"Unzustellbar seit", whenPtr(sub.BouncedAt)},
 	} {
@@ -277,7 +278,7 @@ func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []s
 		if e.MessageID != "" {
 			detail = e.MessageID
 		}
-		lt.rowFull("  "+when(e.At), e.Action.Label(), e.Source.Label(), detail)
+		lt.rowFull("  "+when(e.At), word(consentWords, e.Action), word(sourceWords, e.Source), detail)
 	}
 	lt.flush()
 
@@ -299,7 +300,7 @@ func printReceived(cmd *cobra.Command, received []campaigns.Received, topics []s
 	}
 	t := newTable(cmd.OutOrStdout(), "  NR", "KAMPAGNE", "STATUS", "AM", "WEIL")
 	for _, r := range received {
-		why := "Art " + r.MatchedKind.Label(i18n.German)
+		why := "Art " + templates.KindName(r.MatchedKind, i18n.German)
 		if len(r.AudienceKinds) == 0 {
 			why = "alle Arten"
 		}
@@ -308,7 +309,7 @@ func printReceived(cmd *cobra.Command, received []campaigns.Received, topics []s
 		} else {
 			why += "; alle Themen"
 		}
-		t.rowFull("  "+fmt.Sprint(r.CampaignID), shorten(r.Title, 50), word(mailStatusWords, r.Status), whenPtr(r.At), why)
+		t.rowFull("  "+fmt.Sprint(r.CampaignID), shorten(campaignTitle(r.Kind, r.Subject, r.EventTitle), 50), word(mailStatusWords, r.Status), whenPtr(r.At), why)
 	}
 	t.flush()
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -33,4 +35,72 @@ var subscriptionMailWords = map[subscribers.MailKind]string{
 	subscribers.MailOptIn:       "Bestätigungsmail",
 	subscribers.MailWelcome:     "Willkommensmail",
 	subscribers.MailPreferences: "Link zu den Einstellungen",
+}
+
+// subscriberStatusWords name where a subscriber stands.
+var subscriberStatusWords = map[subscribers.Status]string{
+	subscribers.StatusPending:      "unbestätigt",
+	subscribers.StatusConfirmed:    "bestätigt",
+	subscribers.StatusUnsubscribed: "abgemeldet",
+	subscribers.StatusBounced:      "unzustellbar",
+}
+
+// sourceWords name where a subscriber or a consent came from.
+var sourceWords = map[subscribers.Source]string{
+	subscribers.SourceWeb:    "Webformular",
+	subscribers.SourceImport: "Import",
+	subscribers.SourceStaff:  "Mitarbeiter/in",
+	subscribers.SourceSystem: "rundbrief",
+}
+
+// consentWords name the entries of the consent log.
+var consentWords = map[subscribers.ConsentAction]string{
+	subscribers.ActionSubscribed:   "Anmeldung",
+	subscribers.ActionOptInSent:    "Bestätigungsmail versandt",
+	subscribers.ActionConfirmed:    "bestätigt",
+	subscribers.ActionTopicsChange: "Themen geändert",
+	subscribers.ActionUnsubscribed: "abgemeldet",
+	subscribers.ActionBounced:      "unzustellbar",
+}
+
+// eventStatusWords name where an event stands.
+var eventStatusWords = map[events.Status]string{
+	events.StatusDraft:     "Entwurf",
+	events.StatusPublished: "veröffentlicht",
+	events.StatusCancelled: "abgesagt",
+}
+
+// registrationWords name where a registration stands.
+var registrationWords = map[events.RegistrationStatus]string{
+	events.Registered: "angemeldet",
+	events.Waiting:    "Warteliste",
+	events.Cancelled:  "abgemeldet",
+}
+
+// campaignKindWords name the kinds of campaign.
+var campaignKindWords = map[campaigns.Kind]string{
+	campaigns.KindInvitation:   "Einladung",
+	campaigns.KindNewsletter:   "Rundbrief",
+	campaigns.KindReminder:     "Erinnerung",
+	campaigns.KindUpdate:       "Änderung",
+	campaigns.KindCancellation: "Absage",
+}
+
+// campaignStatusWords name where a campaign stands.
+var campaignStatusWords = map[campaigns.Status]string{
+	campaigns.StatusDraft:     "Entwurf",
+	campaigns.StatusScheduled: "geplant",
+	campaigns.StatusSending:   "wird versandt",
+	campaigns.StatusPaused:    "angehalten",
+	campaigns.StatusDone:      "abgeschlossen",
+	campaigns.StatusCancelled: "abgebrochen",
+}
+
+// campaignTitle is what staff see of a campaign in lists: a newsletter's
+// subject, or the kind and the event's title ("Einladung: Talent-Campus").
+func campaignTitle(kind campaigns.Kind, subject, eventTitle string) string {
+	if kind.AboutEvent() {
+		return word(campaignKindWords, kind) + ": " + eventTitle
+	}
+	return subject
 }
