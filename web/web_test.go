@@ -362,8 +362,9 @@ func TestPreferencesDataAndErase(t *testing.T) {
 			IP     string `json:"ip"`
 		} `json:"consent_log"`
 		Campaigns []struct {
-			Title  string `json:"title"`
-			Status string `json:"status"`
+			Kind    string `json:"kind"`
+			Subject string `json:"subject"`
+			Status  string `json:"status"`
 		} `json:"campaigns"`
 	}
 	if err := json.Unmarshal([]byte(r.body), &data); err != nil {
@@ -371,7 +372,7 @@ func TestPreferencesDataAndErase(t *testing.T) {
 	}
 	if data.Email != "Ida.Loesch@example.org" || !strings.Contains(data.Controller, "Landratsamt") || len(data.ConsentLog) < 3 ||
 		data.ConsentLog[len(data.ConsentLog)-1].Action != "topics_changed" || data.ConsentLog[len(data.ConsentLog)-1].IP != "127.0.0.1" ||
-		len(data.Campaigns) != 1 || data.Campaigns[0].Title != "Rundbrief Dezember" || data.Campaigns[0].Status != "queued" {
+		len(data.Campaigns) != 1 || data.Campaigns[0].Kind != "newsletter" || data.Campaigns[0].Subject != "Rundbrief Dezember" || data.Campaigns[0].Status != "queued" {
 		t.Errorf("data = %+v", data)
 	}
 
