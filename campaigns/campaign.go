@@ -1,5 +1,8 @@
 // Package campaigns sends mailings to an audience: an invitation to an event
-// or a newsletter. It owns the tables campaigns and deliveries.
+// or a newsletter, a reminder, an update or a cancellation of an event. It
+// owns the tables campaigns and deliveries (in the one mail log, package
+// maillog); it reads audiences, events and registrations through the
+// Stores of subscribers and events.
 //
 // The delivery log is the truth about who gets what. Sending a campaign
 // first writes one delivery per recipient (unique per campaign and

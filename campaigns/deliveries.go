@@ -79,7 +79,8 @@ type Received struct {
 	// Subject is a newsletter's; EventTitle the title of the event a
 	// campaign of another kind is about.
 	Subject    string         `db:"subject" json:"subject,omitempty"`
-	EventTitle string         `db:"event_title" json:"event_title,omitempty"`
+	EventID    *int64         `db:"event_id" json:"-"`
+	EventTitle string         `db:"-" json:"event_title,omitempty"`
 	Status     maillog.Status `db:"status" json:"status"`
 	At         *time.Time     `db:"finished_at" json:"at,omitempty"`
 	// MatchedKind and MatchedTopics are why the person was in the
@@ -96,12 +97,27 @@ type Received struct {
 // oldest first.
 func (s *Store) Received(ctx context.Context, subscriberID int64) ([]Received, error) {
 	var rs []Received
-	err := s.db.SelectContext(ctx, &rs, `SELECT c.id AS campaign_id, c.kind, c.subject, COALESCE(e.title, '') AS event_title,
+	err := s.db.SelectContext(ctx, &rs, `SELECT c.id AS campaign_id, c.kind, c.subject, c.event_id,
 		       d.status, d.finished_at, d.matched_kind, d.matched_topics, c.audience_kinds, c.audience_topics
-		FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id LEFT JOIN events e ON e.id = c.event_id
+		FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
 		WHERE d.subscriber_id = $1 ORDER BY d.id`, subscriberID)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: deliveries of subscriber: %w", err)
+	}
+	var ids []int64
+	for _, r := range rs {
+		if r.EventID != nil {
+			ids = append(ids, *r.EventID)
+		}
+	}
+	names, err := s.events.Names(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range rs {
+		if r.EventID != nil {
+			rs[i].EventTitle = names[*r.EventID].Title
+		}
 	}
 	return rs, nil
 }

@@ -2,10 +2,14 @@ package campaigns
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
-	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/knf-nordhausen/rundbrief/events"
 )
 
 // DueReminders creates the reminder campaigns that are due at now and
@@ -13,84 +17,62 @@ import (
 // just created, and any a crash left unstarted). Start them, then queue
 // their batches.
 //
-// The reminders of each published event are rows (one per offset), kept
-// in step with the event on every call: a moved start moves the pending
-// ones, a removed offset or a cancelled event skips them. A due reminder
-// becomes a campaign and is marked sent in one transaction, under a row
-// lock, so that it is created exactly once however many workers look,
-// and whatever Redis lost. A reminder found only when less than half its
-// offset is left before the start (all workers were down) is still sent
-// and says the time truly left; later than that it is skipped.
+// The events package keeps the reminders in step with the events and says
+// which are due (events.Store.DueReminders). A due reminder becomes a
+// campaign with the event's audience; the index campaigns_reminder_once
+// lets only one campaign exist per event and offset, so that it is created
+// exactly once however many workers look, whatever Redis lost, and a
+// crash before the reminder was marked sent finds the same campaign again.
 func (s *Store) DueReminders(ctx context.Context, now time.Time) ([]int64, error) {
-	var ids []int64
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		ids = nil
-		if err := syncReminders(ctx, tx, now); err != nil {
-			return err
-		}
-		var due []struct {
-			ID      int64 `db:"id"`
-			EventID int64 `db:"event_id"`
-			Hours   int   `db:"hours"`
-		}
-		if err := tx.SelectContext(ctx, &due, `SELECT r.id, r.event_id, r.hours
-			FROM reminders r JOIN events e ON e.id = r.event_id
-			WHERE r.status = 'pending' AND r.due_at <= $1 AND e.status = 'published'
-			  AND $1 < e.starts_at - make_interval(secs => r.hours * 1800)
-			ORDER BY r.due_at
-			FOR UPDATE OF r SKIP LOCKED`, now); err != nil {
-			return fmt.Errorf("campaigns: due reminders: %w", err)
-		}
-		for _, r := range due {
-			var id int64
-			if err := tx.GetContext(ctx, &id, `INSERT INTO campaigns (kind, event_id, audience_kinds, audience_topics, to_registered, reminder_hours)
-				SELECT 'reminder', e.id, e.audience_kinds,
-				       ARRAY(SELECT t.topic FROM event_topics t WHERE t.event_id = e.id ORDER BY t.topic), e.registration, $2
-				FROM events e WHERE e.id = $1 RETURNING id`, r.EventID, r.Hours); err != nil {
-				return fmt.Errorf("campaigns: create reminder: %w", err)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE reminders SET status = 'sent', campaign_id = $2, updated_at = now()
-				WHERE id = $1`, r.ID, id); err != nil {
-				return fmt.Errorf("campaigns: mark reminder: %w", err)
-			}
-		}
-		// Created but not started, as after a crash between the two.
-		return tx.SelectContext(ctx, &ids, `SELECT c.id FROM reminders r JOIN campaigns c ON c.id = r.campaign_id
-			WHERE r.status = 'sent' AND c.status = 'draft' ORDER BY c.id`)
-	})
+	due, err := s.events.DueReminders(ctx, now)
 	if err != nil {
 		return nil, err
+	}
+	for _, r := range due {
+		e, err := s.events.ByID(ctx, r.EventID)
+		if err != nil {
+			return nil, err
+		}
+		id, err := s.createReminder(ctx, e, r.Hours)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.events.ReminderSent(ctx, r.ID, id); err != nil {
+			return nil, err
+		}
+	}
+	// Created but not started, as after a crash between the two.
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM campaigns WHERE kind = 'reminder' AND status = 'draft' ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("campaigns: reminders to start: %w", err)
 	}
 	return ids, nil
 }
 
-// syncReminders keeps the reminder rows in step with the events: one
-// pending row per offset of each published event still to come, at its
-// time; pending rows of cancelled or past events, of offsets no longer
-// wanted, or too late to send (less than half the offset left) are
-// skipped.
-func syncReminders(ctx context.Context, tx *sqlx.Tx, now time.Time) error {
-	// An offset of whole days keeps the clock time across a change of
-	// summer time: a "1d" reminder for 10:00 is due at 10:00 the day
-	// before, in Europe/Berlin, whatever the clocks did that night; the
-	// hours beyond whole days are hours.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO reminders (event_id, hours, due_at)
-		SELECT e.id, h, ((e.starts_at AT TIME ZONE 'Europe/Berlin') - make_interval(days => h / 24)) AT TIME ZONE 'Europe/Berlin'
-		                - make_interval(hours => h % 24)
-		FROM events e, unnest(e.reminder_hours) AS h
-		WHERE e.status = 'published' AND e.starts_at > $1
-		ON CONFLICT (event_id, hours) DO UPDATE SET due_at = EXCLUDED.due_at, updated_at = now()
-		WHERE reminders.status = 'pending' AND reminders.due_at <> EXCLUDED.due_at`, now); err != nil {
-		return fmt.Errorf("campaigns: plan reminders: %w", err)
+// createReminder creates the reminder campaign of event e, hours before
+// its start, or finds the one that exists, and returns its ID.
+func (s *Store) createReminder(ctx context.Context, e *events.Event, hours int) (int64, error) {
+	kinds := make([]string, len(e.Kinds))
+	for i, k := range e.Kinds {
+		kinds[i] = string(k)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE reminders r SET status = 'skipped', updated_at = now()
-		FROM events e
-		WHERE e.id = r.event_id AND r.status = 'pending'
-		  AND (e.status <> 'published' OR NOT (r.hours = ANY (e.reminder_hours))
-		       OR $1 >= e.starts_at - make_interval(secs => r.hours * 1800))`, now); err != nil {
-		return fmt.Errorf("campaigns: skip reminders: %w", err)
+	var id int64
+	err := s.db.GetContext(ctx, &id, `WITH made AS (
+			INSERT INTO campaigns (kind, event_id, audience_kinds, audience_topics, to_registered, reminder_hours)
+			VALUES ('reminder', $1, $2, $3, $4, $5)
+			ON CONFLICT (event_id, reminder_hours) WHERE kind = 'reminder' DO NOTHING
+			RETURNING id)
+		SELECT id FROM made
+		UNION ALL SELECT id FROM campaigns WHERE kind = 'reminder' AND event_id = $1 AND reminder_hours = $5
+		LIMIT 1`, e.ID, pq.StringArray(kinds), pq.StringArray(e.Topics), e.Registration, hours)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Another worker created it after this statement's snapshot.
+		err = s.db.GetContext(ctx, &id, `SELECT id FROM campaigns WHERE kind = 'reminder' AND event_id = $1 AND reminder_hours = $2`, e.ID, hours)
 	}
-	return nil
+	if err != nil {
+		return 0, fmt.Errorf("campaigns: create reminder: %w", err)
+	}
+	return id, nil
 }
 
 // Notify creates a campaign about an event (an update or a cancellation)

@@ -37,19 +37,16 @@ func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
 	return &Store{db: db, subscribers: subs, events: evs}
 }
 
-const campaignColumns = `c.id, c.kind, c.event_id, COALESCE(e.slug, '') AS event_slug, COALESCE(e.title, '') AS event_title,
-	c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.to_registered,
+const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.to_registered,
 	COALESCE(c.reminder_hours, 0) AS reminder_hours, c.note, c.status, c.send_at,
 	c.created_at, c.updated_at, c.started_at, c.finished_at`
 
-const campaignFrom = ` FROM campaigns c LEFT JOIN events e ON e.id = c.event_id`
+const campaignFrom = ` FROM campaigns c`
 
 type campaignRow struct {
 	ID         int64          `db:"id"`
 	Kind       Kind           `db:"kind"`
 	EventID    *int64         `db:"event_id"`
-	EventSlug  string         `db:"event_slug"`
-	EventTitle string         `db:"event_title"`
 	Subject    string         `db:"subject"`
 	Body       string         `db:"body"`
 	SubjectEN  string         `db:"subject_en"`
@@ -69,7 +66,7 @@ type campaignRow struct {
 
 func (r *campaignRow) campaign() *Campaign {
 	c := &Campaign{
-		ID: r.ID, Kind: r.Kind, EventID: r.EventID, EventSlug: r.EventSlug, EventTitle: r.EventTitle,
+		ID: r.ID, Kind: r.Kind, EventID: r.EventID,
 		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Status: r.Status,
 		ToRegistered: r.ToReg, ReminderHours: r.Hours, Note: r.Note,
 		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
@@ -83,7 +80,36 @@ func (r *campaignRow) campaign() *Campaign {
 
 // Get returns the campaign with id, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (*Campaign, error) {
-	return getCampaign(ctx, s.db, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1`, id)
+	c, err := getCampaign(ctx, s.db, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	return c, s.nameEvents(ctx, c)
+}
+
+// nameEvents fills in the slug and title of the events cs are about,
+// from the events' Store.
+func (s *Store) nameEvents(ctx context.Context, cs ...*Campaign) error {
+	var ids []int64
+	for _, c := range cs {
+		if c.EventID != nil {
+			ids = append(ids, *c.EventID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	names, err := s.events.Names(ctx, ids)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if c.EventID != nil {
+			n := names[*c.EventID]
+			c.EventSlug, c.EventTitle = n.Slug, n.Title
+		}
+	}
+	return nil
 }
 
 func getCampaign(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (*Campaign, error) {
@@ -108,7 +134,7 @@ func (s *Store) List(ctx context.Context) ([]*Campaign, error) {
 	for i := range rows {
 		out[i] = rows[i].campaign()
 	}
-	return out, nil
+	return out, s.nameEvents(ctx, out...)
 }
 
 // Create checks spec and stores it as a draft.

@@ -3,7 +3,10 @@
 // the Seminarfachbörse: when and where, for whom (kinds × topics), whether
 // people register, and when reminders go out. Times are stored as
 // timestamptz and entered and shown in Europe/Berlin. The Store is its
-// PostgreSQL side; it owns the tables events and event_topics.
+// PostgreSQL side; it owns the tables events, event_topics, registrations,
+// registration_mails (in the one mail log, package maillog) and
+// reminders (when each reminder of an event is due; campaigns turns a due
+// one into a campaign). It reads no other package's table.
 package events
 
 import (

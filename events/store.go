@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -168,23 +167,21 @@ func orEmpty(xs []string) []string {
 	return xs
 }
 
-// setTopics replaces the audience topics of event id, refusing unknown ones.
+// setTopics replaces the audience topics of event id, refusing unknown
+// ones. The topics belong to subscribers; event_topics' foreign key is
+// what says a topic exists, so this package never reads their table.
 func setTopics(ctx context.Context, tx *sqlx.Tx, id int64, topics []string) error {
-	var known []string
-	if err := tx.SelectContext(ctx, &known, `SELECT slug FROM topics WHERE slug = ANY($1)`, pq.StringArray(topics)); err != nil {
-		return fmt.Errorf("events: topics: %w", err)
-	}
-	for _, t := range topics {
-		if !slices.Contains(known, t) {
-			return FieldError{"topics", fmt.Errorf("%w %q", ErrUnknownTopic, t)}
-		}
-	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM event_topics WHERE event_id = $1`, id); err != nil {
 		return fmt.Errorf("events: topics: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO event_topics (event_id, topic) SELECT $1, unnest($2::text[])`,
-		id, pq.StringArray(topics)); err != nil {
-		return fmt.Errorf("events: topics: %w", err)
+	for _, t := range topics {
+		_, err := tx.ExecContext(ctx, `INSERT INTO event_topics (event_id, topic) VALUES ($1, $2)`, id, t)
+		if postgres.IsForeignKeyViolation(err) {
+			return FieldError{"topics", fmt.Errorf("%w %q", ErrUnknownTopic, t)}
+		}
+		if err != nil {
+			return fmt.Errorf("events: topics: %w", err)
+		}
 	}
 	return nil
 }
@@ -284,4 +281,29 @@ func (s *Store) CancelEvent(ctx context.Context, slug string) (*Event, bool, err
 	n, _ := res.RowsAffected()
 	e, err := s.Get(ctx, slug)
 	return e, n == 1, err
+}
+
+// Name is how an event is named: its slug and its title.
+type Name struct {
+	Slug  string `db:"slug"`
+	Title string `db:"title"`
+}
+
+// Names returns the names of the events with ids, by ID; IDs of events
+// that do not exist are left out.
+func (s *Store) Names(ctx context.Context, ids []int64) (map[int64]Name, error) {
+	var rows []struct {
+		ID int64 `db:"id"`
+		Name
+	}
+	if len(ids) > 0 {
+		if err := s.db.SelectContext(ctx, &rows, `SELECT id, slug, title FROM events WHERE id = ANY($1)`, pq.Int64Array(ids)); err != nil {
+			return nil, fmt.Errorf("events: names: %w", err)
+		}
+	}
+	names := make(map[int64]Name, len(rows))
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	return names, nil
 }
