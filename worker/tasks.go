@@ -34,10 +34,12 @@ const (
 	// TypePurgePending deletes the subscribers who did not confirm within
 	// the pending TTL. The worker's scheduler runs it every hour.
 	TypePurgePending = "subscribers:purge"
-	// TypeRequeue re-creates tasks for subscription mails and campaign
-	// deliveries whose task was lost, and starts scheduled campaigns whose
-	// time has come. The worker's scheduler runs it every minute.
-	TypeRequeue = "mail:requeue"
+	// TypeSweep runs the sweep's steps (see sweepSteps): it re-creates the
+	// tasks of mails whose task was lost and starts the campaigns and
+	// reminders whose time has come. The worker's scheduler runs it every
+	// minute. Its wire name is the one it had as the requeue, so that a
+	// queue that holds one still finds a handler.
+	TypeSweep = "mail:requeue"
 	// TypeDeliver sends the due deliveries of one batch of a campaign. Its
 	// payload is a campaigns.BatchRef: the campaign and the batch number.
 	TypeDeliver = "campaign:deliver"

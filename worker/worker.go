@@ -244,7 +244,7 @@ func (w *Worker) RunUntilEmpty(ctx context.Context, poll time.Duration) error {
 		case queued == 0:
 			// Open mails without a task: re-create them now.
 			quiet = 0
-			if _, err := w.requeue(ctx, 0); err != nil {
+			if _, err := w.Sweep(ctx, 0); err != nil {
 				return failed(err)
 			}
 		default:
@@ -327,10 +327,8 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 	if err := w.client.Ping(); err != nil {
 		return nil, fmt.Errorf("worker: Redis: %w", err)
 	}
-	if n, err := w.requeue(ctx, w.cfg.RequeueAfter); err != nil {
+	if _, err := w.Sweep(ctx, w.cfg.RequeueAfter); err != nil {
 		return nil, err
-	} else if n > 0 {
-		w.cfg.Logger.Info("re-queued mails whose task was lost", "count", n)
 	}
 	if w.campaigns != nil {
 		if w.campaigns.limiter, err = newRateLimiter(w.cfg.Redis, w.cfg.Namespace, w.cfg.Rate); err != nil {
@@ -365,11 +363,8 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 		mux.Handle(TypeDeliver, w.campaigns)
 		mux.Handle(TypeStartCampaign, w.campaigns)
 	}
-	mux.HandleFunc(TypeRequeue, func(ctx context.Context, _ *asynq.Task) error {
-		n, err := w.requeue(ctx, w.cfg.RequeueAfter)
-		if n > 0 {
-			w.cfg.Logger.Info("re-queued mails whose task was lost", "count", n)
-		}
+	mux.HandleFunc(TypeSweep, func(ctx context.Context, _ *asynq.Task) error {
+		_, err := w.Sweep(ctx, w.cfg.RequeueAfter)
 		return err
 	})
 	if err := srv.Start(mux); err != nil {
@@ -378,10 +373,10 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 	sched := asynq.NewScheduler(w.cfg.Redis, &asynq.SchedulerOpts{Logger: log, LogLevel: asynq.WarnLevel})
 	// Every worker runs a scheduler; Unique keeps it to one requeue per
 	// interval among them.
-	if _, err := sched.Register("@every "+w.cfg.RequeueEvery.String(), asynq.NewTask(TypeRequeue, nil),
+	if _, err := sched.Register("@every "+w.cfg.RequeueEvery.String(), asynq.NewTask(TypeSweep, nil),
 		asynq.Queue(w.queue), asynq.Unique(max(w.cfg.RequeueEvery*9/10, time.Second)), asynq.MaxRetry(0)); err != nil {
 		srv.Shutdown()
-		return nil, fmt.Errorf("worker: schedule requeue: %w", err)
+		return nil, fmt.Errorf("worker: schedule sweep: %w", err)
 	}
 	if _, err := sched.Register("@every 1h", asynq.NewTask(TypePurgePending, nil),
 		asynq.Queue(w.queue), asynq.Unique(55*time.Minute), asynq.MaxRetry(3)); err != nil {
@@ -403,74 +398,6 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 	}, nil
 }
 
-// requeue re-creates the tasks of open mails and campaign batches that
-// have waited longer than grace or whose claim ran out, and starts the
-// scheduled campaigns that are due. It returns how many tasks it queued.
-// Tasks that still exist are left alone.
-func (w *Worker) requeue(ctx context.Context, grace time.Duration) (int, error) {
-	n, err := w.requeueMails(ctx, grace)
-	if err != nil {
-		return n, err
-	}
-	if w.cfg.Events != nil {
-		ids, err := w.cfg.Events.OpenMails(ctx, grace, w.cfg.Lease)
-		if err != nil {
-			return n, err
-		}
-		m, err := w.client.EnqueueRegistrationMails(ctx, ids)
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	if w.cfg.Campaigns == nil {
-		return n, nil
-	}
-	due, err := w.cfg.Campaigns.DueScheduled(ctx, w.cfg.Now())
-	if err != nil {
-		return n, err
-	}
-	for _, id := range due {
-		if err := w.client.ScheduleCampaign(ctx, id, w.cfg.Now()); err != nil {
-			return n, err
-		}
-	}
-	m, err := w.startDueReminders(ctx)
-	n += m
-	if err != nil {
-		return n, err
-	}
-	batches, err := w.cfg.Campaigns.OpenBatches(ctx, grace, w.cfg.Lease)
-	if err != nil {
-		return n, err
-	}
-	m, err = w.client.EnqueueOpenBatches(ctx, batches)
-	return n + m, err
-}
-
-// requeueMails re-creates the tasks of open subscription mails, a thousand
-// at a time.
-func (w *Worker) requeueMails(ctx context.Context, grace time.Duration) (int, error) {
-	total := 0
-	var after int64
-	for {
-		mails, err := w.cfg.Store.OpenMails(ctx, grace, w.cfg.Lease, after, 1000)
-		if err != nil || len(mails) == 0 {
-			return total, err
-		}
-		after = mails[len(mails)-1].ID
-		refs := make([]subscribers.MailRef, len(mails))
-		for i, m := range mails {
-			refs[i] = m.Ref()
-		}
-		n, err := w.client.EnqueueMails(ctx, refs)
-		total += n
-		if err != nil || len(mails) < 1000 {
-			return total, err
-		}
-	}
-}
-
 // purgePending deletes the subscribers who did not confirm within
 // PendingTTL (DSGVO Art. 5(1)(e): data kept no longer than needed).
 func (w *Worker) purgePending(ctx context.Context, _ *asynq.Task) error {
@@ -479,35 +406,4 @@ func (w *Worker) purgePending(ctx context.Context, _ *asynq.Task) error {
 		w.cfg.Logger.Info("deleted subscribers who did not confirm in time", "count", n, "ttl", w.cfg.PendingTTL)
 	}
 	return err
-}
-
-// startDueReminders creates the reminder campaigns that are due, starts
-// them and queues their batches; it returns how many tasks it queued. A
-// reminder whose event has ended or was cancelled meanwhile is logged and
-// left.
-func (w *Worker) startDueReminders(ctx context.Context) (int, error) {
-	ids, err := w.cfg.Campaigns.DueReminders(ctx, w.cfg.Now())
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, id := range ids {
-		plan, err := w.cfg.Campaigns.Start(ctx, id, w.cfg.Now())
-		switch {
-		case errors.Is(err, campaigns.ErrStatus):
-			continue // started by another worker
-		case errors.Is(err, campaigns.ErrEventNotReady):
-			w.cfg.Logger.Warn("reminder not sent", "campaign", id, "reason", err)
-			continue
-		case err != nil:
-			return n, err
-		}
-		w.cfg.Logger.Info("reminder started", "campaign", id, "recipients", plan.Recipients)
-		m, err := w.client.EnqueueBatches(ctx, PlannedBatches(plan))
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
