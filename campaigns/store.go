@@ -240,7 +240,26 @@ func kindStrings(ks []subscribers.Kind) []string {
 	return out
 }
 
-// Event returns the event of an invitation.
+// Facts are what a campaign's mails say besides the campaign itself.
+type Facts struct {
+	Event  *events.Event       // the event it is about; nil for a newsletter
+	Topics []subscribers.Topic // the known topics, for their titles
+}
+
+// Facts returns the facts of c, for composing its mails.
+func (s *Store) Facts(ctx context.Context, c *Campaign) (Facts, error) {
+	var f Facts
+	var err error
+	if c.Kind.AboutEvent() {
+		if f.Event, err = s.Event(ctx, c); err != nil {
+			return f, err
+		}
+	}
+	f.Topics, err = s.subscribers.Topics(ctx)
+	return f, err
+}
+
+// Event returns the event of a campaign about an event.
 func (s *Store) Event(ctx context.Context, c *Campaign) (*events.Event, error) {
 	if c.EventID == nil {
 		return nil, fmt.Errorf("%w: campaign %d is not an invitation", ErrInvalid, c.ID)

@@ -67,3 +67,16 @@ func JoinAnd(lang i18n.Lang, xs []string) string {
 	}
 	return strings.Join(xs[:len(xs)-1], ", ") + pick(lang == i18n.English, " and ", " und ") + xs[len(xs)-1]
 }
+
+// Organiser is who runs an event, with its partners, in lang:
+// "Netzwerkstelle … mit Hochschule Nordhausen und Kreisjugendring".
+func Organiser(lang i18n.Lang, organiser string, partners []string) string {
+	if len(partners) == 0 {
+		return organiser
+	}
+	with := JoinAnd(lang, partners)
+	if organiser == "" {
+		return with
+	}
+	return organiser + pick(lang == i18n.English, " with ", " mit ") + with
+}

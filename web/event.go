@@ -58,7 +58,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := &eventView{
 		Facts:       facts,
-		CalendarURL: p.URL("/events/" + e.Slug + "/kalender.ics"),
+		CalendarURL: p.URL(paths{}.EventCalendar(e.Slug)),
 		GoogleURL:   e.GoogleCalendarURL(),
 		Cancelled:   e.Status == events.StatusCancelled,
 	}
@@ -115,7 +115,7 @@ func (s *Server) eventCalendar(w http.ResponseWriter, r *http.Request) {
 	if e.Status == events.StatusCancelled {
 		method = events.MethodCancel
 	}
-	data := e.ICS(method, events.Calendar{Organizer: s.cfg.From, Stamp: s.cfg.Now(), URL: s.absolute("/events/" + e.Slug)})
+	data := e.ICS(method, events.Calendar{Organizer: s.cfg.From, Stamp: s.cfg.Now(), URL: s.absolute(paths{}.Event(e.Slug))})
 	h := w.Header()
 	h.Set("Content-Type", "text/calendar; method="+string(method)+"; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+e.Slug+`.ics"`)

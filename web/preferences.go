@@ -43,14 +43,14 @@ func (s *Server) showPreferences(w http.ResponseWriter, r *http.Request, sub *su
 		s.internal(w, r, "loading topics", err)
 		return
 	}
-	base := "/preferences/" + r.PathValue("token")
+	base := paths{}.Preferences(r.PathValue("token"))
 	p := s.newPage(r, pageLang(r, sub), "preferences.title", base)
 	f.Email = sub.Email
 	f.Status = sub.Status
 	f.Action = p.URL(base)
 	f.DataAction = p.URL(base + "/data")
 	f.DeleteURL = p.URL(base + "/delete")
-	f.UnsubscribeAction = p.URL("/unsubscribe/" + r.PathValue("token"))
+	f.UnsubscribeAction = p.URL(paths{}.Unsubscribe(r.PathValue("token")))
 	f.options(p, topics, chosen)
 	f.sortErrors()
 	p.Form = f
@@ -139,7 +139,7 @@ func (s *Server) deletePage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, pageLang(r, sub), "delete.title", "")
 	s.say(w, r, http.StatusOK, p, []string{"delete.text1", "delete.text2"},
 		&button{Action: p.URL(r.URL.Path), Label: p.T("delete.button"), Danger: true},
-		link{URL: p.URL("/preferences/" + r.PathValue("token")), Label: p.T("delete.cancel")})
+		link{URL: p.URL(paths{}.Preferences(r.PathValue("token"))), Label: p.T("delete.cancel")})
 }
 
 // erase deletes the subscriber for good (DSGVO Art. 17); only the keyed

@@ -119,12 +119,12 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *re
 	v := &registrationView{
 		Facts: facts, Action: p.URL(r.URL.Path), People: 1, PartyMax: e.MaxParty(),
 		Hint: fmt.Sprintf(p.T("register.hint"), e.MaxParty()), Error: fieldErr, Button: p.T("register.button"),
-		EventURL: p.URL("/events/" + e.Slug),
+		EventURL: p.URL(paths{}.Event(e.Slug)),
 	}
 	active := rg.reg != nil && rg.reg.Status != events.Cancelled
 	if active {
 		v.People, v.Button = rg.reg.People, p.T("register.change")
-		v.CancelURL = p.URL("/events/" + e.Slug + "/cancel/" + r.PathValue("token"))
+		v.CancelURL = p.URL(paths{}.Cancel(e.Slug, r.PathValue("token")))
 	}
 	closed := e.OpenFor(s.cfg.Now())
 	v.Form = closed == nil
@@ -153,12 +153,12 @@ func (s *Server) cancelPage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, pageLang(r, rg.sub), "cancel.title", "")
 	if rg.reg == nil || rg.reg.Status == events.Cancelled || rg.event.Status == events.StatusCancelled {
 		s.say(w, r, http.StatusOK, p, []string{"cancel.none"}, nil,
-			link{URL: p.URL("/events/" + rg.event.Slug), Label: p.T("register.eventLink")})
+			link{URL: p.URL(paths{}.Event(rg.event.Slug)), Label: p.T("register.eventLink")})
 		return
 	}
 	s.say(w, r, http.StatusOK, p, []string{"cancel.text"},
 		&button{Action: p.URL(r.URL.Path), Label: p.T("cancel.button"), Danger: true},
-		link{URL: p.URL("/events/" + rg.event.Slug + "/register/" + r.PathValue("token")), Label: p.T("register.change")})
+		link{URL: p.URL(paths{}.Register(rg.event.Slug, r.PathValue("token"))), Label: p.T("register.change")})
 }
 
 // cancelRegistration cancels, and gives the places to the waitlist.
@@ -182,7 +182,7 @@ func (s *Server) cancelRegistration(w http.ResponseWriter, r *http.Request) {
 	}
 	s.queueRegistrationMails(r, out)
 	s.say(w, r, http.StatusOK, p, []string{"cancel.done"}, nil,
-		link{URL: p.URL("/events/" + rg.event.Slug), Label: p.T("register.eventLink")})
+		link{URL: p.URL(paths{}.Event(rg.event.Slug)), Label: p.T("register.eventLink")})
 }
 
 // queueRegistrationMails queues the tasks of the mails a registration

@@ -22,7 +22,7 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, pageLang(r, t.sub), "unsubscribe.title", "")
 	s.say(w, r, http.StatusOK, p, []string{"unsubscribe.text"},
 		&button{Action: p.URL(r.URL.Path), Label: p.T("unsubscribe.button")},
-		link{URL: p.URL("/preferences/" + r.PathValue("token")), Label: p.T("unsubscribe.preferences")})
+		link{URL: p.URL(paths{}.Preferences(r.PathValue("token"))), Label: p.T("unsubscribe.preferences")})
 }
 
 // unsubscribe unsubscribes at once. It serves both the button on the page

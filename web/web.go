@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -60,6 +61,11 @@ type MailQueue interface {
 	// registrations whose rows exist.
 	EnqueueRegistrationMails(ctx context.Context, ids []int64) (int, error)
 }
+
+// paths are the pages' links to each other, paths{}.Event(slug): the
+// routes compose spells, from the root (Page.URL and absolute add the
+// base).
+type paths = compose.Links
 
 // Config is what the web server needs.
 type Config struct {
@@ -155,7 +161,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	// RFC 8058: the one-click POST comes from the mail provider, with no
 	// cookies and no Origin; it must not be refused as cross-site.
-	csrf.AddInsecureBypassPattern("POST /unsubscribe/{token}")
+	csrf.AddInsecureBypassPattern("POST " + compose.RouteUnsubscribe)
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusForbidden)
 	}))
@@ -166,22 +172,22 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /subscribe", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
-	mux.HandleFunc("GET /confirm/{token}", s.confirmPage)
-	mux.HandleFunc("POST /confirm/{token}", s.confirm)
-	mux.HandleFunc("POST /confirm/{token}/resend", s.resend)
-	mux.HandleFunc("GET /preferences/{token}", s.preferencesPage)
-	mux.HandleFunc("POST /preferences/{token}", s.savePreferences)
-	mux.HandleFunc("POST /preferences/{token}/data", s.downloadData)
-	mux.HandleFunc("GET /preferences/{token}/delete", s.deletePage)
-	mux.HandleFunc("POST /preferences/{token}/delete", s.erase)
-	mux.HandleFunc("GET /unsubscribe/{token}", s.unsubscribePage)
-	mux.HandleFunc("POST /unsubscribe/{token}", s.unsubscribe)
-	mux.HandleFunc("GET /events/{slug}", s.eventPage)
-	mux.HandleFunc("GET /events/{slug}/kalender.ics", s.eventCalendar)
-	mux.HandleFunc("GET /events/{slug}/register/{token}", s.registrationPage)
-	mux.HandleFunc("POST /events/{slug}/register/{token}", s.register)
-	mux.HandleFunc("GET /events/{slug}/cancel/{token}", s.cancelPage)
-	mux.HandleFunc("POST /events/{slug}/cancel/{token}", s.cancelRegistration)
+	mux.HandleFunc("GET "+compose.RouteConfirm, s.confirmPage)
+	mux.HandleFunc("POST "+compose.RouteConfirm, s.confirm)
+	mux.HandleFunc("POST "+compose.RouteConfirm+"/resend", s.resend)
+	mux.HandleFunc("GET "+compose.RoutePreferences, s.preferencesPage)
+	mux.HandleFunc("POST "+compose.RoutePreferences, s.savePreferences)
+	mux.HandleFunc("POST "+compose.RoutePreferences+"/data", s.downloadData)
+	mux.HandleFunc("GET "+compose.RoutePreferences+"/delete", s.deletePage)
+	mux.HandleFunc("POST "+compose.RoutePreferences+"/delete", s.erase)
+	mux.HandleFunc("GET "+compose.RouteUnsubscribe, s.unsubscribePage)
+	mux.HandleFunc("POST "+compose.RouteUnsubscribe, s.unsubscribe)
+	mux.HandleFunc("GET "+compose.RouteEvent, s.eventPage)
+	mux.HandleFunc("GET "+compose.RouteEventCalendar, s.eventCalendar)
+	mux.HandleFunc("GET "+compose.RouteRegister, s.registrationPage)
+	mux.HandleFunc("POST "+compose.RouteRegister, s.register)
+	mux.HandleFunc("GET "+compose.RouteCancel, s.cancelPage)
+	mux.HandleFunc("POST "+compose.RouteCancel, s.cancelRegistration)
 	mux.HandleFunc("GET /static/style.css", serveStylesheet)
 	mux.HandleFunc("GET /healthz", s.health)
 	// Everything else: 405 if the path is known for another method, else

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -22,7 +23,7 @@ import (
 type CampaignHandler struct {
 	Campaigns   *campaigns.Store
 	Subscribers *subscribers.Store
-	Composer    *campaigns.Composer
+	Composer    *compose.Composer
 	Sender      mailer.Sender
 	Client      *Client // queues retries and the batches of started campaigns
 	Lease       time.Duration
@@ -40,7 +41,7 @@ type CampaignHandler struct {
 // preparedEntry is a rendered campaign; it is rendered again after a
 // minute, so that a corrected event reaches the rest of a campaign.
 type preparedEntry struct {
-	p       *campaigns.Prepared
+	p       *compose.Prepared
 	updated time.Time
 	made    time.Time
 }
@@ -214,7 +215,7 @@ func (h *CampaignHandler) finishIfDone(ctx context.Context, log *slog.Logger, id
 // registered, for a campaign to the people registered for an event, are
 // those still registered; nil for other campaigns, which go to confirmed
 // subscribers only.
-func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *campaigns.Prepared, d *campaigns.Delivery, c *subscribers.Contact, registered map[int64]bool) maillog.Outcome {
+func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *compose.Prepared, d *campaigns.Delivery, c *subscribers.Contact, registered map[int64]bool) maillog.Outcome {
 	skip := func(reason string) maillog.Outcome {
 		log.Debug("delivery skipped", "reason", reason)
 		return d.Skipped(reason)
@@ -253,7 +254,7 @@ func (h *CampaignHandler) failed(log *slog.Logger, d *campaigns.Delivery, err er
 }
 
 // prepare returns camp rendered, from the cache when it is fresh.
-func (h *CampaignHandler) prepare(ctx context.Context, camp *campaigns.Campaign) (*campaigns.Prepared, error) {
+func (h *CampaignHandler) prepare(ctx context.Context, camp *campaigns.Campaign) (*compose.Prepared, error) {
 	now := h.Now()
 	h.mu.Lock()
 	e, ok := h.prepared[camp.ID]
@@ -261,7 +262,11 @@ func (h *CampaignHandler) prepare(ctx context.Context, camp *campaigns.Campaign)
 	if ok && e.updated.Equal(camp.UpdatedAt) && now.Sub(e.made) < preparedTTL {
 		return e.p, nil
 	}
-	p, err := h.Composer.Prepare(ctx, camp, now)
+	facts, err := h.Campaigns.Facts(ctx, camp)
+	if err != nil {
+		return nil, err
+	}
+	p, err := h.Composer.Prepare(camp, facts, now)
 	if err != nil {
 		return nil, err
 	}

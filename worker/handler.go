@@ -6,31 +6,26 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
-	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
 // MailHandler sends subscription mails (TypeOptIn, TypeWelcome,
 // TypePreferences).
 type MailHandler struct {
-	Store     *subscribers.Store
-	Keys      *subscribers.Keyring
-	Templates *templates.Renderer
-	Sender    mailer.Sender
-	From      mail.Address
-	BaseURL   string        // links are BaseURL/confirm/TOKEN and so on
-	OptInTTL  time.Duration // how long a confirm link is valid
-	Lease     time.Duration // how long a claim holds before another worker may take over
-	MaxRetry  int           // retries of a temporary failure before the mail is given up
-	Log       *slog.Logger
-	Now       func() time.Time
+	Store    *subscribers.Store
+	Composer *compose.Composer
+	Sender   mailer.Sender
+	Lease    time.Duration // how long a claim holds before another worker may take over
+	MaxRetry int           // retries of a temporary failure before the mail is given up
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // ProcessTask sends the mail a task stands for, if it is still owed.
@@ -69,7 +64,13 @@ func (h *MailHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		log.Info("mail skipped", "reason", reason)
 		return recorded(log, record(ctx, m.Skipped(reason)))
 	}
-	msg, err := h.compose(ctx, kind, sub)
+	var topics []subscribers.Topic
+	if kind != subscribers.MailOptIn { // the others name the subscriber's topics
+		if topics, err = h.Store.Topics(ctx); err != nil {
+			return err
+		}
+	}
+	msg, err := h.Composer.Subscription(kind, sub, topics, h.Now())
 	if err != nil {
 		recorded(log, record(ctx, m.Failed(err.Error())))
 		return fmt.Errorf("worker: compose %s mail %d: %v: %w", kind, m.ID, err, asynq.SkipRetry)

@@ -6,18 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
-	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
 
-	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
-	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
 // TypeRegistrationMail sends a mail about a registration: confirmation,
@@ -62,11 +59,8 @@ func (c *Client) EnqueueRegistrationMails(ctx context.Context, ids []int64) (int
 type RegistrationHandler struct {
 	Events      *events.Store
 	Subscribers *subscribers.Store
-	Templates   *templates.Renderer
-	Keys        *subscribers.Keyring
+	Composer    *compose.Composer
 	Sender      mailer.Sender
-	From        mail.Address
-	BaseURL     string
 	Lease       time.Duration
 	MaxRetry    int
 	Log         *slog.Logger
@@ -130,37 +124,11 @@ func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) er
 	return failedTask(ctx, log, h.MaxRetry, m.Claim, err, record)
 }
 
-// compose builds the mail m owes c.
+// compose builds the mail m owes c, about the registration's event.
 func (h *RegistrationHandler) compose(ctx context.Context, m *events.Mail, c *subscribers.Contact) (*mailer.Message, error) {
 	e, err := h.Events.ByID(ctx, m.Registration.EventID)
 	if err != nil {
 		return nil, err
 	}
-	lang := c.Language.Known()
-	base := strings.TrimRight(h.BaseURL, "/") + "/events/" + e.Slug
-	token := h.Keys.Token(subscribers.PurposeRegister, c.ID, time.Time{})
-	layout, err := h.Templates.Registration(templates.Registration{
-		Event: campaigns.InvitationOf(e, lang, "", base), Kind: templates.RegistrationKind(m.Kind),
-		People: m.Registration.People, Position: m.Registration.Position,
-	}, lang)
-	if err != nil {
-		return nil, err
-	}
-	prefs := h.Keys.Token(subscribers.PurposePreferences, c.ID, time.Time{})
-	root := strings.TrimRight(h.BaseURL, "/")
-	r := layout.Render(templates.Vars{Name: c.Name, PreferencesURL: root + "/preferences/" + prefs, UnsubscribeURL: root + "/unsubscribe/" + prefs,
-		RegisterURL: base + "/register/" + token, CancelURL: base + "/cancel/" + token})
-	now := h.Now()
-	msg := &mailer.Message{
-		From: h.From, To: mail.Address{Name: c.Name, Address: c.Email},
-		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-		// Transactional: no List-Unsubscribe, the person asked for it.
-		Headers:   []mailer.Header{{Name: "Auto-Submitted", Value: "auto-generated"}},
-		MessageID: mailer.NewMessageID(h.From), Date: now,
-	}
-	if m.Kind == events.MailRegistered || m.Kind == events.MailMovedUp {
-		msg.Attachments = []mailer.Attachment{campaigns.CalendarFile(e, events.MethodPublish,
-			events.Calendar{Organizer: h.From, Stamp: now, URL: base})}
-	}
-	return msg, nil
+	return h.Composer.Registration(m.Kind, m.Registration, e, c, h.Now())
 }

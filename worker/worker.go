@@ -14,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -119,27 +120,28 @@ func New(cfg Config) (*Worker, error) {
 	}
 	client := NewClient(cfg.Redis, cfg.Namespace)
 	client.maxRetry = cfg.MaxRetry
+	composer := &compose.Composer{Templates: cfg.Templates, Keys: cfg.Keys, From: cfg.From,
+		Links: compose.Links{Base: cfg.BaseURL}, OptInTTL: cfg.OptInTTL}
 	w := &Worker{
 		cfg:    cfg,
 		queue:  MailQueue(cfg.Namespace),
 		client: client,
 		handler: &MailHandler{
-			Store: cfg.Store, Keys: cfg.Keys, Templates: cfg.Templates, Sender: cfg.Sender,
-			From: cfg.From, BaseURL: cfg.BaseURL, OptInTTL: cfg.OptInTTL, Lease: cfg.Lease, MaxRetry: cfg.MaxRetry,
-			Log: cfg.Logger, Now: cfg.Now,
+			Store: cfg.Store, Composer: composer, Sender: cfg.Sender,
+			Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, Log: cfg.Logger, Now: cfg.Now,
 		},
 	}
 	if cfg.Campaigns != nil {
 		w.campaigns = &CampaignHandler{
 			Campaigns: cfg.Campaigns, Subscribers: cfg.Store, Sender: cfg.Sender, Client: client,
-			Composer: &campaigns.Composer{Store: cfg.Campaigns, Templates: cfg.Templates, Keys: cfg.Keys, From: cfg.From, BaseURL: cfg.BaseURL},
+			Composer: composer,
 			Lease:    cfg.Lease, MaxRetry: cfg.MaxRetry, RetryDelay: cfg.RetryDelay, Log: cfg.Logger, Now: cfg.Now,
 		}
 	}
 	if cfg.Events != nil {
 		w.regs = &RegistrationHandler{
-			Events: cfg.Events, Subscribers: cfg.Store, Templates: cfg.Templates, Keys: cfg.Keys, Sender: cfg.Sender,
-			From: cfg.From, BaseURL: cfg.BaseURL, Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, Log: cfg.Logger, Now: cfg.Now,
+			Events: cfg.Events, Subscribers: cfg.Store, Composer: composer, Sender: cfg.Sender,
+			Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, Log: cfg.Logger, Now: cfg.Now,
 		}
 	}
 	return w, nil

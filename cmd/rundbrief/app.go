@@ -7,10 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/config"
 	"github.com/knf-nordhausen/rundbrief/migrations"
 	"github.com/knf-nordhausen/rundbrief/postgres"
@@ -208,8 +210,8 @@ func (a *app) campaignStore(ctx context.Context) (*campaigns.Store, error) {
 	return campaigns.NewStore(db, subs, evs), nil
 }
 
-// composer builds campaign mails as the worker does.
-func (a *app) composer(store *campaigns.Store) (*campaigns.Composer, error) {
+// composer builds mails as the worker does.
+func (a *app) composer() (*compose.Composer, error) {
 	cfg, err := a.config()
 	if err != nil {
 		return nil, err
@@ -222,5 +224,5 @@ func (a *app) composer(store *campaigns.Store) (*campaigns.Composer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &campaigns.Composer{Store: store, Templates: r, Keys: keys, From: cfg.FromAddress(), BaseURL: cfg.BaseURL}, nil
+	return &compose.Composer{Templates: r, Keys: keys, From: cfg.FromAddress(), Links: compose.Links{Base: cfg.BaseURL}, OptInTTL: time.Duration(cfg.OptInTTL)}, nil
 }

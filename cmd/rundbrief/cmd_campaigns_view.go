@@ -235,12 +235,16 @@ func (a *app) campaignMail(ctx context.Context, s *campaigns.Store, camp *campai
 		}
 		contact.Language = l
 	}
-	comp, err := a.composer(s)
+	comp, err := a.composer()
 	if err != nil {
 		return nil, err
 	}
+	facts, err := s.Facts(ctx, camp)
+	if err != nil {
+		return nil, campaignError(err)
+	}
 	now := time.Now()
-	p, err := comp.Prepare(ctx, camp, now)
+	p, err := comp.Prepare(camp, facts, now)
 	if err != nil {
 		return nil, campaignError(err)
 	}

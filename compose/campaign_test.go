@@ -1,35 +1,50 @@
-package campaigns_test
+package compose_test
 
 import (
 	"bytes"
 	"context"
-	"net/mail"
 	"testing"
 	"time"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
-	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
-func (f *fixture) composer(t *testing.T) *campaigns.Composer {
+// fixture is a database with the stores a campaign's facts come from.
+type fixture struct {
+	events *events.Store
+	store  *campaigns.Store
+}
+
+func setup(t *testing.T) *fixture {
 	t.Helper()
-	r, err := templates.NewRenderer(templates.Brand{
-		Name: "Netzwerkstelle Fachkräftesicherung Nordhausen", Link: "https://rundbrief.example",
-		Impressum: "Landratsamt Nordhausen · Behringstraße 3 · 99734 Nordhausen",
-	}, 7*24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, _ := testenv.Database(t)
 	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &campaigns.Composer{Store: f.store, Templates: r, Keys: keys, BaseURL: "https://rundbrief.example",
-		From: mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"}}
+	f := &fixture{events: events.NewStore(db)}
+	f.store = campaigns.NewStore(db, subscribers.NewStore(db, keys), f.events)
+	return f
 }
+
+func (f *fixture) event(t *testing.T, file string) *events.Event {
+	t.Helper()
+	ctx := context.Background()
+	e, err := f.events.Create(ctx, testenv.ExampleEvent(t, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = f.events.Publish(ctx, e.Slug); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 
 // What a recipient gets, the campaign's bulk message filled in for them
 // (Letter), is the mail its preview shows them (Message): the same
@@ -38,7 +53,7 @@ func TestLetterIsTheMessage(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	ctx := context.Background()
-	ev := f.event(t, "talent-campus-2027.yaml", true)
+	ev := f.event(t, "talent-campus-2027.yaml")
 	inv, err := f.store.Create(ctx, campaigns.Spec{Kind: campaigns.KindInvitation, Event: ev.Slug})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +64,7 @@ func TestLetterIsTheMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	comp := f.composer(t)
+	comp := composer(t)
 	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 	contacts := []*subscribers.Contact{
 		{ID: 7, Email: "j.mueller@metallbau.example", Name: `Jörg "<b>Müller</b>" & Söhne =?utf-8?q?x?=`, Language: i18n.German},
@@ -57,7 +72,11 @@ func TestLetterIsTheMessage(t *testing.T) {
 		{ID: 9, Email: "lang@example.org", Name: "Maximiliane Alexandra von Hohenstein-Lüdenscheidt zu Nordhausen", Language: i18n.German},
 	}
 	for _, camp := range []*campaigns.Campaign{inv, nl} {
-		p, err := comp.Prepare(ctx, camp, now)
+		facts, err := f.store.Facts(ctx, camp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := comp.Prepare(camp, facts, now)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,172 @@
+package compose
+
+import (
+	"fmt"
+	"net/mail"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+)
+
+// Prepared is a campaign rendered once per language, to be filled in for
+// each recipient. It is safe for concurrent use.
+type Prepared struct {
+	Campaign *campaigns.Campaign
+	Event    *events.Event // the event a campaign is about; nil for a newsletter
+	layouts  map[i18n.Lang]*templates.Layout
+	bulks    map[i18n.Lang]*mailer.Bulk
+	ics      mailer.Attachment
+	c        *Composer
+}
+
+// blankUnsubscribe is the blank of the unsubscribe link in the
+// List-Unsubscribe header of a campaign's bulk message.
+const blankUnsubscribe = "unsubscribe"
+
+// Prepare renders camp with its facts (campaigns.Store.Facts): one hermes
+// render per language, and for a campaign about an event the calendar
+// file, stamped now.
+func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now time.Time) (*Prepared, error) {
+	p := &Prepared{Campaign: camp, Event: facts.Event, layouts: map[i18n.Lang]*templates.Layout{}, c: c}
+	if camp.Kind.AboutEvent() && p.Event == nil {
+		return nil, fmt.Errorf("compose: campaign %d: %w: no event given", camp.ID, campaigns.ErrInvalid)
+	}
+	e := p.Event
+	switch camp.Kind {
+	case campaigns.KindInvitation:
+		for _, lang := range i18n.All() {
+			audience := templates.DescribeAudience(lang, camp.Audience.Kinds, subscribers.TopicTitles(facts.Topics, camp.Audience.Topics, lang))
+			l, err := c.Templates.Invitation(invitationOf(e, lang, audience, c.Links.Event(e.Slug)), lang)
+			if err != nil {
+				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
+			}
+			p.layouts[lang] = l
+		}
+		p.ics = c.calendarFile(e, events.MethodPublish, now)
+	case campaigns.KindReminder, campaigns.KindUpdate, campaigns.KindCancellation:
+		for _, lang := range i18n.All() {
+			inv := invitationOf(e, lang, "", c.Links.Event(e.Slug))
+			inv.Registration = camp.ToRegistered
+			l, err := c.Templates.Notice(templates.Notice{
+				Kind: templates.NoticeKind(camp.Kind), Event: inv, Note: camp.Note,
+				Until: templates.Until(lang, now, e.Start.In(events.Berlin())),
+			}, lang)
+			if err != nil {
+				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
+			}
+			p.layouts[lang] = l
+		}
+		method := events.MethodPublish
+		if camp.Kind == campaigns.KindCancellation {
+			method = events.MethodCancel
+		}
+		p.ics = c.calendarFile(e, method, now)
+	case campaigns.KindNewsletter:
+		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body}, i18n.German)
+		if err != nil {
+			return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
+		}
+		p.layouts[i18n.German] = de
+		// Without English words, English subscribers get the German
+		// mail whole rather than a mix of languages.
+		p.layouts[i18n.English] = de
+		if camp.SubjectEN != "" {
+			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN}, i18n.English)
+			if err != nil {
+				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
+			}
+			p.layouts[i18n.English] = en
+		}
+	default:
+		return nil, fmt.Errorf("compose: campaign %d: %w: kind %q", camp.ID, campaigns.ErrInvalid, camp.Kind)
+	}
+	if err := p.encode(); err != nil {
+		return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
+	}
+	return p, nil
+}
+
+// encode builds the bulk message of each language: encoded once, filled
+// in for each recipient by Letter.
+func (p *Prepared) encode() error {
+	p.bulks = map[i18n.Lang]*mailer.Bulk{}
+	done := map[*templates.Layout]*mailer.Bulk{}
+	for lang, l := range p.layouts {
+		if b, ok := done[l]; ok {
+			p.bulks[lang] = b
+			continue
+		}
+		r := l.Blanks(mailer.Blank)
+		m := &mailer.Message{
+			From: p.c.From, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+			Headers: mailer.ListHeaders(p.c.From, mailer.Blank(blankUnsubscribe)),
+		}
+		if p.Event != nil {
+			m.Attachments = []mailer.Attachment{p.ics}
+		}
+		b, err := mailer.NewBulk(m, append(l.BlankNames(), blankUnsubscribe)...)
+		if err != nil {
+			return err
+		}
+		p.bulks[lang], done[l] = b, b
+	}
+	return nil
+}
+
+// Message is the mail to to: the layout of their language filled in with
+// their name and their own links, the list headers, and for a campaign
+// about an event the calendar file. It is what Letter sends, whole, for a
+// preview or a test.
+func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Message {
+	lang, vars := p.vars(to)
+	m := &mailer.Message{
+		From:      p.c.From,
+		To:        mail.Address{Name: to.Name, Address: to.Email},
+		Headers:   mailer.ListHeaders(p.c.From, vars.UnsubscribeURL),
+		MessageID: mailer.NewMessageID(p.c.From),
+		Date:      now,
+	}
+	if p.Event != nil {
+		m.Attachments = []mailer.Attachment{p.ics}
+	}
+	r := p.layouts[lang].Render(vars)
+	m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
+	return m
+}
+
+// Letter is to's copy of the bulk message of their language: the same
+// mail as Message, without encoding it anew.
+func (p *Prepared) Letter(to *subscribers.Contact, now time.Time) (*mailer.Bulk, *mailer.Letter) {
+	lang, vars := p.vars(to)
+	vals := make(map[string]string, 16)
+	p.layouts[lang].BlankValues(vars, vals)
+	vals[blankUnsubscribe] = vars.UnsubscribeURL
+	return p.bulks[lang], &mailer.Letter{
+		To:        mail.Address{Name: to.Name, Address: to.Email},
+		MessageID: mailer.NewMessageID(p.c.From),
+		Date:      now,
+		Values:    vals,
+	}
+}
+
+// vars are to's language, name and links.
+func (p *Prepared) vars(to *subscribers.Contact) (i18n.Lang, templates.Vars) {
+	c := p.c
+	token := c.preferencesToken(to.ID)
+	vars := templates.Vars{
+		Name:           to.Name,
+		PreferencesURL: c.Links.Preferences(token),
+		UnsubscribeURL: c.Links.Unsubscribe(token),
+	}
+	if p.Event != nil && p.Event.Registration {
+		token := c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{})
+		vars.RegisterURL = c.Links.Register(p.Event.Slug, token)
+		vars.CancelURL = c.Links.Cancel(p.Event.Slug, token)
+	}
+	return to.Language.Known(), vars
+}

@@ -1,0 +1,44 @@
+// Package compose turns a kind of mail, a recipient and the facts into
+// the message that goes out: the one place where rundbrief's mails are
+// made, whatever their kind — the subscription mails (opt-in, welcome,
+// preferences link), the mails about a registration and the campaigns
+// (invitations, newsletters, reminders, updates, cancellations).
+//
+// It takes the facts as values (the subscriber, the event, the topics)
+// and reads no database: the worker and the CLI load them and send what
+// it returns. The words come from templates, the MIME rules from mailer,
+// the public addresses from Links, which gives web its routes too.
+//
+// Every mail has a plain-text part; a mail to a subscriber (not the
+// opt-in request, nor a mail about a registration the person asked for)
+// carries List-Unsubscribe and List-Unsubscribe-Post (RFC 2369, RFC 8058).
+// Automatic mails say Auto-Submitted: auto-generated (RFC 3834).
+package compose
+
+import (
+	"net/mail"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+)
+
+// Composer makes the mails. It holds no state of its own and is safe for
+// concurrent use.
+type Composer struct {
+	Templates *templates.Renderer
+	Keys      *subscribers.Keyring // the tokens in a recipient's links
+	From      mail.Address
+	Links     Links
+	OptInTTL  time.Duration // how long a confirm link is valid
+}
+
+// autoSubmitted marks a mail that a program sent on its own (RFC 3834).
+var autoSubmitted = mailer.Header{Name: "Auto-Submitted", Value: "auto-generated"}
+
+// preferencesToken is the token of a subscriber's preferences and
+// unsubscribe links; it never expires.
+func (c *Composer) preferencesToken(id int64) string {
+	return c.Keys.Token(subscribers.PurposePreferences, id, time.Time{})
+}

@@ -1,0 +1,122 @@
+package compose_test
+
+import (
+	"bytes"
+	"net/mail"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/compose"
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
+	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+)
+
+func composer(t *testing.T) *compose.Composer {
+	t.Helper()
+	r, err := templates.NewRenderer(templates.Brand{
+		Name: "Netzwerkstelle Fachkräftesicherung Nordhausen", Link: "https://rundbrief.example",
+		Impressum: "Landratsamt Nordhausen · Behringstraße 3 · 99734 Nordhausen",
+	}, 7*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &compose.Composer{Templates: r, Keys: keys, Links: compose.Links{Base: "https://rundbrief.example"},
+		From: mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"}, OptInTTL: 7 * 24 * time.Hour}
+}
+
+// parse encodes m as it goes out and reads it back.
+func parse(t *testing.T, m *mailer.Message) smtptest.Message {
+	t.Helper()
+	var b bytes.Buffer
+	if _, err := m.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	return smtptest.Message{Data: b.Bytes()}
+}
+
+// The subscription mails: the opt-in request links to the confirm page and
+// has no unsubscribe header; the welcome and preferences mails link to
+// the preferences, name the topics and carry List-Unsubscribe; all are
+// marked automatic.
+func TestSubscriptionMails(t *testing.T) {
+	t.Parallel()
+	c := composer(t)
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	topics := []subscribers.Topic{{Slug: "ausbildung", TitleDE: "Berufsausbildung", TitleEN: "Vocational training"}}
+	for _, tc := range []struct {
+		kind        subscribers.MailKind
+		lang        i18n.Lang
+		link        string
+		unsubscribe bool
+		topic       string
+	}{
+		{subscribers.MailOptIn, i18n.German, "https://rundbrief.example/confirm/", false, ""},
+		{subscribers.MailWelcome, i18n.German, "https://rundbrief.example/preferences/", true, "Berufsausbildung"},
+		{subscribers.MailPreferences, i18n.English, "https://rundbrief.example/preferences/", true, "Vocational training"},
+	} {
+		sub := &subscribers.Subscriber{ID: 42, Email: "ida@example.org", Name: "Ida Lösch", Language: tc.lang, Topics: []string{"ausbildung"}}
+		m, err := c.Subscription(tc.kind, sub, topics, now)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.kind, err)
+		}
+		got := parse(t, m)
+		if !strings.Contains(got.Text(), tc.link) {
+			t.Errorf("%s: text lacks a link to %s:\n%s", tc.kind, tc.link, got.Text())
+		}
+		if has := got.Header().Get("List-Unsubscribe") != ""; has != tc.unsubscribe {
+			t.Errorf("%s: List-Unsubscribe present %v, want %v", tc.kind, has, tc.unsubscribe)
+		}
+		if got.Header().Get("Auto-Submitted") != "auto-generated" || got.Header().Get("To") == "" {
+			t.Errorf("%s: headers %v", tc.kind, got.Header())
+		}
+		if tc.topic != "" && !strings.Contains(got.Text(), tc.topic) {
+			t.Errorf("%s: text lacks the topic %q", tc.kind, tc.topic)
+		}
+	}
+	if _, err := c.Subscription("reminder", &subscribers.Subscriber{ID: 1}, nil, now); err == nil {
+		t.Error("a subscription mail of an unknown kind was made")
+	}
+}
+
+// The mails about a registration link to the registration and cancel
+// pages of the event; those that hold a place carry the calendar file;
+// none carries List-Unsubscribe (the person asked for them).
+func TestRegistrationMails(t *testing.T) {
+	t.Parallel()
+	c := composer(t)
+	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
+	e := &events.Event{ID: 3, Spec: events.Spec{Slug: "regionalkonferenz-2027", Title: "Regionalkonferenz", PlaceName: "Rathaus",
+		Start: time.Date(2027, 3, 18, 8, 0, 0, 0, time.UTC), End: time.Date(2027, 3, 18, 12, 0, 0, 0, time.UTC), Registration: true}}
+	to := &subscribers.Contact{ID: 7, Email: "j.mueller@metallbau.example", Name: "Jörg Müller", Language: i18n.German}
+	for _, tc := range []struct {
+		kind     events.MailKind
+		calendar bool
+	}{
+		{events.MailRegistered, true}, {events.MailWaiting, false}, {events.MailMovedUp, true}, {events.MailCancelled, false},
+	} {
+		reg := &events.Registration{ID: 1, EventID: e.ID, SubscriberID: to.ID, People: 2, Status: tc.kind.State(), Position: 1}
+		m, err := c.Registration(tc.kind, reg, e, to, now)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.kind, err)
+		}
+		got := parse(t, m)
+		if _, ok := got.Part("text/calendar"); ok != tc.calendar {
+			t.Errorf("%s: calendar file present %v, want %v", tc.kind, ok, tc.calendar)
+		}
+		if got.Header().Get("List-Unsubscribe") != "" {
+			t.Errorf("%s: a registration mail carries List-Unsubscribe", tc.kind)
+		}
+		if !strings.Contains(got.Text(), "https://rundbrief.example/events/regionalkonferenz-2027/") {
+			t.Errorf("%s: text lacks the event's links:\n%s", tc.kind, got.Text())
+		}
+	}
+}

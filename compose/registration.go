@@ -1,0 +1,43 @@
+package compose
+
+import (
+	"fmt"
+	"net/mail"
+	"time"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/mailer"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
+)
+
+// Registration is the mail of kind about to's registration reg for event
+// e, at now: the places held (with the calendar file), the place on the
+// waitlist, a place freed up (with the calendar file), or the
+// cancellation received. It is transactional: the person asked for it, so
+// it carries no List-Unsubscribe.
+func (c *Composer) Registration(kind events.MailKind, reg *events.Registration, e *events.Event, to *subscribers.Contact, now time.Time) (*mailer.Message, error) {
+	lang := to.Language.Known()
+	token := c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{})
+	layout, err := c.Templates.Registration(templates.Registration{
+		Event: invitationOf(e, lang, "", c.Links.Event(e.Slug)), Kind: templates.RegistrationKind(kind),
+		People: reg.People, Position: reg.Position,
+	}, lang)
+	if err != nil {
+		return nil, fmt.Errorf("compose: %w", err)
+	}
+	prefs := c.preferencesToken(to.ID)
+	r := layout.Render(templates.Vars{Name: to.Name,
+		PreferencesURL: c.Links.Preferences(prefs), UnsubscribeURL: c.Links.Unsubscribe(prefs),
+		RegisterURL: c.Links.Register(e.Slug, token), CancelURL: c.Links.Cancel(e.Slug, token)})
+	msg := &mailer.Message{
+		From: c.From, To: mail.Address{Name: to.Name, Address: to.Email},
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+		Headers:   []mailer.Header{autoSubmitted},
+		MessageID: mailer.NewMessageID(c.From), Date: now,
+	}
+	if kind == events.MailRegistered || kind == events.MailMovedUp {
+		msg.Attachments = []mailer.Attachment{c.calendarFile(e, events.MethodPublish, now)}
+	}
+	return msg, nil
+}
