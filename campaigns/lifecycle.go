@@ -24,7 +24,7 @@ type Plan struct {
 // Start plans campaign id for sending now: it writes one queued delivery
 // per recipient, in bulk and in one transaction, and marks the campaign
 // sending (or done, if nobody matches). Queue the tasks of the batches
-// afterwards; if that fails, the worker's requeue finds the deliveries.
+// afterwards; if that fails, the worker's sweep finds the deliveries.
 //
 // Only a draft or scheduled campaign starts; an invitation's event must be
 // published and not over. The audience is read before the transaction, so

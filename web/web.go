@@ -265,14 +265,14 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 // enqueue queues the task of a mail whose row exists. If Redis cannot take
-// it, the row stays owed and the worker's requeue sends it within minutes,
+// it, the row stays owed and the worker's sweep sends it within minutes,
 // so the person is not told of an error.
 func (s *Server) enqueue(ctx context.Context, ref *subscribers.MailRef) {
 	if ref == nil {
 		return
 	}
 	if _, err := s.cfg.Queue.EnqueueMail(context.WithoutCancel(ctx), *ref); err != nil {
-		s.cfg.Logger.Warn("queueing a mail failed; the worker's requeue will send it", "mail", ref.ID, "kind", ref.Kind, "error", err)
+		s.cfg.Logger.Warn("queueing a mail failed; the worker's sweep will send it", "mail", ref.ID, "kind", ref.Kind, "error", err)
 	}
 }
 

@@ -86,7 +86,7 @@ func (h *CampaignHandler) start(ctx context.Context, id int64) error {
 	}
 	log.Info("campaign started", "recipients", plan.Recipients, "batches", plan.Batches)
 	_, err = h.Client.EnqueueBatches(ctx, PlannedBatches(plan))
-	return err // on error, the requeue finds the rest
+	return err // on error, the sweep finds the rest
 }
 
 // deliver claims the due deliveries of batch b and sends them one after
@@ -151,9 +151,9 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	}
 	if !retryAt.IsZero() {
 		// One task for the batch's deferred deliveries, at the latest of
-		// their times; the requeue covers a lost one.
+		// their times; the sweep covers a lost one.
 		if _, err := h.Client.EnqueueBatchAt(rec, b, retryAt); err != nil {
-			log.Warn("queueing the retry failed; the requeue will find the deliveries", "error", err)
+			log.Warn("queueing the retry failed; the sweep will find the deliveries", "error", err)
 		}
 	}
 	return h.finishIfDone(ctx, log, camp.ID)

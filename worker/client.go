@@ -111,7 +111,7 @@ func (c *Client) enqueueBatch(ctx context.Context, b campaigns.BatchRef, id stri
 
 // EnqueueBatches queues the tasks of many batches, eight at a time, and
 // returns how many it queued. On error it stops; the deliveries stay in
-// the delivery log, where the worker's requeue finds them.
+// the delivery log, where the worker's sweep finds them.
 func (c *Client) EnqueueBatches(ctx context.Context, bs []campaigns.BatchRef) (int, error) {
 	return parallel(ctx, bs, c.EnqueueBatch)
 }
@@ -167,7 +167,7 @@ func (c *Client) deleteFinished(queue, id string) bool {
 
 // EnqueueMails queues the tasks of many mails, eight at a time, and returns
 // how many it queued. On error it stops and returns what it queued so far;
-// the rest stays in the mail log, where the worker's requeue finds it.
+// the rest stays in the mail log, where the worker's sweep finds it.
 func (c *Client) EnqueueMails(ctx context.Context, refs []subscribers.MailRef) (int, error) {
 	return parallel(ctx, refs, c.EnqueueMail)
 }

@@ -1,13 +1,19 @@
 // Package worker does rundbrief's background work on asynq, a task queue on
-// Redis: it sends the mails about a subscription (opt-in, welcome) and keeps
-// the queue in step with PostgreSQL.
+// Redis: it sends every mail — the subscription mails (opt-in, welcome,
+// preferences link), the mails about registrations and the batches of
+// campaigns — starts scheduled campaigns and reminders, and keeps the
+// queue in step with PostgreSQL.
 //
 // PostgreSQL is the truth, Redis only carries work. Every mail is a row in
-// the subscription mail log before its task exists; a handler claims the row
-// with a conditional UPDATE before it sends and records the outcome after,
-// so a retried or duplicated task never sends twice. A periodic task
-// re-creates the tasks of rows that have waited too long, so a Redis that
-// lost its data loses no mail.
+// the one mail log (package maillog) before its task exists; a handler
+// claims the row before it sends and records the outcome after, so a
+// retried or duplicated task never sends twice. What becomes of a failed
+// send is decided by one failure policy (decide, in policy.go) for every
+// kind of mail. The sweep (sweep.go) re-creates the tasks of rows that
+// waited too long, so a Redis that lost its data loses no mail.
+//
+// The handlers only orchestrate: they load the facts from the stores, let
+// package compose make the message and let package mailer send it.
 //
 // Scaling out is running more workers on the same Redis and PostgreSQL.
 package worker

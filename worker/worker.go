@@ -59,12 +59,12 @@ type Config struct {
 	// Lease is how long a claimed mail is reserved for one worker. Default
 	// 10 minutes.
 	Lease time.Duration
-	// RequeueEvery is how often the worker looks in PostgreSQL for work
+	// RequeueEvery is how often the sweep looks in PostgreSQL for work
 	// whose task was lost (Redis lost its data, a worker was killed) and
 	// for due scheduled campaigns and reminders. Default 1 minute.
 	RequeueEvery time.Duration
-	// RequeueAfter is how long a queued mail may wait before the requeue
-	// task re-creates its task. Default twice RequeueEvery.
+	// RequeueAfter is how long a queued mail may wait before the sweep
+	// re-creates its task. Default twice RequeueEvery.
 	RequeueAfter time.Duration
 	// PendingTTL is how long a subscriber may stay unconfirmed after their
 	// last request before the hourly purge deletes them. Default 14 days.
@@ -322,7 +322,7 @@ func (w *Worker) queued(insp *asynq.Inspector) (int, error) {
 	return total, nil
 }
 
-// start requeues what was lost and starts the asynq server and scheduler.
+// start sweeps for what was lost and starts the asynq server and scheduler.
 // stop shuts them down, waiting for the mails in flight, and closes the
 // client.
 func (w *Worker) start(ctx context.Context) (stop func(), err error) {
@@ -373,7 +373,7 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 		return nil, fmt.Errorf("worker: start: %w", err)
 	}
 	sched := asynq.NewScheduler(w.cfg.Redis, &asynq.SchedulerOpts{Logger: log, LogLevel: asynq.WarnLevel})
-	// Every worker runs a scheduler; Unique keeps it to one requeue per
+	// Every worker runs a scheduler; Unique keeps it to one sweep per
 	// interval among them.
 	if _, err := sched.Register("@every "+w.cfg.RequeueEvery.String(), asynq.NewTask(TypeSweep, nil),
 		asynq.Queue(w.queue), asynq.Unique(max(w.cfg.RequeueEvery*9/10, time.Second)), asynq.MaxRetry(0)); err != nil {

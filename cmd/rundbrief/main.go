@@ -1,6 +1,11 @@
 // Command rundbrief is the mailing system of the Kommunale Netzwerkstelle
-// Fachkräftesicherung: staff commands for subscribers and topics, the
-// database migration, and the worker that sends the mail.
+// Fachkräftesicherung: the staff's commands (subscribers and their import,
+// topics, events and registrations, campaigns), the database migration,
+// the public pages (serve) and the worker that sends every mail (worker).
+//
+// This package only wires: it reads the configuration, opens the stores,
+// calls the packages and prints in German. The words staff read for the
+// domain's codes and errors are its tables (words.go, errors.go).
 //
 // Exit codes: 0 success, 1 error, 2 wrong usage.
 package main
