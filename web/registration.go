@@ -187,7 +187,7 @@ func (s *Server) cancelRegistration(w http.ResponseWriter, r *http.Request) {
 
 // queueRegistrationMails queues the tasks of the mails a registration
 // change owes. Should Redis fail, the rows wait in the mail log, where the
-// worker's requeue finds them; the person's change stands.
+// worker's sweep finds them; the person's change stands.
 func (s *Server) queueRegistrationMails(r *http.Request, out *events.Outcome) {
 	if len(out.Mails) == 0 {
 		return
