@@ -16,6 +16,7 @@ package campaigns
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -103,6 +104,48 @@ type Spec struct {
 	ReminderHours int
 }
 
+// Problem says what breaks a rule of a campaign, as a code; the CLI says
+// it in the staff's words.
+type Problem string
+
+// The problems of a campaign.
+const (
+	ProblemMissing      Problem = "missing"
+	ProblemTooLong      Problem = "too_long"  // Limit: the most characters
+	ProblemInvisible    Problem = "invisible" // a line break, a control or an invisible character
+	ProblemWordsOfEvent Problem = "words_of_event"
+	ProblemNoHours      Problem = "no_hours"      // a reminder without its hours before the start
+	ProblemEventGiven   Problem = "event_given"   // a newsletter names an event
+	ProblemNoEvent      Problem = "no_event"      // a campaign about an event names none
+	ProblemKind         Problem = "unknown_kind"  // Value
+	ProblemNotFuture    Problem = "not_in_future" // Value: the time, in Europe/Berlin
+)
+
+// InvalidError is a campaign that breaks a rule: Field is the name of
+// the flag ("subject", "body-en", "note", "at"). It wraps ErrInvalid.
+type InvalidError struct {
+	Field   string
+	Problem Problem
+	Value   string
+	Limit   int
+}
+
+func (e *InvalidError) Error() string {
+	s := "campaigns: invalid campaign: " + e.Field + ": " + string(e.Problem)
+	if e.Value != "" {
+		s += fmt.Sprintf(" %q", e.Value)
+	}
+	if e.Limit != 0 {
+		s += fmt.Sprintf(" (limit %d)", e.Limit)
+	}
+	return s
+}
+
+// Unwrap returns ErrInvalid.
+func (e *InvalidError) Unwrap() error { return ErrInvalid }
+
+func invalid(field string, p Problem) *InvalidError { return &InvalidError{Field: field, Problem: p} }
+
 // Errors of the store.
 var (
 	ErrNotFound = errors.New("campaigns: no such campaign")
@@ -112,7 +155,8 @@ var (
 	// ErrEventNotReady means the invitation's event is a draft, cancelled
 	// or over.
 	ErrEventNotReady = errors.New("campaigns: the event cannot be invited to")
-	ErrInvalid       = errors.New("campaigns: invalid campaign")
+	// ErrInvalid is wrapped by every InvalidError.
+	ErrInvalid = errors.New("campaigns: invalid campaign")
 	// ErrNotDue means a scheduled campaign's time has not come.
 	ErrNotDue = errors.New("campaigns: the campaign is not due yet")
 )

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -131,7 +132,7 @@ func (s *Store) Schedule(ctx context.Context, id int64, at, now time.Time) (*Cam
 		return nil, err
 	}
 	if !at.After(now) {
-		return nil, fmt.Errorf("%w: the time to send, %s, is not in the future", ErrInvalid, at.Format("2006-01-02 15:04"))
+		return nil, &InvalidError{Field: "at", Problem: ProblemNotFuture, Value: events.FormatTime(at)}
 	}
 	if err := s.ready(ctx, c, now); err != nil {
 		return nil, err

@@ -160,20 +160,20 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 		// registered, when the event takes registrations.
 		toRegistered = spec.Kind != KindInvitation && e.Registration
 		if spec.Subject != "" || spec.Body != "" || spec.SubjectEN != "" || spec.BodyEN != "" {
-			return nil, fmt.Errorf("%w: a campaign about an event takes its words from the event; subject and body are for newsletters", ErrInvalid)
+			return nil, invalid("subject", ProblemWordsOfEvent)
 		}
 		if spec.Kind == KindReminder {
 			if spec.ReminderHours <= 0 {
-				return nil, fmt.Errorf("%w: a reminder needs its hours before the start", ErrInvalid)
+				return nil, invalid("reminder-hours", ProblemNoHours)
 			}
 			hours = &spec.ReminderHours
 		}
-		if spec.Note = strings.TrimSpace(spec.Note); len([]rune(spec.Note)) > 2000 {
-			return nil, fmt.Errorf("%w: note: ist zu lang (höchstens 2000 Zeichen)", ErrInvalid)
+		if spec.Note = strings.TrimSpace(spec.Note); len([]rune(spec.Note)) > MaxNote {
+			return nil, &InvalidError{Field: "note", Problem: ProblemTooLong, Limit: MaxNote}
 		}
 	case KindNewsletter:
 		if spec.Event != "" {
-			return nil, fmt.Errorf("%w: a newsletter has no event", ErrInvalid)
+			return nil, invalid("event", ProblemEventGiven)
 		}
 		var err error
 		if spec.Subject, spec.Body, err = checkText(spec.Subject, spec.Body, "", true); err != nil {
@@ -183,7 +183,7 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("%w: kind %q (invitation or newsletter)", ErrInvalid, spec.Kind)
+		return nil, &InvalidError{Field: "kind", Problem: ProblemKind, Value: string(spec.Kind)}
 	}
 	if spec.Audience != nil {
 		audience = *spec.Audience
@@ -204,10 +204,12 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	return s.Get(ctx, id)
 }
 
-// MaxSubject and MaxBody limit a newsletter's text.
+// MaxSubject and MaxBody limit a newsletter's text, MaxNote the note of
+// an update or a cancellation.
 const (
 	MaxSubject = 200
 	MaxBody    = 100000
+	MaxNote    = 2000
 )
 
 // checkText checks a newsletter's subject and body; suffix names the
@@ -219,15 +221,15 @@ func checkText(subject, body, suffix string, required bool) (string, string, err
 	case subject == "" && body == "" && !required:
 		return "", "", nil
 	case subject == "":
-		return "", "", fmt.Errorf("%w: subject%s: fehlt", ErrInvalid, suffix)
+		return "", "", invalid("subject"+suffix, ProblemMissing)
 	case body == "":
-		return "", "", fmt.Errorf("%w: body%s: fehlt oder ist leer", ErrInvalid, suffix)
+		return "", "", invalid("body"+suffix, ProblemMissing)
 	case len([]rune(subject)) > MaxSubject:
-		return "", "", fmt.Errorf("%w: subject%s: ist zu lang (höchstens %d Zeichen)", ErrInvalid, suffix, MaxSubject)
+		return "", "", &InvalidError{Field: "subject" + suffix, Problem: ProblemTooLong, Limit: MaxSubject}
 	case strings.ContainsFunc(subject, plain.Forbidden):
-		return "", "", fmt.Errorf("%w: subject%s: enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen", ErrInvalid, suffix)
+		return "", "", invalid("subject"+suffix, ProblemInvisible)
 	case len([]rune(body)) > MaxBody:
-		return "", "", fmt.Errorf("%w: body%s: ist zu lang (höchstens %d Zeichen)", ErrInvalid, suffix, MaxBody)
+		return "", "", &InvalidError{Field: "body" + suffix, Problem: ProblemTooLong, Limit: MaxBody}
 	}
 	return subject, body, nil
 }
@@ -262,7 +264,7 @@ func (s *Store) Facts(ctx context.Context, c *Campaign) (Facts, error) {
 // Event returns the event of a campaign about an event.
 func (s *Store) Event(ctx context.Context, c *Campaign) (*events.Event, error) {
 	if c.EventID == nil {
-		return nil, fmt.Errorf("%w: campaign %d is not an invitation", ErrInvalid, c.ID)
+		return nil, invalid("event", ProblemNoEvent)
 	}
 	return s.events.ByID(ctx, *c.EventID)
 }

@@ -34,7 +34,7 @@ const blankUnsubscribe = "unsubscribe"
 func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now time.Time) (*Prepared, error) {
 	p := &Prepared{Campaign: camp, Event: facts.Event, layouts: map[i18n.Lang]*templates.Layout{}, c: c}
 	if camp.Kind.AboutEvent() && p.Event == nil {
-		return nil, fmt.Errorf("compose: campaign %d: %w: no event given", camp.ID, campaigns.ErrInvalid)
+		return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, &campaigns.InvalidError{Field: "event", Problem: campaigns.ProblemNoEvent})
 	}
 	e := p.Event
 	switch camp.Kind {
@@ -83,7 +83,7 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 			p.layouts[i18n.English] = en
 		}
 	default:
-		return nil, fmt.Errorf("compose: campaign %d: %w: kind %q", camp.ID, campaigns.ErrInvalid, camp.Kind)
+		return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, &campaigns.InvalidError{Field: "kind", Problem: campaigns.ProblemKind, Value: string(camp.Kind)})
 	}
 	if err := p.encode(); err != nil {
 		return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)

@@ -86,36 +86,6 @@ type Event struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// FieldError is a field of an event that breaks the rules. Field is the
-// name of the YAML key and of the flag.
-type FieldError struct {
-	Field string
-	Err   error
-}
-
-func (e FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
-func (e FieldError) Unwrap() error { return e.Err }
-
-// InvalidFields lists every bad field of an event.
-type InvalidFields []FieldError
-
-func (e InvalidFields) Error() string {
-	parts := make([]string, len(e))
-	for i, f := range e {
-		parts[i] = f.Error()
-	}
-	return "events: " + strings.Join(parts, "; ")
-}
-
-// Unwrap returns the field errors.
-func (e InvalidFields) Unwrap() []error {
-	out := make([]error, len(e))
-	for i, f := range e {
-		out[i] = f
-	}
-	return out
-}
-
 // Limits of the text fields.
 const (
 	maxTitle       = 200
@@ -124,30 +94,27 @@ const (
 	maxAddress     = 300
 )
 
-// ErrNotFound is returned for an event that does not exist.
-var ErrNotFound = errors.New("events: no such event")
-
 // Check normalises s and checks every field, returning all problems at
 // once. Topics are checked against the database by the Store.
 func (s Spec) Check() (Spec, error) {
 	var errs InvalidFields
-	fail := func(field, format string, args ...any) {
-		errs = append(errs, FieldError{field, fmt.Errorf(format, args...)})
+	fail := func(field string, p Problem, value string, limit int) {
+		errs = append(errs, FieldError{Field: field, Problem: p, Value: value, Limit: limit})
 	}
 	text := func(field string, v *string, limit int, required bool) {
 		*v = strings.TrimSpace(*v)
 		switch {
 		case required && *v == "":
-			fail(field, "fehlt")
+			fail(field, ProblemMissing, "", 0)
 		case len([]rune(*v)) > limit:
-			fail(field, "ist zu lang (höchstens %d Zeichen)", limit)
+			fail(field, ProblemTooLong, "", limit)
 		case strings.ContainsFunc(*v, plain.Forbidden):
-			fail(field, "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen")
+			fail(field, ProblemInvisible, "", 0)
 		}
 	}
 	s.Slug = strings.ToLower(strings.TrimSpace(s.Slug))
 	if !validSlug(s.Slug) {
-		fail("slug", "%q: 2 bis 60 Kleinbuchstaben, Ziffern und Bindestriche, z. B. talent-campus-2027", s.Slug)
+		fail("slug", ProblemSlug, s.Slug, 0)
 	}
 	text("title", &s.Title, maxTitle, true)
 	text("place", &s.PlaceName, maxPlace, false)
@@ -155,12 +122,12 @@ func (s Spec) Check() (Spec, error) {
 	text("organiser", &s.Organiser, maxPlace, false)
 	s.Description = strings.TrimSpace(s.Description)
 	if len([]rune(s.Description)) > maxDescription {
-		fail("description", "ist zu lang (höchstens %d Zeichen)", maxDescription)
+		fail("description", ProblemTooLong, "", maxDescription)
 	}
 	s.OnlineURL = strings.TrimSpace(s.OnlineURL)
 	if s.OnlineURL != "" {
 		if u, err := url.Parse(s.OnlineURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsFunc(s.OnlineURL, isSpaceOrControl) {
-			fail("online", "%q ist keine vollständige Adresse wie https://meet.example.org/regionalkonferenz", s.OnlineURL)
+			fail("online", ProblemURL, s.OnlineURL, 0)
 		} else {
 			// The scheme is case-insensitive (RFC 3986, section 3.1);
 			// written in lower case, as the schema and every mail program
@@ -169,15 +136,15 @@ func (s Spec) Check() (Spec, error) {
 		}
 	}
 	if s.PlaceName == "" && s.OnlineURL == "" {
-		fail("place", "Ort oder Online-Link (online) angeben")
+		fail("place", ProblemNoPlace, "", 0)
 	}
 	if s.Start.IsZero() {
-		fail("start", "fehlt")
+		fail("start", ProblemMissing, "", 0)
 	}
 	if s.End.IsZero() {
-		fail("end", "fehlt")
+		fail("end", ProblemMissing, "", 0)
 	} else if !s.Start.IsZero() && !s.End.After(s.Start) {
-		fail("end", "liegt nicht nach dem Beginn")
+		fail("end", ProblemNotAfterStart, "", 0)
 	}
 	partners := s.Partners[:0:0]
 	for _, p := range s.Partners {
@@ -186,7 +153,7 @@ func (s Spec) Check() (Spec, error) {
 			continue
 		}
 		if len([]rune(p)) > maxPlace || strings.ContainsFunc(p, plain.Forbidden) {
-			fail("partners", "%q ist zu lang oder enthält ein Steuer- oder unsichtbares Zeichen", p)
+			fail("partners", ProblemPartner, p, maxPlace)
 		}
 		partners = append(partners, p)
 	}
@@ -195,7 +162,7 @@ func (s Spec) Check() (Spec, error) {
 	for _, k := range s.Kinds {
 		kind, err := subscribers.ParseKind(string(k))
 		if err != nil {
-			fail("kinds", "%q: möglich sind Unternehmen, Schule, Familie, Sonstige", k)
+			fail("kinds", ProblemKind, string(k), 0)
 			continue
 		}
 		if !slices.Contains(kinds, kind) {
@@ -212,30 +179,30 @@ func (s Spec) Check() (Spec, error) {
 	slices.Sort(topics)
 	s.Topics = topics
 	if s.Capacity < 0 {
-		fail("capacity", "darf nicht negativ sein (0 heißt: unbegrenzt)")
+		fail("capacity", ProblemNegative, "", 0)
 	}
 	if s.Deadline != nil {
 		if !s.Registration {
-			fail("deadline", "gibt es nur mit Anmeldung (registration: true)")
+			fail("deadline", ProblemNeedsRegistration, "", 0)
 		} else if !s.Start.IsZero() && s.Deadline.After(s.Start) {
-			fail("deadline", "liegt nach dem Beginn")
+			fail("deadline", ProblemAfterStart, "", 0)
 		}
 	}
 	if s.Capacity > 0 && !s.Registration {
-		fail("capacity", "gibt es nur mit Anmeldung (registration: true)")
+		fail("capacity", ProblemNeedsRegistration, "", 0)
 	}
 	switch {
 	case s.PartyMax == 0:
 		s.PartyMax = DefaultPartyMax
 	case s.PartyMax < 1 || s.PartyMax > MaxPartyMax:
-		fail("party_max", "%d: zwischen 1 und %d Personen je Anmeldung", s.PartyMax, MaxPartyMax)
+		fail("party_max", ProblemPartySize, fmt.Sprint(s.PartyMax), MaxPartyMax)
 	}
 	if s.Reminders == nil {
 		s.Reminders = DefaultReminders()
 	}
 	for _, r := range s.Reminders {
 		if r < time.Hour || r%time.Hour != 0 || r > 90*24*time.Hour {
-			fail("reminders", "%s: ganze Stunden zwischen 1h und 90d vor dem Beginn, z. B. 7d oder 2h", FormatOffset(r))
+			fail("reminders", ProblemReminder, FormatOffset(r), 0)
 		}
 	}
 	slices.Sort(s.Reminders)

@@ -14,13 +14,6 @@ import (
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
-// Errors of the store.
-var (
-	ErrExists       = errors.New("events: an event with this slug exists already")
-	ErrUnknownTopic = errors.New("events: unknown topic")
-	ErrCancelled    = errors.New("events: the event is cancelled")
-)
-
 // Store keeps events in PostgreSQL. It is safe for concurrent use.
 type Store struct {
 	db *sqlx.DB
@@ -177,7 +170,7 @@ func setTopics(ctx context.Context, tx *sqlx.Tx, id int64, topics []string) erro
 	for _, t := range topics {
 		_, err := tx.ExecContext(ctx, `INSERT INTO event_topics (event_id, topic) VALUES ($1, $2)`, id, t)
 		if postgres.IsForeignKeyViolation(err) {
-			return FieldError{"topics", fmt.Errorf("%w %q", ErrUnknownTopic, t)}
+			return FieldError{Field: "topics", Problem: ProblemTopic, Value: t}
 		}
 		if err != nil {
 			return fmt.Errorf("events: topics: %w", err)

@@ -16,7 +16,7 @@ var timeLayouts = []string{"2006-01-02 15:04", "2006-01-02T15:04", "02.01.2006 1
 // leading zero ("9:00"). A time that does not exist there (the hour
 // skipped when summer time begins) is refused. A time that exists twice
 // (the hour repeated when summer time ends, see Repeated) is the first of
-// the two, in summer time.
+// the two, in summer time. Its error is a FieldError without its Field.
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range timeLayouts {
@@ -26,14 +26,14 @@ func ParseTime(s string) (time.Time, error) {
 		}
 		t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), 0, 0, Berlin())
 		if !sameClock(t, wall) {
-			return time.Time{}, fmt.Errorf("%q gibt es in Deutschland nicht: bei der Zeitumstellung springt die Uhr in dieser Nacht von 2 auf 3 Uhr (Beginn der Sommerzeit)", s)
+			return time.Time{}, FieldError{Problem: ProblemNoSuchTime, Value: s}
 		}
 		if first := t.Add(-time.Hour); sameClock(first, wall) {
 			t = first
 		}
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("%q ist keine Zeit wie 2027-03-18 09:00 oder 18.03.2027 09:00", s)
+	return time.Time{}, FieldError{Problem: ProblemTime, Value: s}
 }
 
 // Repeated reports whether the clock time of t in Europe/Berlin happens
@@ -55,6 +55,7 @@ func sameClock(a, b time.Time) bool {
 func FormatTime(t time.Time) string { return t.In(Berlin()).Format("2006-01-02 15:04") }
 
 // ParseOffset reads a reminder offset: "7d", "1d", "36h", "2h", "1d12h".
+// Its error is a FieldError without its Field.
 func ParseOffset(s string) (time.Duration, error) {
 	in := strings.TrimSpace(s)
 	rest := in
@@ -62,7 +63,7 @@ func ParseOffset(s string) (time.Duration, error) {
 	if i := strings.IndexByte(rest, 'd'); i > 0 {
 		n, err := strconv.Atoi(rest[:i])
 		if err != nil || n < 0 {
-			return 0, fmt.Errorf("%q ist keine Dauer wie 7d oder 2h", in)
+			return 0, FieldError{Problem: ProblemOffset, Value: in}
 		}
 		d, rest = time.Duration(n)*24*time.Hour, rest[i+1:]
 	}
@@ -70,12 +71,12 @@ func ParseOffset(s string) (time.Duration, error) {
 		h, ok := strings.CutSuffix(rest, "h")
 		n, err := strconv.Atoi(h)
 		if !ok || err != nil || n < 0 {
-			return 0, fmt.Errorf("%q ist keine Dauer wie 7d oder 2h", in)
+			return 0, FieldError{Problem: ProblemOffset, Value: in}
 		}
 		d += time.Duration(n) * time.Hour
 	}
 	if in == "" {
-		return 0, fmt.Errorf("leere Dauer")
+		return 0, FieldError{Problem: ProblemOffset}
 	}
 	return d, nil
 }

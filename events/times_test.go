@@ -1,7 +1,7 @@
 package events_test
 
 import (
-	"strings"
+	"errors"
 	"testing"
 	"time"
 
@@ -14,7 +14,7 @@ func TestParseTime(t *testing.T) {
 		in       string
 		want     string // UTC, RFC 3339; "" for an error
 		repeated bool
-		err      string
+		err      events.Problem
 	}{
 		{"2027-07-05 09:00", "2027-07-05T07:00:00Z", false, ""},
 		{"2027-07-05 9:00", "2027-07-05T07:00:00Z", false, ""}, // no leading zero is no DST gap
@@ -22,16 +22,17 @@ func TestParseTime(t *testing.T) {
 		{"05.07.2027 09:00", "2027-07-05T07:00:00Z", false, ""},
 		{"2027-07-05T09:00", "2027-07-05T07:00:00Z", false, ""},
 		{"2027-01-05 09:00", "2027-01-05T08:00:00Z", false, ""},
-		{"2027-03-28 02:30", "", false, "Beginn der Sommerzeit"},
+		{"2027-03-28 02:30", "", false, events.ProblemNoSuchTime},
 		{"2027-10-31 02:30", "2027-10-31T00:30:00Z", true, ""}, // the first 02:30, in summer time
 		{"2027-10-31 01:59", "2027-10-30T23:59:00Z", false, ""},
 		{"2027-10-31 03:00", "2027-10-31T02:00:00Z", false, ""},
-		{"2027-07-05 25:00", "", false, "keine Zeit"},
-		{"morgen", "", false, "keine Zeit"},
+		{"2027-07-05 25:00", "", false, events.ProblemTime},
+		{"morgen", "", false, events.ProblemTime},
 	} {
 		got, err := events.ParseTime(tc.in)
 		if tc.want == "" {
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
+			fe, ok := errors.AsType[events.FieldError](err)
+			if !ok || fe.Problem != tc.err || fe.Value != tc.in {
 				t.Errorf("ParseTime(%q) = %v, %v; want an error with %q", tc.in, got, err, tc.err)
 			}
 			continue

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,10 +40,6 @@ type eventFile struct {
 	Reminders    []string `yaml:"reminders"`
 }
 
-// ErrYAML is wrapped by every error of ParseYAML that is about the file's
-// form rather than a field's value.
-var ErrYAML = errors.New("events: the event file is not valid")
-
 // ParseYAML reads an event from YAML and checks it (Spec.Check). Unknown
 // keys, values of the wrong type and bad values are errors that name the
 // field, and the line where the file says where.
@@ -52,16 +49,16 @@ func ParseYAML(r io.Reader) (Spec, error) {
 		return Spec{}, fmt.Errorf("events: read: %w", err)
 	}
 	if len(data) > MaxYAMLBytes {
-		return Spec{}, fmt.Errorf("%w: größer als %d KiB", ErrYAML, MaxYAMLBytes>>10)
+		return Spec{}, FileErrors{{Problem: ProblemFileTooLarge, Limit: MaxYAMLBytes}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var f eventFile
 	if err := dec.Decode(&f); err != nil {
 		if errors.Is(err, io.EOF) {
-			return Spec{}, fmt.Errorf("%w: die Datei ist leer", ErrYAML)
+			return Spec{}, FileErrors{{Problem: ProblemFileEmpty}}
 		}
-		return Spec{}, fmt.Errorf("%w: %s", ErrYAML, germanYAMLError(err))
+		return Spec{}, fileErrors(err)
 	}
 	var errs InvalidFields
 	spec := Spec{
@@ -77,8 +74,9 @@ func ParseYAML(r io.Reader) (Spec, error) {
 			return time.Time{}
 		}
 		t, err := ParseTime(v)
-		if err != nil {
-			errs = append(errs, FieldError{field, err})
+		if fe, ok := errors.AsType[FieldError](err); ok {
+			fe.Field = field
+			errs = append(errs, fe)
 		}
 		return t
 	}
@@ -91,8 +89,9 @@ func ParseYAML(r io.Reader) (Spec, error) {
 		spec.Reminders = []time.Duration{}
 		for _, r := range f.Reminders {
 			d, err := ParseOffset(r)
-			if err != nil {
-				errs = append(errs, FieldError{"reminders", err})
+			if fe, ok := errors.AsType[FieldError](err); ok {
+				fe.Field = "reminders"
+				errs = append(errs, fe)
 				continue
 			}
 			spec.Reminders = append(spec.Reminders, d)
@@ -107,42 +106,30 @@ var (
 	yamlLine         = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 )
 
-// germanYAMLError says what the YAML library found, in German, naming the
-// field and line.
-func germanYAMLError(err error) string {
+// fileErrors reads what the YAML library found into FileErrors, with the
+// line and the key or value at fault.
+func fileErrors(err error) FileErrors {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		parts := make([]string, 0, len(te.Errors))
+		out := make(FileErrors, 0, len(te.Errors))
 		for _, e := range te.Errors {
-			switch {
-			case yamlUnknownField.MatchString(e):
-				m := yamlUnknownField.FindStringSubmatch(e)
-				parts = append(parts, fmt.Sprintf("Zeile %s: unbekanntes Feld „%s“ (möglich: slug, title, description, start, end, place, address, online, organiser, partners, kinds, topics, capacity, registration, deadline, reminders)", m[1], m[2]))
-			case yamlWrongType.MatchString(e):
-				m := yamlWrongType.FindStringSubmatch(e)
-				parts = append(parts, fmt.Sprintf("Zeile %s: „%s“ passt nicht (erwartet: %s)", m[1], m[3], goTypeInGerman(m[4])))
-			default:
-				parts = append(parts, e)
+			if m := yamlUnknownField.FindStringSubmatch(e); m != nil {
+				out = append(out, FileError{Line: atoi(m[1]), Problem: ProblemUnknownKey, Value: m[2]})
+			} else if m := yamlWrongType.FindStringSubmatch(e); m != nil {
+				out = append(out, FileError{Line: atoi(m[1]), Problem: ProblemWrongType, Value: m[3], Want: m[4]})
+			} else {
+				out = append(out, FileError{Problem: ProblemSyntax, Value: e})
 			}
 		}
-		return strings.Join(parts, "; ")
+		return out
 	}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-		return fmt.Sprintf("Zeile %s: %s (Einrückung und Doppelpunkte prüfen)", m[1], m[2])
+		return FileErrors{{Line: atoi(m[1]), Problem: ProblemSyntax, Value: m[2]}}
 	}
-	return err.Error()
+	return FileErrors{{Problem: ProblemSyntax, Value: err.Error()}}
 }
 
-func goTypeInGerman(t string) string {
-	switch t {
-	case "int":
-		return "eine ganze Zahl"
-	case "bool":
-		return "true oder false"
-	case "[]string":
-		return "eine Liste, z. B. [Schule, Familie]"
-	case "string":
-		return "ein Text"
-	}
-	return t
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

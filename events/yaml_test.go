@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,37 +74,49 @@ reminders: [1d, 14d, 7d, 7d]
 	}
 }
 
-// Bad files get an error that names each bad field.
+// Bad files get an error that names each bad field, or the line and the
+// key or value at fault, as codes (cmd says them in German).
 func TestParseYAMLErrorsNameTheField(t *testing.T) {
 	base := "slug: x-2027\ntitle: X\nstart: 2027-05-01 10:00\nend: 2027-05-01 12:00\nplace: Rathaus\n"
 	tests := []struct {
 		name, yaml string
-		want       []string // in the error
+		field      string // the bad field, or "" for an error of the file
+		line       int    // for an error of the file
+		problem    Problem
+		value      string
 	}{
-		{"unknown key", base + "ort: Rathaus\n", []string{"Zeile 6", "unbekanntes Feld „ort“"}},
-		{"wrong type", base + "capacity: viele\nregistration: true\n", []string{"Zeile 6", "„viele“", "ganze Zahl"}},
-		{"bad time", strings.Replace(base, "2027-05-01 10:00", "1. Mai 10 Uhr", 1), []string{"start:", "keine Zeit wie 2027-03-18 09:00"}},
-		{"end before start", strings.Replace(base, "2027-05-01 12:00", "2027-05-01 09:00", 1), []string{"end:", "nicht nach dem Beginn"}},
-		{"skipped hour", strings.Replace(base, "2027-05-01 10:00", "2027-03-28 02:30", 1), []string{"start:", "Zeitumstellung"}},
-		{"no place", strings.Replace(base, "place: Rathaus\n", "", 1), []string{"place:", "Online-Link"}},
-		{"bad kind", base + "kinds: [Verein]\n", []string{"kinds:", "Verein"}},
-		{"bad reminder", base + "reminders: [eine Woche, 30m]\n", []string{"reminders:", "eine Woche"}},
-		{"deadline without registration", base + "deadline: 2027-04-30 12:00\n", []string{"deadline:", "registration: true"}},
-		{"bad online link", base + "online: meet.example/x\n", []string{"online:", "keine vollständige Adresse"}},
-		{"line break in title", strings.Replace(base, "title: X", "title: \"X\\r\\nBcc: y\"", 1), []string{"title:", "Zeilenumbruch"}},
-		{"broken YAML", "slug: [x\n", []string{"Zeile"}},
-		{"empty", "", []string{"leer"}},
+		{"unknown key", base + "ort: Rathaus\n", "", 6, ProblemUnknownKey, "ort"},
+		{"wrong type", base + "capacity: viele\nregistration: true\n", "", 6, ProblemWrongType, "viele"},
+		{"bad time", strings.Replace(base, "2027-05-01 10:00", "1. Mai 10 Uhr", 1), "start", 0, ProblemTime, "1. Mai 10 Uhr"},
+		{"end before start", strings.Replace(base, "2027-05-01 12:00", "2027-05-01 09:00", 1), "end", 0, ProblemNotAfterStart, ""},
+		{"skipped hour", strings.Replace(base, "2027-05-01 10:00", "2027-03-28 02:30", 1), "start", 0, ProblemNoSuchTime, "2027-03-28 02:30"},
+		{"no place", strings.Replace(base, "place: Rathaus\n", "", 1), "place", 0, ProblemNoPlace, ""},
+		{"bad kind", base + "kinds: [Verein]\n", "kinds", 0, ProblemKind, "Verein"},
+		{"bad reminder", base + "reminders: [eine Woche, 30m]\n", "reminders", 0, ProblemOffset, "eine Woche"},
+		{"deadline without registration", base + "deadline: 2027-04-30 12:00\n", "deadline", 0, ProblemNeedsRegistration, ""},
+		{"bad online link", base + "online: meet.example/x\n", "online", 0, ProblemURL, "meet.example/x"},
+		{"line break in title", strings.Replace(base, "title: X", "title: \"X\\r\\nBcc: y\"", 1), "title", 0, ProblemInvisible, ""},
+		{"broken YAML", "slug: [x\n", "", 1, ProblemSyntax, ""},
+		{"empty", "", "", 0, ProblemFileEmpty, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseYAML(strings.NewReader(tt.yaml))
-			if err == nil {
-				t.Fatal("no error")
+			var fields InvalidFields
+			var file FileErrors
+			found := false
+			switch {
+			case errors.As(err, &fields):
+				found = slices.ContainsFunc(fields, func(f FieldError) bool {
+					return f.Field == tt.field && f.Problem == tt.problem && f.Value == tt.value
+				})
+			case errors.As(err, &file):
+				found = tt.field == "" && errors.Is(err, ErrYAML) && slices.ContainsFunc(file, func(f FileError) bool {
+					return f.Line == tt.line && f.Problem == tt.problem && (tt.value == "" || f.Value == tt.value)
+				})
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q lacks %q", err, w)
-				}
+			if !found {
+				t.Errorf("error %v; want %s %s %q (line %d)", err, tt.field, tt.problem, tt.value, tt.line)
 			}
 		})
 	}

@@ -322,6 +322,22 @@ func detectDelimiter(text string) rune {
 }
 
 // mapColumns finds the field of each column.
+// ColumnError is a header that rundbrief cannot read: Err is
+// ErrDuplicateColumn (Columns are the two that mean the same field) or
+// ErrNoEmailColumn (Columns are the header's, none of them an e-mail
+// column).
+type ColumnError struct {
+	Err     error
+	Columns []string
+}
+
+func (e *ColumnError) Error() string {
+	return fmt.Sprintf("%v: %q", e.Err, e.Columns)
+}
+
+// Unwrap returns Err.
+func (e *ColumnError) Unwrap() error { return e.Err }
+
 func (f *ImportReader) mapColumns(header []string) (map[Field]int, error) {
 	cols := map[Field]int{}
 	for i, h := range header {
@@ -334,13 +350,12 @@ func (f *ImportReader) mapColumns(header []string) (map[Field]int, error) {
 			continue
 		}
 		if j, dup := cols[field]; dup {
-			return nil, fmt.Errorf("%w: %q and %q", ErrDuplicateColumn, strings.TrimSpace(header[j]), h)
+			return nil, &ColumnError{Err: ErrDuplicateColumn, Columns: []string{strings.TrimSpace(header[j]), h}}
 		}
 		cols[field] = i
 	}
 	if _, ok := cols[FieldEmail]; !ok {
-		return nil, fmt.Errorf("%w (a column named \"E-Mail\" or \"email\"); the header has: %s",
-			ErrNoEmailColumn, strings.Join(header, string(f.delimiter)))
+		return nil, &ColumnError{Err: ErrNoEmailColumn, Columns: header}
 	}
 	return cols, nil
 }

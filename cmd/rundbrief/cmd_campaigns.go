@@ -57,6 +57,7 @@ func campaignError(err error) error {
 		notReady *campaigns.EventNotReadyError
 		status   *campaigns.StatusError
 	)
+	var invalid *campaigns.InvalidError
 	switch {
 	case errors.As(err, &status):
 		return fmt.Errorf("Kampagne %d hat inzwischen den Status „%s“ – vermutlich hat sie gerade jemand anderes verschickt, "+
@@ -70,8 +71,8 @@ func campaignError(err error) error {
 		return fmt.Errorf("die Veranstaltung %s ist noch ein Entwurf; zuerst veröffentlichen: rundbrief events publish %s", notReady.Slug, notReady.Slug)
 	case errors.As(err, &notReady):
 		return fmt.Errorf("die Veranstaltung %s ist abgesagt; dazu lädt niemand mehr ein", notReady.Slug)
-	case errors.Is(err, campaigns.ErrInvalid):
-		return fmt.Errorf("die Kampagne ist fehlerhaft: %s", strings.TrimPrefix(err.Error(), campaigns.ErrInvalid.Error()+": "))
+	case errors.As(err, &invalid):
+		return fmt.Errorf("die Kampagne ist fehlerhaft: %s", campaignProblemLine(invalid))
 	case errors.Is(err, events.ErrNotFound):
 		return eventError(err)
 	case errors.Is(err, subscribers.ErrUnknownTopic), errors.Is(err, subscribers.ErrUnknownKind):

@@ -44,8 +44,9 @@ und zehn Beispiele und verschickt nichts.`,
 			var sendAt time.Time
 			if at != "" {
 				t, err := events.ParseTime(at)
-				if err != nil {
-					return fmt.Errorf("--at: %w", err)
+				if fe, ok := errors.AsType[events.FieldError](err); ok {
+					fe.Field = "--at"
+					return errors.New(fieldLine(fe))
 				}
 				if !t.After(time.Now()) {
 					return fmt.Errorf("--at %s liegt nicht in der Zukunft; ohne --at geht die Kampagne sofort hinaus", at)

@@ -93,8 +93,9 @@ func (f *eventFlags) apply(fs *pflag.FlagSet, spec *events.Spec) error {
 	set := func(name string) bool { return fs.Changed(name) }
 	parseTime := func(field, v string) time.Time {
 		t, err := events.ParseTime(v)
-		if err != nil {
-			errs = append(errs, events.FieldError{Field: field, Err: err})
+		if fe, ok := errors.AsType[events.FieldError](err); ok {
+			fe.Field = field
+			errs = append(errs, fe)
 		}
 		return t
 	}
@@ -147,8 +148,9 @@ func (f *eventFlags) apply(fs *pflag.FlagSet, spec *events.Spec) error {
 		spec.Reminders = []time.Duration{}
 		for _, r := range f.reminders {
 			d, err := events.ParseOffset(r)
-			if err != nil {
-				errs = append(errs, events.FieldError{Field: "reminders", Err: err})
+			if fe, ok := errors.AsType[events.FieldError](err); ok {
+				fe.Field = "reminders"
+				errs = append(errs, fe)
 				continue
 			}
 			spec.Reminders = append(spec.Reminders, d)
@@ -190,32 +192,6 @@ func (f *eventFlags) applyChecked(fs *pflag.FlagSet, spec *events.Spec, found ev
 		return nil
 	}
 	_, err := spec.CheckWith(kept)
-	return err
-}
-
-// eventError says in German what is wrong with an event, one field a line.
-func eventError(err error) error {
-	var invalid events.InvalidFields
-	var fe events.FieldError
-	switch {
-	case errors.As(err, &invalid):
-		lines := make([]string, len(invalid))
-		for i, f := range invalid {
-			lines[i] = "  " + f.Field + ": " + f.Err.Error()
-		}
-		return fmt.Errorf("die Veranstaltung ist fehlerhaft:\n%s", strings.Join(lines, "\n"))
-	case errors.Is(err, events.ErrUnknownTopic) && errors.As(err, &fe):
-		return fmt.Errorf("die Veranstaltung ist fehlerhaft:\n  topics: %s (bekannte Themen: rundbrief topics list)",
-			strings.TrimPrefix(fe.Err.Error(), "events: unknown topic "))
-	case errors.Is(err, events.ErrYAML):
-		return errors.New(strings.Replace(err.Error(), events.ErrYAML.Error(), "die Datei ist keine gültige Veranstaltung", 1))
-	case errors.Is(err, events.ErrExists):
-		return fmt.Errorf("es gibt schon eine Veranstaltung mit diesem Kürzel; ändern mit rundbrief events update")
-	case errors.Is(err, events.ErrNotFound):
-		return fmt.Errorf("keine Veranstaltung mit diesem Kürzel (alle: rundbrief events list)")
-	case errors.Is(err, events.ErrCancelled):
-		return fmt.Errorf("die Veranstaltung ist abgesagt und kann nicht mehr geändert werden")
-	}
 	return err
 }
 

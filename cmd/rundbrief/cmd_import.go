@@ -137,8 +137,15 @@ func describeFileError(err error) string {
 			subscribers.MaxImportBytes>>20)
 	}
 	if msg := subscribers.Explain(err, i18n.German); msg != "" {
-		if errors.Is(err, subscribers.ErrNoEmailColumn) || errors.Is(err, subscribers.ErrDuplicateColumn) {
-			return msg + " (" + strings.TrimPrefix(err.Error(), "subscribers: ") + ")"
+		if ce, ok := errors.AsType[*subscribers.ColumnError](err); ok {
+			quoted := make([]string, len(ce.Columns))
+			for i, c := range ce.Columns {
+				quoted[i] = "„" + c + "“"
+			}
+			if errors.Is(err, subscribers.ErrDuplicateColumn) {
+				return msg + ": " + strings.Join(quoted, " und ")
+			}
+			return msg + " (etwa „E-Mail“ oder „email“); die Kopfzeile hat: " + strings.Join(quoted, ", ")
 		}
 		return msg
 	}

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/maillog"
@@ -103,4 +106,28 @@ func campaignTitle(kind campaigns.Kind, subject, eventTitle string) string {
 		return word(campaignKindWords, kind) + ": " + eventTitle
 	}
 	return subject
+}
+
+// campaignProblemWords say each problem of a campaign in German. %[1]s is
+// the value at fault, %[2]d the limit.
+var campaignProblemWords = map[campaigns.Problem]string{
+	campaigns.ProblemMissing:      "fehlt oder ist leer",
+	campaigns.ProblemTooLong:      "ist zu lang (höchstens %[2]d Zeichen)",
+	campaigns.ProblemInvisible:    "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen",
+	campaigns.ProblemWordsOfEvent: "eine Kampagne zu einer Veranstaltung nimmt ihre Worte aus der Veranstaltung; Betreff und Text gibt es nur beim Rundbrief",
+	campaigns.ProblemNoHours:      "eine Erinnerung braucht ihren Abstand zum Beginn in Stunden",
+	campaigns.ProblemEventGiven:   "ein Rundbrief gehört zu keiner Veranstaltung",
+	campaigns.ProblemNoEvent:      "diese Kampagne gehört zu keiner Veranstaltung",
+	campaigns.ProblemKind:         "„%[1]s“: möglich sind Einladung (invitation) und Rundbrief (newsletter)",
+	campaigns.ProblemNotFuture:    "%[1]s liegt nicht in der Zukunft",
+}
+
+// campaignProblemLine says what breaks a rule of a campaign, in German:
+// "subject: fehlt oder ist leer".
+func campaignProblemLine(e *campaigns.InvalidError) string {
+	w, ok := campaignProblemWords[e.Problem]
+	if !ok {
+		w = string(e.Problem) + " %[1]s"
+	}
+	return e.Field + ": " + strings.TrimSpace(fmt.Sprintf(w, e.Value, e.Limit))
 }
