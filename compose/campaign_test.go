@@ -45,7 +45,6 @@ func (f *fixture) event(t *testing.T, file string) *events.Event {
 	return e
 }
 
-
 // What a recipient gets, the campaign's bulk message filled in for them
 // (Letter), is the mail its preview shows them (Message): the same
 // headers, the same text and HTML, the same calendar file.
