@@ -102,10 +102,10 @@ func TestCampaignsCommands(t *testing.T) {
 	}
 
 	out = e.ok(t, "campaigns", "send", "1", "--dry-run")
-	if !strings.Contains(out, "ginge jetzt an 4 Empfänger") || !strings.Contains(out, "personal@suedharz-metallbau.example") || !strings.Contains(out, "Probelauf: nichts verschickt") {
+	if !strings.Contains(out, "ginge jetzt an 4 Empfängerinnen und Empfänger") || !strings.Contains(out, "personal@suedharz-metallbau.example") || !strings.Contains(out, "Probelauf: nichts verschickt") {
 		t.Errorf("dry run:\n%s", out)
 	}
-	if r := e.run(t, "n\n", "campaigns", "send", "1"); r.code != 0 || !strings.Contains(r.stdout, "an 4 Empfänger verschicken? [j/N]") || !strings.Contains(r.stdout, "Nicht verschickt") {
+	if r := e.run(t, "n\n", "campaigns", "send", "1"); r.code != 0 || !strings.Contains(r.stdout, "an 4 Empfängerinnen und Empfänger verschicken? [j/N]") || !strings.Contains(r.stdout, "Nicht verschickt") {
 		t.Errorf("send answered no: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := e.run(t, "ja\n", "campaigns", "send", "1"); r.code != 0 || !strings.Contains(r.stdout, "4 Mails im Versandprotokoll") {

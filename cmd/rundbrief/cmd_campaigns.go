@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -105,104 +106,17 @@ Kalenderdatei (.ics) im Anhang.
 
 Ein Rundbrief (newsletter) hat einen Betreff (--subject) und einen Text in Markdown
 (--body DATEI.md). --subject-en und --body-en geben die englische Fassung; ohne sie
-bekommen englischsprachige Abonnenten die deutsche.`,
+bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 		Example: `  rundbrief campaigns create invitation --event talent-campus-2027
   rundbrief campaigns create invitation --event job-speeddating-2027 --kinds Unternehmen
   rundbrief campaigns create newsletter --subject "Rundbrief Dezember 2026" --body dezember.md --topics ausbildung,fachkraefte`,
 		Args:      exactArgs(1, "die Art: invitation (Einladung) oder newsletter (Rundbrief)"),
 		ValidArgs: []string{"invitation", "newsletter"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			spec := campaigns.Spec{Event: event, Subject: subject, SubjectEN: subjectEN}
-			switch strings.ToLower(args[0]) {
-			case "invitation", "einladung":
-				spec.Kind = campaigns.KindInvitation
-				if event == "" {
-					return errors.New("eine Einladung braucht --event KÜRZEL (rundbrief events list zeigt alle)")
-				}
-				if subject != "" || body != "" || subjectEN != "" || bodyEN != "" {
-					return errors.New("eine Einladung nimmt Betreff und Text von ihrer Veranstaltung; --subject und --body gelten für Rundbriefe")
-				}
-			case "newsletter", "rundbrief":
-				spec.Kind = campaigns.KindNewsletter
-				if event != "" {
-					return errors.New("ein Rundbrief gehört zu keiner Veranstaltung; für eine Einladung: rundbrief campaigns create invitation --event " + event)
-				}
-				var err error
-				if spec.Body, err = readBody("--body", body, true); err != nil {
-					return err
-				}
-				if spec.BodyEN, err = readBody("--body-en", bodyEN, subjectEN != ""); err != nil {
-					return err
-				}
-			default:
-				return fmt.Errorf("%q: möglich sind invitation (Einladung) und newsletter (Rundbrief)", args[0])
-			}
-			if cmd.Flags().Changed("kinds") || cmd.Flags().Changed("topics") {
-				s, err := a.store(ctx)
-				if err != nil {
-					return err
-				}
-				var aud subscribers.Audience
-				if spec.Kind == campaigns.KindInvitation && (!cmd.Flags().Changed("kinds") || !cmd.Flags().Changed("topics")) {
-					// Only one of the two given: the other comes from the event.
-					_, ev, err := a.event(ctx, event)
-					if err != nil {
-						return err
-					}
-					aud = subscribers.Audience{Kinds: ev.Kinds, Topics: ev.Topics}
-				}
-				if cmd.Flags().Changed("kinds") {
-					aud.Kinds = nil
-					for _, k := range kinds {
-						kind, err := subscribers.ParseKind(k)
-						if err != nil {
-							return explain(err)
-						}
-						aud.Kinds = append(aud.Kinds, kind)
-					}
-				}
-				if cmd.Flags().Changed("topics") {
-					known, err := s.Topics(ctx)
-					if err != nil {
-						return err
-					}
-					for _, t := range topics {
-						if !slices.ContainsFunc(known, func(k subscribers.Topic) bool { return k.Slug == t }) {
-							return fmt.Errorf("--topics: unbekanntes Thema %q; alle Themen: rundbrief topics list", t)
-						}
-					}
-					aud.Topics = topics
-				}
-				if _, err := s.CheckAudience(ctx, aud); err != nil {
-					return explain(err)
-				}
-				spec.Audience = &aud
-			}
-			store, err := a.campaignStore(ctx)
-			if err != nil {
-				return err
-			}
-			a.started = true
-			camp, err := store.Create(ctx, spec)
-			if errors.Is(err, events.ErrNotFound) {
-				return fmt.Errorf("--event %s: %w", event, eventError(err))
-			}
-			if err != nil {
-				return campaignError(err)
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), camp)
-			}
-			n, err := countRecipients(ctx, store, camp)
-			if err != nil {
-				return err
-			}
-			out(cmd, "Kampagne %d angelegt (Entwurf): %s\nZielgruppe: %s – derzeit %s.\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle),
-				audienceLabel(camp.Audience), plural(n, "Empfänger", "Empfänger"))
-			out(cmd, "Weiter: rundbrief campaigns preview %d, rundbrief campaigns test %d --to IHRE-ADRESSE, rundbrief campaigns send %d\n",
-				camp.ID, camp.ID, camp.ID)
-			return nil
+			fl := cmd.Flags()
+			return a.createCampaign(cmd.Context(), cmd.OutOrStdout(), createOptions{
+				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN,
+				Kinds: kinds, Topics: topics, SetKinds: fl.Changed("kinds"), SetTopics: fl.Changed("topics"), JSON: asJSON})
 		},
 	}
 	f := c.Flags()
@@ -215,6 +129,124 @@ bekommen englischsprachige Abonnenten die deutsche.`,
 	f.StringSliceVar(&topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. ausbildung,jugend (leer: alle; Einladung: wie die Veranstaltung)")
 	f.BoolVar(&asJSON, "json", false, "die angelegte Kampagne als JSON ausgeben")
 	return c
+}
+
+// createOptions are what `campaigns create` takes.
+type createOptions struct {
+	Kind          string // invitation or newsletter (Einladung, Rundbrief)
+	Event         string // an invitation's event, by slug
+	Subject, Body string // a newsletter's subject and Markdown file
+	SubjectEN     string // the English subject, optional
+	BodyEN        string // the English Markdown file, with SubjectEN
+	Kinds, Topics []string
+	SetKinds      bool // Kinds was given (an invitation takes the event's otherwise)
+	SetTopics     bool // Topics was given
+	JSON          bool // print the campaign as JSON
+}
+
+// createCampaign checks o, creates the campaign as a draft and says what
+// comes next.
+func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) error {
+	spec := campaigns.Spec{Event: o.Event, Subject: o.Subject, SubjectEN: o.SubjectEN}
+	switch strings.ToLower(o.Kind) {
+	case "invitation", "einladung":
+		spec.Kind = campaigns.KindInvitation
+		if o.Event == "" {
+			return errors.New("eine Einladung braucht --event KÜRZEL (rundbrief events list zeigt alle)")
+		}
+		if o.Subject != "" || o.Body != "" || o.SubjectEN != "" || o.BodyEN != "" {
+			return errors.New("eine Einladung nimmt Betreff und Text von ihrer Veranstaltung; --subject und --body gelten für Rundbriefe")
+		}
+	case "newsletter", "rundbrief":
+		spec.Kind = campaigns.KindNewsletter
+		if o.Event != "" {
+			return errors.New("ein Rundbrief gehört zu keiner Veranstaltung; für eine Einladung: rundbrief campaigns create invitation --event " + o.Event)
+		}
+		var err error
+		if spec.Body, err = readBody("--body", o.Body, true); err != nil {
+			return err
+		}
+		if spec.BodyEN, err = readBody("--body-en", o.BodyEN, o.SubjectEN != ""); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("„%s“: möglich sind invitation (Einladung) und newsletter (Rundbrief)", o.Kind)
+	}
+	if o.SetKinds || o.SetTopics {
+		aud, err := a.audience(ctx, spec.Kind, o)
+		if err != nil {
+			return err
+		}
+		spec.Audience = aud
+	}
+	store, err := a.campaignStore(ctx)
+	if err != nil {
+		return err
+	}
+	a.started = true
+	camp, err := store.Create(ctx, spec)
+	if errors.Is(err, events.ErrNotFound) {
+		return fmt.Errorf("--event %s: %w", o.Event, eventError(err))
+	}
+	if err != nil {
+		return campaignError(err)
+	}
+	if o.JSON {
+		return writeJSON(w, camp)
+	}
+	n, err := countRecipients(ctx, store, camp)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Kampagne %d angelegt (Entwurf): %s\nZielgruppe: %s – derzeit %s.\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle),
+		audienceLabel(camp.Audience), recipients(n))
+	fmt.Fprintf(w, "Weiter: rundbrief campaigns preview %d, rundbrief campaigns test %d --to IHRE-ADRESSE, rundbrief campaigns send %d\n",
+		camp.ID, camp.ID, camp.ID)
+	return nil
+}
+
+// audience is the audience o gives a campaign of kind: the kinds and
+// topics given, and for an invitation the event's where only one of the
+// two is given.
+func (a *app) audience(ctx context.Context, kind campaigns.Kind, o createOptions) (*subscribers.Audience, error) {
+	s, err := a.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var aud subscribers.Audience
+	if kind == campaigns.KindInvitation && (!o.SetKinds || !o.SetTopics) {
+		_, ev, err := a.event(ctx, o.Event)
+		if err != nil {
+			return nil, err
+		}
+		aud = subscribers.Audience{Kinds: ev.Kinds, Topics: ev.Topics}
+	}
+	if o.SetKinds {
+		aud.Kinds = nil
+		for _, k := range o.Kinds {
+			kind, err := subscribers.ParseKind(k)
+			if err != nil {
+				return nil, explain(err)
+			}
+			aud.Kinds = append(aud.Kinds, kind)
+		}
+	}
+	if o.SetTopics {
+		known, err := s.Topics(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range o.Topics {
+			if !slices.ContainsFunc(known, func(k subscribers.Topic) bool { return k.Slug == t }) {
+				return nil, fmt.Errorf("--topics: unbekanntes Thema „%s“; alle Themen: rundbrief topics list", t)
+			}
+		}
+		aud.Topics = o.Topics
+	}
+	if _, err := s.CheckAudience(ctx, aud); err != nil {
+		return nil, explain(err)
+	}
+	return &aud, nil
 }
 
 // readBody reads a Markdown file named by flag.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -27,122 +28,136 @@ func newCampaignsSendCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "send NR",
 		Short: "Eine Kampagne verschicken, jetzt oder zu einer Zeit",
-		Long: `Zeigt, an wie viele Empfänger die Kampagne geht, und fragt nach; --yes lässt die Frage
-weg. Dann schreibt rundbrief für jeden Empfänger einen Eintrag ins Versandprotokoll und
+		Long: `Zeigt, an wie viele Empfängerinnen und Empfänger die Kampagne geht, und fragt nach;
+--yes lässt die Frage weg. Dann schreibt rundbrief für jede Person einen Eintrag ins
+Versandprotokoll und
 übergibt die Arbeit dem Worker. Jede Person bekommt die Kampagne höchstens einmal, auch
 wenn ein Worker abstürzt oder neu startet.
 
 Mit --at "2026-12-01 09:00" (deutsche Zeit) beginnt der Versand erst dann; die
-Zielgruppe wird zu diesem Zeitpunkt bestimmt. --dry-run zeigt die Zahl der Empfänger
+Zielgruppe wird zu diesem Zeitpunkt bestimmt. --dry-run zeigt die Zahl der Empfangenden
 und zehn Beispiele und verschickt nichts.`,
 		Example: `  rundbrief campaigns send 3 --dry-run
   rundbrief campaigns send 3
   rundbrief campaigns send 3 --at "2026-12-01 09:00" --yes`,
 		Args: exactArgs(1, "die Nummer der Kampagne"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			var sendAt time.Time
-			if at != "" {
-				t, err := events.ParseTime(at)
-				if fe, ok := errors.AsType[events.FieldError](err); ok {
-					fe.Field = "--at"
-					return errors.New(fieldLine(fe))
-				}
-				if !t.After(time.Now()) {
-					return fmt.Errorf("--at %s liegt nicht in der Zukunft; ohne --at geht die Kampagne sofort hinaus", at)
-				}
-				if events.Repeated(t) {
-					noteRepeated(cmd, "Versandzeit", t)
-				}
-				sendAt = t
-			}
-			s, camp, err := a.campaign(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if camp.Status != campaigns.StatusDraft && !(camp.Status == campaigns.StatusScheduled && at != "") {
-				return statusError(camp, "Versenden")
-			}
-			var (
-				n      int
-				sample []subscribers.Match
-			)
-			if !yes || dryRun {
-				// The count for the question or the dry run; with --yes
-				// planning finds the recipients itself.
-				err = s.EachRecipient(ctx, camp, func(m subscribers.Match) error {
-					if n < 10 {
-						sample = append(sample, m)
-					}
-					n++
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-			}
-			if dryRun {
-				out(cmd, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), plural(n, "Empfänger", "Empfänger"), audienceLabel(camp.Audience))
-				if len(sample) > 0 {
-					out(cmd, "\nBeispiele:\n")
-					t := newTable(cmd.OutOrStdout(), "  E-MAIL", "ART", "PASSENDE THEMEN")
-					for _, m := range sample {
-						t.rowFull("  "+m.Email, templates.KindName(m.Kind, i18n.German), strings.Join(m.Topics, ", "))
-					}
-					t.flush()
-				}
-				out(cmd, "\nProbelauf: nichts verschickt.\n")
-				return nil
-			}
-			client, err := a.queueClient()
-			if err != nil {
-				return err
-			}
-			if !yes {
-				whenText := "jetzt"
-				if !sendAt.IsZero() {
-					whenText = "am " + when(sendAt)
-				}
-				out(cmd, "Kampagne %d „%s“ %s an %s verschicken? [j/N] ", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), whenText, plural(n, "Empfänger", "Empfänger"))
-				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "yes" {
-					out(cmd, "\nNicht verschickt.\n")
-					return nil
-				}
-			}
-			a.started = true
-			if !sendAt.IsZero() {
-				if _, err := s.Schedule(ctx, camp.ID, sendAt, time.Now()); err != nil {
-					return campaignError(err)
-				}
-				if err := client.ScheduleCampaign(ctx, camp.ID, sendAt); err != nil {
-					return fmt.Errorf("%w\nDie Kampagne ist geplant; der Worker startet sie trotzdem zur Zeit (er prüft jede Minute)", err)
-				}
-				out(cmd, "Kampagne %d ist für %s geplant. Ein Worker muss dann laufen (rundbrief worker oder rundbrief run).\n", camp.ID, when(sendAt))
-				return nil
-			}
-			started := time.Now()
-			plan, err := s.Start(ctx, camp.ID, time.Now())
-			if err != nil {
-				return campaignError(err)
-			}
-			planned := time.Since(started)
-			queued, err := client.EnqueueBatches(ctx, worker.PlannedBatches(plan))
-			if err != nil {
-				return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
-			}
-			out(cmd, "Kampagne %d: %s im Versandprotokoll (%s), %s an den Worker übergeben (%s s).\n",
-				camp.ID, plural(plan.Recipients, "Mail", "Mails"), plural(plan.Batches, "Paket", "Pakete"), plural(queued, "Auftrag", "Aufträge"),
-				strings.Replace(fmt.Sprintf("%.1f", time.Since(started).Seconds()), ".", ",", 1))
-			a.logger().Debug("campaign planned", "campaign", camp.ID, "recipients", plan.Recipients, "planning", planned)
-			out(cmd, "Fortschritt: rundbrief campaigns status %d --watch\n", camp.ID)
-			return nil
+			return a.sendCampaign(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), sendOptions{Campaign: args[0], At: at, Yes: yes, DryRun: dryRun})
 		},
 	}
 	c.Flags().StringVar(&at, "at", "", `Versandzeit in deutscher Zeit, z. B. "2026-12-01 09:00"`)
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "nicht nachfragen")
-	c.Flags().BoolVar(&dryRun, "dry-run", false, "nur die Empfänger zählen und zehn zeigen; nichts verschicken")
+	c.Flags().BoolVar(&dryRun, "dry-run", false, "nur die Empfangenden zählen und zehn zeigen; nichts verschicken")
 	return c
+}
+
+// sendOptions are what `campaigns send` takes.
+type sendOptions struct {
+	Campaign string // its number
+	At       string // when to start, in Europe/Berlin; "" for now
+	Yes      bool   // do not ask
+	DryRun   bool   // count the recipients and show ten; send nothing
+}
+
+// sendCampaign starts the campaign o names, now or at o.At, after asking
+// on in unless o.Yes; it writes what it did to w.
+func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sendOptions) error {
+	var sendAt time.Time
+	if o.At != "" {
+		t, err := events.ParseTime(o.At)
+		if fe, ok := errors.AsType[events.FieldError](err); ok {
+			fe.Field = "--at"
+			return errors.New(fieldLine(fe))
+		}
+		if !t.After(time.Now()) {
+			return fmt.Errorf("--at %s liegt nicht in der Zukunft; ohne --at geht die Kampagne sofort hinaus", o.At)
+		}
+		if events.Repeated(t) {
+			noteRepeated(w, "Versandzeit", t)
+		}
+		sendAt = t
+	}
+	s, camp, err := a.campaign(ctx, o.Campaign)
+	if err != nil {
+		return err
+	}
+	if camp.Status != campaigns.StatusDraft && !(camp.Status == campaigns.StatusScheduled && o.At != "") {
+		return statusError(camp, "Versenden")
+	}
+	var (
+		n      int
+		sample []subscribers.Match
+	)
+	if !o.Yes || o.DryRun {
+		// The count for the question or the dry run; with --o.Yes
+		// planning finds the recipients itself.
+		err = s.EachRecipient(ctx, camp, func(m subscribers.Match) error {
+			if n < 10 {
+				sample = append(sample, m)
+			}
+			n++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if o.DryRun {
+		fmt.Fprintf(w, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), recipients(n), audienceLabel(camp.Audience))
+		if len(sample) > 0 {
+			fmt.Fprintf(w, "\nBeispiele:\n")
+			t := newTable(w, "  E-MAIL", "ART", "PASSENDE THEMEN")
+			for _, m := range sample {
+				t.rowFull("  "+m.Email, templates.KindName(m.Kind, i18n.German), strings.Join(m.Topics, ", "))
+			}
+			t.flush()
+		}
+		fmt.Fprintf(w, "\nProbelauf: nichts verschickt.\n")
+		return nil
+	}
+	client, err := a.queueClient()
+	if err != nil {
+		return err
+	}
+	if !o.Yes {
+		whenText := "jetzt"
+		if !sendAt.IsZero() {
+			whenText = "am " + when(sendAt)
+		}
+		fmt.Fprintf(w, "Kampagne %d „%s“ %s an %s verschicken? [j/N] ", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), whenText, recipients(n))
+		answer, _ := bufio.NewReader(in).ReadString('\n')
+		if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "o.Yes" {
+			fmt.Fprintf(w, "\nNicht verschickt.\n")
+			return nil
+		}
+	}
+	a.started = true
+	if !sendAt.IsZero() {
+		if _, err := s.Schedule(ctx, camp.ID, sendAt, time.Now()); err != nil {
+			return campaignError(err)
+		}
+		if err := client.ScheduleCampaign(ctx, camp.ID, sendAt); err != nil {
+			return fmt.Errorf("%w\nDie Kampagne ist geplant; der Worker startet sie trotzdem zur Zeit (er prüft jede Minute)", err)
+		}
+		fmt.Fprintf(w, "Kampagne %d ist für %s geplant. Ein Worker muss dann laufen (rundbrief worker oder rundbrief run).\n", camp.ID, when(sendAt))
+		return nil
+	}
+	started := time.Now()
+	plan, err := s.Start(ctx, camp.ID, time.Now())
+	if err != nil {
+		return campaignError(err)
+	}
+	planned := time.Since(started)
+	queued, err := client.EnqueueBatches(ctx, worker.PlannedBatches(plan))
+	if err != nil {
+		return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
+	}
+	fmt.Fprintf(w, "Kampagne %d: %s im Versandprotokoll (%s), %s an den Worker übergeben (%s s).\n",
+		camp.ID, plural(plan.Recipients, "Mail", "Mails"), plural(plan.Batches, "Paket", "Pakete"), plural(queued, "Auftrag", "Aufträge"),
+		strings.Replace(fmt.Sprintf("%.1f", time.Since(started).Seconds()), ".", ",", 1))
+	a.logger().Debug("campaign planned", "campaign", camp.ID, "recipients", plan.Recipients, "planning", planned)
+	fmt.Fprintf(w, "Fortschritt: rundbrief campaigns status %d --watch\n", camp.ID)
+	return nil
 }
 
 // statusJSON is what status --json prints.

@@ -112,7 +112,7 @@ func newCampaignsShowCmd(a *app) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out(cmd, "\nDerzeit %s.\n", plural(n, "Empfänger", "Empfänger"))
+				out(cmd, "\nDerzeit %s.\n", recipients(n))
 				return nil
 			}
 			out(cmd, "\n%s\n", progressLine(p))
@@ -172,10 +172,11 @@ func newCampaignsPreviewCmd(a *app) *cobra.Command {
 	var dir, to, lang string
 	c := &cobra.Command{
 		Use:   "preview NR",
-		Short: "Die Mail eines Empfängers als .eml, .html und .txt ablegen",
-		Long: `Legt die Mail so ab, wie sie ein Empfänger bekäme: als .eml (mit Anhang, zum Öffnen in
-Outlook oder Thunderbird), als .html (für den Browser) und als .txt (den Textteil).
-Ohne --to ist es die Mail des ersten Empfängers der Zielgruppe. Es wird nichts verschickt.`,
+		Short: "Die Mail einer Person als .eml, .html und .txt ablegen",
+		Long: `Legt die Mail so ab, wie eine Empfängerin oder ein Empfänger sie bekäme: als .eml
+(mit Anhang, zum Öffnen in Outlook oder Thunderbird), als .html (für den Browser) und
+als .txt (den Textteil). Ohne --to ist es die Mail der ersten Person der Zielgruppe.
+Es wird nichts verschickt.`,
 		Example: `  rundbrief campaigns preview 3
   rundbrief campaigns preview 3 --to personal@metallbau.example --dir /tmp/vorschau`,
 		Args: exactArgs(1, "die Nummer der Kampagne"),
@@ -293,7 +294,7 @@ Testmail ins Leere. Die Testmail zählt nicht als Versand der Kampagne.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&to, "to", "", "Empfänger der Testmail")
+	c.Flags().StringVar(&to, "to", "", "Adresse für die Testmail")
 	c.Flags().StringVar(&lang, "lang", "", "Sprache erzwingen: de oder en")
 	return c
 }

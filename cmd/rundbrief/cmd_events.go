@@ -388,7 +388,7 @@ func (a *app) notify(cmd *cobra.Command, spec campaigns.Spec) error {
 		return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
 	}
 	out(cmd, "%s (Kampagne %d) an %s übergeben. Fortschritt: rundbrief campaigns status %d --watch\n",
-		word(campaignKindWords, plan.Campaign.Kind), plan.Campaign.ID, plural(plan.Recipients, "Empfänger", "Empfänger"), plan.Campaign.ID)
+		word(campaignKindWords, plan.Campaign.Kind), plan.Campaign.ID, recipients(plan.Recipients), plan.Campaign.ID)
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,74 +49,8 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
       --consent-note "Teilnehmerliste Regionalkonferenz 2026, Einwilligung per Unterschrift"`,
 		Args: exactArgs(1, "eine CSV-Datei"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if confirmed && strings.TrimSpace(note) == "" {
-				return usagef("--confirmed braucht --consent-note: wann und wie haben die Personen eingewilligt?")
-			}
-			var defaultKind subscribers.Kind
-			if kind != "" {
-				k, err := subscribers.ParseKind(kind)
-				if err != nil {
-					return usagef("--kind: %s", subscribers.Explain(err, i18n.German))
-				}
-				defaultKind = k
-			}
-			path := args[0]
-			f, err := os.Open(path)
-			if err != nil {
-				return fmt.Errorf("die Datei %s lässt sich nicht öffnen: %w", path, errors.Unwrap(err))
-			}
-			defer f.Close()
-
-			ctx := cmd.Context()
-			s, err := a.store(ctx)
-			if err != nil {
-				return err
-			}
-			topics, err := s.Topics(ctx)
-			if err != nil {
-				return err
-			}
-			start := time.Now()
-			rows, err := subscribers.NewImportReader(f, subscribers.ImportOptions{Topics: topics, DefaultKind: defaultKind, AllOrNothing: !skipInvalid})
-			if err != nil {
-				return fmt.Errorf("%s: %s", path, describeFileError(err))
-			}
-			rep, err := s.Import(ctx, rows, subscribers.Consent{Source: subscribers.SourceImport, Confirmed: confirmed, Note: note}, dryRun)
-			w := cmd.OutOrStdout()
-			valid := rows.Valid()
-			if rep != nil {
-				valid = rep.Rows
-			}
-			fmt.Fprintf(w, "Datei %s: %s, Trennzeichen %s, %s\n", path, rows.Encoding(), delimiterName(rows.Delimiter()),
-				plural(valid, "gültige Zeile", "gültige Zeilen"))
-			if line := rows.FirstWindows1252Line(); line > 0 {
-				fmt.Fprintf(w, "Hinweis: Einige Zeilen sind als UTF-8 gespeichert, andere (zuerst Zeile %d) als Windows-1252; "+
-					"jede Zeile ist so gelesen, wie sie gespeichert ist. Prüfen Sie die Umlaute, etwa mit rundbrief subscribers list.\n", line)
-			}
-			if len(rows.Ignored()) > 0 {
-				fmt.Fprintf(w, "Nicht verwendete Spalten: %s\n", strings.Join(rows.Ignored(), ", "))
-			}
-			if rows.BadLines() > 0 {
-				printProblems(w, path, rows, topics, skipInvalid)
-			}
-			switch {
-			case errors.Is(err, subscribers.ErrInvalidRows):
-				return exitCodeError{exitError}
-			case err != nil:
-				return fmt.Errorf("%s: %s", path, describeFileError(err))
-			}
-			printReport(w, rep, rows.BadLines(), confirmed)
-			if dryRun {
-				fmt.Fprintf(w, "Probelauf: nichts wurde gespeichert.\n")
-				return nil
-			}
-			a.enqueueImportedOptIns(ctx, s, rep.OptIns)
-			fmt.Fprintf(w, "Fertig in %s.", time.Since(start).Round(time.Millisecond))
-			if rep.OptIns.Count > 0 {
-				fmt.Fprintf(w, " %s gehen hinaus, sobald der Worker läuft (rundbrief worker).", plural(rep.OptIns.Count, "Bestätigungsmail", "Bestätigungsmails"))
-			}
-			fmt.Fprintln(w)
-			return nil
+			return a.importSubscribers(cmd.Context(), cmd.OutOrStdout(), importOptions{
+				Path: args[0], SkipInvalid: skipInvalid, Confirmed: confirmed, Note: note, Kind: kind, DryRun: dryRun})
 		},
 	}
 	fl := c.Flags()
@@ -125,6 +60,88 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
 	fl.BoolVar(&confirmed, "confirmed", false, "ohne Bestätigungsmail aufnehmen (Einwilligung liegt nachweislich vor)")
 	fl.StringVar(&note, "consent-note", "", "Nachweis der Einwilligung (mit --confirmed)")
 	return c
+}
+
+// importOptions are what `subscribers import` takes.
+type importOptions struct {
+	Path        string // the CSV file
+	SkipInvalid bool   // import the good rows of a file with bad ones
+	Confirmed   bool   // without opt-in mails: consent is on record (Note)
+	Note        string // the record of consent, with Confirmed
+	Kind        string // the kind of rows without one, in German or English
+	DryRun      bool   // check and report, store nothing
+}
+
+// importSubscribers imports the contacts of the file opts names and
+// writes its report to w: the file's form, every bad row with its line,
+// column and reason, and what the import did or would do.
+func (a *app) importSubscribers(ctx context.Context, w io.Writer, o importOptions) error {
+	if o.Confirmed && strings.TrimSpace(o.Note) == "" {
+		return usagef("--confirmed braucht --consent-note: wann und wie haben die Personen eingewilligt?")
+	}
+	var defaultKind subscribers.Kind
+	if o.Kind != "" {
+		k, err := subscribers.ParseKind(o.Kind)
+		if err != nil {
+			return usagef("--kind: %s", subscribers.Explain(err, i18n.German))
+		}
+		defaultKind = k
+	}
+	path := o.Path
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("die Datei %s lässt sich nicht öffnen: %w", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+
+	s, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	topics, err := s.Topics(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	rows, err := subscribers.NewImportReader(f, subscribers.ImportOptions{Topics: topics, DefaultKind: defaultKind, AllOrNothing: !o.SkipInvalid})
+	if err != nil {
+		return fmt.Errorf("%s: %s", path, describeFileError(err))
+	}
+	rep, err := s.Import(ctx, rows, subscribers.Consent{Source: subscribers.SourceImport, Confirmed: o.Confirmed, Note: o.Note}, o.DryRun)
+	valid := rows.Valid()
+	if rep != nil {
+		valid = rep.Rows
+	}
+	fmt.Fprintf(w, "Datei %s: %s, Trennzeichen %s, %s\n", path, rows.Encoding(), delimiterName(rows.Delimiter()),
+		plural(valid, "gültige Zeile", "gültige Zeilen"))
+	if line := rows.FirstWindows1252Line(); line > 0 {
+		fmt.Fprintf(w, "Hinweis: Einige Zeilen sind als UTF-8 gespeichert, andere (zuerst Zeile %d) als Windows-1252; "+
+			"jede Zeile ist so gelesen, wie sie gespeichert ist. Prüfen Sie die Umlaute, etwa mit rundbrief subscribers list.\n", line)
+	}
+	if len(rows.Ignored()) > 0 {
+		fmt.Fprintf(w, "Nicht verwendete Spalten: %s\n", strings.Join(rows.Ignored(), ", "))
+	}
+	if rows.BadLines() > 0 {
+		printProblems(w, path, rows, topics, o.SkipInvalid)
+	}
+	switch {
+	case errors.Is(err, subscribers.ErrInvalidRows):
+		return exitCodeError{exitError}
+	case err != nil:
+		return fmt.Errorf("%s: %s", path, describeFileError(err))
+	}
+	printReport(w, rep, rows.BadLines(), o.Confirmed)
+	if o.DryRun {
+		fmt.Fprintf(w, "Probelauf: nichts wurde gespeichert.\n")
+		return nil
+	}
+	a.enqueueImportedOptIns(ctx, s, rep.OptIns)
+	fmt.Fprintf(w, "Fertig in %s.", time.Since(start).Round(time.Millisecond))
+	if rep.OptIns.Count > 0 {
+		fmt.Fprintf(w, " %s gehen hinaus, sobald der Worker läuft (rundbrief worker).", plural(rep.OptIns.Count, "Bestätigungsmail", "Bestätigungsmails"))
+	}
+	fmt.Fprintln(w)
+	return nil
 }
 
 func describeFileError(err error) string {

@@ -151,7 +151,7 @@ func TestEventUpdateNotifyAndCancel(t *testing.T) {
 	before := countFiles(t, e.outbox)
 
 	out := e.ok(t, "events", "update", "job-speeddating-2027", "--start", "2027-04-29 14:00", "--end", "2027-04-29 17:00", "--notify")
-	if !strings.Contains(out, "Version 1") || !strings.Contains(out, "Änderung (Kampagne 1) an 2 Empfänger übergeben") {
+	if !strings.Contains(out, "Version 1") || !strings.Contains(out, "Änderung (Kampagne 1) an 2 Empfängerinnen und Empfänger übergeben") {
 		t.Errorf("update --notify:\n%s", out)
 	}
 	if out := e.ok(t, "events", "update", "job-speeddating-2027", "--title", "Job-Speeddating 2027", "--notify"); !strings.Contains(out, "keine Änderungsmail") {
@@ -161,7 +161,7 @@ func TestEventUpdateNotifyAndCancel(t *testing.T) {
 		t.Errorf("cancel answered no: %d %s", r.code, r.stdout)
 	}
 	out = e.ok(t, "events", "cancel", "job-speeddating-2027", "--reason", "Die Hochschule ist wegen eines Wasserschadens geschlossen.", "--yes")
-	if !strings.Contains(out, "ist abgesagt; Erinnerungen entfallen") || !strings.Contains(out, "Absage (Kampagne 2) an 2 Empfänger übergeben") {
+	if !strings.Contains(out, "ist abgesagt; Erinnerungen entfallen") || !strings.Contains(out, "Absage (Kampagne 2) an 2 Empfängerinnen und Empfänger übergeben") {
 		t.Errorf("cancel:\n%s", out)
 	}
 	e.ok(t, "worker", "--until-empty")

@@ -31,15 +31,15 @@ func noteRepeatedTimes(cmd *cobra.Command, spec events.Spec) {
 	}{{"Beginn", &spec.Start}, {"Ende", &spec.End}, {"Anmeldeschluss", spec.Deadline}}
 	for _, x := range times {
 		if x.t != nil && events.Repeated(*x.t) {
-			noteRepeated(cmd, x.what, *x.t)
+			noteRepeated(cmd.OutOrStdout(), x.what, *x.t)
 		}
 	}
 }
 
 // noteRepeated says that t, given for what, exists twice, and which one
 // was taken: the first, in summer time (see events.ParseTime).
-func noteRepeated(cmd *cobra.Command, what string, t time.Time) {
-	out(cmd, "Hinweis: %s %s – diese Uhrzeit gibt es in der Nacht der Zeitumstellung zweimal. "+
+func noteRepeated(w io.Writer, what string, t time.Time) {
+	fmt.Fprintf(w, "Hinweis: %s %s – diese Uhrzeit gibt es in der Nacht der Zeitumstellung zweimal. "+
 		"Genommen ist die erste, in Sommerzeit (MESZ); eine Stunde später zeigt die Uhr dieselbe Zeit noch einmal (MEZ).\n",
 		what, when(t))
 }
@@ -83,6 +83,13 @@ func shorten(s string, n int) string {
 }
 
 // plural writes n with the singular or plural noun: "1 Zeile", "3 Zeilen".
+// recipients counts the people a campaign goes to, in the pair form of
+// COPY.md: "1 Empfängerin oder Empfänger", "230 Empfängerinnen und
+// Empfänger".
+func recipients(n int) string {
+	return plural(n, "Empfängerin oder Empfänger", "Empfängerinnen und Empfänger")
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one

@@ -52,7 +52,7 @@ var subscriberStatusWords = map[subscribers.Status]string{
 var sourceWords = map[subscribers.Source]string{
 	subscribers.SourceWeb:    "Webformular",
 	subscribers.SourceImport: "Import",
-	subscribers.SourceStaff:  "Mitarbeiter/in",
+	subscribers.SourceStaff:  "Netzwerkstelle",
 	subscribers.SourceSystem: "rundbrief",
 }
 

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// The commands' work runs as methods on the app with an options struct,
+// without cobra: import a file, create a newsletter, count its recipients
+// in a dry run, and send it after a "ja" on the input.
+func TestCommandsRunWithoutCobra(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	ctx := context.Background()
+	a := &app{env: e.vars}
+	defer a.close()
+
+	var out bytes.Buffer
+	if err := a.importSubscribers(ctx, &out, importOptions{Path: writeFile(t, "k.csv", fixedCSV), Confirmed: true, Note: "Liste 2026"}); err != nil {
+		t.Fatalf("import: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "neu aufgenommen:") {
+		t.Errorf("import report:\n%s", out.String())
+	}
+
+	for _, tc := range []struct {
+		o    createOptions
+		want string
+	}{
+		{createOptions{Kind: "invitation"}, "eine Einladung braucht --event"},
+		{createOptions{Kind: "flyer"}, "„flyer“: möglich sind invitation"},
+		{createOptions{Kind: "newsletter", Subject: "Hallo"}, "--body DATEI.md fehlt"},
+		{createOptions{Kind: "newsletter", Subject: "Hallo", Body: writeFile(t, "b.md", "Text"), SetTopics: true, Topics: []string{"sport"}},
+			"unbekanntes Thema „sport“"},
+	} {
+		if err := a.createCampaign(ctx, &out, tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("create %+v: %v, want %q", tc.o, err, tc.want)
+		}
+	}
+	out.Reset()
+	body := writeFile(t, "dezember.md", "# Neues\n\nAus der Netzwerkstelle.")
+	if err := a.createCampaign(ctx, &out, createOptions{Kind: "newsletter", Subject: "Rundbrief Dezember", Body: body}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Kampagne 1 angelegt (Entwurf): Rundbrief Dezember") {
+		t.Errorf("create said:\n%s", out.String())
+	}
+
+	out.Reset()
+	if err := a.sendCampaign(ctx, &out, nil, sendOptions{Campaign: "1", DryRun: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "ginge jetzt an 5 Empfängerinnen und Empfänger") {
+		t.Errorf("dry run said:\n%s", out.String())
+	}
+	out.Reset()
+	if err := a.sendCampaign(ctx, &out, strings.NewReader("ja\n"), sendOptions{Campaign: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Kampagne 1: 5 Mails im Versandprotokoll") {
+		t.Errorf("send said:\n%s", out.String())
+	}
+}
