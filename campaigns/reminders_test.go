@@ -7,10 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/knf-nordhausen/rundbrief/campaigns"
-	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
-	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
 // A due reminder becomes one campaign however many workers look at once,
@@ -18,21 +15,10 @@ import (
 // reminder finds the same campaign instead of making a second.
 func TestDueReminderBecomesOneCampaign(t *testing.T) {
 	t.Parallel()
-	db, _ := testenv.Database(t)
-	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs := events.NewStore(db)
-	store := campaigns.NewStore(db, subscribers.NewStore(db, keys), evs)
+	st := testenv.NewStores(t)
+	db, store := st.DB, st.Campaigns
 	ctx := context.Background()
-	e, err := evs.Create(ctx, testenv.ExampleEvent(t, "codeweek-2027.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e, err = evs.Publish(ctx, e.Slug); err != nil {
-		t.Fatal(err)
-	}
+	e := st.PublishedEvent(t, "codeweek-2027.yaml")
 	now := e.Start.Add(-7*24*time.Hour + time.Minute) // the 7-day reminder is due
 
 	var mu sync.Mutex

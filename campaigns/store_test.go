@@ -20,14 +20,8 @@ type fixture struct {
 
 func setup(t *testing.T) *fixture {
 	t.Helper()
-	db, _ := testenv.Database(t)
-	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{subs: subscribers.NewStore(db, keys), events: events.NewStore(db)}
-	f.store = campaigns.NewStore(db, f.subs, f.events)
-	return f
+	st := testenv.NewStores(t)
+	return &fixture{subs: st.Subscribers, events: st.Events, store: st.Campaigns}
 }
 
 func (f *fixture) event(t *testing.T, file string, publish bool) *events.Event {
@@ -169,13 +163,8 @@ func TestDayRemindersKeepTheClockTime(t *testing.T) {
 // on each other for ever).
 func TestStartNeedsOneConnection(t *testing.T) {
 	t.Parallel()
-	db, _ := testenv.Database(t)
-	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	subs := subscribers.NewStore(db, keys)
-	store := campaigns.NewStore(db, subs, events.NewStore(db))
+	st := testenv.NewStores(t)
+	db, subs, store := st.DB, st.Subscribers, st.Campaigns
 	ctx := context.Background()
 	for _, addr := range []string{"a@example.org", "b@example.org"} {
 		if _, err := subs.Add(ctx, subscribers.NewSubscriber{Email: addr, Kind: subscribers.KindSchool},

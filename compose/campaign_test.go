@@ -7,57 +7,25 @@ import (
 	"time"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
-	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
-// fixture is a database with the stores a campaign's facts come from.
-type fixture struct {
-	events *events.Store
-	store  *campaigns.Store
-}
-
-func setup(t *testing.T) *fixture {
-	t.Helper()
-	db, _ := testenv.Database(t)
-	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{events: events.NewStore(db)}
-	f.store = campaigns.NewStore(db, subscribers.NewStore(db, keys), f.events)
-	return f
-}
-
-func (f *fixture) event(t *testing.T, file string) *events.Event {
-	t.Helper()
-	ctx := context.Background()
-	e, err := f.events.Create(ctx, testenv.ExampleEvent(t, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e, err = f.events.Publish(ctx, e.Slug); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
 // What a recipient gets, the campaign's bulk message filled in for them
 // (Letter), is the mail its preview shows them (Message): the same
 // headers, the same text and HTML, the same calendar file.
 func TestLetterIsTheMessage(t *testing.T) {
 	t.Parallel()
-	f := setup(t)
+	f := testenv.NewStores(t)
 	ctx := context.Background()
-	ev := f.event(t, "talent-campus-2027.yaml")
-	inv, err := f.store.Create(ctx, campaigns.Spec{Kind: campaigns.KindInvitation, Event: ev.Slug})
+	ev := f.PublishedEvent(t, "talent-campus-2027.yaml")
+	inv, err := f.Campaigns.Create(ctx, campaigns.Spec{Kind: campaigns.KindInvitation, Event: ev.Slug})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nl, err := f.store.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter,
+	nl, err := f.Campaigns.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter,
 		Subject: "Neues aus der Netzwerkstelle", Body: "# Hallo\n\nZeile mit = und\n.\neinem Punkt am Anfang.",
 		SubjectEN: "News", BodyEN: "Hello *there*."})
 	if err != nil {
@@ -71,7 +39,7 @@ func TestLetterIsTheMessage(t *testing.T) {
 		{ID: 9, Email: "lang@example.org", Name: "Maximiliane Alexandra von Hohenstein-Lüdenscheidt zu Nordhausen", Language: i18n.German},
 	}
 	for _, camp := range []*campaigns.Campaign{inv, nl} {
-		facts, err := f.store.Facts(ctx, camp)
+		facts, err := f.Campaigns.Facts(ctx, camp)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,25 +11,14 @@ import (
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
-	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
 func composer(t *testing.T) *compose.Composer {
 	t.Helper()
-	r, err := templates.NewRenderer(templates.Brand{
-		Name: "Netzwerkstelle Fachkräftesicherung Nordhausen", Link: "https://rundbrief.example",
-		Impressum: "Landratsamt Nordhausen · Behringstraße 3 · 99734 Nordhausen",
-	}, 7*24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := subscribers.NewKeyring([]byte("campaigns-test-secret-0123456789abcdefghij"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &compose.Composer{Templates: r, Keys: keys, Links: compose.Links{Base: "https://rundbrief.example"},
+	return &compose.Composer{Templates: testenv.Renderer(t, "https://rundbrief.example"), Keys: testenv.Keyring(t), Links: compose.Links{Base: "https://rundbrief.example"},
 		From: mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"}, OptInTTL: 7 * 24 * time.Hour}
 }
 

@@ -25,12 +25,8 @@ type regFixture struct {
 
 func newRegFixture(t *testing.T) *regFixture {
 	t.Helper()
-	db, _ := testenv.Database(t)
-	keys, err := subscribers.NewKeyring([]byte("events-test-secret-0123456789abcdefghijkl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &regFixture{db: db, events: events.NewStore(db), subs: subscribers.NewStore(db, keys)}
+	st := testenv.NewStores(t)
+	return &regFixture{db: st.DB, events: st.Events, subs: st.Subscribers}
 }
 
 // event creates and publishes an event with capacity places.

@@ -43,10 +43,12 @@ func testVars() Vars {
 	}
 }
 
-// golden compares got with testdata/name, or rewrites it under -update.
+// golden compares got with testdata/name.golden, or rewrites it under
+// -update. The golden files are data, named the Go way: the rendered mail
+// as a whole, for review in a diff.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
+	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

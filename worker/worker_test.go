@@ -22,7 +22,6 @@ import (
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
-	"github.com/knf-nordhausen/rundbrief/templates"
 	"github.com/knf-nordhausen/rundbrief/worker"
 )
 
@@ -64,13 +63,7 @@ func setupWith(t testing.TB, opts smtptest.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sender.Close() })
-	renderer, err := templates.NewRenderer(templates.Brand{
-		Name: "Netzwerkstelle Fachkräftesicherung Nordhausen", Link: baseURL,
-		Impressum: "Landratsamt Nordhausen · Behringstraße 3 · 99734 Nordhausen",
-	}, 7*24*time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	renderer := testenv.Renderer(t, baseURL)
 	e := &env{db: db, store: subscribers.NewStore(db, keys), keys: keys, relay: relay, redis: redis, ns: testenv.Namespace(t, redis)}
 	e.cfg = worker.Config{
 		Redis: redis, Namespace: e.ns, Store: e.store, Keys: keys, Templates: renderer, Sender: sender,

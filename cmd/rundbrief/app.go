@@ -14,6 +14,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/config"
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/migrations"
 	"github.com/knf-nordhausen/rundbrief/postgres"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -193,13 +194,17 @@ func (a *app) enqueueImportedOptIns(ctx context.Context, s *subscribers.Store, r
 	}
 }
 
-// campaignStore opens the campaign store.
-func (a *app) campaignStore(ctx context.Context) (*campaigns.Store, error) {
-	subs, err := a.store(ctx)
-	if err != nil {
-		return nil, err
-	}
-	evs, err := a.eventStore(ctx)
+// stores are the three stores on one database, with the keys.
+type stores struct {
+	keys      *subscribers.Keyring
+	subs      *subscribers.Store
+	events    *events.Store
+	campaigns *campaigns.Store
+}
+
+// stores opens the stores.
+func (a *app) stores(ctx context.Context) (*stores, error) {
+	keys, err := a.keyring()
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +212,17 @@ func (a *app) campaignStore(ctx context.Context) (*campaigns.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return campaigns.NewStore(db, subs, evs), nil
+	subs, evs := subscribers.NewStore(db, keys), events.NewStore(db)
+	return &stores{keys: keys, subs: subs, events: evs, campaigns: campaigns.NewStore(db, subs, evs)}, nil
+}
+
+// campaignStore opens the campaign store.
+func (a *app) campaignStore(ctx context.Context) (*campaigns.Store, error) {
+	st, err := a.stores(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return st.campaigns, nil
 }
 
 // composer builds mails as the worker does.

@@ -36,6 +36,17 @@ Verschickt wird vom Worker (rundbrief worker oder rundbrief run).`,
 }
 
 // campaign opens the campaign store and loads the campaign numbered arg.
+// campaignProgress loads the campaign arg names and counts its
+// deliveries by status.
+func (a *app) campaignProgress(ctx context.Context, arg string) (*campaigns.Store, *campaigns.Campaign, campaigns.Progress, error) {
+	s, camp, err := a.campaign(ctx, arg)
+	if err != nil {
+		return nil, nil, campaigns.Progress{}, err
+	}
+	p, err := s.Progress(ctx, camp.ID)
+	return s, camp, p, err
+}
+
 func (a *app) campaign(ctx context.Context, arg string) (*campaigns.Store, *campaigns.Campaign, error) {
 	id, err := strconv.ParseInt(strings.TrimPrefix(arg, "#"), 10, 64)
 	if err != nil || id <= 0 {
@@ -198,7 +209,7 @@ func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) 
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "Kampagne %d angelegt (Entwurf): %s\nZielgruppe: %s – derzeit %s.\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle),
+	fmt.Fprintf(w, "Kampagne %d angelegt (Entwurf): %s\nZielgruppe: %s – derzeit %s.\n", camp.ID, titleOf(camp),
 		audienceLabel(camp.Audience), recipients(n))
 	fmt.Fprintf(w, "Weiter: rundbrief campaigns preview %d, rundbrief campaigns test %d --to IHRE-ADRESSE, rundbrief campaigns send %d\n",
 		camp.ID, camp.ID, camp.ID)

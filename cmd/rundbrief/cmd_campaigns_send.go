@@ -103,7 +103,7 @@ func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sen
 		}
 	}
 	if o.DryRun {
-		fmt.Fprintf(w, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), recipients(n), audienceLabel(camp.Audience))
+		fmt.Fprintf(w, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, titleOf(camp), recipients(n), audienceLabel(camp.Audience))
 		if len(sample) > 0 {
 			fmt.Fprintf(w, "\nBeispiele:\n")
 			t := newTable(w, "  E-MAIL", "ART", "PASSENDE THEMEN")
@@ -124,7 +124,7 @@ func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sen
 		if !sendAt.IsZero() {
 			whenText = "am " + when(sendAt)
 		}
-		fmt.Fprintf(w, "Kampagne %d „%s“ %s an %s verschicken? [j/N] ", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), whenText, recipients(n))
+		fmt.Fprintf(w, "Kampagne %d „%s“ %s an %s verschicken? [j/N] ", camp.ID, titleOf(camp), whenText, recipients(n))
 		answer, _ := bufio.NewReader(in).ReadString('\n')
 		if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "o.Yes" {
 			fmt.Fprintf(w, "\nNicht verschickt.\n")
@@ -184,11 +184,7 @@ erledigt ist (beenden mit Strg+C; der Versand läuft weiter).`,
 		Args: exactArgs(1, "die Nummer der Kampagne"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, camp, err := a.campaign(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			p, err := s.Progress(ctx, camp.ID)
+			s, camp, p, err := a.campaignProgress(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -196,7 +192,7 @@ erledigt ist (beenden mit Strg+C; der Versand läuft weiter).`,
 			case asJSON:
 				return writeJSON(cmd.OutOrStdout(), statusJSON{camp.ID, camp.Status, p})
 			case !watch:
-				out(cmd, "Kampagne %d „%s“: %s\n%s\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle), word(campaignStatusWords, camp.Status), progressLine(p))
+				out(cmd, "Kampagne %d „%s“: %s\n%s\n", camp.ID, titleOf(camp), word(campaignStatusWords, camp.Status), progressLine(p))
 				return nil
 			}
 			return watchProgress(ctx, cmd, s, camp, every)
@@ -212,7 +208,7 @@ erledigt ist (beenden mit Strg+C; der Versand läuft weiter).`,
 // watchProgress draws a progress bar of camp's final deliveries until none
 // is open, the campaign is cancelled, or ctx ends.
 func watchProgress(ctx context.Context, cmd *cobra.Command, s *campaigns.Store, camp *campaigns.Campaign, every time.Duration) error {
-	out(cmd, "Kampagne %d „%s“\n", camp.ID, campaignTitle(camp.Kind, camp.Subject, camp.EventTitle))
+	out(cmd, "Kampagne %d „%s“\n", camp.ID, titleOf(camp))
 	var bar *progressbar.ProgressBar
 	waiting := false
 	for {

@@ -43,7 +43,7 @@ func newCampaignsListCmd(a *app) *cobra.Command {
 			}
 			t := newTable(cmd.OutOrStdout(), "NR", "ART", "TITEL", "STATUS", "ANGELEGT", "BEGONNEN", "FERTIG")
 			for _, c := range cs {
-				t.row(fmt.Sprint(c.ID), word(campaignKindWords, c.Kind), campaignTitle(c.Kind, c.Subject, c.EventTitle), word(campaignStatusWords, c.Status), when(c.CreatedAt), whenPtr(firstOf(c.StartedAt, c.SendAt)), whenPtr(c.FinishedAt))
+				t.row(fmt.Sprint(c.ID), word(campaignKindWords, c.Kind), titleOf(c), word(campaignStatusWords, c.Status), when(c.CreatedAt), whenPtr(firstOf(c.StartedAt, c.SendAt)), whenPtr(c.FinishedAt))
 			}
 			t.flush()
 			return nil
@@ -77,11 +77,7 @@ func newCampaignsShowCmd(a *app) *cobra.Command {
 		Args:    exactArgs(1, "die Nummer der Kampagne"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, camp, err := a.campaign(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			p, err := s.Progress(ctx, camp.ID)
+			s, camp, p, err := a.campaignProgress(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -89,7 +85,7 @@ func newCampaignsShowCmd(a *app) *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), campaignDetails{camp, p})
 			}
 			t := newTable(cmd.OutOrStdout(), "Nr.", fmt.Sprint(camp.ID))
-			rows := [][2]string{{"Art", word(campaignKindWords, camp.Kind)}, {"Titel", campaignTitle(camp.Kind, camp.Subject, camp.EventTitle)}}
+			rows := [][2]string{{"Art", word(campaignKindWords, camp.Kind)}, {"Titel", titleOf(camp)}}
 			if camp.Kind.AboutEvent() {
 				rows = append(rows, [2]string{"Veranstaltung", camp.EventSlug})
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -123,36 +124,24 @@ aufgenommen: rundbrief subscribers add E-MAIL --kind … --confirmed --consent-n
 		Example: `  rundbrief events register job-speeddating-2027 personal@metallbau.example --people 2`,
 		Args:    exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			evs, e, err := a.event(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			_, sub, err := a.subscriber(ctx, args[1])
-			if err != nil {
-				return fmt.Errorf("%w\nZuerst aufnehmen: rundbrief subscribers add %s --kind … --confirmed --consent-note \"…\"", err, args[1])
-			}
-			a.started = true
-			q, err := a.queueClient()
-			if err != nil {
-				return err
-			}
-			res, err := evs.Register(ctx, e.ID, sub.ID, people, events.ByStaff, time.Now())
-			if err != nil {
-				return registrationError(err, e)
-			}
-			r := res.Registration
-			switch {
-			case r.Status == events.Waiting:
-				out(cmd, "%s steht mit %s auf der Warteliste, Platz %d.\n", sub.Email, plural(r.People, "Person", "Personen"), r.Position)
-			case res.Changed:
-				out(cmd, "%s ist mit %s angemeldet.\n", sub.Email, plural(r.People, "Person", "Personen"))
-			default:
-				out(cmd, "%s war schon mit %s angemeldet; nichts geändert.\n", sub.Email, plural(r.People, "Person", "Personen"))
-			}
-			printMovedUp(cmd, a, res)
-			queueRegistrationMails(cmd, q, res)
-			return nil
+			return a.changeRegistration(cmd, args[0], args[1],
+				func(err error) error {
+					return fmt.Errorf("%w\nZuerst aufnehmen: rundbrief subscribers add %s --kind … --confirmed --consent-note \"…\"", err, args[1])
+				},
+				func(ctx context.Context, evs *events.Store, e *events.Event, sub *subscribers.Subscriber) (*events.Outcome, error) {
+					return evs.Register(ctx, e.ID, sub.ID, people, events.ByStaff, time.Now())
+				},
+				func(sub *subscribers.Subscriber, res *events.Outcome) {
+					r := res.Registration
+					switch {
+					case r.Status == events.Waiting:
+						out(cmd, "%s steht mit %s auf der Warteliste, Platz %d.\n", sub.Email, plural(r.People, "Person", "Personen"), r.Position)
+					case res.Changed:
+						out(cmd, "%s ist mit %s angemeldet.\n", sub.Email, plural(r.People, "Person", "Personen"))
+					default:
+						out(cmd, "%s war schon mit %s angemeldet; nichts geändert.\n", sub.Email, plural(r.People, "Person", "Personen"))
+					}
+				})
 		},
 	}
 	c.Flags().IntVar(&people, "people", 1, "Anzahl Teilnehmende")
@@ -169,34 +158,50 @@ mit seiner Personenzahl hineinpasst, rückt nach.`,
 		Example: `  rundbrief events unregister job-speeddating-2027 personal@metallbau.example`,
 		Args:    exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			evs, e, err := a.event(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			_, sub, err := a.subscriber(ctx, args[1])
-			if err != nil {
-				return err
-			}
-			a.started = true
-			q, err := a.queueClient()
-			if err != nil {
-				return err
-			}
-			res, err := evs.Cancel(ctx, e.ID, sub.ID, time.Now())
-			if err != nil {
-				return registrationError(err, e)
-			}
-			if res.Changed {
-				out(cmd, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
-			} else {
-				out(cmd, "%s war schon abgemeldet; nichts geändert.\n", sub.Email)
-			}
-			printMovedUp(cmd, a, res)
-			queueRegistrationMails(cmd, q, res)
-			return nil
+			return a.changeRegistration(cmd, args[0], args[1], func(err error) error { return err },
+				func(ctx context.Context, evs *events.Store, e *events.Event, sub *subscribers.Subscriber) (*events.Outcome, error) {
+					return evs.Cancel(ctx, e.ID, sub.ID, time.Now())
+				},
+				func(sub *subscribers.Subscriber, res *events.Outcome) {
+					if res.Changed {
+						out(cmd, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
+					} else {
+						out(cmd, "%s war schon abgemeldet; nichts geändert.\n", sub.Email)
+					}
+				})
 		},
 	}
+}
+
+// changeRegistration loads the event slug names and the subscriber with
+// email (unknown says what to do when there is none), applies change, lets
+// say report it, names who moved up from the waitlist and queues the
+// mails the change owes.
+func (a *app) changeRegistration(cmd *cobra.Command, slug, email string, unknown func(error) error,
+	change func(context.Context, *events.Store, *events.Event, *subscribers.Subscriber) (*events.Outcome, error),
+	say func(*subscribers.Subscriber, *events.Outcome)) error {
+	ctx := cmd.Context()
+	evs, e, err := a.event(ctx, slug)
+	if err != nil {
+		return err
+	}
+	_, sub, err := a.subscriber(ctx, email)
+	if err != nil {
+		return unknown(err)
+	}
+	a.started = true
+	q, err := a.queueClient()
+	if err != nil {
+		return err
+	}
+	res, err := change(ctx, evs, e, sub)
+	if err != nil {
+		return registrationError(err, e)
+	}
+	say(sub, res)
+	printMovedUp(cmd, a, res)
+	queueRegistrationMails(cmd, q, res)
+	return nil
 }
 
 // printMovedUp names the people who moved up from the waitlist.

@@ -89,11 +89,7 @@ func (a *app) newWebServer(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	keys, err := a.keyring()
-	if err != nil {
-		return nil, err
-	}
-	store, err := a.store(ctx)
+	st, err := a.stores(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -101,16 +97,8 @@ func (a *app) newWebServer(ctx context.Context) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	evs, err := a.eventStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	camps, err := a.campaignStore(ctx)
-	if err != nil {
-		return nil, err
-	}
 	return web.New(web.Config{
-		Store: store, Keys: keys, Queue: q, Events: evs, Campaigns: camps, From: cfg.FromAddress(), BaseURL: cfg.BaseURL,
+		Store: st.subs, Keys: st.keys, Queue: q, Events: st.events, Campaigns: st.campaigns, From: cfg.FromAddress(), BaseURL: cfg.BaseURL,
 		Name: cfg.Name, Impressum: cfg.Impressum, ImpressumURL: cfg.ImpressumURL, PrivacyURL: cfg.PrivacyURL,
 		RecordIP: cfg.RecordIP, TrustProxy: cfg.TrustProxy, OptInTTL: time.Duration(cfg.OptInTTL), Logger: a.logger(),
 	})

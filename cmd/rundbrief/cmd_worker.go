@@ -97,19 +97,7 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 	if _, err := a.queueClient(); err != nil { // Redis answers, or say so in German
 		return nil, nil, "", err
 	}
-	keys, err := a.keyring()
-	if err != nil {
-		return nil, nil, "", err
-	}
-	store, err := a.store(ctx)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	camps, err := a.campaignStore(ctx)
-	if err != nil {
-		return nil, nil, "", err
-	}
-	evs, err := a.eventStore(ctx)
+	st, err := a.stores(ctx)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -121,7 +109,7 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 		return nil, nil, "", err
 	}
 	w, err = worker.New(worker.Config{
-		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: store, Campaigns: camps, Events: evs, Keys: keys, Templates: renderer,
+		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: st.subs, Campaigns: st.campaigns, Events: st.events, Keys: st.keys, Templates: renderer,
 		Sender: sender, From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
 		PendingTTL: time.Duration(cfg.PendingTTL), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Logger: a.logger(),
 		Lease: time.Duration(cfg.Lease), RequeueEvery: time.Duration(cfg.RequeueEvery),

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/lib/pq"
+
+	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
 )
 
 // No error of PostgreSQL reaches staff as the driver wrote it.
@@ -44,5 +47,102 @@ func TestForStaffFramesDeveloperErrors(t *testing.T) {
 	german := fmt.Errorf("die Datei kontakte.csv lässt sich nicht öffnen")
 	if forStaff(german) != german {
 		t.Error("a German error was framed")
+	}
+}
+
+// Every problem of an event and of an event file has its German words,
+// and a bad file's message names the line or the field.
+func TestEventErrorsInGerman(t *testing.T) {
+	t.Parallel()
+	base := "slug: x-2027\ntitle: X\nstart: 2027-05-01 10:00\nend: 2027-05-01 12:00\nplace: Rathaus\n"
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown key", base + "ort: Rathaus\n", []string{"keine gültige Veranstaltung", "Zeile 6", "unbekanntes Feld „ort“"}},
+		{"wrong type", base + "capacity: viele\nregistration: true\n", []string{"Zeile 6", "„viele“", "ganze Zahl"}},
+		{"bad time", strings.Replace(base, "2027-05-01 10:00", "1. Mai 10 Uhr", 1), []string{"start:", "keine Zeit wie 2027-03-18 09:00"}},
+		{"end before start", strings.Replace(base, "2027-05-01 12:00", "2027-05-01 09:00", 1), []string{"  end: liegt nicht nach dem Beginn"}},
+		{"skipped hour", strings.Replace(base, "2027-05-01 10:00", "2027-03-28 02:30", 1), []string{"start:", "Zeitumstellung"}},
+		{"no place", strings.Replace(base, "place: Rathaus\n", "", 1), []string{"place:", "Online-Link"}},
+		{"bad kind", base + "kinds: [Verein]\n", []string{"kinds: „Verein“: möglich sind"}},
+		{"bad reminder", base + "reminders: [eine Woche, 30m]\n", []string{"reminders: „eine Woche“ ist keine Dauer"}},
+		{"deadline without registration", base + "deadline: 2027-04-30 12:00\n", []string{"deadline:", "registration: true"}},
+		{"bad online link", base + "online: meet.example/x\n", []string{"online:", "keine vollständige Adresse"}},
+		{"line break in title", strings.Replace(base, "title: X", "title: \"X\\r\\nBcc: y\"", 1), []string{"title:", "Zeilenumbruch"}},
+		{"broken YAML", "slug: [x\n", []string{"Zeile 1"}},
+		{"empty", "", []string{"leer"}},
+	}
+	for _, tt := range tests {
+		_, err := events.ParseYAML(strings.NewReader(tt.yaml))
+		msg := eventError(err).Error()
+		for _, w := range tt.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q lacks %q", tt.name, msg, w)
+			}
+		}
+		if strings.Contains(msg, "events:") || strings.Contains(msg, "unknown_") || strings.Contains(msg, "bad_") {
+			t.Errorf("%s: %q shows a code", tt.name, msg)
+		}
+	}
+	for _, p := range []events.Problem{events.ProblemMissing, events.ProblemTooLong, events.ProblemInvisible, events.ProblemSlug,
+		events.ProblemURL, events.ProblemNoPlace, events.ProblemNotAfterStart, events.ProblemAfterStart, events.ProblemPartner,
+		events.ProblemKind, events.ProblemTopic, events.ProblemNegative, events.ProblemNeedsRegistration, events.ProblemPartySize,
+		events.ProblemReminder, events.ProblemTime, events.ProblemNoSuchTime, events.ProblemOffset} {
+		if _, ok := eventProblemWords[p]; !ok {
+			t.Errorf("no German words for %s", p)
+		}
+	}
+	for _, p := range []events.Problem{events.ProblemFileTooLarge, events.ProblemFileEmpty, events.ProblemUnknownKey, events.ProblemWrongType, events.ProblemSyntax} {
+		if _, ok := eventFileWords[p]; !ok {
+			t.Errorf("no German words for %s", p)
+		}
+	}
+}
+
+// A header rundbrief cannot read is named in German with its columns,
+// without the package's English words.
+func TestImportHeaderErrorsInGerman(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	for _, tc := range []struct {
+		csv  string
+		want string
+	}{
+		{"Name;Art\nJörg;Schule\n", "die Datei hat keine Spalte „E-Mail“ (etwa „E-Mail“ oder „email“); die Kopfzeile hat: „Name“, „Art“"},
+		{"E-Mail;Email\na@example.org;b@example.org\n", "zwei Spalten meinen dasselbe Feld: „E-Mail“ und „Email“"},
+	} {
+		r := e.run(t, "", "subscribers", "import", writeFile(t, "kontakte.csv", tc.csv))
+		all := r.stdout + r.stderr
+		if r.code != 1 || !strings.Contains(all, tc.want) || strings.Contains(all, "subscribers:") || strings.Contains(all, "header has") {
+			t.Errorf("exit %d, output:\n%s\nwant %q", r.code, all, tc.want)
+		}
+	}
+}
+
+// Every problem of a campaign has its German words, and the message names
+// the field.
+func TestCampaignErrorsInGerman(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  *campaigns.InvalidError
+		want string
+	}{
+		{&campaigns.InvalidError{Field: "subject", Problem: campaigns.ProblemMissing}, "die Kampagne ist fehlerhaft: subject: fehlt oder ist leer"},
+		{&campaigns.InvalidError{Field: "body-en", Problem: campaigns.ProblemTooLong, Limit: campaigns.MaxBody}, "body-en: ist zu lang (höchstens 100000 Zeichen)"},
+		{&campaigns.InvalidError{Field: "kind", Problem: campaigns.ProblemKind, Value: "flyer"}, "kind: „flyer“: möglich sind"},
+		{&campaigns.InvalidError{Field: "at", Problem: campaigns.ProblemNotFuture, Value: "2026-12-01 09:00"}, "at: 2026-12-01 09:00 liegt nicht in der Zukunft"},
+		{&campaigns.InvalidError{Field: "event", Problem: campaigns.ProblemEventGiven}, "event: ein Rundbrief gehört zu keiner Veranstaltung"},
+	} {
+		if got := campaignError(tc.err).Error(); !strings.Contains(got, tc.want) {
+			t.Errorf("%v: %q, want %q", tc.err, got, tc.want)
+		}
+	}
+	for _, p := range []campaigns.Problem{campaigns.ProblemMissing, campaigns.ProblemTooLong, campaigns.ProblemInvisible,
+		campaigns.ProblemWordsOfEvent, campaigns.ProblemNoHours, campaigns.ProblemEventGiven, campaigns.ProblemNoEvent,
+		campaigns.ProblemKind, campaigns.ProblemNotFuture} {
+		if _, ok := campaignProblemWords[p]; !ok {
+			t.Errorf("no German words for %s", p)
+		}
 	}
 }

@@ -99,6 +99,9 @@ var campaignStatusWords = map[campaigns.Status]string{
 	campaigns.StatusCancelled: "abgebrochen",
 }
 
+// titleOf is what staff see of campaign c in lists.
+func titleOf(c *campaigns.Campaign) string { return campaignTitle(c.Kind, c.Subject, c.EventTitle) }
+
 // campaignTitle is what staff see of a campaign in lists: a newsletter's
 // subject, or the kind and the event's title ("Einladung: Talent-Campus").
 func campaignTitle(kind campaigns.Kind, subject, eventTitle string) string {
