@@ -241,23 +241,14 @@ func (s *Store) Progress(ctx context.Context, id int64) (Progress, error) {
 	if err := s.db.SelectContext(ctx, &rows, `SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = $1 GROUP BY status`, id); err != nil {
 		return p, fmt.Errorf("campaigns: progress: %w", err)
 	}
+	count := map[maillog.Status]*int{
+		maillog.Queued: &p.Queued, maillog.Sending: &p.Sending, maillog.Sent: &p.Sent, maillog.Failed: &p.Failed,
+		maillog.Bounced: &p.Bounced, maillog.Skipped: &p.Skipped, maillog.Cancelled: &p.Cancelled,
+	}
 	for _, r := range rows {
 		p.Total += r.N
-		switch r.Status {
-		case maillog.Queued:
-			p.Queued = r.N
-		case maillog.Sending:
-			p.Sending = r.N
-		case maillog.Sent:
-			p.Sent = r.N
-		case maillog.Failed:
-			p.Failed = r.N
-		case maillog.Bounced:
-			p.Bounced = r.N
-		case maillog.Skipped:
-			p.Skipped = r.N
-		case maillog.Cancelled:
-			p.Cancelled = r.N
+		if n, ok := count[r.Status]; ok {
+			*n = r.N
 		}
 	}
 	return p, nil

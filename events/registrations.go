@@ -77,6 +77,21 @@ type Outcome struct {
 	Mails []int64
 }
 
+// finish ends a change of the registration of subscriberID for e: the
+// places it freed go to the waitlist, out gets the registration as it is
+// now, and the mails the change owes are queued.
+func (out *Outcome) finish(ctx context.Context, tx *sqlx.Tx, e *Event, subscriberID int64, now time.Time) error {
+	moved, err := moveUp(ctx, tx, e, now)
+	if err != nil {
+		return err
+	}
+	out.MovedUp = append(out.MovedUp, moved...)
+	if out.Registration, err = registration(ctx, tx, e.ID, subscriberID); err != nil {
+		return err
+	}
+	return out.queueMails(ctx, tx)
+}
+
 // queueMails records the mails out owes: one about the registration if it
 // changed, and one to each person who moved up.
 func (out *Outcome) queueMails(ctx context.Context, tx *sqlx.Tx) error {
@@ -201,15 +216,7 @@ func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, peopl
 		if err != nil {
 			return fmt.Errorf("events: register: %w", err)
 		}
-		moved, err := moveUp(ctx, tx, e, now)
-		if err != nil {
-			return err
-		}
-		out.MovedUp = append(out.MovedUp, moved...)
-		if out.Registration, err = registration(ctx, tx, eventID, subscriberID); err != nil {
-			return err
-		}
-		return out.queueMails(ctx, tx)
+		return out.finish(ctx, tx, e, subscriberID, now)
 	})
 	if err != nil {
 		return nil, err
@@ -242,13 +249,7 @@ func (s *Store) Cancel(ctx context.Context, eventID, subscriberID int64, now tim
 			}
 			out.Changed = true
 		}
-		if out.MovedUp, err = moveUp(ctx, tx, e, now); err != nil {
-			return err
-		}
-		if out.Registration, err = registration(ctx, tx, eventID, subscriberID); err != nil {
-			return err
-		}
-		return out.queueMails(ctx, tx)
+		return out.finish(ctx, tx, e, subscriberID, now)
 	})
 	if err != nil {
 		return nil, err

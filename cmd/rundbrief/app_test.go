@@ -63,3 +63,18 @@ func TestCommandsRunWithoutCobra(t *testing.T) {
 		t.Errorf("send said:\n%s", out.String())
 	}
 }
+
+func TestAgreed(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"j\n", true}, {"ja\n", true}, {"Ja\n", true}, {"y\n", true}, {"yes\n", true}, {" YES \n", true}, {"ja", true},
+		{"n\n", false}, {"nein\n", false}, {"\n", false}, {"", false}, {"jein\n", false},
+	} {
+		if got := agreed(strings.NewReader(tc.in)); got != tc.want {
+			t.Errorf("agreed(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -125,8 +124,7 @@ func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sen
 			whenText = "am " + when(sendAt)
 		}
 		fmt.Fprintf(w, "Kampagne %d „%s“ %s an %s verschicken? [j/N] ", camp.ID, titleOf(camp), whenText, recipients(n))
-		answer, _ := bufio.NewReader(in).ReadString('\n')
-		if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "o.Yes" {
+		if !agreed(in) {
 			fmt.Fprintf(w, "\nNicht verschickt.\n")
 			return nil
 		}

@@ -178,11 +178,7 @@ Es wird nichts verschickt.`,
 		Args: exactArgs(1, "die Nummer der Kampagne"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, camp, err := a.campaign(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			msg, err := a.campaignMail(ctx, s, camp, to, lang)
+			camp, msg, err := a.campaignMail(ctx, args[0], to, lang)
 			if err != nil {
 				return err
 			}
@@ -214,38 +210,43 @@ Es wird nichts verschickt.`,
 	return c
 }
 
-// campaignMail is camp's mail for the subscriber with address to (or the
-// first recipient), in lang if given.
-func (a *app) campaignMail(ctx context.Context, s *campaigns.Store, camp *campaigns.Campaign, to, lang string) (*mailer.Message, error) {
+// campaignMail loads the campaign arg names and returns it with its mail
+// for the subscriber with address to (or the first recipient), in lang if
+// given.
+func (a *app) campaignMail(ctx context.Context, arg, to, lang string) (*campaigns.Campaign, *mailer.Message, error) {
+	s, camp, err := a.campaign(ctx, arg)
+	if err != nil {
+		return nil, nil, err
+	}
 	subs, err := a.store(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	contact, err := sampleContact(ctx, subs, s, camp, to)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if lang != "" {
 		l, err := i18n.Parse(lang)
 		if err != nil {
-			return nil, explain(err)
+			return nil, nil, explain(err)
 		}
 		contact.Language = l
 	}
 	comp, err := a.composer()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	facts, err := s.Facts(ctx, camp)
 	if err != nil {
-		return nil, campaignError(err)
+		return nil, nil, campaignError(err)
 	}
 	now := time.Now()
 	p, err := comp.Prepare(camp, facts, now)
 	if err != nil {
-		return nil, campaignError(err)
+		return nil, nil, campaignError(err)
 	}
-	return p.Message(contact, now), nil
+	return camp, p.Message(contact, now), nil
 }
 
 func newCampaignsTestCmd(a *app) *cobra.Command {
@@ -267,11 +268,7 @@ Testmail ins Leere. Die Testmail zählt nicht als Versand der Kampagne.`,
 				return explain(err)
 			}
 			ctx := cmd.Context()
-			s, camp, err := a.campaign(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			msg, err := a.campaignMail(ctx, s, camp, to, lang)
+			_, msg, err := a.campaignMail(ctx, args[0], to, lang)
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -340,8 +339,7 @@ machen; gefragt wird, außer mit --yes.`,
 			}
 			if !yes {
 				out(cmd, "%s (%s) absagen und alle Betroffenen benachrichtigen? [j/N] ", e.Title, when(e.Start))
-				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "yes" {
+				if !agreed(cmd.InOrStdin()) {
 					out(cmd, "\nNicht abgesagt.\n")
 					return nil
 				}

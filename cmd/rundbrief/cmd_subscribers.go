@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"strings"
@@ -335,8 +334,7 @@ möglich.`,
 			}
 			if !yes {
 				out(cmd, "%s (%s) und alle gespeicherten Daten endgültig löschen? [j/N] ", sub.Email, sub.Name)
-				answer, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(answer)); a != "j" && a != "ja" && a != "y" && a != "yes" {
+				if !agreed(cmd.InOrStdin()) {
 					out(cmd, "Nichts gelöscht.\n")
 					return exitCodeError{exitError}
 				}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,4 +103,15 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// agreed reads an answer to a yes/no question from in: "j", "ja", "y" or
+// "yes" (in any case) agree; anything else, or nothing, does not.
+func agreed(in io.Reader) bool {
+	answer, _ := bufio.NewReader(in).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(answer)) {
+	case "j", "ja", "y", "yes":
+		return true
+	}
+	return false
 }
