@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -234,7 +235,7 @@ Optionen neben -f überschreiben die Werte der Datei. Jeder Fehler nennt das Fel
 				return eventError(err)
 			}
 			out(cmd, "Veranstaltung angelegt (Entwurf): %s – %s\nVeröffentlichen mit: rundbrief events publish %s\n", e.Slug, e.Title, e.Slug)
-			noteRepeatedTimes(cmd, e.Spec)
+			noteRepeatedTimes(cmd.OutOrStdout(), e.Spec)
 			return nil
 		},
 	}
@@ -275,7 +276,7 @@ wenn die Veranstaltung keine Anmeldung hat. Der Worker verschickt sie.`,
 			}
 			a.started = true
 			out(cmd, "Veranstaltung geändert: %s\n", e.Slug)
-			noteRepeatedTimes(cmd, e.Spec)
+			noteRepeatedTimes(cmd.OutOrStdout(), e.Spec)
 			if change.Any() {
 				out(cmd, "Zeit oder Ort haben sich geändert; der Kalendereintrag hat jetzt Version %d.\n", e.Sequence)
 			}
@@ -486,7 +487,7 @@ func newEventsShowCmd(a *app) *cobra.Command {
 			if asJSON {
 				return writeJSON(cmd.OutOrStdout(), toJSON(e))
 			}
-			printEvent(cmd, e)
+			printEvent(cmd.OutOrStdout(), e)
 			return nil
 		},
 	}
@@ -494,7 +495,7 @@ func newEventsShowCmd(a *app) *cobra.Command {
 	return c
 }
 
-func printEvent(cmd *cobra.Command, e *events.Event) {
+func printEvent(w io.Writer, e *events.Event) {
 	kinds := make([]string, len(e.Kinds))
 	for i, k := range e.Kinds {
 		kinds[i] = templates.KindName(k, i18n.German)
@@ -521,7 +522,7 @@ func printEvent(cmd *cobra.Command, e *events.Event) {
 	for i, r := range e.Reminders {
 		reminders[i] = events.FormatOffset(r)
 	}
-	t := newTable(cmd.OutOrStdout(), "Kürzel", e.Slug)
+	t := newTable(w, "Kürzel", e.Slug)
 	for _, r := range [][2]string{
 		{"Titel", e.Title}, {"Status", word(eventStatusWords, e.Status)},
 		{"Wann", when(e.Start) + " bis " + when(e.End)},
@@ -535,6 +536,6 @@ func printEvent(cmd *cobra.Command, e *events.Event) {
 	}
 	t.flush()
 	if e.Description != "" {
-		out(cmd, "\n%s\n", e.Description)
+		fmt.Fprintf(w, "\n%s\n", e.Description)
 	}
 }

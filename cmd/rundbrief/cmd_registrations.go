@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -43,68 +44,7 @@ für die Teilnehmerliste zum Unterschreiben.`,
   rundbrief events registrations job-speeddating-2027 --csv > teilnehmer.csv`,
 		Args: exactArgs(1, "das Kürzel der Veranstaltung"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			evs, e, err := a.event(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			subs, err := a.store(ctx)
-			if err != nil {
-				return err
-			}
-			regs, err := evs.Registrations(ctx, e.ID)
-			if err != nil {
-				return err
-			}
-			ids := make([]int64, len(regs))
-			for i, r := range regs {
-				ids[i] = r.SubscriberID
-			}
-			contacts, err := subs.Contacts(ctx, ids)
-			if err != nil {
-				return err
-			}
-			status := func(r *events.Registration) string {
-				if r.Status == events.Waiting {
-					return "Warteliste, Platz " + strconv.Itoa(r.Position)
-				}
-				return word(registrationWords, r.Status)
-			}
-			if asCSV {
-				w := spreadsheet.NewWriter(cmd.OutOrStdout())
-				w.Write("Nr.", "Name", "Organisation", "E-Mail", "Personen", "Status", "Angemeldet am", "Unterschrift")
-				for i, r := range regs {
-					c := contacts[r.SubscriberID]
-					if c == nil {
-						c = &subscribers.Contact{}
-					}
-					w.Write(strconv.Itoa(i+1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt), "")
-				}
-				return w.Flush()
-			}
-			taken, waiting, err := evs.Taken(ctx, e.ID)
-			if err != nil {
-				return err
-			}
-			places := "unbegrenzt"
-			if e.Capacity > 0 {
-				places = fmt.Sprintf("%d von %d belegt", taken, e.Capacity)
-			}
-			out(cmd, "%s (%s): %s, %s auf der Warteliste\n\n", e.Title, when(e.Start), places, plural(waiting, "Person", "Personen"))
-			if len(regs) == 0 {
-				out(cmd, "Noch keine Anmeldungen.\n")
-				return nil
-			}
-			t := newTable(cmd.OutOrStdout(), "NR", "NAME", "ORGANISATION", "E-MAIL", "PERSONEN", "STATUS", "ANGEMELDET")
-			for i, r := range regs {
-				c := contacts[r.SubscriberID]
-				if c == nil {
-					c = &subscribers.Contact{}
-				}
-				t.row(strconv.Itoa(i+1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt))
-			}
-			t.flush()
-			return nil
+			return a.listRegistrations(cmd.Context(), cmd.OutOrStdout(), registrationsOptions{Event: args[0], CSV: asCSV})
 		},
 	}
 	c.Flags().BoolVar(&asCSV, "csv", false, "als CSV für Excel ausgeben")
@@ -124,24 +64,7 @@ aufgenommen: rundbrief subscribers add E-MAIL --kind … --confirmed --consent-n
 		Example: `  rundbrief events register job-speeddating-2027 personal@metallbau.example --people 2`,
 		Args:    exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.changeRegistration(cmd, args[0], args[1],
-				func(err error) error {
-					return fmt.Errorf("%w\nZuerst aufnehmen: rundbrief subscribers add %s --kind … --confirmed --consent-note \"…\"", err, args[1])
-				},
-				func(ctx context.Context, evs *events.Store, e *events.Event, sub *subscribers.Subscriber) (*events.Outcome, error) {
-					return evs.Register(ctx, e.ID, sub.ID, people, events.ByStaff, time.Now())
-				},
-				func(sub *subscribers.Subscriber, res *events.Outcome) {
-					r := res.Registration
-					switch {
-					case r.Status == events.Waiting:
-						out(cmd, "%s steht mit %s auf der Warteliste, Platz %d.\n", sub.Email, plural(r.People, "Person", "Personen"), r.Position)
-					case res.Changed:
-						out(cmd, "%s ist mit %s angemeldet.\n", sub.Email, plural(r.People, "Person", "Personen"))
-					default:
-						out(cmd, "%s war schon mit %s angemeldet; nichts geändert.\n", sub.Email, plural(r.People, "Person", "Personen"))
-					}
-				})
+			return a.register(cmd.Context(), cmd.OutOrStdout(), registerOptions{Event: args[0], Email: args[1], People: people})
 		},
 	}
 	c.Flags().IntVar(&people, "people", 1, "Anzahl Teilnehmende")
@@ -158,29 +81,63 @@ mit seiner Personenzahl hineinpasst, rückt nach.`,
 		Example: `  rundbrief events unregister job-speeddating-2027 personal@metallbau.example`,
 		Args:    exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.changeRegistration(cmd, args[0], args[1], func(err error) error { return err },
-				func(ctx context.Context, evs *events.Store, e *events.Event, sub *subscribers.Subscriber) (*events.Outcome, error) {
-					return evs.Cancel(ctx, e.ID, sub.ID, time.Now())
-				},
-				func(sub *subscribers.Subscriber, res *events.Outcome) {
-					if res.Changed {
-						out(cmd, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
-					} else {
-						out(cmd, "%s war schon abgemeldet; nichts geändert.\n", sub.Email)
-					}
-				})
+			return a.unregister(cmd.Context(), cmd.OutOrStdout(), registerOptions{Event: args[0], Email: args[1]})
 		},
 	}
+}
+
+// registerOptions are what `events register` and `events unregister` take.
+type registerOptions struct {
+	Event  string // its slug
+	Email  string // the subscriber's address
+	People int    // how many come, with register
+}
+
+// register registers the subscriber o names for the event with o.People
+// places, or puts them on the waitlist.
+func (a *app) register(ctx context.Context, w io.Writer, o registerOptions) error {
+	return a.changeRegistration(ctx, w, o.Event, o.Email,
+		func(err error) error {
+			return fmt.Errorf("%w\nZuerst aufnehmen: rundbrief subscribers add %s --kind … --confirmed --consent-note \"…\"", err, o.Email)
+		},
+		func(ctx context.Context, evs *events.Store, e *events.Event, sub *subscribers.Subscriber) (*events.Outcome, error) {
+			return evs.Register(ctx, e.ID, sub.ID, o.People, events.ByStaff, time.Now())
+		},
+		func(sub *subscribers.Subscriber, res *events.Outcome) {
+			r := res.Registration
+			switch {
+			case r.Status == events.Waiting:
+				fmt.Fprintf(w, "%s steht mit %s auf der Warteliste, Platz %d.\n", sub.Email, plural(r.People, "Person", "Personen"), r.Position)
+			case res.Changed:
+				fmt.Fprintf(w, "%s ist mit %s angemeldet.\n", sub.Email, plural(r.People, "Person", "Personen"))
+			default:
+				fmt.Fprintf(w, "%s war schon mit %s angemeldet; nichts geändert.\n", sub.Email, plural(r.People, "Person", "Personen"))
+			}
+		})
+}
+
+// unregister withdraws the registration o names; the waitlist moves up.
+func (a *app) unregister(ctx context.Context, w io.Writer, o registerOptions) error {
+	return a.changeRegistration(ctx, w, o.Event, o.Email, func(err error) error { return err },
+		func(ctx context.Context, evs *events.Store, e *events.Event, sub *subscribers.Subscriber) (*events.Outcome, error) {
+			return evs.Cancel(ctx, e.ID, sub.ID, time.Now())
+		},
+		func(sub *subscribers.Subscriber, res *events.Outcome) {
+			if res.Changed {
+				fmt.Fprintf(w, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
+			} else {
+				fmt.Fprintf(w, "%s war schon abgemeldet; nichts geändert.\n", sub.Email)
+			}
+		})
 }
 
 // changeRegistration loads the event slug names and the subscriber with
 // email (unknown says what to do when there is none), applies change, lets
 // say report it, names who moved up from the waitlist and queues the
 // mails the change owes.
-func (a *app) changeRegistration(cmd *cobra.Command, slug, email string, unknown func(error) error,
+func (a *app) changeRegistration(ctx context.Context, w io.Writer, slug, email string, unknown func(error) error,
 	change func(context.Context, *events.Store, *events.Event, *subscribers.Subscriber) (*events.Outcome, error),
 	say func(*subscribers.Subscriber, *events.Outcome)) error {
-	ctx := cmd.Context()
 	evs, e, err := a.event(ctx, slug)
 	if err != nil {
 		return err
@@ -199,13 +156,13 @@ func (a *app) changeRegistration(cmd *cobra.Command, slug, email string, unknown
 		return registrationError(err, e)
 	}
 	say(sub, res)
-	printMovedUp(cmd, a, res)
-	queueRegistrationMails(cmd, q, res)
+	printMovedUp(ctx, w, a, res)
+	queueRegistrationMails(ctx, w, q, res)
 	return nil
 }
 
 // printMovedUp names the people who moved up from the waitlist.
-func printMovedUp(cmd *cobra.Command, a *app, res *events.Outcome) {
+func printMovedUp(ctx context.Context, w io.Writer, a *app, res *events.Outcome) {
 	if len(res.MovedUp) == 0 {
 		return
 	}
@@ -213,28 +170,100 @@ func printMovedUp(cmd *cobra.Command, a *app, res *events.Outcome) {
 	for i, r := range res.MovedUp {
 		ids[i] = r.SubscriberID
 	}
-	subs, err := a.store(cmd.Context())
+	subs, err := a.store(ctx)
 	if err != nil {
 		return
 	}
-	contacts, _ := subs.Contacts(cmd.Context(), ids)
-	out(cmd, "Von der Warteliste nachgerückt:\n")
+	contacts, _ := subs.Contacts(ctx, ids)
+	fmt.Fprintf(w, "Von der Warteliste nachgerückt:\n")
 	for _, r := range res.MovedUp {
 		if c := contacts[r.SubscriberID]; c != nil {
-			out(cmd, "  %s (%s)\n", c.Email, plural(r.People, "Person", "Personen"))
+			fmt.Fprintf(w, "  %s (%s)\n", c.Email, plural(r.People, "Person", "Personen"))
 		}
 	}
 }
 
 // queueRegistrationMails hands the mails a change owes to the worker; if
 // Redis fails, the worker finds them in the mail log within minutes.
-func queueRegistrationMails(cmd *cobra.Command, q *worker.Client, res *events.Outcome) {
+func queueRegistrationMails(ctx context.Context, w io.Writer, q *worker.Client, res *events.Outcome) {
 	if len(res.Mails) == 0 {
 		return
 	}
-	if _, err := q.EnqueueRegistrationMails(cmd.Context(), res.Mails); err != nil {
-		out(cmd, "Hinweis: die Mails dazu gehen verzögert hinaus (%v).\n", err)
+	if _, err := q.EnqueueRegistrationMails(ctx, res.Mails); err != nil {
+		fmt.Fprintf(w, "Hinweis: die Mails dazu gehen verzögert hinaus (%v).\n", err)
 		return
 	}
-	out(cmd, "%s an den Worker übergeben.\n", plural(len(res.Mails), "Mail", "Mails"))
+	fmt.Fprintf(w, "%s an den Worker übergeben.\n", plural(len(res.Mails), "Mail", "Mails"))
+}
+
+// registrationsOptions are what `events registrations` takes.
+type registrationsOptions struct {
+	Event string // its slug
+	CSV   bool   // a table for Excel instead
+}
+
+// listRegistrations writes who comes and who waits for the event o names,
+// as a table or, with o.CSV, as CSV for Excel.
+func (a *app) listRegistrations(ctx context.Context, w io.Writer, o registrationsOptions) error {
+	evs, e, err := a.event(ctx, o.Event)
+	if err != nil {
+		return err
+	}
+	subs, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	regs, err := evs.Registrations(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(regs))
+	for i, r := range regs {
+		ids[i] = r.SubscriberID
+	}
+	contacts, err := subs.Contacts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	status := func(r *events.Registration) string {
+		if r.Status == events.Waiting {
+			return "Warteliste, Platz " + strconv.Itoa(r.Position)
+		}
+		return word(registrationWords, r.Status)
+	}
+	if o.CSV {
+		sw := spreadsheet.NewWriter(w)
+		sw.Write("Nr.", "Name", "Organisation", "E-Mail", "Personen", "Status", "Angemeldet am", "Unterschrift")
+		for i, r := range regs {
+			c := contacts[r.SubscriberID]
+			if c == nil {
+				c = &subscribers.Contact{}
+			}
+			sw.Write(strconv.Itoa(i+1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt), "")
+		}
+		return sw.Flush()
+	}
+	taken, waiting, err := evs.Taken(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	places := "unbegrenzt"
+	if e.Capacity > 0 {
+		places = fmt.Sprintf("%d von %d belegt", taken, e.Capacity)
+	}
+	fmt.Fprintf(w, "%s (%s): %s, %s auf der Warteliste\n\n", e.Title, when(e.Start), places, plural(waiting, "Person", "Personen"))
+	if len(regs) == 0 {
+		fmt.Fprintf(w, "Noch keine Anmeldungen.\n")
+		return nil
+	}
+	t := newTable(w, "NR", "NAME", "ORGANISATION", "E-MAIL", "PERSONEN", "STATUS", "ANGEMELDET")
+	for i, r := range regs {
+		c := contacts[r.SubscriberID]
+		if c == nil {
+			c = &subscribers.Contact{}
+		}
+		t.row(strconv.Itoa(i+1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt))
+	}
+	t.flush()
+	return nil
 }

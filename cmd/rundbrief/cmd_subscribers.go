@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -56,35 +58,7 @@ auf; --consent-note hält dann fest, wann und wie sie eingewilligt hat.`,
       --confirmed --consent-note "Anmeldekarte Talent-Campus, 14.09.2026"`,
 		Args: exactArgs(1, "eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if kind == "" {
-				return usagef("--kind fehlt: Unternehmen, Schule, Familie oder Sonstige")
-			}
-			if confirmed && strings.TrimSpace(note) == "" {
-				return usagef("--confirmed braucht --consent-note: wann und wie hat die Person eingewilligt?")
-			}
-			n.Email, n.Kind, n.Language = args[0], subscribers.Kind(kind), i18n.Lang(language)
-			s, err := a.store(cmd.Context())
-			if err != nil {
-				return err
-			}
-			sub, err := s.Add(cmd.Context(), n, subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: confirmed, Note: note})
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], explain(err))
-			}
-			out(cmd, "Aufgenommen: %s (Nr. %d, %s, %s)\n", sub.Email, sub.ID, templates.KindName(sub.Kind, i18n.German), word(subscriberStatusWords, sub.Status))
-			if sub.Status == subscribers.StatusPending {
-				mails, err := s.Mails(cmd.Context(), sub.ID)
-				if err != nil {
-					return err
-				}
-				var refs []subscribers.MailRef
-				for _, m := range mails {
-					refs = append(refs, m.Ref())
-				}
-				a.enqueueMails(cmd.Context(), refs)
-				out(cmd, "Die Bestätigungsmail geht hinaus, sobald der Worker läuft (rundbrief worker).\n")
-			}
-			return nil
+			return a.addSubscriber(cmd.Context(), cmd.OutOrStdout(), addOptions{Subscriber: subscribers.NewSubscriber{Email: args[0], Kind: subscribers.Kind(kind), Language: i18n.Lang(language), Name: n.Name, Organisation: n.Organisation, Topics: n.Topics}, Confirmed: confirmed, Note: note})
 		},
 	}
 	f := c.Flags()
@@ -111,46 +85,8 @@ func newSubscribersListCmd(a *app) *cobra.Command {
   rundbrief subscribers list --kind Schule --topic ausbildung --status bestätigt
   rundbrief subscribers list --json --limit 0 > verteiler.json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f := subscribers.Filter{Topic: topic, Limit: limit}
-			var err error
-			if kind != "" {
-				if f.Kind, err = subscribers.ParseKind(kind); err != nil {
-					return usagef("--kind: %s", subscribers.Explain(err, i18n.German))
-				}
-			}
-			if status != "" {
-				if f.Status, err = subscribers.ParseStatus(status); err != nil {
-					return usagef("--status %q: möglich sind unbestätigt, bestätigt, abgemeldet, unzustellbar", status)
-				}
-			}
-			s, err := a.store(cmd.Context())
-			if err != nil {
-				return err
-			}
-			list, err := s.List(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), list)
-			}
-			total, err := s.Count(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			t := newTable(cmd.OutOrStdout(), "NR", "E-MAIL", "NAME", "ORGANISATION", "ART", "STATUS", "THEMEN", "AUFGENOMMEN")
-			for _, sub := range list {
-				t.row(fmt.Sprint(sub.ID), sub.Email, sub.Name, sub.Organisation, templates.KindName(sub.Kind, i18n.German),
-					word(subscriberStatusWords, sub.Status), strings.Join(sub.Topics, ", "), when(sub.CreatedAt))
-			}
-			t.flush()
-			if len(list) < total {
-				out(cmd, "%d von %d Personen (mehr mit --limit 0)\n", len(list), total)
-			} else {
-				out(cmd, "%d Personen\n", total)
-			}
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.listSubscribers(cmd.Context(), cmd.OutOrStdout(), listOptions{Kind: kind, Status: status, Topic: topic, Limit: limit, JSON: asJSON})
 		},
 	}
 	f := c.Flags()
@@ -185,41 +121,7 @@ Bestätigungsmail und – nur wenn RUNDBRIEF_RECORD_IP=true – IP-Adresse und B
   rundbrief subscribers show personal@metallbau.example --consent`,
 		Args: exactArgs(1, "eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, sub, err := a.subscriber(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			log, err := s.ConsentLog(ctx, sub.ID)
-			if err != nil {
-				return err
-			}
-			mails, err := s.Mails(ctx, sub.ID)
-			if err != nil {
-				return err
-			}
-			cs, err := a.campaignStore(ctx)
-			if err != nil {
-				return err
-			}
-			received, err := cs.Received(ctx, sub.ID)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), subscriberDetails{sub, log, mails, received})
-			}
-			if consent {
-				printConsentProof(cmd, sub, log)
-				return nil
-			}
-			topics, err := s.Topics(ctx)
-			if err != nil {
-				return err
-			}
-			printSubscriber(cmd, sub, topics, log, mails)
-			printReceived(cmd, received, topics)
-			return nil
+			return a.showSubscriber(cmd.Context(), cmd.OutOrStdout(), showOptions{Email: args[0], JSON: asJSON, Consent: consent})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
@@ -228,15 +130,15 @@ Bestätigungsmail und – nur wenn RUNDBRIEF_RECORD_IP=true – IP-Adresse und B
 }
 
 // printConsentProof prints every consent log entry with all it records.
-func printConsentProof(cmd *cobra.Command, sub *subscribers.Subscriber, log []subscribers.ConsentEntry) {
-	out(cmd, "Einwilligungsnachweis für %s (Nr. %d), Stand %s\n", sub.Email, sub.ID, when(time.Now()))
+func printConsentProof(w io.Writer, sub *subscribers.Subscriber, log []subscribers.ConsentEntry) {
+	fmt.Fprintf(w, "Einwilligungsnachweis für %s (Nr. %d), Stand %s\n", sub.Email, sub.ID, when(time.Now()))
 	if len(log) == 0 {
-		out(cmd, "\nKeine Einträge.\n")
+		fmt.Fprintf(w, "\nKeine Einträge.\n")
 		return
 	}
 	for i, e := range log {
-		out(cmd, "\n%d. %s – %s\n", i+1, when(e.At), word(consentWords, e.Action))
-		t := newTable(cmd.OutOrStdout(), "   Quelle", word(sourceWords, e.Source))
+		fmt.Fprintf(w, "\n%d. %s – %s\n", i+1, when(e.At), word(consentWords, e.Action))
+		t := newTable(w, "   Quelle", word(sourceWords, e.Source))
 		for _, r := range [][2]string{
 			{"   Version des Einwilligungstextes", e.WordingVersion}, {"   Notiz", e.Note},
 			{"   Message-ID", e.MessageID}, {"   IP-Adresse", e.IP}, {"   Browser", e.UserAgent},
@@ -249,7 +151,7 @@ func printConsentProof(cmd *cobra.Command, sub *subscribers.Subscriber, log []su
 	}
 }
 
-func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []subscribers.Topic, log []subscribers.ConsentEntry, mails []subscribers.Mail) {
+func printSubscriber(w io.Writer, sub *subscribers.Subscriber, topics []subscribers.Topic, log []subscribers.ConsentEntry, mails []subscribers.Mail) {
 	var ts []string
 	for i, title := range subscribers.TopicTitles(topics, sub.Topics, i18n.German) {
 		ts = append(ts, title+" ("+sub.Topics[i]+")")
@@ -258,7 +160,7 @@ func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []s
 	if sub.Language == i18n.English {
 		lang = "Englisch"
 	}
-	t := newTable(cmd.OutOrStdout(), "Nr.", fmt.Sprint(sub.ID))
+	t := newTable(w, "Nr.", fmt.Sprint(sub.ID))
 	for _, r := range [][2]string{
 		{"E-Mail", sub.Email}, {"Name", sub.Name}, {"Organisation", sub.Organisation},
 		{"Art", templates.KindName(sub.Kind, i18n.German)}, {"Sprache", lang},
@@ -270,8 +172,8 @@ func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []s
 	}
 	t.flush()
 
-	out(cmd, "\nEinwilligung (Nachweis):\n")
-	lt := newTable(cmd.OutOrStdout(), "  ZEIT", "VORGANG", "QUELLE", "NOTIZ / MESSAGE-ID")
+	fmt.Fprintf(w, "\nEinwilligung (Nachweis):\n")
+	lt := newTable(w, "  ZEIT", "VORGANG", "QUELLE", "NOTIZ / MESSAGE-ID")
 	for _, e := range log {
 		detail := e.Note
 		if e.MessageID != "" {
@@ -281,8 +183,8 @@ func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []s
 	}
 	lt.flush()
 
-	out(cmd, "\nMails zur Anmeldung:\n")
-	mt := newTable(cmd.OutOrStdout(), "  NR", "ART", "STATUS", "VERSUCHE", "ERLEDIGT", "ANTWORT DES SERVERS")
+	fmt.Fprintf(w, "\nMails zur Anmeldung:\n")
+	mt := newTable(w, "  NR", "ART", "STATUS", "VERSUCHE", "ERLEDIGT", "ANTWORT DES SERVERS")
 	for _, m := range mails {
 		mt.rowFull("  "+fmt.Sprint(m.ID), word(subscriptionMailWords, m.Kind), word(mailStatusWords, m.Status), fmt.Sprint(m.Attempts), whenPtr(m.FinishedAt), shorten(m.Reply, 60))
 	}
@@ -291,13 +193,13 @@ func printSubscriber(cmd *cobra.Command, sub *subscribers.Subscriber, topics []s
 
 // printReceived lists the campaigns sent to a person and why they were in
 // the audience.
-func printReceived(cmd *cobra.Command, received []campaigns.Received, topics []subscribers.Topic) {
-	out(cmd, "\nKampagnen (warum bekam die Person sie?):\n")
+func printReceived(w io.Writer, received []campaigns.Received, topics []subscribers.Topic) {
+	fmt.Fprintf(w, "\nKampagnen (warum bekam die Person sie?):\n")
 	if len(received) == 0 {
-		out(cmd, "  keine\n")
+		fmt.Fprintf(w, "  keine\n")
 		return
 	}
-	t := newTable(cmd.OutOrStdout(), "  NR", "KAMPAGNE", "STATUS", "AM", "WEIL")
+	t := newTable(w, "  NR", "KAMPAGNE", "STATUS", "AM", "WEIL")
 	for _, r := range received {
 		why := "Art " + templates.KindName(r.MatchedKind, i18n.German)
 		if len(r.AudienceKinds) == 0 {
@@ -327,45 +229,193 @@ möglich.`,
   rundbrief subscribers delete anna@example.org --suppress --yes`,
 		Args: exactArgs(1, "eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, sub, err := a.subscriber(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if !yes {
-				out(cmd, "%s (%s) und alle gespeicherten Daten endgültig löschen? [j/N] ", sub.Email, sub.Name)
-				if !agreed(cmd.InOrStdin()) {
-					out(cmd, "Nichts gelöscht.\n")
-					return exitCodeError{exitError}
-				}
-			}
-			evs, err := a.eventStore(ctx)
-			if err != nil {
-				return err
-			}
-			q, err := a.queueClient()
-			if err != nil {
-				return err
-			}
-			// Their places go to the waitlist before the rows go.
-			outs, err := evs.Withdraw(ctx, sub.ID, time.Now())
-			if err != nil {
-				return err
-			}
-			for _, res := range outs {
-				queueRegistrationMails(cmd, q, res)
-			}
-			if err := s.Delete(ctx, sub.ID, suppress); err != nil {
-				return err
-			}
-			out(cmd, "Gelöscht: %s\n", sub.Email)
-			if suppress {
-				out(cmd, "Die Adresse steht auf der Sperrliste.\n")
-			}
-			return nil
+			return a.deleteSubscriber(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), deleteOptions{Email: args[0], Suppress: suppress, Yes: yes})
 		},
 	}
 	c.Flags().BoolVar(&suppress, "suppress", false, "Adresse sperren, damit kein Import sie wieder aufnimmt")
 	c.Flags().BoolVarP(&yes, "yes", "y", false, "nicht nachfragen")
 	return c
+}
+
+// deleteOptions are what `subscribers delete` takes.
+type deleteOptions struct {
+	Email    string
+	Suppress bool // keep a hash of the address so no import brings it back
+	Yes      bool // do not ask
+}
+
+// deleteSubscriber erases the subscriber o names and all that is stored
+// about them, after asking on in unless o.Yes.
+func (a *app) deleteSubscriber(ctx context.Context, w io.Writer, in io.Reader, o deleteOptions) error {
+	s, sub, err := a.subscriber(ctx, o.Email)
+	if err != nil {
+		return err
+	}
+	if !o.Yes {
+		fmt.Fprintf(w, "%s (%s) und alle gespeicherten Daten endgültig löschen? [j/N] ", sub.Email, sub.Name)
+		if !agreed(in) {
+			fmt.Fprintf(w, "Nichts gelöscht.\n")
+			return exitCodeError{exitError}
+		}
+	}
+	evs, err := a.eventStore(ctx)
+	if err != nil {
+		return err
+	}
+	q, err := a.queueClient()
+	if err != nil {
+		return err
+	}
+	// Their places go to the waitlist before the rows go.
+	outs, err := evs.Withdraw(ctx, sub.ID, time.Now())
+	if err != nil {
+		return err
+	}
+	for _, res := range outs {
+		queueRegistrationMails(ctx, w, q, res)
+	}
+	if err := s.Delete(ctx, sub.ID, o.Suppress); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Gelöscht: %s\n", sub.Email)
+	if o.Suppress {
+		fmt.Fprintf(w, "Die Adresse steht auf der Sperrliste.\n")
+	}
+	return nil
+}
+
+// showOptions are what `subscribers show` takes.
+type showOptions struct {
+	Email   string
+	JSON    bool // print as JSON
+	Consent bool // the whole record of consent
+}
+
+// showSubscriber writes all about the subscriber o names: details, topics,
+// consent, mails and the campaigns they got and why.
+func (a *app) showSubscriber(ctx context.Context, w io.Writer, o showOptions) error {
+	s, sub, err := a.subscriber(ctx, o.Email)
+	if err != nil {
+		return err
+	}
+	log, err := s.ConsentLog(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	mails, err := s.Mails(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	cs, err := a.campaignStore(ctx)
+	if err != nil {
+		return err
+	}
+	received, err := cs.Received(ctx, sub.ID)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(w, subscriberDetails{sub, log, mails, received})
+	}
+	if o.Consent {
+		printConsentProof(w, sub, log)
+		return nil
+	}
+	topics, err := s.Topics(ctx)
+	if err != nil {
+		return err
+	}
+	printSubscriber(w, sub, topics, log, mails)
+	printReceived(w, received, topics)
+	return nil
+}
+
+// listOptions are what `subscribers list` takes.
+type listOptions struct {
+	Kind, Status, Topic string // filters, "" for any
+	Limit               int    // at most so many; 0 for all
+	JSON                bool
+}
+
+// listSubscribers writes the subscribers that match o's filters.
+func (a *app) listSubscribers(ctx context.Context, w io.Writer, o listOptions) error {
+	f := subscribers.Filter{Topic: o.Topic, Limit: o.Limit}
+	var err error
+	if o.Kind != "" {
+		if f.Kind, err = subscribers.ParseKind(o.Kind); err != nil {
+			return usagef("--kind: %s", subscribers.Explain(err, i18n.German))
+		}
+	}
+	if o.Status != "" {
+		if f.Status, err = subscribers.ParseStatus(o.Status); err != nil {
+			return usagef("--status %q: möglich sind unbestätigt, bestätigt, abgemeldet, unzustellbar", o.Status)
+		}
+	}
+	s, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := s.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(w, list)
+	}
+	total, err := s.Count(ctx, f)
+	if err != nil {
+		return err
+	}
+	t := newTable(w, "NR", "E-MAIL", "NAME", "ORGANISATION", "ART", "STATUS", "THEMEN", "AUFGENOMMEN")
+	for _, sub := range list {
+		t.row(fmt.Sprint(sub.ID), sub.Email, sub.Name, sub.Organisation, templates.KindName(sub.Kind, i18n.German),
+			word(subscriberStatusWords, sub.Status), strings.Join(sub.Topics, ", "), when(sub.CreatedAt))
+	}
+	t.flush()
+	if len(list) < total {
+		fmt.Fprintf(w, "%d von %d Personen (mehr mit --limit 0)\n", len(list), total)
+	} else {
+		fmt.Fprintf(w, "%d Personen\n", total)
+	}
+	return nil
+}
+
+// addOptions are what `subscribers add` takes.
+type addOptions struct {
+	Subscriber subscribers.NewSubscriber // Kind and Language as written
+	Confirmed  bool                      // consent is on record (Note): no opt-in mail
+	Note       string
+}
+
+// addSubscriber adds the person o describes, as unconfirmed with an
+// opt-in mail unless o.Confirmed.
+func (a *app) addSubscriber(ctx context.Context, w io.Writer, o addOptions) error {
+	if o.Subscriber.Kind == "" {
+		return usagef("--kind fehlt: Unternehmen, Schule, Familie oder Sonstige")
+	}
+	if o.Confirmed && strings.TrimSpace(o.Note) == "" {
+		return usagef("--confirmed braucht --consent-note: wann und wie hat die Person eingewilligt?")
+	}
+	s, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	sub, err := s.Add(ctx, o.Subscriber, subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: o.Confirmed, Note: o.Note})
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Subscriber.Email, explain(err))
+	}
+	fmt.Fprintf(w, "Aufgenommen: %s (Nr. %d, %s, %s)\n", sub.Email, sub.ID, templates.KindName(sub.Kind, i18n.German), word(subscriberStatusWords, sub.Status))
+	if sub.Status == subscribers.StatusPending {
+		mails, err := s.Mails(ctx, sub.ID)
+		if err != nil {
+			return err
+		}
+		var refs []subscribers.MailRef
+		for _, m := range mails {
+			refs = append(refs, m.Ref())
+		}
+		a.enqueueMails(ctx, refs)
+		fmt.Fprintf(w, "Die Bestätigungsmail geht hinaus, sobald der Worker läuft (rundbrief worker).\n")
+	}
+	return nil
 }

@@ -10,8 +10,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/spf13/cobra"
-
 	"github.com/knf-nordhausen/rundbrief/events"
 )
 
@@ -25,14 +23,14 @@ func when(t time.Time) string {
 
 // noteRepeatedTimes warns of each time of spec that exists twice, in the
 // night summer time ends, and says which of the two was taken.
-func noteRepeatedTimes(cmd *cobra.Command, spec events.Spec) {
+func noteRepeatedTimes(w io.Writer, spec events.Spec) {
 	times := []struct {
 		what string
 		t    *time.Time
 	}{{"Beginn", &spec.Start}, {"Ende", &spec.End}, {"Anmeldeschluss", spec.Deadline}}
 	for _, x := range times {
 		if x.t != nil && events.Repeated(*x.t) {
-			noteRepeated(cmd.OutOrStdout(), x.what, *x.t)
+			noteRepeated(w, x.what, *x.t)
 		}
 	}
 }
