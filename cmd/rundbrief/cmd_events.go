@@ -208,35 +208,9 @@ Optionen neben -f überschreiben die Werte der Datei. Jeder Fehler nennt das Fel
       --kinds Familie --topics ausbildung,jugend`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var (
-				spec  events.Spec
-				found events.InvalidFields
-			)
-			if f.file != "" {
-				r, err := os.Open(f.file)
-				if err != nil {
-					return fmt.Errorf("die Datei lässt sich nicht öffnen: %w", err)
-				}
-				spec, err = events.ParseYAML(r)
-				r.Close()
-				if err != nil && !errors.As(err, &found) {
-					return fmt.Errorf("%s: %w", f.file, eventError(err))
-				}
-			}
-			if err := f.applyChecked(cmd.Flags(), &spec, found); err != nil {
-				return eventError(err)
-			}
-			s, err := a.eventStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			e, err := s.Create(cmd.Context(), spec)
-			if err != nil {
-				return eventError(err)
-			}
-			out(cmd, "Veranstaltung angelegt (Entwurf): %s – %s\nVeröffentlichen mit: rundbrief events publish %s\n", e.Slug, e.Title, e.Slug)
-			noteRepeatedTimes(cmd.OutOrStdout(), e.Spec)
-			return nil
+			return a.createEvent(cmd.Context(), cmd.OutOrStdout(), eventOptions{File: f.file, Edit: func(spec *events.Spec, found events.InvalidFields) error {
+				return f.applyChecked(cmd.Flags(), spec, found)
+			}})
 		},
 	}
 	f.register(c.Flags(), true)
@@ -261,36 +235,10 @@ wenn die Veranstaltung keine Anmeldung hat. Der Worker verschickt sie.`,
 		Example: `  rundbrief events update job-speeddating-2027 --start "2027-04-22 15:00" --end "2027-04-22 18:00" --notify`,
 		Args:    exactArgs(1, "ein Kürzel"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, old, err := a.event(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			spec := old.Spec
-			if err := f.applyChecked(cmd.Flags(), &spec, nil); err != nil {
-				return eventError(err)
-			}
-			e, change, err := s.Update(ctx, args[0], spec)
-			if err != nil {
-				return eventError(err)
-			}
-			a.started = true
-			out(cmd, "Veranstaltung geändert: %s\n", e.Slug)
-			noteRepeatedTimes(cmd.OutOrStdout(), e.Spec)
-			if change.Any() {
-				out(cmd, "Zeit oder Ort haben sich geändert; der Kalendereintrag hat jetzt Version %d.\n", e.Sequence)
-			}
-			switch {
-			case !notify:
-				return nil
-			case !change.Any():
-				out(cmd, "Zeit und Ort sind gleich geblieben; es geht keine Änderungsmail hinaus.\n")
-				return nil
-			case e.Status != events.StatusPublished:
-				out(cmd, "Die Veranstaltung ist nicht veröffentlicht; es geht keine Änderungsmail hinaus.\n")
-				return nil
-			}
-			return a.notify(cmd, campaigns.Spec{Kind: campaigns.KindUpdate, Event: e.Slug, Note: changeNote(old, e, change)})
+			return a.updateEvent(cmd.Context(), cmd.OutOrStdout(), eventOptions{Slug: args[0], Notify: notify,
+				Edit: func(spec *events.Spec, found events.InvalidFields) error {
+					return f.applyChecked(cmd.Flags(), spec, found)
+				}})
 		},
 	}
 	f.register(c.Flags(), false)
@@ -330,37 +278,7 @@ machen; gefragt wird, außer mit --yes.`,
 		Example: `  rundbrief events cancel job-speeddating-2027 --reason "Die Hochschule ist wegen eines Wasserschadens geschlossen."`,
 		Args:    exactArgs(1, "ein Kürzel"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, e, err := a.event(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if strings.ContainsAny(reason, "\r\n") || len([]rune(reason)) > 1000 {
-				return errors.New("--reason: eine Zeile, höchstens 1000 Zeichen")
-			}
-			if !yes {
-				out(cmd, "%s (%s) absagen und alle Betroffenen benachrichtigen? [j/N] ", e.Title, when(e.Start))
-				if !agreed(cmd.InOrStdin()) {
-					out(cmd, "\nNicht abgesagt.\n")
-					return nil
-				}
-			}
-			a.started = true
-			wasPublished := e.Status == events.StatusPublished
-			e, changed, err := s.CancelEvent(ctx, e.Slug)
-			if err != nil {
-				return err
-			}
-			if !changed {
-				out(cmd, "%s war schon abgesagt; nichts geändert.\n", e.Slug)
-				return nil
-			}
-			out(cmd, "%s ist abgesagt; Erinnerungen entfallen. Kalenderversion %d.\n", e.Slug, e.Sequence)
-			if !wasPublished {
-				out(cmd, "Die Veranstaltung war nicht veröffentlicht; es geht keine Absage hinaus.\n")
-				return nil
-			}
-			return a.notify(cmd, campaigns.Spec{Kind: campaigns.KindCancellation, Event: e.Slug, Note: reason})
+			return a.cancelEvent(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), cancelEventOptions{Slug: args[0], Reason: reason, Yes: yes})
 		},
 	}
 	c.Flags().StringVar(&reason, "reason", "", "der Grund, wie er in der Mail stehen soll")
@@ -368,9 +286,127 @@ machen; gefragt wird, außer mit --yes.`,
 	return c
 }
 
+// eventOptions are what `events create` and `events update` take.
+type eventOptions struct {
+	File   string // create: a YAML file with the event
+	Slug   string // update: the event
+	Notify bool   // update: send an update mail when time or place changed
+	// Edit applies the fields given besides the file (the flags) to spec,
+	// with the problems reading the file found already, and checks it.
+	Edit func(spec *events.Spec, found events.InvalidFields) error
+}
+
+// createEvent creates the event of o.File and o.Edit as a draft.
+func (a *app) createEvent(ctx context.Context, w io.Writer, o eventOptions) error {
+	var (
+		spec  events.Spec
+		found events.InvalidFields
+	)
+	if o.File != "" {
+		r, err := os.Open(o.File)
+		if err != nil {
+			return fmt.Errorf("die Datei lässt sich nicht öffnen: %w", err)
+		}
+		spec, err = events.ParseYAML(r)
+		r.Close()
+		if err != nil && !errors.As(err, &found) {
+			return fmt.Errorf("%s: %w", o.File, eventError(err))
+		}
+	}
+	if err := o.Edit(&spec, found); err != nil {
+		return eventError(err)
+	}
+	s, err := a.eventStore(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := s.Create(ctx, spec)
+	if err != nil {
+		return eventError(err)
+	}
+	fmt.Fprintf(w, "Veranstaltung angelegt (Entwurf): %s – %s\nVeröffentlichen mit: rundbrief events publish %s\n", e.Slug, e.Title, e.Slug)
+	noteRepeatedTimes(w, e.Spec)
+	return nil
+}
+
+// updateEvent changes the fields o.Edit gives of the event o.Slug and,
+// with o.Notify, sends an update mail when its time or place changed.
+func (a *app) updateEvent(ctx context.Context, w io.Writer, o eventOptions) error {
+	s, old, err := a.event(ctx, o.Slug)
+	if err != nil {
+		return err
+	}
+	spec := old.Spec
+	if err := o.Edit(&spec, nil); err != nil {
+		return eventError(err)
+	}
+	e, change, err := s.Update(ctx, o.Slug, spec)
+	if err != nil {
+		return eventError(err)
+	}
+	a.started = true
+	fmt.Fprintf(w, "Veranstaltung geändert: %s\n", e.Slug)
+	noteRepeatedTimes(w, e.Spec)
+	if change.Any() {
+		fmt.Fprintf(w, "Zeit oder Ort haben sich geändert; der Kalendereintrag hat jetzt Version %d.\n", e.Sequence)
+	}
+	switch {
+	case !o.Notify:
+		return nil
+	case !change.Any():
+		fmt.Fprintf(w, "Zeit und Ort sind gleich geblieben; es geht keine Änderungsmail hinaus.\n")
+		return nil
+	case e.Status != events.StatusPublished:
+		fmt.Fprintf(w, "Die Veranstaltung ist nicht veröffentlicht; es geht keine Änderungsmail hinaus.\n")
+		return nil
+	}
+	return a.notify(ctx, w, campaigns.Spec{Kind: campaigns.KindUpdate, Event: e.Slug, Note: changeNote(old, e, change)})
+}
+
+// cancelEventOptions are what `events cancel` takes.
+type cancelEventOptions struct {
+	Slug   string
+	Reason string // the reason, as the mail says it
+	Yes    bool   // do not ask
+}
+
+// cancelEvent calls the event off and sends the cancellation, after
+// asking on in unless o.Yes.
+func (a *app) cancelEvent(ctx context.Context, w io.Writer, in io.Reader, o cancelEventOptions) error {
+	s, e, err := a.event(ctx, o.Slug)
+	if err != nil {
+		return err
+	}
+	if strings.ContainsAny(o.Reason, "\r\n") || len([]rune(o.Reason)) > 1000 {
+		return errors.New("--reason: eine Zeile, höchstens 1000 Zeichen")
+	}
+	if !o.Yes {
+		fmt.Fprintf(w, "%s (%s) absagen und alle Betroffenen benachrichtigen? [j/N] ", e.Title, when(e.Start))
+		if !agreed(in) {
+			fmt.Fprintf(w, "\nNicht abgesagt.\n")
+			return nil
+		}
+	}
+	a.started = true
+	wasPublished := e.Status == events.StatusPublished
+	e, changed, err := s.CancelEvent(ctx, e.Slug)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		fmt.Fprintf(w, "%s war schon abgesagt; nichts geändert.\n", e.Slug)
+		return nil
+	}
+	fmt.Fprintf(w, "%s ist abgesagt; Erinnerungen entfallen. Kalenderversion %d.\n", e.Slug, e.Sequence)
+	if !wasPublished {
+		fmt.Fprintf(w, "Die Veranstaltung war nicht veröffentlicht; es geht keine Absage hinaus.\n")
+		return nil
+	}
+	return a.notify(ctx, w, campaigns.Spec{Kind: campaigns.KindCancellation, Event: e.Slug, Note: o.Reason})
+}
+
 // notify sends a campaign about an event at once and says so.
-func (a *app) notify(cmd *cobra.Command, spec campaigns.Spec) error {
-	ctx := cmd.Context()
+func (a *app) notify(ctx context.Context, w io.Writer, spec campaigns.Spec) error {
 	cs, err := a.campaignStore(ctx)
 	if err != nil {
 		return err
@@ -386,7 +422,7 @@ func (a *app) notify(cmd *cobra.Command, spec campaigns.Spec) error {
 	if _, err := q.EnqueueBatches(ctx, worker.PlannedBatches(plan)); err != nil {
 		return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
 	}
-	out(cmd, "%s (Kampagne %d) an %s übergeben. Fortschritt: rundbrief campaigns status %d --watch\n",
+	fmt.Fprintf(w, "%s (Kampagne %d) an %s übergeben. Fortschritt: rundbrief campaigns status %d --watch\n",
 		word(campaignKindWords, plan.Campaign.Kind), plan.Campaign.ID, recipients(plan.Recipients), plan.Campaign.ID)
 	return nil
 }
