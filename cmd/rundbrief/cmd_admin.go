@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -58,42 +59,53 @@ eine Sperre in PostgreSQL sorgt dafür, dass jede Migration genau einmal läuft.
 		Example: `  rundbrief migrate
   rundbrief migrate --status`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Minute)
-			defer cancel()
-			db, err := a.openDB(ctx)
-			if err != nil {
-				return err
-			}
-			if !status {
-				applied, err := migrations.Up(ctx, db.DB)
-				if err != nil {
-					return err
-				}
-				if len(applied) == 0 {
-					out(cmd, "Die Datenbank ist auf dem neuesten Stand.\n")
-				}
-				for _, v := range applied {
-					out(cmd, "Migration %05d angewendet.\n", v)
-				}
-				return nil
-			}
-			states, err := migrations.List(ctx, db.DB)
-			if err != nil {
-				return err
-			}
-			t := newTable(cmd.OutOrStdout(), "VERSION", "DATEI", "STAND")
-			for _, s := range states {
-				st := "ausstehend"
-				if s.Applied {
-					st = "angewendet am " + when(s.AppliedAt)
-				}
-				t.row(fmt.Sprintf("%05d", s.Version), s.File, st)
-			}
-			t.flush()
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.migrate(cmd.Context(), cmd.OutOrStdout(), migrateOptions{Status: status})
 		},
 	}
 	c.Flags().BoolVar(&status, "status", false, "nur zeigen, welche Migrationen angewendet sind")
 	return c
+}
+
+// migrateOptions are what `migrate` takes.
+type migrateOptions struct {
+	Status bool // only show which migrations are applied
+}
+
+// migrate creates the database if it is missing and applies the pending
+// migrations, or with o.Status lists them.
+func (a *app) migrate(ctx context.Context, w io.Writer, o migrateOptions) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	db, err := a.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	if !o.Status {
+		applied, err := migrations.Up(ctx, db.DB)
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			fmt.Fprintf(w, "Die Datenbank ist auf dem neuesten Stand.\n")
+		}
+		for _, v := range applied {
+			fmt.Fprintf(w, "Migration %05d angewendet.\n", v)
+		}
+		return nil
+	}
+	states, err := migrations.List(ctx, db.DB)
+	if err != nil {
+		return err
+	}
+	t := newTable(w, "VERSION", "DATEI", "STAND")
+	for _, s := range states {
+		st := "ausstehend"
+		if s.Applied {
+			st = "angewendet am " + when(s.AppliedAt)
+		}
+		t.row(fmt.Sprintf("%05d", s.Version), s.File, st)
+	}
+	t.flush()
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,29 +25,8 @@ func newCampaignsListCmd(a *app) *cobra.Command {
 		Short:   "Alle Kampagnen zeigen, die neuesten zuerst",
 		Example: `  rundbrief campaigns list`,
 		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			s, err := a.campaignStore(ctx)
-			if err != nil {
-				return err
-			}
-			cs, err := s.List(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), cs)
-			}
-			if len(cs) == 0 {
-				out(cmd, "Noch keine Kampagnen. Anlegen mit: rundbrief campaigns create invitation --event KÜRZEL\n")
-				return nil
-			}
-			t := newTable(cmd.OutOrStdout(), "NR", "ART", "TITEL", "STATUS", "ANGELEGT", "BEGONNEN", "FERTIG")
-			for _, c := range cs {
-				t.row(fmt.Sprint(c.ID), word(campaignKindWords, c.Kind), titleOf(c), word(campaignStatusWords, c.Status), when(c.CreatedAt), whenPtr(firstOf(c.StartedAt, c.SendAt)), whenPtr(c.FinishedAt))
-			}
-			t.flush()
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.listCampaigns(cmd.Context(), cmd.OutOrStdout(), listCampaignsOptions{JSON: asJSON})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
@@ -76,43 +56,7 @@ func newCampaignsShowCmd(a *app) *cobra.Command {
 		Example: `  rundbrief campaigns show 3`,
 		Args:    exactArgs(1, "die Nummer der Kampagne"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, camp, p, err := a.campaignProgress(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), campaignDetails{camp, p})
-			}
-			t := newTable(cmd.OutOrStdout(), "Nr.", fmt.Sprint(camp.ID))
-			rows := [][2]string{{"Art", word(campaignKindWords, camp.Kind)}, {"Titel", titleOf(camp)}}
-			if camp.Kind.AboutEvent() {
-				rows = append(rows, [2]string{"Veranstaltung", camp.EventSlug})
-			}
-			if camp.SubjectEN != "" {
-				rows = append(rows, [2]string{"Betreff (englisch)", camp.SubjectEN})
-			}
-			rows = append(rows, [][2]string{
-				{"Zielgruppe", audienceLabel(camp.Audience)}, {"Status", word(campaignStatusWords, camp.Status)},
-				{"Angelegt", when(camp.CreatedAt)}, {"Geplant für", whenPtr(camp.SendAt)},
-				{"Begonnen", whenPtr(camp.StartedAt)}, {"Fertig", whenPtr(camp.FinishedAt)},
-			}...)
-			for _, r := range rows {
-				if r[1] != "" {
-					t.rowFull(r[0], r[1])
-				}
-			}
-			t.flush()
-			if camp.Status == campaigns.StatusDraft || camp.Status == campaigns.StatusScheduled {
-				n, err := countRecipients(ctx, s, camp)
-				if err != nil {
-					return err
-				}
-				out(cmd, "\nDerzeit %s.\n", recipients(n))
-				return nil
-			}
-			out(cmd, "\n%s\n", progressLine(p))
-			return nil
+			return a.showCampaign(cmd.Context(), cmd.OutOrStdout(), showCampaignOptions{Campaign: args[0], JSON: asJSON})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
@@ -177,31 +121,7 @@ Es wird nichts verschickt.`,
   rundbrief campaigns preview 3 --to personal@metallbau.example --dir /tmp/vorschau`,
 		Args: exactArgs(1, "die Nummer der Kampagne"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			camp, msg, err := a.campaignMail(ctx, args[0], to, lang)
-			if err != nil {
-				return err
-			}
-			if dir == "" {
-				dir = fmt.Sprintf("vorschau-kampagne-%d", camp.ID)
-			}
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return err
-			}
-			a.started = true
-			base := filepath.Join(dir, fmt.Sprintf("kampagne-%d", camp.ID))
-			var eml strings.Builder
-			if _, err := msg.WriteTo(&eml); err != nil {
-				return err
-			}
-			for _, f := range []struct{ ext, content string }{{".eml", eml.String()}, {".html", msg.HTML}, {".txt", msg.Text}} {
-				if err := os.WriteFile(base+f.ext, []byte(f.content), 0o640); err != nil {
-					return err
-				}
-				out(cmd, "%s\n", base+f.ext)
-			}
-			out(cmd, "Betreff: %s\nAn: %s\n", msg.Subject, msg.To.Address)
-			return nil
+			return a.previewCampaign(cmd.Context(), cmd.OutOrStdout(), campaignMailOptions{Campaign: args[0], To: to, Lang: lang, Dir: dir})
 		},
 	}
 	c.Flags().StringVar(&dir, "dir", "", "Ordner für die Dateien (Standard: vorschau-kampagne-NR)")
@@ -261,33 +181,154 @@ Testmail ins Leere. Die Testmail zählt nicht als Versand der Kampagne.`,
 		Example: `  rundbrief campaigns test 3 --to knf@lra-nordhausen.example`,
 		Args:    exactArgs(1, "die Nummer der Kampagne"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if to == "" {
-				return errors.New("--to ADRESSE fehlt: wohin soll die Testmail?")
-			}
-			if _, err := subscribers.NormalizeEmail(to); err != nil {
-				return explain(err)
-			}
-			ctx := cmd.Context()
-			_, msg, err := a.campaignMail(ctx, args[0], to, lang)
-			if err != nil {
-				return err
-			}
-			msg.To.Address = to
-			msg.Subject = "[TEST] " + msg.Subject
-			sender, where, err := a.sender()
-			if err != nil {
-				return err
-			}
-			a.started = true
-			rec, err := sender.Send(ctx, msg)
-			if err != nil {
-				return fmt.Errorf("die Testmail ging nicht hinaus: %w", err)
-			}
-			out(cmd, "Testmail an %s geschickt (%s): %s\n", to, where, rec.Reply)
-			return nil
+			return a.testCampaign(cmd.Context(), cmd.OutOrStdout(), campaignMailOptions{Campaign: args[0], To: to, Lang: lang})
 		},
 	}
 	c.Flags().StringVar(&to, "to", "", "Adresse für die Testmail")
 	c.Flags().StringVar(&lang, "lang", "", "Sprache erzwingen: de oder en")
 	return c
+}
+
+// campaignMailOptions are what `campaigns test` and `campaigns preview`
+// take.
+type campaignMailOptions struct {
+	Campaign string // its number
+	To       string // the address: test sends there; preview shows that subscriber's mail
+	Lang     string // force de or en
+	Dir      string // preview: the folder for the files
+}
+
+// testCampaign sends the campaign's mail once to o.To, at once and
+// without a worker, with [TEST] before its subject.
+func (a *app) testCampaign(ctx context.Context, w io.Writer, o campaignMailOptions) error {
+	if o.To == "" {
+		return errors.New("--to ADRESSE fehlt: wohin soll die Testmail?")
+	}
+	if _, err := subscribers.NormalizeEmail(o.To); err != nil {
+		return explain(err)
+	}
+	_, msg, err := a.campaignMail(ctx, o.Campaign, o.To, o.Lang)
+	if err != nil {
+		return err
+	}
+	msg.To.Address = o.To
+	msg.Subject = "[TEST] " + msg.Subject
+	sender, where, err := a.sender()
+	if err != nil {
+		return err
+	}
+	a.started = true
+	rec, err := sender.Send(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("die Testmail ging nicht hinaus: %w", err)
+	}
+	fmt.Fprintf(w, "Testmail an %s geschickt (%s): %s\n", o.To, where, rec.Reply)
+	return nil
+}
+
+// previewCampaign writes the mail of the subscriber o.To (or of the first
+// recipient) as .eml, .html and .txt into o.Dir.
+func (a *app) previewCampaign(ctx context.Context, w io.Writer, o campaignMailOptions) error {
+	camp, msg, err := a.campaignMail(ctx, o.Campaign, o.To, o.Lang)
+	if err != nil {
+		return err
+	}
+	dir := o.Dir
+	if dir == "" {
+		dir = fmt.Sprintf("vorschau-kampagne-%d", camp.ID)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	a.started = true
+	base := filepath.Join(dir, fmt.Sprintf("kampagne-%d", camp.ID))
+	var eml strings.Builder
+	if _, err := msg.WriteTo(&eml); err != nil {
+		return err
+	}
+	for _, f := range []struct{ ext, content string }{{".eml", eml.String()}, {".html", msg.HTML}, {".txt", msg.Text}} {
+		if err := os.WriteFile(base+f.ext, []byte(f.content), 0o640); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%s\n", base+f.ext)
+	}
+	fmt.Fprintf(w, "Betreff: %s\nAn: %s\n", msg.Subject, msg.To.Address)
+	return nil
+}
+
+// showCampaignOptions are what `campaigns show` takes.
+type showCampaignOptions struct {
+	Campaign string // its number
+	JSON     bool
+}
+
+// showCampaign writes the campaign o names: its words, audience and
+// progress.
+func (a *app) showCampaign(ctx context.Context, w io.Writer, o showCampaignOptions) error {
+	s, camp, p, err := a.campaignProgress(ctx, o.Campaign)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(w, campaignDetails{camp, p})
+	}
+	t := newTable(w, "Nr.", fmt.Sprint(camp.ID))
+	rows := [][2]string{{"Art", word(campaignKindWords, camp.Kind)}, {"Titel", titleOf(camp)}}
+	if camp.Kind.AboutEvent() {
+		rows = append(rows, [2]string{"Veranstaltung", camp.EventSlug})
+	}
+	if camp.SubjectEN != "" {
+		rows = append(rows, [2]string{"Betreff (englisch)", camp.SubjectEN})
+	}
+	rows = append(rows, [][2]string{
+		{"Zielgruppe", audienceLabel(camp.Audience)}, {"Status", word(campaignStatusWords, camp.Status)},
+		{"Angelegt", when(camp.CreatedAt)}, {"Geplant für", whenPtr(camp.SendAt)},
+		{"Begonnen", whenPtr(camp.StartedAt)}, {"Fertig", whenPtr(camp.FinishedAt)},
+	}...)
+	for _, r := range rows {
+		if r[1] != "" {
+			t.rowFull(r[0], r[1])
+		}
+	}
+	t.flush()
+	if camp.Status == campaigns.StatusDraft || camp.Status == campaigns.StatusScheduled {
+		n, err := countRecipients(ctx, s, camp)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\nDerzeit %s.\n", recipients(n))
+		return nil
+	}
+	fmt.Fprintf(w, "\n%s\n", progressLine(p))
+	return nil
+}
+
+// listCampaignsOptions are what `campaigns list` takes.
+type listCampaignsOptions struct {
+	JSON bool
+}
+
+// listCampaigns writes every campaign, the newest first.
+func (a *app) listCampaigns(ctx context.Context, w io.Writer, o listCampaignsOptions) error {
+	s, err := a.campaignStore(ctx)
+	if err != nil {
+		return err
+	}
+	cs, err := s.List(ctx)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(w, cs)
+	}
+	if len(cs) == 0 {
+		fmt.Fprintf(w, "Noch keine Kampagnen. Anlegen mit: rundbrief campaigns create invitation --event KÜRZEL\n")
+		return nil
+	}
+	t := newTable(w, "NR", "ART", "TITEL", "STATUS", "ANGELEGT", "BEGONNEN", "FERTIG")
+	for _, c := range cs {
+		t.row(fmt.Sprint(c.ID), word(campaignKindWords, c.Kind), titleOf(c), word(campaignStatusWords, c.Status), when(c.CreatedAt), whenPtr(firstOf(c.StartedAt, c.SendAt)), whenPtr(c.FinishedAt))
+	}
+	t.flush()
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -36,42 +37,8 @@ sobald keine Mail mehr aussteht.`,
 		Example: `  rundbrief worker
   rundbrief worker --until-empty`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			w, sender, where, err := a.newWorker(ctx)
-			if err != nil {
-				return err
-			}
-			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
-				if err != nil {
-					return err
-				}
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return err
-				}
-				defer func() { pprof.StopCPUProfile(); f.Close() }()
-			}
-			if !untilEmpty {
-				out(cmd, "Worker läuft; Mails gehen %s. Beenden mit Strg+C.\n", where)
-				return w.Run(ctx)
-			}
-			err = w.RunUntilEmpty(ctx, 250*time.Millisecond)
-			var stopped *worker.StoppedError
-			if errors.As(err, &stopped) {
-				return fmt.Errorf("abgebrochen, bevor alle Mails hinaus waren: %s %s noch aus. "+
-					"Sie bleiben gespeichert und gehen hinaus, sobald wieder ein Worker läuft",
-					plural(stopped.Open, "Mail", "Mails"), map[bool]string{true: "steht", false: "stehen"}[stopped.Open == 1])
-			}
-			if err != nil {
-				return err
-			}
-			out(cmd, "Keine Mail steht mehr aus. Die Mails gingen %s.\n", where)
-			if ob, ok := sender.(*mailer.Outbox); ok {
-				files, _ := filepath.Glob(filepath.Join(ob.Dir(), "*.eml"))
-				out(cmd, "Im Ausgangsordner liegen %d Mails.\n", len(files))
-			}
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runWorker(cmd.Context(), cmd.OutOrStdout(), workerOptions{UntilEmpty: untilEmpty, CPUProfile: cpuProfile})
 		},
 	}
 	c.Flags().BoolVar(&untilEmpty, "until-empty", false, "beenden, sobald keine Mail mehr aussteht")
@@ -158,4 +125,49 @@ func (a *app) sender() (sender mailer.Sender, where string, err error) {
 	}
 	a.closers = append(a.closers, func() { sender.Close() })
 	return sender, where, nil
+}
+
+// workerOptions are what `worker` takes.
+type workerOptions struct {
+	UntilEmpty bool   // stop once no mail is owed
+	CPUProfile string // write a pprof CPU profile here, for developers
+}
+
+// runWorker sends the mail until it is stopped, or with o.UntilEmpty
+// until no mail is owed.
+func (a *app) runWorker(ctx context.Context, w io.Writer, o workerOptions) error {
+	wk, sender, where, err := a.newWorker(ctx)
+	if err != nil {
+		return err
+	}
+	if o.CPUProfile != "" {
+		f, err := os.Create(o.CPUProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+	if !o.UntilEmpty {
+		fmt.Fprintf(w, "Worker läuft; Mails gehen %s. Beenden mit Strg+C.\n", where)
+		return wk.Run(ctx)
+	}
+	err = wk.RunUntilEmpty(ctx, 250*time.Millisecond)
+	var stopped *worker.StoppedError
+	if errors.As(err, &stopped) {
+		return fmt.Errorf("abgebrochen, bevor alle Mails hinaus waren: %s %s noch aus. "+
+			"Sie bleiben gespeichert und gehen hinaus, sobald wieder ein Worker läuft",
+			plural(stopped.Open, "Mail", "Mails"), map[bool]string{true: "steht", false: "stehen"}[stopped.Open == 1])
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Keine Mail steht mehr aus. Die Mails gingen %s.\n", where)
+	if ob, ok := sender.(*mailer.Outbox); ok {
+		files, _ := filepath.Glob(filepath.Join(ob.Dir(), "*.eml"))
+		fmt.Fprintf(w, "Im Ausgangsordner liegen %d Mails.\n", len(files))
+	}
+	return nil
 }
