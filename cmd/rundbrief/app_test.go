@@ -5,6 +5,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
 // The commands' work runs as methods on the app with an options struct,
@@ -76,5 +79,60 @@ func TestAgreed(t *testing.T) {
 		if got := agreed(strings.NewReader(tc.in)); got != tc.want {
 			t.Errorf("agreed(%q) = %v, want %v", tc.in, got, tc.want)
 		}
+	}
+}
+
+// The event commands run without cobra too: create from a file with an
+// edit in place of the flags, publish, list, register and unregister,
+// and list who comes.
+func TestEventCommandsRunWithoutCobra(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	ctx := context.Background()
+	a := &app{env: e.vars}
+	defer a.close()
+	var out bytes.Buffer
+	if err := a.addSubscriber(ctx, &out, addOptions{Subscriber: subscribers.NewSubscriber{Email: "gast@example.org", Name: "Gast", Kind: "Unternehmen"},
+		Confirmed: true, Note: "Telefonat"}); err != nil {
+		t.Fatal(err)
+	}
+	capacity := func(spec *events.Spec, found events.InvalidFields) error {
+		spec.Capacity, spec.Deadline = 1, nil
+		_, err := spec.CheckWith(found)
+		return err
+	}
+	if err := a.createEvent(ctx, &out, eventOptions{File: "../../examples/events/job-speeddating-2027.yaml", Edit: capacity}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ev, err := a.event(ctx, "job-speeddating-2027"); err != nil || ev.Capacity != 1 {
+		t.Fatalf("created %+v, %v; want capacity 1 from the edit", ev, err)
+	}
+	st, _ := a.eventStore(ctx)
+	if _, err := st.Publish(ctx, "job-speeddating-2027"); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := a.listEvents(ctx, &out, eventsOptions{Status: "published"}); err != nil || !strings.Contains(out.String(), "job-speeddating-2027") {
+		t.Errorf("list: %v\n%s", err, out.String())
+	}
+	if err := a.listEvents(ctx, &out, eventsOptions{Status: "geplant"}); err == nil {
+		t.Error("list took an unknown status")
+	}
+	out.Reset()
+	if err := a.register(ctx, &out, registerOptions{Event: "job-speeddating-2027", Email: "gast@example.org", People: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "gast@example.org ist mit 1 Person angemeldet") {
+		t.Errorf("register said:\n%s", out.String())
+	}
+	out.Reset()
+	if err := a.listRegistrations(ctx, &out, registrationsOptions{Event: "job-speeddating-2027", CSV: true}); err != nil ||
+		!strings.Contains(out.String(), "gast@example.org;1;angemeldet") {
+		t.Errorf("registrations: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	if err := a.unregister(ctx, &out, registerOptions{Event: "job-speeddating-2027", Email: "gast@example.org"}); err != nil ||
+		!strings.Contains(out.String(), "Die Anmeldung von gast@example.org ist zurückgenommen") {
+		t.Errorf("unregister: %v\n%s", err, out.String())
 	}
 }

@@ -20,28 +20,8 @@ func newConfigCmd(a *app) *cobra.Command {
 kommt oder der Standard ist. Passwörter und das Geheimnis werden verdeckt.
 Ist eine Einstellung fehlerhaft, nennt rundbrief die Variable und endet mit Code 1.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config()
-			if err != nil {
-				return err
-			}
-			entries := cfg.Entries()
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), entries)
-			}
-			t := newTable(cmd.OutOrStdout(), "VARIABLE", "WERT", "QUELLE")
-			for _, e := range entries {
-				src := "Standard"
-				if e.Set {
-					src = "Umgebung"
-				}
-				t.rowFull(e.Var, e.Value, src)
-			}
-			t.flush()
-			if _, err := cfg.RequireSecret(); err != nil {
-				out(cmd, "\nHinweis: %v\n", err)
-			}
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.showConfig(cmd.Context(), cmd.OutOrStdout(), configOptions{JSON: asJSON})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
@@ -107,5 +87,36 @@ func (a *app) migrate(ctx context.Context, w io.Writer, o migrateOptions) error 
 		t.row(fmt.Sprintf("%05d", s.Version), s.File, st)
 	}
 	t.flush()
+	return nil
+}
+
+// configOptions are what `config` takes.
+type configOptions struct {
+	JSON bool
+}
+
+// showConfig writes each setting with its value (secrets masked) and
+// where it came from.
+func (a *app) showConfig(ctx context.Context, w io.Writer, o configOptions) error {
+	cfg, err := a.config()
+	if err != nil {
+		return err
+	}
+	entries := cfg.Entries()
+	if o.JSON {
+		return writeJSON(w, entries)
+	}
+	t := newTable(w, "VARIABLE", "WERT", "QUELLE")
+	for _, e := range entries {
+		src := "Standard"
+		if e.Set {
+			src = "Umgebung"
+		}
+		t.rowFull(e.Var, e.Value, src)
+	}
+	t.flush()
+	if _, err := cfg.RequireSecret(); err != nil {
+		fmt.Fprintf(w, "\nHinweis: %v\n", err)
+	}
 	return nil
 }

@@ -472,35 +472,8 @@ func newEventsListCmd(a *app) *cobra.Command {
 		Use:   "list",
 		Short: "Alle Veranstaltungen zeigen, nach Beginn",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st := events.Status(status)
-			switch st {
-			case "", events.StatusDraft, events.StatusPublished, events.StatusCancelled:
-			default:
-				return usagef("--status: draft, published oder cancelled")
-			}
-			s, err := a.eventStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			list, err := s.List(cmd.Context(), st)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				out := make([]eventJSON, len(list))
-				for i, e := range list {
-					out[i] = toJSON(e)
-				}
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			t := newTable(cmd.OutOrStdout(), "KÜRZEL", "BEGINN", "TITEL", "ORT", "STATUS")
-			for _, e := range list {
-				t.row(e.Slug, when(e.Start), e.Title, e.Where(), word(eventStatusWords, e.Status))
-			}
-			t.flush()
-			out(cmd, "%s\n", plural(len(list), "Veranstaltung", "Veranstaltungen"))
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.listEvents(cmd.Context(), cmd.OutOrStdout(), eventsOptions{Status: status, JSON: asJSON})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
@@ -574,4 +547,42 @@ func printEvent(w io.Writer, e *events.Event) {
 	if e.Description != "" {
 		fmt.Fprintf(w, "\n%s\n", e.Description)
 	}
+}
+
+// eventsOptions are what `events list` takes.
+type eventsOptions struct {
+	Status string // only those with this status; "" for all
+	JSON   bool
+}
+
+// listEvents writes the events by their start.
+func (a *app) listEvents(ctx context.Context, w io.Writer, o eventsOptions) error {
+	st := events.Status(o.Status)
+	switch st {
+	case "", events.StatusDraft, events.StatusPublished, events.StatusCancelled:
+	default:
+		return usagef("--status: draft, published oder cancelled")
+	}
+	s, err := a.eventStore(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := s.List(ctx, st)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		asJSON := make([]eventJSON, len(list))
+		for i, e := range list {
+			asJSON[i] = toJSON(e)
+		}
+		return writeJSON(w, asJSON)
+	}
+	t := newTable(w, "KÜRZEL", "BEGINN", "TITEL", "ORT", "STATUS")
+	for _, e := range list {
+		t.row(e.Slug, when(e.Start), e.Title, e.Where(), word(eventStatusWords, e.Status))
+	}
+	t.flush()
+	fmt.Fprintf(w, "%s\n", plural(len(list), "Veranstaltung", "Veranstaltungen"))
+	return nil
 }

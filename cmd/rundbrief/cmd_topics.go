@@ -1,14 +1,16 @@
 package main
 
 import (
+	"context"
 	"github.com/spf13/cobra"
+	"io"
 
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
 func newTopicsCmd(a *app) *cobra.Command {
 	return group("topics", "Themen, unter denen sich Personen eintragen",
-		`Themen (Interessen), aus denen Personen wählen und nach denen Einladungen
+		`Themen, aus denen Personen wählen und nach denen Einladungen
 an die passenden Personen gehen.`,
 		newTopicsListCmd(a), newTopicsAddCmd(a))
 }
@@ -19,24 +21,8 @@ func newTopicsListCmd(a *app) *cobra.Command {
 		Use:   "list",
 		Short: "Alle Themen zeigen",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.store(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ts, err := s.Topics(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), ts)
-			}
-			t := newTable(cmd.OutOrStdout(), "KÜRZEL", "TITEL", "TITEL (ENGLISCH)")
-			for _, tp := range ts {
-				t.rowFull(tp.Slug, tp.TitleDE, tp.TitleEN)
-			}
-			t.flush()
-			return nil
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.listTopics(cmd.Context(), cmd.OutOrStdout(), topicsOptions{JSON: asJSON})
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
@@ -72,4 +58,30 @@ Jedes Thema braucht einen deutschen und einen englischen Titel.`,
 	c.Flags().StringVar(&t.TitleDE, "de", "", "Titel auf Deutsch (Pflicht)")
 	c.Flags().StringVar(&t.TitleEN, "en", "", "Titel auf Englisch (Pflicht)")
 	return c
+}
+
+// topicsOptions are what `topics list` takes.
+type topicsOptions struct {
+	JSON bool
+}
+
+// listTopics writes every topic with its German and English title.
+func (a *app) listTopics(ctx context.Context, w io.Writer, o topicsOptions) error {
+	s, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	ts, err := s.Topics(ctx)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(w, ts)
+	}
+	t := newTable(w, "KÜRZEL", "TITEL", "TITEL (ENGLISCH)")
+	for _, tp := range ts {
+		t.rowFull(tp.Slug, tp.TitleDE, tp.TitleEN)
+	}
+	t.flush()
+	return nil
 }
