@@ -193,8 +193,8 @@ func TestRedisFlushed(t *testing.T) {
 	s.waitDone(id, 2*time.Minute, w)
 
 	doubles, missing := s.wantEachOnce(id, addrs, 0)
-	if !strings.Contains(w.log.String(), "re-queued") {
-		t.Errorf("the worker did not say it re-queued lost tasks:\n%s", w.log)
+	if !strings.Contains(w.log.String(), `msg="sweep step queued tasks" step="campaign batches"`) {
+		t.Errorf("the worker's sweep did not say it queued the lost batches again:\n%s", w.log)
 	}
 	s.checkLogs(w)
 	t.Logf("FLUSHALL after %d mails: done %.1fs later; %d recipients, %d duplicates, %d missing", n*3/10, time.Since(flushed).Seconds(), n, doubles, missing)

@@ -9,7 +9,7 @@
 // (same attempts, still sending), so a worker that lost its claim never
 // overwrites the outcome of the worker that took over. A queued mail whose
 // task was lost (Redis lost its data, a worker died) is found again by
-// Lost and re-queued.
+// LostSQL and queued again by the worker's sweep.
 //
 // The log is one set of statements over tables of the same shape, not one
 // table: each kind of mail stays in the table of the package that owns its
