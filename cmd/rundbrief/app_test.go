@@ -10,15 +10,21 @@ import (
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
+// newApp is an app on a database and a queue of the test's own, as the
+// CLI would make it, closed when the test ends.
+func newApp(t *testing.T) (*app, context.Context) {
+	t.Helper()
+	a := &app{env: newCLI(t).vars}
+	t.Cleanup(a.close)
+	return a, context.Background()
+}
+
 // The commands' work runs as methods on the app with an options struct,
 // without cobra: import a file, create a newsletter, count its recipients
 // in a dry run, and send it after a "ja" on the input.
 func TestCommandsRunWithoutCobra(t *testing.T) {
 	t.Parallel()
-	e := newCLI(t)
-	ctx := context.Background()
-	a := &app{env: e.vars}
-	defer a.close()
+	a, ctx := newApp(t)
 
 	var out bytes.Buffer
 	if err := a.importSubscribers(ctx, &out, importOptions{Path: writeFile(t, "k.csv", fixedCSV), Confirmed: true, Note: "Liste 2026"}); err != nil {
@@ -87,10 +93,7 @@ func TestAgreed(t *testing.T) {
 // and list who comes.
 func TestEventCommandsRunWithoutCobra(t *testing.T) {
 	t.Parallel()
-	e := newCLI(t)
-	ctx := context.Background()
-	a := &app{env: e.vars}
-	defer a.close()
+	a, ctx := newApp(t)
 	var out bytes.Buffer
 	if err := a.addSubscriber(ctx, &out, addOptions{Subscriber: subscribers.NewSubscriber{Email: "gast@example.org", Name: "Gast", Kind: "Unternehmen"},
 		Confirmed: true, Note: "Telefonat"}); err != nil {
