@@ -35,7 +35,7 @@ const (
 
 // The problems of an event file (FileError).
 const (
-	ProblemFileTooLarge Problem = "file_too_large" // Limit: the most bytes
+	ProblemFileTooLarge Problem = "file_too_large" // Limit: the most KiB
 	ProblemFileEmpty    Problem = "file_empty"
 	ProblemUnknownKey   Problem = "unknown_key" // Value: the key
 	ProblemWrongType    Problem = "wrong_type"  // Value: what was written; Want: what fits

@@ -49,7 +49,7 @@ func ParseYAML(r io.Reader) (Spec, error) {
 		return Spec{}, fmt.Errorf("events: read: %w", err)
 	}
 	if len(data) > MaxYAMLBytes {
-		return Spec{}, FileErrors{{Problem: ProblemFileTooLarge, Limit: MaxYAMLBytes}}
+		return Spec{}, FileErrors{{Problem: ProblemFileTooLarge, Limit: MaxYAMLBytes >> 10}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)

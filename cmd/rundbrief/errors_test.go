@@ -72,6 +72,7 @@ func TestEventErrorsInGerman(t *testing.T) {
 		{"line break in title", strings.Replace(base, "title: X", "title: \"X\\r\\nBcc: y\"", 1), []string{"title:", "Zeilenumbruch"}},
 		{"broken YAML", "slug: [x\n", []string{"Zeile 1"}},
 		{"empty", "", []string{"leer"}},
+		{"too large", strings.Repeat("# Kommentar\n", 30000), []string{"die Datei ist größer als 256 KiB"}},
 	}
 	for _, tt := range tests {
 		_, err := events.ParseYAML(strings.NewReader(tt.yaml))

@@ -34,7 +34,7 @@ var eventProblemWords = map[events.Problem]string{
 // eventFileWords say each problem of an event file's form in German. %[1]s
 // is the value or key at fault, %[2]s what fits, %[3]d the limit.
 var eventFileWords = map[events.Problem]string{
-	events.ProblemFileTooLarge: "größer als %[3]d Bytes",
+	events.ProblemFileTooLarge: "die Datei ist größer als %[3]d KiB",
 	events.ProblemFileEmpty:    "die Datei ist leer",
 	events.ProblemUnknownKey:   "unbekanntes Feld „%[1]s“ (möglich: slug, title, description, start, end, place, address, online, organiser, partners, kinds, topics, capacity, party_max, registration, deadline, reminders)",
 	events.ProblemWrongType:    "„%[1]s“ passt nicht (erwartet: %[2]s)",
