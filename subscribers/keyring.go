@@ -95,10 +95,8 @@ func (k *Keyring) Token(p Purpose, subscriberID int64, expires time.Time) string
 // expired at now, and returns the subscriber it was made for. Any change to
 // the token makes it invalid.
 func (k *Keyring) Verify(token string, p Purpose, now time.Time) (int64, error) {
-	// Strict: the unused bits of the last character must be zero, so that
-	// exactly one spelling of an issued token is accepted.
-	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil || len(b) != tokenBody+tokenMAC {
+	b, ok := decodeToken(token)
+	if !ok {
 		return 0, ErrTokenInvalid
 	}
 	if !hmac.Equal(b[tokenBody:], k.mac(b[:tokenBody])) {
@@ -117,12 +115,24 @@ func (k *Keyring) Verify(token string, p Purpose, now time.Time) (int64, error) 
 	return id, nil
 }
 
+// decodeToken decodes token as exactly one spelling of an issued token
+// allows: its length is that of the encoding (the decoder would skip line
+// breaks in it), and the unused bits of its last character are zero
+// (Strict).
+func decodeToken(token string) ([]byte, bool) {
+	if len(token) != base64.RawURLEncoding.EncodedLen(tokenBody+tokenMAC) {
+		return nil, false
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	return b, err == nil && len(b) == tokenBody+tokenMAC
+}
+
 // Expires returns the expiry written into token, zero for a token that
 // never expires or that cannot be read. It does not verify the token:
 // call it after Verify.
 func (k *Keyring) Expires(token string) time.Time {
-	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil || len(b) != tokenBody+tokenMAC {
+	b, ok := decodeToken(token)
+	if !ok {
 		return time.Time{}
 	}
 	if exp := int64(binary.BigEndian.Uint64(b[10:18])); exp != 0 {
