@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -83,7 +82,7 @@ func (a *app) importSubscribers(ctx context.Context, w io.Writer, o importOption
 	if o.Kind != "" {
 		k, err := subscribers.ParseKind(o.Kind)
 		if err != nil {
-			return usagef("--kind: %s", subscribers.Explain(err, i18n.German))
+			return usagef("--kind: %s", explainSubscriberError(err))
 		}
 		defaultKind = k
 	}
@@ -153,7 +152,7 @@ func describeFileError(err error) string {
 		return fmt.Sprintf("die Datei ist größer als %d MiB (etwa zwei Millionen Kontakte); bitte in mehrere Dateien teilen. Nichts wurde aufgenommen",
 			subscribers.MaxImportBytes>>20)
 	}
-	if msg := subscribers.Explain(err, i18n.German); msg != "" {
+	if msg := explainSubscriberError(err); msg != "" {
 		if ce, ok := errors.AsType[*subscribers.ColumnError](err); ok {
 			quoted := make([]string, len(ce.Columns))
 			for i, c := range ce.Columns {
@@ -191,7 +190,7 @@ func printProblems(w io.Writer, path string, rows *subscribers.ImportReader, top
 		if p.Value != "" {
 			where += fmt.Sprintf(" („%s“)", shorten(p.Value, 60))
 		}
-		reason := subscribers.Explain(p.Err, i18n.German)
+		reason := explainSubscriberError(p.Err)
 		if reason == "" {
 			reason = p.Err.Error()
 		}

@@ -30,7 +30,7 @@ func newSubscribersCmd(a *app) *cobra.Command {
 // explain says what is wrong with a refused subscriber, in German; other
 // errors pass through.
 func explain(err error) error {
-	if msg := subscribers.Explain(err, i18n.German); msg != "" {
+	if msg := explainSubscriberError(err); msg != "" {
 		return errors.New(msg)
 	}
 	return err
@@ -343,7 +343,7 @@ func (a *app) listSubscribers(ctx context.Context, w io.Writer, o listOptions) e
 	var err error
 	if o.Kind != "" {
 		if f.Kind, err = subscribers.ParseKind(o.Kind); err != nil {
-			return usagef("--kind: %s", subscribers.Explain(err, i18n.German))
+			return usagef("--kind: %s", explainSubscriberError(err))
 		}
 	}
 	if o.Status != "" {

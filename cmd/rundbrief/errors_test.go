@@ -9,6 +9,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
 // No error of PostgreSQL reaches staff as the driver wrote it.
@@ -145,5 +146,23 @@ func TestCampaignErrorsInGerman(t *testing.T) {
 		if _, ok := campaignProblemWords[p]; !ok {
 			t.Errorf("no German words for %s", p)
 		}
+	}
+}
+
+// Every error the subscribers package refuses a value with has German
+// words here, also when wrapped; other errors have none.
+func TestSubscriberErrorsInGerman(t *testing.T) {
+	t.Parallel()
+	for _, c := range subscriberErrorWords {
+		wrapped := fmt.Errorf("zeile 3: %w", c.err)
+		if got := explainSubscriberError(wrapped); got != c.words || got == "" || strings.Contains(got, "subscribers:") {
+			t.Errorf("%v: %q", c.err, got)
+		}
+	}
+	if _, err := subscribers.NormalizeEmail("max.mustermann@"); !strings.Contains(explainSubscriberError(err), "keine gültige E-Mail-Adresse") {
+		t.Errorf("a bad address: %q", explainSubscriberError(err))
+	}
+	if got := explainSubscriberError(fmt.Errorf("pq: connection refused")); got != "" {
+		t.Errorf("a database error got words: %q", got)
 	}
 }
