@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 )
 
@@ -273,5 +274,37 @@ func TestCampaignSendRaceLoserReadsGerman(t *testing.T) {
 	}
 	if sent != 1 {
 		t.Errorf("%d sends succeeded, want 1", sent)
+	}
+}
+
+// A scheduled campaign is never stuck (issue 15, point 9): `send --at`
+// gives it another time, `send` without --at sends it now.
+func TestScheduledCampaignRescheduledOrSentNow(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.importConfirmed(t, contacts(t, 3))
+	e.ok(t, "campaigns", "create", "newsletter", "--subject", "Rundbrief", "--body", writeFile(t, "b.md", "Hallo!"))
+	first := time.Now().Add(48 * time.Hour).Format("2006-01-02 15:04")
+	later := time.Now().Add(72 * time.Hour).Format("2006-01-02 15:04") // read in Europe/Berlin
+	e.ok(t, "campaigns", "send", "1", "--at", first, "--yes")
+	if out := e.ok(t, "campaigns", "send", "1", "--at", later, "--yes"); !strings.Contains(out, "Kampagne 1 ist für") {
+		t.Errorf("reschedule:\n%s", out)
+	}
+	var c struct {
+		Status string    `json:"status"`
+		SendAt time.Time `json:"send_at"`
+	}
+	if err := json.Unmarshal([]byte(e.ok(t, "campaigns", "show", "1", "--json")), &c); err != nil {
+		t.Fatal(err)
+	}
+	if want, _ := events.ParseTime(later); c.Status != "scheduled" || !c.SendAt.Equal(want) {
+		t.Errorf("after the second --at: %+v, want scheduled at %s", c, want)
+	}
+	out := e.ok(t, "campaigns", "send", "1", "--yes")
+	if !strings.Contains(out, "Kampagne 1 war für") || !strings.Contains(out, "geht jetzt hinaus") || !strings.Contains(out, "3 Mails im Versandprotokoll") {
+		t.Errorf("send now:\n%s", out)
+	}
+	if out := e.ok(t, "campaigns", "status", "1"); !strings.Contains(out, "wird versandt") {
+		t.Errorf("status after send now:\n%s", out)
 	}
 }

@@ -29,13 +29,13 @@ func newCampaignsSendCmd(a *app) *cobra.Command {
 		Short: "Eine Kampagne verschicken, jetzt oder zu einer Zeit",
 		Long: `Zeigt, an wie viele Empfängerinnen und Empfänger die Kampagne geht, und fragt nach;
 --yes lässt die Frage weg. Dann schreibt rundbrief für jede Person einen Eintrag ins
-Versandprotokoll und
-übergibt die Arbeit dem Worker. Jede Person bekommt die Kampagne höchstens einmal, auch
-wenn ein Worker abstürzt oder neu startet.
+Versandprotokoll und übergibt die Arbeit dem Worker. Jede Person bekommt die Kampagne
+höchstens einmal, auch wenn ein Worker abstürzt oder neu startet.
 
 Mit --at "2026-12-01 09:00" (deutsche Zeit) beginnt der Versand erst dann; die
-Zielgruppe wird zu diesem Zeitpunkt bestimmt. --dry-run zeigt die Zahl der Empfangenden
-und zehn Beispiele und verschickt nichts.`,
+Zielgruppe wird zu diesem Zeitpunkt bestimmt. Eine geplante Kampagne bekommt mit --at
+eine neue Zeit, ohne --at geht sie sofort hinaus. --dry-run zeigt die Zahl der
+Empfangenden und zehn Beispiele und verschickt nichts.`,
 		Example: `  rundbrief campaigns send 3 --dry-run
   rundbrief campaigns send 3
   rundbrief campaigns send 3 --at "2026-12-01 09:00" --yes`,
@@ -80,7 +80,9 @@ func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sen
 	if err != nil {
 		return err
 	}
-	if camp.Status != campaigns.StatusDraft && !(camp.Status == campaigns.StatusScheduled && o.At != "") {
+	// A draft goes now or at a time; a scheduled campaign may get another
+	// time, or go now instead of at its time, so that it is never stuck.
+	if camp.Status != campaigns.StatusDraft && camp.Status != campaigns.StatusScheduled {
 		return statusError(camp, "Versenden")
 	}
 	var (
@@ -88,7 +90,7 @@ func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sen
 		sample []subscribers.Match
 	)
 	if !o.Yes || o.DryRun {
-		// The count for the question or the dry run; with --o.Yes
+		// The count for the question or the dry run; with --yes
 		// planning finds the recipients itself.
 		err = s.EachRecipient(ctx, camp, func(m subscribers.Match) error {
 			if n < 10 {
@@ -139,6 +141,14 @@ func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sen
 		}
 		fmt.Fprintf(w, "Kampagne %d ist für %s geplant. Ein Worker muss dann laufen (rundbrief worker oder rundbrief run).\n", camp.ID, when(sendAt))
 		return nil
+	}
+	if camp.Status == campaigns.StatusScheduled {
+		// Now instead of at its time: a draft again, then started, like
+		// any draft. Should the worker start it meanwhile, Start says so.
+		if _, err := s.Unschedule(ctx, camp.ID); err != nil {
+			return campaignError(err)
+		}
+		fmt.Fprintf(w, "Kampagne %d war für %s geplant und geht jetzt hinaus.\n", camp.ID, whenPtr(camp.SendAt))
 	}
 	started := time.Now()
 	plan, err := s.Start(ctx, camp.ID, time.Now())
