@@ -87,6 +87,12 @@ func topicsBySlug(ts []Topic) map[string]Topic {
 	return m
 }
 
+// ResolveTopic finds, among topics, the topic s names: its slug, or its
+// German or English title, without regard to case or surrounding space.
+func ResolveTopic(topics []Topic, s string) (slug string, ok bool) {
+	return resolveTopic(s, topicsBySlug(topics))
+}
+
 // resolveTopic finds the topic s names: its slug, or its German or English
 // title, without regard to case or surrounding space.
 func resolveTopic(s string, known map[string]Topic) (string, bool) {

@@ -139,3 +139,34 @@ func TestEventCommandsRunWithoutCobra(t *testing.T) {
 		t.Errorf("unregister: %v\n%s", err, out.String())
 	}
 }
+
+// The list filters take the words the lists print, as staff read them,
+// and the codes (issue 15, point 10, first part); a word that is none of
+// them is refused, not answered with an empty list.
+func TestFiltersTakeTheWordsTheListsPrint(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "subscribers", "import", "--confirmed", "--consent-note", "Liste 2026", writeFile(t, "k.csv", fixedCSV))
+	e.ok(t, "events", "create", "-f", "../../examples/events/codeweek-2027.yaml")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"events", "list", "--status", "Entwurf"}, "codeweek-2027"},
+		{[]string{"events", "list", "--status", "draft"}, "codeweek-2027"},
+		{[]string{"subscribers", "list", "--topic", "Berufsausbildung"}, "personal@metallbau.example"},
+		{[]string{"subscribers", "list", "--topic", "ausbildung"}, "personal@metallbau.example"},
+	} {
+		if out := e.ok(t, tc.args...); !strings.Contains(out, tc.want) {
+			t.Errorf("rundbrief %s:\n%s\nwant %q", strings.Join(tc.args, " "), out, tc.want)
+		}
+	}
+	if out := e.ok(t, "events", "list", "--status", "veröffentlicht"); strings.Contains(out, "codeweek-2027") {
+		t.Errorf("a draft listed as published:\n%s", out)
+	}
+	for _, args := range [][]string{{"events", "list", "--status", "geplant"}, {"subscribers", "list", "--topic", "Fußball"}} {
+		if r := e.run(t, "", args...); r.code != 2 || !strings.Contains(r.stderr, "„") {
+			t.Errorf("rundbrief %s: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+}

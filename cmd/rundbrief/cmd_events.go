@@ -477,7 +477,7 @@ func newEventsListCmd(a *app) *cobra.Command {
 		},
 	}
 	c.Flags().BoolVar(&asJSON, "json", false, "als JSON ausgeben")
-	c.Flags().StringVar(&status, "status", "", "nur mit diesem Status (draft, published, cancelled)")
+	c.Flags().StringVar(&status, "status", "", "nur mit diesem Status (Entwurf, veröffentlicht, abgesagt)")
 	return c
 }
 
@@ -557,11 +557,12 @@ type eventsOptions struct {
 
 // listEvents writes the events by their start.
 func (a *app) listEvents(ctx context.Context, w io.Writer, o eventsOptions) error {
-	st := events.Status(o.Status)
-	switch st {
-	case "", events.StatusDraft, events.StatusPublished, events.StatusCancelled:
-	default:
-		return usagef("--status: draft, published oder cancelled")
+	var st events.Status
+	if o.Status != "" {
+		var ok bool
+		if st, ok = parseWord(eventStatusWords, o.Status); !ok {
+			return usagef("--status „%s“: möglich sind Entwurf, veröffentlicht und abgesagt", o.Status)
+		}
 	}
 	s, err := a.eventStore(ctx)
 	if err != nil {

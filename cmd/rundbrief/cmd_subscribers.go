@@ -91,7 +91,7 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 	}
 	f := c.Flags()
 	f.StringVar(&kind, "kind", "", "nur diese Art (Unternehmen, Schule, Familie, Sonstige)")
-	f.StringVar(&topic, "topic", "", "nur mit diesem Thema (Kürzel)")
+	f.StringVar(&topic, "topic", "", "nur mit diesem Thema (Kürzel oder Titel)")
 	f.StringVar(&status, "status", "", "nur mit diesem Status (unbestätigt, bestätigt, abgemeldet, unzustellbar)")
 	f.IntVar(&limit, "limit", 100, "höchstens so viele Personen; 0 für alle")
 	f.BoolVar(&asJSON, "json", false, "als JSON ausgeben")
@@ -339,7 +339,7 @@ type listOptions struct {
 
 // listSubscribers writes the subscribers that match o's filters.
 func (a *app) listSubscribers(ctx context.Context, w io.Writer, o listOptions) error {
-	f := subscribers.Filter{Topic: o.Topic, Limit: o.Limit}
+	f := subscribers.Filter{Limit: o.Limit}
 	var err error
 	if o.Kind != "" {
 		if f.Kind, err = subscribers.ParseKind(o.Kind); err != nil {
@@ -354,6 +354,16 @@ func (a *app) listSubscribers(ctx context.Context, w io.Writer, o listOptions) e
 	s, err := a.store(ctx)
 	if err != nil {
 		return err
+	}
+	if o.Topic != "" {
+		topics, err := s.Topics(ctx)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if f.Topic, ok = subscribers.ResolveTopic(topics, o.Topic); !ok {
+			return usagef("--topic „%s“ gibt es nicht; alle Themen zeigt rundbrief topics list", o.Topic)
+		}
 	}
 	list, err := s.List(ctx, f)
 	if err != nil {

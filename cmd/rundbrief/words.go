@@ -14,6 +14,18 @@ import (
 // domain packages carry codes only (see DESIGN.md); the words live here,
 // one table per kind of code, one word for one thing (COPY.md).
 
+// parseWord reads a code that staff typed as the code itself or as its
+// word in words ("Entwurf" or "draft"), in any case.
+func parseWord[T ~string](words map[T]string, s string) (T, bool) {
+	s = strings.TrimSpace(s)
+	for code, w := range words {
+		if strings.EqualFold(s, string(code)) || strings.EqualFold(s, w) {
+			return code, true
+		}
+	}
+	return "", false
+}
+
 // word is the word for v in words, or v itself for a code without one.
 func word[T ~string](words map[T]string, v T) string {
 	if w, ok := words[v]; ok {
