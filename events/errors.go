@@ -52,7 +52,11 @@ type FieldError struct {
 }
 
 func (e FieldError) Error() string {
-	s := "events: " + e.Field + ": " + string(e.Problem)
+	s := "events: "
+	if e.Field != "" { // ParseTime and ParseOffset leave it to the caller
+		s += e.Field + ": "
+	}
+	s += string(e.Problem)
 	if e.Value != "" {
 		s += fmt.Sprintf(" %q", e.Value)
 	}

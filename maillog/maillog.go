@@ -46,12 +46,6 @@ const (
 	Cancelled Status = "cancelled"
 )
 
-// Statuses lists every status, open ones first, in the order staff read
-// them in a summary.
-func Statuses() []Status {
-	return []Status{Queued, Sending, Sent, Failed, Bounced, Skipped, Cancelled}
-}
-
 // Open reports whether s is not final yet.
 func (s Status) Open() bool { return s == Queued || s == Sending }
 
