@@ -70,7 +70,8 @@ func (r *campaignRow) campaign() *Campaign {
 		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Status: r.Status,
 		ToRegistered: r.ToReg, ReminderHours: r.Hours, Note: r.Note,
 		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
-		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...)},
+		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...),
+			Event: r.EventID != nil},
 	}
 	for _, k := range r.Kinds {
 		c.Audience.Kinds = append(c.Audience.Kinds, subscribers.Kind(k))

@@ -13,12 +13,30 @@ import (
 	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
+// TopicAllEvents is the topic a subscriber chooses to hear of every event
+// for their kind ("Alle Veranstaltungen"): an audience about an event
+// (Audience.Event) reaches them whatever the event's own topics are. A
+// newsletter that names it reaches them like any other topic.
+const TopicAllEvents = "veranstaltungen"
+
 // Audience is who a mailing reaches: confirmed subscribers whose kind is in
 // Kinds and who share at least one topic with Topics. An empty list means
-// all kinds, or all topics.
+// all kinds, or all topics. An audience about an event (Event) also
+// reaches, among those kinds, everyone who chose TopicAllEvents.
 type Audience struct {
 	Kinds  []Kind   `json:"kinds"`
 	Topics []string `json:"topics"`
+	Event  bool     `json:"event,omitempty"`
+}
+
+// matchTopics are the topics a subscriber must share one of to be
+// reached: Topics, and TopicAllEvents for an audience about an event that
+// names topics at all.
+func (a Audience) matchTopics() []string {
+	if !a.Event || len(a.Topics) == 0 || slices.Contains(a.Topics, TopicAllEvents) {
+		return orEmpty(a.Topics)
+	}
+	return append(slices.Clone(a.Topics), TopicAllEvents)
 }
 
 // Match is a subscriber an audience reaches, and why.
@@ -26,8 +44,9 @@ type Match struct {
 	SubscriberID int64
 	Email        string
 	Kind         Kind
-	// Topics are the audience's topics the subscriber chose; empty when
-	// the audience names no topics.
+	// Topics are the audience's topics the subscriber chose (with
+	// TopicAllEvents for an audience about an event); empty when the
+	// audience names no topics.
 	Topics []string
 }
 
@@ -52,7 +71,7 @@ func (s *Store) EachMatch(ctx context.Context, a Audience, fn func(Match) error)
 		WHERE s.status = 'confirmed' AND (cardinality($1::text[]) = 0 OR s.kind = ANY ($1::text[]))
 		GROUP BY s.id
 		HAVING cardinality($2::text[]) = 0 OR count(t.topic) > 0
-		ORDER BY s.id`, pq.StringArray(kinds), pq.StringArray(orEmpty(a.Topics)))
+		ORDER BY s.id`, pq.StringArray(kinds), pq.StringArray(a.matchTopics()))
 	if err != nil {
 		return fmt.Errorf("subscribers: audience: %w", err)
 	}
@@ -89,7 +108,7 @@ func (s *Store) CheckAudience(ctx context.Context, a Audience) (Audience, error)
 	if err != nil {
 		return a, err
 	}
-	out := Audience{Kinds: []Kind{}, Topics: []string{}}
+	out := Audience{Kinds: []Kind{}, Topics: []string{}, Event: a.Event}
 	for _, k := range a.Kinds {
 		kind, err := ParseKind(string(k))
 		if err != nil {

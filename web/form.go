@@ -37,6 +37,8 @@ type option struct {
 	Value   string
 	Label   string
 	Checked bool
+	// Hint says more about the choice, below its label.
+	Hint string
 }
 
 type fieldMessage struct {
@@ -101,7 +103,11 @@ func (f *formView) options(p *page, topics []subscribers.Topic, chosen []string)
 	l := p.Lang
 	f.Topics = f.Topics[:0]
 	for _, t := range topics {
-		f.Topics = append(f.Topics, option{Value: t.Slug, Label: t.Title(l), Checked: slices.Contains(chosen, t.Slug)})
+		o := option{Value: t.Slug, Label: t.Title(l), Checked: slices.Contains(chosen, t.Slug)}
+		if t.Slug == subscribers.TopicAllEvents {
+			o.Hint = p.T("subscribe.allEventsHint")
+		}
+		f.Topics = append(f.Topics, o)
 	}
 	f.Kinds = f.Kinds[:0]
 	for _, k := range subscribers.Kinds() {

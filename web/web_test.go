@@ -326,6 +326,11 @@ func TestPreferencesDataAndErase(t *testing.T) {
 	if r.status != http.StatusOK || !strings.Contains(r.body, "Ida.Loesch@example.org") || !strings.Contains(r.body, `value="jugend" checked`) {
 		t.Fatalf("preferences page: %d %s", r.status, r.body)
 	}
+	// "Alle Veranstaltungen" says what it means, as the audiences treat
+	// it (issue 15, point 1).
+	if !strings.Contains(r.body, "Einladungen zu jeder Veranstaltung für Ihre Gruppe") {
+		t.Errorf("preferences page does not explain „Alle Veranstaltungen“")
+	}
 	r = s.post("/preferences/"+token, url.Values{"name": {"Ida Lösch"}, "organisation": {"Löschverein"},
 		"kind": {"family"}, "topics": {"kinderbetreuung", "oepnv"}, "language": {"en"}})
 	if r.status != http.StatusOK || !strings.Contains(r.body, "Your changes have been saved") {

@@ -298,6 +298,9 @@ func audienceLabel(a subscribers.Audience) string {
 	topics := "alle Themen"
 	if len(a.Topics) > 0 {
 		topics = "Themen " + strings.Join(a.Topics, ", ")
+		if a.Event && !slices.Contains(a.Topics, subscribers.TopicAllEvents) {
+			topics += " (und wer „alle Veranstaltungen“ gewählt hat)"
+		}
 	}
 	return kinds + " × " + topics
 }
