@@ -100,7 +100,8 @@ type Spec struct {
 	Audience *subscribers.Audience
 	// Note is what changed (an update) or why (a cancellation).
 	Note string
-	// ReminderHours is a reminder's offset before the start.
+	// ReminderHours is a reminder's offset before the start; 0 for a
+	// reminder staff send now.
 	ReminderHours int
 }
 
@@ -114,7 +115,7 @@ const (
 	ProblemTooLong      Problem = "too_long"  // Limit: the most characters
 	ProblemInvisible    Problem = "invisible" // a line break, a control or an invisible character
 	ProblemWordsOfEvent Problem = "words_of_event"
-	ProblemNoHours      Problem = "no_hours"      // a reminder without its hours before the start
+	ProblemNoHours      Problem = "no_hours"      // a reminder's hours before the start are negative
 	ProblemEventGiven   Problem = "event_given"   // a newsletter names an event
 	ProblemNoEvent      Problem = "no_event"      // a campaign about an event names none
 	ProblemKind         Problem = "unknown_kind"  // Value

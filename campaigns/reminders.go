@@ -41,9 +41,11 @@ func (s *Store) DueReminders(ctx context.Context, now time.Time) ([]int64, error
 			return nil, err
 		}
 	}
-	// Created but not started, as after a crash between the two.
+	// Created but not started, as after a crash between the two. (A
+	// reminder staff send now has no hours; it is theirs to send.)
 	var ids []int64
-	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM campaigns WHERE kind = 'reminder' AND status = 'draft' ORDER BY id`); err != nil {
+	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM campaigns
+		WHERE kind = 'reminder' AND reminder_hours IS NOT NULL AND status = 'draft' ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("campaigns: reminders to start: %w", err)
 	}
 	return ids, nil

@@ -163,8 +163,10 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 		if spec.Subject != "" || spec.Body != "" || spec.SubjectEN != "" || spec.BodyEN != "" {
 			return nil, invalid("subject", ProblemWordsOfEvent)
 		}
-		if spec.Kind == KindReminder {
-			if spec.ReminderHours <= 0 {
+		// A reminder without hours is one staff send now, outside
+		// the event's offsets.
+		if spec.Kind == KindReminder && spec.ReminderHours != 0 {
+			if spec.ReminderHours < 0 {
 				return nil, invalid("reminder-hours", ProblemNoHours)
 			}
 			hours = &spec.ReminderHours

@@ -70,6 +70,9 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 		c.intros = []string{placeholder(varGreeting), pick(en,
 			"a friendly reminder: the event begins "+n.Until+".",
 			"wir möchten Sie erinnern: Die Veranstaltung beginnt "+n.Until+".")}
+		if note != "" {
+			c.intros = append(c.intros, note)
+		}
 		c.outros = []string{pick(en, "We look forward to seeing you!", "Wir freuen uns auf Sie!")}
 		if registered {
 			add(cancelParagraph(lang, cancelAsk))

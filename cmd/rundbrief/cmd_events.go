@@ -27,7 +27,7 @@ func newEventsCmd(a *app) *cobra.Command {
 ohne Anmeldung, mit Erinnerungen. Zeiten gelten in deutscher Zeit (Europe/Berlin).
 Eine Veranstaltung beginnt als Entwurf; erst veröffentlicht gehen Einladungen hinaus.`,
 		newEventsCreateCmd(a), newEventsListCmd(a), newEventsShowCmd(a), newEventsUpdateCmd(a), newEventsPublishCmd(a),
-		newEventsCancelCmd(a), newEventsRegistrationsCmd(a), newEventsRegisterCmd(a), newEventsUnregisterCmd(a))
+		newEventsCancelCmd(a), newEventsRemindCmd(a), newEventsRegistrationsCmd(a), newEventsRegisterCmd(a), newEventsUnregisterCmd(a))
 }
 
 // eventStore opens the events store.

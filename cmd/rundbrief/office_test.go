@@ -1,9 +1,40 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// outboxNames are the names of the mails in the outbox dir now.
+func outboxNames(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	seen := make(map[string]bool, len(files))
+	for _, f := range files {
+		seen[f] = true
+	}
+	return seen
+}
+
+// newMails are the mails in the outbox dir that are not in seen, whole.
+func newMails(t *testing.T, dir string, seen map[string]bool) []string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.eml"))
+	var out []string
+	for _, f := range files {
+		if seen[f] {
+			continue
+		}
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(raw))
+	}
+	return out
+}
 
 // allEventsCSV holds four confirmed contacts: two families who chose
 // "Alle Veranstaltungen" or a topic of the Job-Speeddating, one family
@@ -51,5 +82,39 @@ func TestAllEventsTopicReachesEveryEventOfTheKind(t *testing.T) {
 	out = e.ok(t, "campaigns", "create", "newsletter", "--subject", "Ausbildung", "--body", writeFile(t, "n.md", "Text"), "--topics", "ausbildung")
 	if !strings.Contains(out, "derzeit 1 Empfängerin oder Empfänger") || strings.Contains(out, "alle Veranstaltungen") {
 		t.Errorf("a newsletter on a topic:\n%s", out)
+	}
+}
+
+// Staff send a reminder now, outside the event's offsets (issue 15,
+// point 3): asked first, then to the registered people only, with the
+// staff's sentence.
+func TestEventsRemindNow(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
+	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
+	if r := e.run(t, "", "events", "remind", "job-speeddating-2027", "--yes"); r.code == 0 || !strings.Contains(r.stderr, "nur an veröffentlichte") {
+		t.Errorf("remind of a draft: exit %d\n%s", r.code, r.stderr)
+	}
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	e.ok(t, "events", "register", "job-speeddating-2027", "personal@suedharz-metallbau.example")
+	e.ok(t, "worker", "--until-empty")
+	seen := outboxNames(t, e.outbox)
+
+	if r := e.run(t, "nein\n", "events", "remind", "job-speeddating-2027"); r.code != 0 ||
+		!strings.Contains(r.stdout, "1 Empfängerin oder Empfänger? [j/N]") || !strings.Contains(r.stdout, "Keine Erinnerung verschickt") {
+		t.Errorf("remind answered no: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := e.run(t, "j\n", "events", "remind", "job-speeddating-2027", "--note", "Bitte bringen Sie Ihren Lebenslauf mit.")
+	if r.code != 0 || !strings.Contains(r.stdout, "Erinnerung (Kampagne 1) an 1 Empfängerin oder Empfänger übergeben") {
+		t.Fatalf("remind: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	e.ok(t, "worker", "--until-empty")
+	files := newMails(t, e.outbox, seen)
+	if len(files) != 1 {
+		t.Fatalf("%d mails, want the reminder to the one registered person", len(files))
+	}
+	if text := files[0]; !strings.Contains(text, "personal@suedharz-metallbau.example") || !strings.Contains(text, "Lebenslauf") {
+		t.Errorf("the reminder:\n%s", text)
 	}
 }

@@ -130,7 +130,7 @@ var campaignProblemWords = map[campaigns.Problem]string{
 	campaigns.ProblemTooLong:      "ist zu lang (höchstens %[2]d Zeichen)",
 	campaigns.ProblemInvisible:    "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen",
 	campaigns.ProblemWordsOfEvent: "eine Kampagne zu einer Veranstaltung nimmt ihre Worte aus der Veranstaltung; Betreff und Text gibt es nur beim Rundbrief",
-	campaigns.ProblemNoHours:      "eine Erinnerung braucht ihren Abstand zum Beginn in Stunden",
+	campaigns.ProblemNoHours:      "der Abstand einer Erinnerung zum Beginn kann nicht negativ sein",
 	campaigns.ProblemEventGiven:   "ein Rundbrief gehört zu keiner Veranstaltung",
 	campaigns.ProblemNoEvent:      "diese Kampagne gehört zu keiner Veranstaltung",
 	campaigns.ProblemKind:         "„%[1]s“: möglich sind Einladung (invitation) und Rundbrief (newsletter)",
