@@ -74,6 +74,9 @@ type Campaign struct {
 	// ToRegistered sends a campaign about an event to the people
 	// registered for it instead of the audience.
 	ToRegistered bool `json:"to_registered,omitempty"`
+	// NewOnly makes an invitation a follow-up: it reaches only those of
+	// its audience whom no other invitation to the event has reached.
+	NewOnly bool `json:"new_only,omitempty"`
 	// ReminderHours is how long before the start a reminder goes out;
 	// Note what changed (an update) or why (a cancellation).
 	ReminderHours int        `json:"reminder_hours,omitempty"`
@@ -103,6 +106,8 @@ type Spec struct {
 	// ReminderHours is a reminder's offset before the start; 0 for a
 	// reminder staff send now.
 	ReminderHours int
+	// NewOnly makes an invitation a follow-up (Campaign.NewOnly).
+	NewOnly bool
 }
 
 // Problem says what breaks a rule of a campaign, as a code; the CLI says
@@ -117,6 +122,7 @@ const (
 	ProblemWordsOfEvent Problem = "words_of_event"
 	ProblemNoHours      Problem = "no_hours"      // a reminder's hours before the start are negative
 	ProblemEventGiven   Problem = "event_given"   // a newsletter names an event
+	ProblemNewOnly      Problem = "new_only"      // new-only for a campaign that is no invitation
 	ProblemNoEvent      Problem = "no_event"      // a campaign about an event names none
 	ProblemKind         Problem = "unknown_kind"  // Value
 	ProblemNotFuture    Problem = "not_in_future" // Value: the time, in Europe/Berlin

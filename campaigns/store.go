@@ -37,7 +37,7 @@ func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
 	return &Store{db: db, subscribers: subs, events: evs}
 }
 
-const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.to_registered,
+const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.to_registered, c.new_only,
 	COALESCE(c.reminder_hours, 0) AS reminder_hours, c.note, c.status, c.send_at,
 	c.created_at, c.updated_at, c.started_at, c.finished_at`
 
@@ -54,6 +54,7 @@ type campaignRow struct {
 	Kinds      pq.StringArray `db:"audience_kinds"`
 	Topics     pq.StringArray `db:"audience_topics"`
 	ToReg      bool           `db:"to_registered"`
+	NewOnly    bool           `db:"new_only"`
 	Hours      int            `db:"reminder_hours"`
 	Note       string         `db:"note"`
 	Status     Status         `db:"status"`
@@ -68,7 +69,7 @@ func (r *campaignRow) campaign() *Campaign {
 	c := &Campaign{
 		ID: r.ID, Kind: r.Kind, EventID: r.EventID,
 		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Status: r.Status,
-		ToRegistered: r.ToReg, ReminderHours: r.Hours, Note: r.Note,
+		ToRegistered: r.ToReg, NewOnly: r.NewOnly, ReminderHours: r.Hours, Note: r.Note,
 		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...),
 			Event: r.EventID != nil},
@@ -188,6 +189,9 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	default:
 		return nil, &InvalidError{Field: "kind", Problem: ProblemKind, Value: string(spec.Kind)}
 	}
+	if spec.NewOnly && spec.Kind != KindInvitation {
+		return nil, invalid("new-only", ProblemNewOnly)
+	}
 	if spec.Audience != nil {
 		audience = *spec.Audience
 	}
@@ -197,10 +201,10 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	}
 	var id int64
 	err = s.db.GetContext(ctx, &id, `INSERT INTO campaigns
-		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note, new_only)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		spec.Kind, eventID, spec.Subject, spec.Body, spec.SubjectEN, spec.BodyEN,
-		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note)
+		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note, spec.NewOnly)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: create: %w", err)
 	}
@@ -317,7 +321,9 @@ func (e *EventNotReadyError) Unwrap() error { return ErrEventNotReady }
 // EachRecipient calls fn for every subscriber the campaign would reach if
 // it were sent now: the people registered for its event (for an update or
 // a cancellation those on the waitlist too: they hold a place in line for
-// what changed), or its audience.
+// what changed), or its audience; for a follow-up invitation (NewOnly)
+// only those of the audience whom no other invitation to the event has
+// reached.
 func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscribers.Match) error) error {
 	if c.ToRegistered && c.EventID != nil {
 		ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, c.toWaiting())
@@ -326,7 +332,37 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 		}
 		return s.subscribers.EachAmong(ctx, ids, fn)
 	}
+	if c.NewOnly && c.EventID != nil {
+		invited, err := s.invited(ctx, *c.EventID, c.ID)
+		if err != nil {
+			return err
+		}
+		return s.subscribers.EachMatch(ctx, c.Audience, func(m subscribers.Match) error {
+			if invited[m.SubscriberID] {
+				return nil
+			}
+			return fn(m)
+		})
+	}
 	return s.subscribers.EachMatch(ctx, c.Audience, fn)
+}
+
+// invited returns the subscribers whom an invitation to event other than
+// campaign except has reached or is about to reach: a delivery that is
+// queued, sending or sent.
+func (s *Store) invited(ctx context.Context, event, except int64) (map[int64]bool, error) {
+	var ids []int64
+	err := s.db.SelectContext(ctx, &ids, `SELECT DISTINCT d.subscriber_id FROM deliveries d
+		JOIN campaigns c ON c.id = d.campaign_id
+		WHERE c.event_id = $1 AND c.kind = 'invitation' AND c.id <> $2 AND d.status IN ('queued', 'sending', 'sent')`, event, except)
+	if err != nil {
+		return nil, fmt.Errorf("campaigns: invited: %w", err)
+	}
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
 }
 
 // StillRegistered returns the people registered for c's event now (and

@@ -103,21 +103,21 @@ func TestCampaignsCommands(t *testing.T) {
 	}
 
 	out = e.ok(t, "campaigns", "send", "1", "--dry-run")
-	if !strings.Contains(out, "ginge jetzt an 4 Empfängerinnen und Empfänger") || !strings.Contains(out, "personal@suedharz-metallbau.example") || !strings.Contains(out, "Probelauf: nichts verschickt") {
+	if !strings.Contains(out, "ginge jetzt an 5 Empfängerinnen und Empfänger") || !strings.Contains(out, "personal@suedharz-metallbau.example") || !strings.Contains(out, "Probelauf: nichts verschickt") {
 		t.Errorf("dry run:\n%s", out)
 	}
-	if r := e.run(t, "n\n", "campaigns", "send", "1"); r.code != 0 || !strings.Contains(r.stdout, "an 4 Empfängerinnen und Empfänger verschicken? [j/N]") || !strings.Contains(r.stdout, "Nicht verschickt") {
+	if r := e.run(t, "n\n", "campaigns", "send", "1"); r.code != 0 || !strings.Contains(r.stdout, "an 5 Empfängerinnen und Empfänger verschicken? [j/N]") || !strings.Contains(r.stdout, "Nicht verschickt") {
 		t.Errorf("send answered no: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if r := e.run(t, "ja\n", "campaigns", "send", "1"); r.code != 0 || !strings.Contains(r.stdout, "4 Mails im Versandprotokoll") {
+	if r := e.run(t, "ja\n", "campaigns", "send", "1"); r.code != 0 || !strings.Contains(r.stdout, "5 Mails im Versandprotokoll") {
 		t.Fatalf("send answered yes: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	if r := e.run(t, "", "campaigns", "send", "1", "--yes"); r.code != 1 || !strings.Contains(r.stderr, "Kampagne 1 hat den Status „wird versandt“; Versenden ist nicht möglich") {
 		t.Errorf("second send: exit %d\n%s", r.code, r.stderr)
 	}
 	e.ok(t, "worker", "--until-empty")
-	if n := countFiles(t, e.outbox); n != 1+4 {
-		t.Errorf("%d mails in the outbox, want the test mail and 4 invitations", n)
+	if n := countFiles(t, e.outbox); n != 1+5 {
+		t.Errorf("%d mails in the outbox, want the test mail and 5 invitations (Lena Schmidt chose „Alle Veranstaltungen“)", n)
 	}
 
 	var st struct {
@@ -127,11 +127,11 @@ func TestCampaignsCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(e.ok(t, "campaigns", "status", "1", "--json")), &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.Status != "done" || st.Progress["sent"] != 4 || st.Progress["total"] != 4 {
+	if st.Status != "done" || st.Progress["sent"] != 5 || st.Progress["total"] != 5 {
 		t.Errorf("status --json: %+v", st)
 	}
 	out = e.ok(t, "campaigns", "status", "1")
-	if !strings.Contains(out, "abgeschlossen") || !strings.Contains(out, "4 versandt · 0 fehlgeschlagen") {
+	if !strings.Contains(out, "abgeschlossen") || !strings.Contains(out, "5 versandt · 0 fehlgeschlagen") {
 		t.Errorf("status:\n%s", out)
 	}
 	out = e.ok(t, "subscribers", "show", "personal@suedharz-metallbau.example")

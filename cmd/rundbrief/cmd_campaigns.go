@@ -102,7 +102,7 @@ func newCampaignsCreateCmd(a *app) *cobra.Command {
 	var (
 		event, subject, body, subjectEN, bodyEN string
 		kinds, topics                           []string
-		asJSON                                  bool
+		asJSON, newOnly                         bool
 	)
 	c := &cobra.Command{
 		Use:   "create invitation|newsletter",
@@ -113,13 +113,16 @@ Eine Einladung (invitation) gehört zu einer Veranstaltung (--event) und nimmt d
 Texte, Zeiten und Zielgruppe; --kinds und --topics ändern die Zielgruppe. Sie hat eine
 Tabelle mit Wann, Wo, Online, Für wen und Anmeldeschluss, die Beschreibung, einen Knopf
 „Jetzt anmelden“ (oder „Mehr erfahren“), einen Link für Google Kalender und die
-Kalenderdatei (.ics) im Anhang.
+Kalenderdatei (.ics) im Anhang. Mit --new-only ist sie eine Nachladung: Sie geht nur an
+die, die noch keine Einladung zu dieser Veranstaltung bekommen haben – etwa wer sich
+seither angemeldet und bestätigt hat.
 
 Ein Rundbrief (newsletter) hat einen Betreff (--subject) und einen Text in Markdown
 (--body DATEI.md). --subject-en und --body-en geben die englische Fassung; ohne sie
 bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 		Example: `  rundbrief campaigns create invitation --event talent-campus-2027
   rundbrief campaigns create invitation --event job-speeddating-2027 --kinds Unternehmen
+  rundbrief campaigns create invitation --event talent-campus-2027 --new-only
   rundbrief campaigns create newsletter --subject "Rundbrief Dezember 2026" --body dezember.md --topics ausbildung,fachkraefte`,
 		Args:      exactArgs(1, "die Art: invitation (Einladung) oder newsletter (Rundbrief)"),
 		ValidArgs: []string{"invitation", "newsletter"},
@@ -127,7 +130,7 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 			fl := cmd.Flags()
 			return a.createCampaign(cmd.Context(), cmd.OutOrStdout(), createOptions{
 				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN,
-				Kinds: kinds, Topics: topics, SetKinds: fl.Changed("kinds"), SetTopics: fl.Changed("topics"), JSON: asJSON})
+				Kinds: kinds, Topics: topics, SetKinds: fl.Changed("kinds"), SetTopics: fl.Changed("topics"), NewOnly: newOnly, JSON: asJSON})
 		},
 	}
 	f := c.Flags()
@@ -138,6 +141,7 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 	f.StringVar(&bodyEN, "body-en", "", "Rundbrief: der englische Text als Markdown-Datei (mit --subject-en)")
 	f.StringSliceVar(&kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle; Einladung: wie die Veranstaltung)")
 	f.StringSliceVar(&topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. ausbildung,jugend (leer: alle; Einladung: wie die Veranstaltung)")
+	f.BoolVar(&newOnly, "new-only", false, "Einladung: nur an die, die noch keine Einladung zu dieser Veranstaltung bekommen haben")
 	f.BoolVar(&asJSON, "json", false, "die angelegte Kampagne als JSON ausgeben")
 	return c
 }
@@ -152,13 +156,14 @@ type createOptions struct {
 	Kinds, Topics []string
 	SetKinds      bool // Kinds was given (an invitation takes the event's otherwise)
 	SetTopics     bool // Topics was given
+	NewOnly       bool // an invitation to those not yet invited to the event
 	JSON          bool // print the campaign as JSON
 }
 
 // createCampaign checks o, creates the campaign as a draft and says what
 // comes next.
 func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) error {
-	spec := campaigns.Spec{Event: o.Event, Subject: o.Subject, SubjectEN: o.SubjectEN}
+	spec := campaigns.Spec{Event: o.Event, Subject: o.Subject, SubjectEN: o.SubjectEN, NewOnly: o.NewOnly}
 	switch strings.ToLower(o.Kind) {
 	case "invitation", "einladung":
 		spec.Kind = campaigns.KindInvitation
@@ -170,6 +175,9 @@ func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) 
 		}
 	case "newsletter", "rundbrief":
 		spec.Kind = campaigns.KindNewsletter
+		if o.NewOnly {
+			return errors.New("--new-only gilt nur für Einladungen: Sie gehen dann nur an die, die noch keine Einladung zur Veranstaltung bekamen")
+		}
 		if o.Event != "" {
 			return errors.New("ein Rundbrief gehört zu keiner Veranstaltung; für eine Einladung: rundbrief campaigns create invitation --event " + o.Event)
 		}
@@ -210,7 +218,7 @@ func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) 
 		return err
 	}
 	fmt.Fprintf(w, "Kampagne %d angelegt (Entwurf): %s\nZielgruppe: %s – derzeit %s.\n", camp.ID, titleOf(camp),
-		audienceLabel(camp.Audience), recipients(n))
+		campaignAudienceLabel(camp), recipients(n))
 	fmt.Fprintf(w, "Weiter: rundbrief campaigns preview %d, rundbrief campaigns test %d --to IHRE-ADRESSE, rundbrief campaigns send %d\n",
 		camp.ID, camp.ID, camp.ID)
 	return nil
@@ -283,6 +291,14 @@ func countRecipients(ctx context.Context, s *campaigns.Store, c *campaigns.Campa
 	n := 0
 	err := s.EachRecipient(ctx, c, func(subscribers.Match) error { n++; return nil })
 	return n, err
+}
+
+// campaignAudienceLabel says in German whom c goes to.
+func campaignAudienceLabel(c *campaigns.Campaign) string {
+	if c.NewOnly {
+		return audienceLabel(c.Audience) + ", nur wer noch keine Einladung bekam"
+	}
+	return audienceLabel(c.Audience)
 }
 
 // audienceLabel says in German who an audience is.

@@ -104,7 +104,7 @@ func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sen
 		}
 	}
 	if o.DryRun {
-		fmt.Fprintf(w, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, titleOf(camp), recipients(n), audienceLabel(camp.Audience))
+		fmt.Fprintf(w, "Kampagne %d „%s“ ginge jetzt an %s (%s).\n", camp.ID, titleOf(camp), recipients(n), campaignAudienceLabel(camp))
 		if len(sample) > 0 {
 			fmt.Fprintf(w, "\nBeispiele:\n")
 			t := newTable(w, "  E-MAIL", "ART", "PASSENDE THEMEN")

@@ -118,3 +118,35 @@ func TestEventsRemindNow(t *testing.T) {
 		t.Errorf("the reminder:\n%s", text)
 	}
 }
+
+// A follow-up invitation reaches only those whom no invitation to the
+// event has reached: here the person who confirmed after the first one
+// went out (issue 15, point 2).
+func TestFollowUpInvitationToLateConfirmersOnly(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "subscribers", "import", "--confirmed", "--consent-note", "Liste 2026", writeFile(t, "k.csv", allEventsCSV))
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	e.ok(t, "campaigns", "create", "invitation", "--event", "job-speeddating-2027")
+	e.ok(t, "campaigns", "send", "1", "--yes")
+	e.ok(t, "worker", "--until-empty")
+
+	e.ok(t, "subscribers", "add", "spaet@familie.example", "--kind", "Familie", "--topics", "ausbildung",
+		"--confirmed", "--consent-note", "Anruf am 02.12.2026")
+	if r := e.run(t, "", "campaigns", "create", "newsletter", "--subject", "S", "--body", writeFile(t, "n.md", "T"), "--new-only"); r.code == 0 ||
+		!strings.Contains(r.stderr, "nur für Einladungen") {
+		t.Errorf("a newsletter with --new-only: exit %d\n%s", r.code, r.stderr)
+	}
+	out := e.ok(t, "campaigns", "create", "invitation", "--event", "job-speeddating-2027", "--new-only")
+	if !strings.Contains(out, "nur wer noch keine Einladung bekam – derzeit 1 Empfängerin oder Empfänger") {
+		t.Errorf("create --new-only:\n%s", out)
+	}
+	seen := outboxNames(t, e.outbox)
+	e.ok(t, "campaigns", "send", "2", "--yes")
+	e.ok(t, "worker", "--until-empty")
+	mails := newMails(t, e.outbox, seen)
+	if len(mails) != 1 || !strings.Contains(mails[0], "To: <spaet@familie.example>") {
+		t.Errorf("%d mails, want one to the late confirmer:\n%v", len(mails), mails)
+	}
+}

@@ -130,6 +130,7 @@ var campaignProblemWords = map[campaigns.Problem]string{
 	campaigns.ProblemTooLong:      "ist zu lang (höchstens %[2]d Zeichen)",
 	campaigns.ProblemInvisible:    "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen",
 	campaigns.ProblemWordsOfEvent: "eine Kampagne zu einer Veranstaltung nimmt ihre Worte aus der Veranstaltung; Betreff und Text gibt es nur beim Rundbrief",
+	campaigns.ProblemNewOnly:      "--new-only gilt nur für Einladungen",
 	campaigns.ProblemNoHours:      "der Abstand einer Erinnerung zum Beginn kann nicht negativ sein",
 	campaigns.ProblemEventGiven:   "ein Rundbrief gehört zu keiner Veranstaltung",
 	campaigns.ProblemNoEvent:      "diese Kampagne gehört zu keiner Veranstaltung",
