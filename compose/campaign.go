@@ -104,12 +104,16 @@ func (p *Prepared) encode() error {
 		r := l.Blanks(mailer.Blank)
 		m := &mailer.Message{
 			From: p.c.From, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-			Headers: mailer.ListHeaders(p.c.From, mailer.Blank(blankUnsubscribe)),
+		}
+		blanks := l.BlankNames()
+		if p.list() {
+			m.Headers = mailer.ListHeaders(p.c.From, mailer.Blank(blankUnsubscribe))
+			blanks = append(blanks, blankUnsubscribe)
 		}
 		if p.Event != nil {
 			m.Attachments = []mailer.Attachment{p.ics}
 		}
-		b, err := mailer.NewBulk(m, append(l.BlankNames(), blankUnsubscribe)...)
+		b, err := mailer.NewBulk(m, blanks...)
 		if err != nil {
 			return err
 		}
@@ -127,9 +131,11 @@ func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Messa
 	m := &mailer.Message{
 		From:      p.c.From,
 		To:        mail.Address{Name: to.Name, Address: to.Email},
-		Headers:   mailer.ListHeaders(p.c.From, vars.UnsubscribeURL),
 		MessageID: mailer.NewMessageID(p.c.From),
 		Date:      now,
+	}
+	if p.list() {
+		m.Headers = mailer.ListHeaders(p.c.From, vars.UnsubscribeURL)
 	}
 	if p.Event != nil {
 		m.Attachments = []mailer.Attachment{p.ics}
@@ -145,7 +151,9 @@ func (p *Prepared) Letter(to *subscribers.Contact, now time.Time) (*mailer.Bulk,
 	lang, vars := p.vars(to)
 	vals := make(map[string]string, 16)
 	p.layouts[lang].BlankValues(vars, vals)
-	vals[blankUnsubscribe] = vars.UnsubscribeURL
+	if p.list() {
+		vals[blankUnsubscribe] = vars.UnsubscribeURL
+	}
 	return p.bulks[lang], &mailer.Letter{
 		To:        mail.Address{Name: to.Name, Address: to.Email},
 		MessageID: mailer.NewMessageID(p.c.From),
@@ -153,6 +161,12 @@ func (p *Prepared) Letter(to *subscribers.Contact, now time.Time) (*mailer.Bulk,
 		Values:    vals,
 	}
 }
+
+// list reports whether the campaign is list mail, with List-Unsubscribe
+// headers and an unsubscribe link; a campaign to the people registered
+// for an event (a reminder, an update, a cancellation) is about their
+// registration and is not.
+func (p *Prepared) list() bool { return !p.Campaign.ToRegistered }
 
 // vars are to's language, name and links.
 func (p *Prepared) vars(to *subscribers.Contact) (i18n.Lang, templates.Vars) {

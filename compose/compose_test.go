@@ -34,8 +34,9 @@ func parse(t *testing.T, m *mailer.Message) smtptest.Message {
 
 // The subscription mails: the opt-in request links to the confirm page and
 // has no unsubscribe header; the welcome and preferences mails link to
-// the preferences, name the topics and carry List-Unsubscribe; all are
-// marked automatic.
+// the preferences and name the topics; the welcome, list mail, carries
+// List-Unsubscribe, the preferences link (anyone can ask for it through
+// the form) does not; all are marked automatic.
 func TestSubscriptionMails(t *testing.T) {
 	t.Parallel()
 	c := composer(t)
@@ -50,7 +51,7 @@ func TestSubscriptionMails(t *testing.T) {
 	}{
 		{subscribers.MailOptIn, i18n.German, "https://rundbrief.example/confirm/", false, ""},
 		{subscribers.MailWelcome, i18n.German, "https://rundbrief.example/preferences/", true, "Berufsausbildung"},
-		{subscribers.MailPreferences, i18n.English, "https://rundbrief.example/preferences/", true, "Vocational training"},
+		{subscribers.MailPreferences, i18n.English, "https://rundbrief.example/preferences/", false, "Vocational training"},
 	} {
 		sub := &subscribers.Subscriber{ID: 42, Email: "ida@example.org", Name: "Ida Lösch", Language: tc.lang, Topics: []string{"ausbildung"}}
 		m, err := c.Subscription(tc.kind, sub, topics, now)

@@ -15,7 +15,7 @@ import (
 // e, at now: the places held (with the calendar file), the place on the
 // waitlist, a place freed up (with the calendar file), or the
 // cancellation received. It is transactional: the person asked for it, so
-// it carries no List-Unsubscribe.
+// it carries no List-Unsubscribe and no link that unsubscribes.
 func (c *Composer) Registration(kind events.MailKind, reg *events.Registration, e *events.Event, to *subscribers.Contact, now time.Time) (*mailer.Message, error) {
 	lang := to.Language.Known()
 	token := c.Keys.Token(subscribers.PurposeRegister, to.ID, time.Time{})
@@ -26,9 +26,9 @@ func (c *Composer) Registration(kind events.MailKind, reg *events.Registration, 
 	if err != nil {
 		return nil, fmt.Errorf("compose: %w", err)
 	}
-	prefs := c.preferencesToken(to.ID)
+	// Nothing in it ends a subscription: the footer has no preferences
+	// or unsubscribe link (see templates.Registration).
 	r := layout.Render(templates.Vars{Name: to.Name,
-		PreferencesURL: c.Links.Preferences(prefs), UnsubscribeURL: c.Links.Unsubscribe(prefs),
 		RegisterURL: c.Links.Register(e.Slug, token), CancelURL: c.Links.Cancel(e.Slug, token)})
 	msg := &mailer.Message{
 		From: c.From, To: mail.Address{Name: to.Name, Address: to.Email},

@@ -33,7 +33,12 @@ func (c *Composer) Subscription(kind subscribers.MailKind, sub *subscribers.Subs
 		vars.PreferencesURL = c.Links.Preferences(token)
 		vars.UnsubscribeURL = c.Links.Unsubscribe(token)
 		vars.Topics = subscribers.TopicTitles(topics, sub.Topics, lang)
-		headers = append(headers, mailer.ListHeaders(c.From, vars.UnsubscribeURL)...)
+		// The preferences link is sent to whoever types the address
+		// into the form: it is the answer to that request, not list
+		// mail, and carries no list headers.
+		if kind == subscribers.MailWelcome {
+			headers = append(headers, mailer.ListHeaders(c.From, vars.UnsubscribeURL)...)
+		}
 	default:
 		return nil, fmt.Errorf("compose: no subscription mail of kind %q", kind)
 	}

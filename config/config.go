@@ -32,29 +32,30 @@ var namespacePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 // The default sender's domain is reserved (RFC 2606), so no relay delivers
 // it: with a relay configured, RUNDBRIEF_FROM must name a real address.
 type Config struct {
-	DatabaseURL  string     `env:"RUNDBRIEF_DATABASE_URL" envDefault:"postgres://127.0.0.1:5432/rundbrief?sslmode=disable"`
-	RedisURL     string     `env:"RUNDBRIEF_REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
-	Namespace    string     `env:"RUNDBRIEF_QUEUE_NAMESPACE" envDefault:"rundbrief"`
-	SMTPURL      string     `env:"RUNDBRIEF_SMTP_URL"`
-	Outbox       string     `env:"RUNDBRIEF_OUTBOX" envDefault:"./outbox"`
-	From         string     `env:"RUNDBRIEF_FROM" envDefault:"Netzwerkstelle Fachkräftesicherung <rundbrief@nordhausen.example>"`
-	BaseURL      string     `env:"RUNDBRIEF_BASE_URL" envDefault:"http://127.0.0.1:8080"`
-	Listen       string     `env:"RUNDBRIEF_LISTEN" envDefault:"127.0.0.1:8080"`
-	Name         string     `env:"RUNDBRIEF_NAME" envDefault:"Netzwerkstelle Fachkräftesicherung Nordhausen"`
-	Secret       string     `env:"RUNDBRIEF_SECRET"`
-	OptInTTL     Duration   `env:"RUNDBRIEF_OPTIN_TTL" envDefault:"7d"`
-	PendingTTL   Duration   `env:"RUNDBRIEF_PENDING_TTL" envDefault:"14d"`
-	RecordIP     bool       `env:"RUNDBRIEF_RECORD_IP" envDefault:"false"`
-	TrustProxy   bool       `env:"RUNDBRIEF_TRUST_PROXY" envDefault:"false"`
-	Concurrency  int        `env:"RUNDBRIEF_CONCURRENCY" envDefault:"4"`
-	Rate         int        `env:"RUNDBRIEF_RATE" envDefault:"0"`
-	Lease        Duration   `env:"RUNDBRIEF_LEASE" envDefault:"10m"`
-	RequeueEvery Duration   `env:"RUNDBRIEF_REQUEUE_EVERY" envDefault:"1m"`
-	RetryDelay   Duration   `env:"RUNDBRIEF_RETRY_DELAY" envDefault:"10s"`
-	Impressum    string     `env:"RUNDBRIEF_IMPRESSUM" envDefault:"Landratsamt Nordhausen · Kommunale Netzwerkstelle Fachkräftesicherung · Behringstraße 3 · 99734 Nordhausen"`
-	ImpressumURL string     `env:"RUNDBRIEF_IMPRESSUM_URL"`
-	PrivacyURL   string     `env:"RUNDBRIEF_PRIVACY_URL"`
-	LogLevel     slog.Level `env:"RUNDBRIEF_LOG_LEVEL" envDefault:"info"`
+	DatabaseURL     string     `env:"RUNDBRIEF_DATABASE_URL" envDefault:"postgres://127.0.0.1:5432/rundbrief?sslmode=disable"`
+	RedisURL        string     `env:"RUNDBRIEF_REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+	Namespace       string     `env:"RUNDBRIEF_QUEUE_NAMESPACE" envDefault:"rundbrief"`
+	SMTPURL         string     `env:"RUNDBRIEF_SMTP_URL"`
+	Outbox          string     `env:"RUNDBRIEF_OUTBOX" envDefault:"./outbox"`
+	From            string     `env:"RUNDBRIEF_FROM" envDefault:"Netzwerkstelle Fachkräftesicherung <rundbrief@nordhausen.example>"`
+	BaseURL         string     `env:"RUNDBRIEF_BASE_URL" envDefault:"http://127.0.0.1:8080"`
+	Listen          string     `env:"RUNDBRIEF_LISTEN" envDefault:"127.0.0.1:8080"`
+	Name            string     `env:"RUNDBRIEF_NAME" envDefault:"Netzwerkstelle Fachkräftesicherung Nordhausen"`
+	Secret          string     `env:"RUNDBRIEF_SECRET"`
+	OptInTTL        Duration   `env:"RUNDBRIEF_OPTIN_TTL" envDefault:"7d"`
+	PendingTTL      Duration   `env:"RUNDBRIEF_PENDING_TTL" envDefault:"14d"`
+	RegistrationTTL Duration   `env:"RUNDBRIEF_REGISTRATION_TTL" envDefault:"90d"`
+	RecordIP        bool       `env:"RUNDBRIEF_RECORD_IP" envDefault:"false"`
+	TrustProxy      bool       `env:"RUNDBRIEF_TRUST_PROXY" envDefault:"false"`
+	Concurrency     int        `env:"RUNDBRIEF_CONCURRENCY" envDefault:"4"`
+	Rate            int        `env:"RUNDBRIEF_RATE" envDefault:"0"`
+	Lease           Duration   `env:"RUNDBRIEF_LEASE" envDefault:"10m"`
+	RequeueEvery    Duration   `env:"RUNDBRIEF_REQUEUE_EVERY" envDefault:"1m"`
+	RetryDelay      Duration   `env:"RUNDBRIEF_RETRY_DELAY" envDefault:"10s"`
+	Impressum       string     `env:"RUNDBRIEF_IMPRESSUM" envDefault:"Landratsamt Nordhausen · Kommunale Netzwerkstelle Fachkräftesicherung · Behringstraße 3 · 99734 Nordhausen"`
+	ImpressumURL    string     `env:"RUNDBRIEF_IMPRESSUM_URL"`
+	PrivacyURL      string     `env:"RUNDBRIEF_PRIVACY_URL"`
+	LogLevel        slog.Level `env:"RUNDBRIEF_LOG_LEVEL" envDefault:"info"`
 
 	set   map[string]bool // variables given in the environment
 	smtp  *mailer.SMTPConfig
@@ -184,6 +185,9 @@ func (c *Config) check() []error {
 	}
 	if d := time.Duration(c.PendingTTL); d < time.Duration(c.OptInTTL) || d > 90*24*time.Hour {
 		fail("RUNDBRIEF_PENDING_TTL", fmt.Errorf("%s muss mindestens so lang sein wie RUNDBRIEF_OPTIN_TTL (%s) und höchstens 90d", c.PendingTTL, c.OptInTTL))
+	}
+	if d := time.Duration(c.RegistrationTTL); d != 0 && (d < 24*time.Hour || d > 3*365*24*time.Hour) {
+		fail("RUNDBRIEF_REGISTRATION_TTL", fmt.Errorf("%s liegt nicht zwischen 1d und 1095d (0 behält die Anmeldungen)", c.RegistrationTTL))
 	}
 	if host, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" || (host != "" && net.ParseIP(host) == nil && host != "localhost") {
 		fail("RUNDBRIEF_LISTEN", errors.New("erwartet Adresse und Port, z. B. 127.0.0.1:8080 oder :8080 für alle Schnittstellen"))

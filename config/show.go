@@ -76,6 +76,7 @@ func (c *Config) Entries() []Entry {
 		e("RUNDBRIEF_SECRET", secret),
 		e("RUNDBRIEF_OPTIN_TTL", c.OptInTTL.String()),
 		e("RUNDBRIEF_PENDING_TTL", c.PendingTTL.String()),
+		e("RUNDBRIEF_REGISTRATION_TTL", c.RegistrationTTL.String()),
 		e("RUNDBRIEF_RECORD_IP", strconv.FormatBool(c.RecordIP)),
 		e("RUNDBRIEF_TRUST_PROXY", strconv.FormatBool(c.TrustProxy)),
 		e("RUNDBRIEF_CONCURRENCY", strconv.Itoa(c.Concurrency)),

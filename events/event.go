@@ -84,6 +84,11 @@ type Event struct {
 	Sequence  int       `json:"sequence"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// RegistrationsPurgedAt is when the registrations were deleted after
+	// the event (Store.PurgeRegistrations); Figures is what was kept of
+	// them. Both nil before.
+	RegistrationsPurgedAt *time.Time `json:"registrations_purged_at,omitempty"`
+	Figures               *Figures   `json:"figures,omitempty"`
 }
 
 // Limits of the text fields.

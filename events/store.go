@@ -25,6 +25,8 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 const eventColumns = `e.id, e.slug, e.title, e.description, e.starts_at, e.ends_at, e.place_name, e.place_address,
 	e.online_url, e.organiser, e.partners, e.audience_kinds, e.capacity, e.registration, e.registration_deadline,
 	e.reminder_hours, e.party_max, e.status, e.sequence, e.created_at, e.updated_at,
+	e.registrations_purged_at, coalesce(e.figures_registrations, 0) AS figures_registrations,
+	coalesce(e.figures_people, 0) AS figures_people, coalesce(e.figures_waiting, 0) AS figures_waiting,
 	ARRAY(SELECT t.topic FROM event_topics t WHERE t.event_id = e.id ORDER BY t.topic) AS topics`
 
 type eventRow struct {
@@ -50,6 +52,8 @@ type eventRow struct {
 	CreatedAt    time.Time      `db:"created_at"`
 	UpdatedAt    time.Time      `db:"updated_at"`
 	Topics       pq.StringArray `db:"topics"`
+	PurgedAt     *time.Time     `db:"registrations_purged_at"`
+	Figures
 }
 
 func (r *eventRow) event() *Event {
@@ -74,6 +78,10 @@ func (r *eventRow) event() *Event {
 	e.Reminders = []time.Duration{}
 	for _, h := range r.Reminders {
 		e.Reminders = append(e.Reminders, time.Duration(h)*time.Hour)
+	}
+	if r.PurgedAt != nil {
+		f := r.Figures
+		e.Figures, e.RegistrationsPurgedAt = &f, r.PurgedAt
 	}
 	return e
 }

@@ -156,6 +156,7 @@ type Contact struct {
 	Email    string    `db:"email"`
 	Name     string    `db:"name"`
 	Org      string    `db:"organisation"`
+	Phone    string    `db:"phone"`
 	Kind     Kind      `db:"kind"`
 	Language i18n.Lang `db:"language"`
 	Status   Status    `db:"status"`
@@ -167,7 +168,7 @@ type Contact struct {
 // keyed by ID, with their suppression marked.
 func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, error) {
 	var cs []*Contact
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, email, name, organisation, kind, language, status
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, email, name, organisation, phone, kind, language, status
 		FROM subscribers WHERE id = ANY ($1)`, pq.Int64Array(ids)); err != nil {
 		return nil, fmt.Errorf("subscribers: contacts: %w", err)
 	}

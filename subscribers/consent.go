@@ -23,6 +23,12 @@ const (
 	ActionTopicsChange ConsentAction = "topics_changed" // the subscriber changed their topics
 	ActionUnsubscribed ConsentAction = "unsubscribed"   // consent withdrawn
 	ActionBounced      ConsentAction = "bounced"        // the address was refused for good
+	// ActionContact: the person became known through a registration for
+	// an event, without consent to the newsletter.
+	ActionContact ConsentAction = "contact"
+	// ActionOptInExpired: the opt-in was not confirmed in time; the person
+	// stays a contact for the registration they hold.
+	ActionOptInExpired ConsentAction = "optin_expired"
 )
 
 // ConsentEntry is one line of a subscriber's consent log.

@@ -340,20 +340,6 @@ func (s *Store) Unsubscribe(ctx context.Context, id int64, c Consent) (bool, err
 	return changed, err
 }
 
-// PurgePending deletes the subscribers who have not confirmed within ttl of
-// their last request, with everything stored about them, and returns how
-// many went. Their addresses are not suppressed: they never agreed to
-// anything, and may subscribe again.
-func (s *Store) PurgePending(ctx context.Context, ttl time.Duration) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM subscribers
-		WHERE status = 'pending' AND updated_at < now() - make_interval(secs => $1)`, ttl.Seconds())
-	if err != nil {
-		return 0, fmt.Errorf("subscribers: purge pending: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
-}
-
 // Validate checks the fields of n as Subscribe would, without storing
 // anything, and returns one FieldError per bad field (nil if all are good).
 func (s *Store) Validate(ctx context.Context, n NewSubscriber) (InvalidFields, error) {

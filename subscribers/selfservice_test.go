@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
@@ -287,21 +289,34 @@ func TestPurgePending(t *testing.T) {
 	fresh := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "neu@example.org", Kind: subscribers.KindOther})
 	kept := mustAdd(t, s, subscribers.NewSubscriber{Email: "fest@example.org", Kind: subscribers.KindOther},
 		subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true, Note: "Vertrag"})
+	registered := mustSubscribe(t, s, subscribers.NewSubscriber{Email: "angemeldet@example.org", Kind: subscribers.KindOther})
 	if _, err := db.ExecContext(ctx, `UPDATE subscribers SET updated_at = now() - interval '15 days', created_at = now() - interval '15 days'
-		WHERE id IN ($1, $2)`, old.SubscriberID, kept.ID); err != nil {
+		WHERE id IN ($1, $2, $3)`, old.SubscriberID, kept.ID, registered.SubscriberID); err != nil {
 		t.Fatal(err)
 	}
-	n, err := s.PurgePending(ctx, 14*24*time.Hour)
-	if err != nil || n != 1 {
-		t.Fatalf("PurgePending = %d, %v; want 1", n, err)
+	// The events package says who holds a registration; here, one of the
+	// two old pending subscribers does (issue 15, point 6).
+	holds := func(_ context.Context, _ sqlx.QueryerContext, ids []int64) (map[int64]bool, error) {
+		return map[int64]bool{registered.SubscriberID: slices.Contains(ids, registered.SubscriberID)}, nil
+	}
+	n, asContacts, err := s.PurgePending(ctx, 14*24*time.Hour, holds)
+	if err != nil || n != 1 || asContacts != 1 {
+		t.Fatalf("PurgePending = %d deleted, %d kept, %v; want 1 and 1", n, asContacts, err)
 	}
 	for _, c := range []struct {
 		id   int64
 		want error
-	}{{old.SubscriberID, subscribers.ErrNotFound}, {fresh.SubscriberID, nil}, {kept.ID, nil}} {
+	}{{old.SubscriberID, subscribers.ErrNotFound}, {fresh.SubscriberID, nil}, {kept.ID, nil}, {registered.SubscriberID, nil}} {
 		if _, err := s.Get(ctx, c.id); !errors.Is(err, c.want) {
 			t.Errorf("subscriber %d after purge: %v, want %v", c.id, err, c.want)
 		}
+	}
+	if got, _ := s.Get(ctx, registered.SubscriberID); got == nil || got.Status != subscribers.StatusContact {
+		t.Errorf("the registered pending subscriber after the purge: %+v, want a contact", got)
+	}
+	log, _ := s.ConsentLog(ctx, registered.SubscriberID)
+	if len(log) == 0 || log[len(log)-1].Action != subscribers.ActionOptInExpired {
+		t.Errorf("consent log of the kept contact: %+v", log)
 	}
 	if ok, _ := s.IsSuppressed(ctx, "alt@example.org"); ok {
 		t.Error("a purged pending address was suppressed")

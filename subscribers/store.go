@@ -38,7 +38,7 @@ func NewStore(db *sqlx.DB, keys *Keyring) *Store {
 }
 
 // subscriberColumns selects a subscriber, aliased s, with its topics.
-const subscriberColumns = `s.id, s.email, s.name, s.organisation, s.kind, s.language, s.status,
+const subscriberColumns = `s.id, s.email, s.name, s.organisation, s.phone, s.kind, s.language, s.status,
 	s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at, s.bounced_at,
 	ARRAY(SELECT t.topic FROM subscriber_topics t WHERE t.subscriber_id = s.id ORDER BY t.topic) AS topics`
 
@@ -47,6 +47,7 @@ type subscriberRow struct {
 	Email          string         `db:"email"`
 	Name           string         `db:"name"`
 	Organisation   string         `db:"organisation"`
+	Phone          string         `db:"phone"`
 	Kind           Kind           `db:"kind"`
 	Language       i18n.Lang      `db:"language"`
 	Status         Status         `db:"status"`
@@ -64,7 +65,7 @@ func (r *subscriberRow) subscriber() *Subscriber {
 		topics = []string{}
 	}
 	return &Subscriber{
-		ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation,
+		ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation, Phone: r.Phone,
 		Kind: r.Kind, Language: r.Language, Status: r.Status, Topics: topics,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		ConfirmedAt: r.ConfirmedAt, Unsubscribed: r.UnsubscribedAt, BouncedAt: r.BouncedAt,
@@ -171,10 +172,11 @@ func (c Consent) check() error {
 	return nil
 }
 
-// Add stores a new subscriber. Unless c.Confirmed, the subscriber is pending
-// and an opt-in mail is queued for them in the same transaction (see
-// OpenMails). It returns ErrExists when the address is on the list already
-// and ErrSuppressed when it is on the suppression list.
+// Add stores a new subscriber, or makes a contact (StatusContact) one.
+// Unless c.Confirmed, the subscriber is pending and an opt-in mail is
+// queued for them in the same transaction (see OpenMails). It returns
+// ErrExists when the address is on the list already and ErrSuppressed
+// when it is on the suppression list.
 func (s *Store) Add(ctx context.Context, n NewSubscriber, c Consent) (*Subscriber, error) {
 	if err := c.check(); err != nil {
 		return nil, err
@@ -205,7 +207,21 @@ func (s *Store) Add(ctx context.Context, n NewSubscriber, c Consent) (*Subscribe
 			ON CONFLICT (email_key) DO NOTHING RETURNING id`,
 			n.Email, n.Name, n.Organisation, n.Kind, n.Language, status, confirmedAt)
 		if errors.Is(err, sql.ErrNoRows) {
-			return ErrExists
+			// A contact (known from a registration) subscribes now: the
+			// same person, with their registrations, and the consent
+			// they give from here on.
+			err = tx.GetContext(ctx, &id, `UPDATE subscribers
+				SET name = CASE WHEN $2 = '' THEN name ELSE $2 END,
+				    organisation = CASE WHEN $3 = '' THEN organisation ELSE $3 END,
+				    kind = $4, language = $5, status = $6, confirmed_at = $7, updated_at = now()
+				WHERE email_key = $1 AND status = 'contact' RETURNING id`,
+				EmailKey(n.Email), n.Name, n.Organisation, n.Kind, n.Language, status, confirmedAt)
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrExists
+			}
+			if err == nil {
+				_, err = tx.ExecContext(ctx, `DELETE FROM subscriber_topics WHERE subscriber_id = $1`, id)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("subscribers: add: %w", err)

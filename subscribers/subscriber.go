@@ -58,6 +58,10 @@ const (
 	StatusConfirmed    Status = "confirmed"    // confirmed; receives mail
 	StatusUnsubscribed Status = "unsubscribed" // withdrew consent; receives nothing
 	StatusBounced      Status = "bounced"      // the address was refused for good
+	// StatusContact is a person known only through a registration for an
+	// event: no audience reaches them; they get the mails about their
+	// registration and nothing else.
+	StatusContact Status = "contact"
 )
 
 // ParseStatus reads a status by its name ("pending", "confirmed", ...) or its
@@ -72,8 +76,10 @@ func ParseStatus(s string) (Status, error) {
 		return StatusUnsubscribed, nil
 	case "bounced", "unzustellbar":
 		return StatusBounced, nil
+	case "contact", "kontakt", "nur anmeldung":
+		return StatusContact, nil
 	}
-	return "", fmt.Errorf("subscribers: unknown status %q (known: pending, confirmed, unsubscribed, bounced)", s)
+	return "", fmt.Errorf("subscribers: unknown status %q (known: pending, confirmed, unsubscribed, bounced, contact)", s)
 }
 
 // Source is where a subscription or a change came from.
@@ -93,6 +99,7 @@ type Subscriber struct {
 	Email        string     `json:"email"`
 	Name         string     `json:"name"`
 	Organisation string     `json:"organisation"`
+	Phone        string     `json:"phone,omitempty"`
 	Kind         Kind       `json:"kind"`
 	Language     i18n.Lang  `json:"language"`
 	Status       Status     `json:"status"`

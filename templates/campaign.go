@@ -48,7 +48,7 @@ func (r *Renderer) Invitation(inv Invitation, lang i18n.Lang) (*Layout, error) {
 	}
 	c := invitationCopy(lang, inv)
 	c.body = calendarBody(lang, desc, inv.CalendarURL)
-	l, err := r.render(c, lang, true)
+	l, err := r.render(c, lang, footerList)
 	if err != nil {
 		return nil, fmt.Errorf("templates: invitation (%s): %w", lang, err)
 	}
@@ -73,7 +73,7 @@ func (r *Renderer) Newsletter(n Newsletter, lang i18n.Lang) (*Layout, error) {
 		signature: signature(lang),
 		trouble:   trouble(lang),
 	}
-	l, err := r.render(c, lang, true)
+	l, err := r.render(c, lang, footerList)
 	if err != nil {
 		return nil, fmt.Errorf("templates: newsletter (%s): %w", lang, err)
 	}

@@ -148,9 +148,11 @@ func preferencesLinkCopy(lang i18n.Lang) messageCopy {
 			},
 			signature: "Kind regards",
 			trouble:   "If the button “{ACTION}” does not work, copy this link into the address bar of your browser:",
+			why:       "You receive this e-mail because your address was entered in the form to subscribe to our newsletter.",
 		}
 	}
 	return messageCopy{
+		why:     "Sie erhalten diese E-Mail, weil Ihre Adresse in das Formular zum Abonnieren unseres Rundbriefs eingetragen wurde.",
 		subject: "Ihr Link zu Ihren Rundbrief-Einstellungen",
 		title:   "Sie sind bereits angemeldet",
 		intros: []string{

@@ -111,7 +111,13 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 		return nil, fmt.Errorf("templates: unknown notice %q", n.Kind)
 	}
 	c.body = b
-	l, err := r.render(c, lang, true)
+	// To the people registered, a notice is about their registration;
+	// to an audience, it is list mail.
+	footer := footerList
+	if registered {
+		footer = footerTransactional
+	}
+	l, err := r.render(c, lang, footer)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %s (%s): %w", n.Kind, lang, err)
 	}

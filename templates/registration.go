@@ -104,7 +104,7 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 	if b.html != "" {
 		c.body = b
 	}
-	l, err := r.render(c, lang, true)
+	l, err := r.render(c, lang, footerTransactional)
 	if err != nil {
 		return nil, fmt.Errorf("templates: registration mail (%s, %s): %w", reg.Kind, lang, err)
 	}

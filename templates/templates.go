@@ -112,7 +112,14 @@ func (r *Renderer) Layout(kind Kind, lang i18n.Lang) (*Layout, error) {
 	default:
 		return nil, fmt.Errorf("templates: unknown message kind %q", kind)
 	}
-	l, err := r.render(c, lang, kind != OptIn)
+	footer := footerList
+	switch kind {
+	case OptIn:
+		footer = footerOptIn
+	case PreferencesLink:
+		footer = footerTransactional
+	}
+	l, err := r.render(c, lang, footer)
 	if err != nil {
 		return nil, fmt.Errorf("templates: %s (%s): %w", kind, lang, err)
 	}
@@ -120,16 +127,15 @@ func (r *Renderer) Layout(kind Kind, lang i18n.Lang) (*Layout, error) {
 	return l, nil
 }
 
-// render runs hermes once over c and compiles the result. list says
-// whether the mail goes to a subscriber (with preferences and unsubscribe
-// links) rather than being the opt-in request.
-func (r *Renderer) render(c messageCopy, lang i18n.Lang, list bool) (*Layout, error) {
+// render runs hermes once over c and compiles the result, with the footer
+// the mail's reason asks for.
+func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*Layout, error) {
 	// The subject becomes a header field: a line break in it would start
 	// a header of the sender's choosing (RFC 5322, section 2.2).
 	if i := strings.IndexFunc(c.subject, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
 		return nil, fmt.Errorf("templates: the subject %q holds a control character; use one line of text", c.subject)
 	}
-	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", list: list, why: c.why, body: c.body != nil})
+	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", footer: footer, why: c.why, body: c.body != nil})
 	if err != nil {
 		return nil, err
 	}

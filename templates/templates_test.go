@@ -109,14 +109,16 @@ func TestCopy(t *testing.T) {
 			[]string{"Your topics: Berufsausbildung", testVars().UnsubscribeURL, "Unsubscribe"},
 			[]string{`lang="en"`},
 			[]string{"rbvar"}},
+		// The preferences link answers a request anyone can make: its
+		// footer offers no unsubscribe link (issue 15, point 4).
 		{PreferencesLink, i18n.German, "Ihr Link zu Ihren Rundbrief-Einstellungen",
-			[]string{"Sie sind bereits angemeldet", "es hat sich nichts geändert", testVars().PreferencesURL, testVars().UnsubscribeURL},
+			[]string{"Sie sind bereits angemeldet", "es hat sich nichts geändert", testVars().PreferencesURL, "in das Formular zum Abonnieren unseres Rundbriefs eingetragen"},
 			[]string{button("Meine Einstellungen öffnen", testVars().PreferencesURL)},
-			[]string{"rbvar", "bestätigen"}},
+			[]string{"rbvar", "bestätigen", testVars().UnsubscribeURL}},
 		{PreferencesLink, i18n.English, "Your link to your newsletter preferences",
-			[]string{"You are already subscribed", testVars().PreferencesURL, testVars().UnsubscribeURL},
+			[]string{"You are already subscribed", testVars().PreferencesURL},
 			[]string{`lang="en"`},
-			[]string{"rbvar", "confirm"}},
+			[]string{"rbvar", "confirm", testVars().UnsubscribeURL}},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+"."+string(tt.lang), func(t *testing.T) {
@@ -226,7 +228,7 @@ func TestCompileRefusesUnknownPlaceholder(t *testing.T) {
 func BenchmarkRenderLayout(b *testing.B) {
 	r := newTestRenderer(b)
 	for b.Loop() {
-		if _, err := r.render(welcomeCopy(i18n.German), i18n.German, true); err != nil {
+		if _, err := r.render(welcomeCopy(i18n.German), i18n.German, footerList); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -57,12 +57,27 @@ func footerFor(lang i18n.Lang) footerCopy {
 }
 
 // themeOptions say what a theme holds besides hermes' own parts.
+// footerKind is what a mail's footer offers, by why the mail comes.
+type footerKind int
+
+const (
+	// footerOptIn: the opt-in request; no links, since the person is not
+	// subscribed and ignoring the mail is the way to say no.
+	footerOptIn footerKind = iota
+	// footerList: a mail to a subscriber as a subscriber (newsletter,
+	// invitation, welcome), with preferences and unsubscribe links.
+	footerList
+	// footerTransactional: a mail the person asked for (about their
+	// registration, their preferences link); it says why it comes and
+	// offers nothing that would end a subscription.
+	footerTransactional
+)
+
 type themeOptions struct {
 	// links: the installation has Impressum and privacy URLs.
 	links bool
-	// list: the mail goes to a subscriber, and so carries preferences and
-	// unsubscribe links; otherwise it is the opt-in request.
-	list bool
+	// footer: what the footer offers.
+	footer footerKind
 	// why replaces the footer's "you receive this e-mail because you
 	// subscribed", for mail that comes for another reason.
 	why string
@@ -73,7 +88,7 @@ type themeOptions struct {
 
 // newTheme builds the theme for one language and kind of mail.
 func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
-	links, list := o.links, o.list
+	links := o.links
 	fc := footerFor(lang)
 	e := html.EscapeString
 
@@ -84,11 +99,15 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
                     <p class="sub center"><a href="%s">%s</a> · <a href="%s">%s</a></p>`,
 			placeholder(varImpressumURL), e(fc.impressum), placeholder(varPrivacyURL), e(fc.privacy))
 	}
-	if list {
+	switch o.footer {
+	case footerList:
 		fmt.Fprintf(&footer, `
                     <p class="sub center">%s<br /><a href="%s">%s</a> · <a href="%s">%s</a></p>`,
 			e(cmp.Or(o.why, fc.whyList)), placeholder(varPreferencesURL), e(fc.preferences), placeholder(varUnsubscribeURL), e(fc.unsubscribe))
-	} else {
+	case footerTransactional:
+		fmt.Fprintf(&footer, `
+                    <p class="sub center">%s</p>`, e(o.why))
+	default:
 		fmt.Fprintf(&footer, `
                     <p class="sub center">%s</p>`, e(fc.whyOptIn))
 	}
@@ -156,7 +175,7 @@ func bodySlot(on bool) string {
 // with html2text, so it is written as simple HTML; links are written out, as
 // a text mail cannot hide them behind words.
 func plainTextTemplate(fc footerCopy, o themeOptions) string {
-	links, list := o.links, o.list
+	links := o.links
 	var b strings.Builder
 	b.WriteString(`<h2>{{ .Email.Body.Title }}</h2>
 {{ range .Email.Body.Intros }}<p>{{ . }}</p>
@@ -174,10 +193,13 @@ func plainTextTemplate(fc footerCopy, o themeOptions) string {
 		fmt.Fprintf(&b, "<br />%s: %s<br />%s: %s", fc.impressum, placeholder(varImpressumURL), fc.privacy, placeholder(varPrivacyURL))
 	}
 	b.WriteString("</p>\n")
-	if list {
-		fmt.Fprintf(&b, "<p>%s<br />%s: %s<br />%s: %s</p>\n", fc.whyList,
+	switch o.footer {
+	case footerList:
+		fmt.Fprintf(&b, "<p>%s<br />%s: %s<br />%s: %s</p>\n", cmp.Or(o.why, fc.whyList),
 			fc.preferences, placeholder(varPreferencesURL), fc.unsubscribe, placeholder(varUnsubscribeURL))
-	} else {
+	case footerTransactional:
+		fmt.Fprintf(&b, "<p>%s</p>\n", o.why)
+	default:
 		fmt.Fprintf(&b, "<p>%s</p>\n", fc.whyOptIn)
 	}
 	return b.String()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/compose"
@@ -69,6 +70,11 @@ type Config struct {
 	// PendingTTL is how long a subscriber may stay unconfirmed after their
 	// last request before the hourly purge deletes them. Default 14 days.
 	PendingTTL time.Duration
+	// RegistrationTTL is how long after its event a registration is kept
+	// (the event keeps the figures); with Events set, the hourly purge
+	// deletes older ones, then the contacts left without one. 0 keeps
+	// them.
+	RegistrationTTL time.Duration
 	// ShutdownTimeout is how long a shutdown waits for mails in flight.
 	// Default 30 seconds.
 	ShutdownTimeout time.Duration
@@ -401,11 +407,50 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 }
 
 // purgePending deletes the subscribers who did not confirm within
-// PendingTTL (DSGVO Art. 5(1)(e): data kept no longer than needed).
+// PendingTTL (DSGVO Art. 5(1)(e): data kept no longer than needed); those
+// who hold a registration stay, as contacts. With Events, it then deletes
+// the registrations RegistrationTTL after their event, and the contacts
+// left without one.
 func (w *Worker) purgePending(ctx context.Context, _ *asynq.Task) error {
-	n, err := w.cfg.Store.PurgePending(ctx, w.cfg.PendingTTL)
-	if n > 0 {
-		w.cfg.Logger.Info("deleted subscribers who did not confirm in time", "count", n, "ttl", w.cfg.PendingTTL)
-	}
+	_, err := w.Purge(ctx)
 	return err
+}
+
+// Purged is what a purge deleted.
+type Purged struct {
+	Pending        int // unconfirmed subscribers past PendingTTL
+	KeptAsContacts int // of them, those who hold a registration, kept as contacts
+	Events         int // past events whose registrations went
+	Registrations  int // registrations deleted with them
+	Contacts       int // contacts left without a registration
+}
+
+// Purge is the hourly purge (TypePurgePending), run at once: it applies
+// PendingTTL and RegistrationTTL and says what went.
+func (w *Worker) Purge(ctx context.Context) (Purged, error) {
+	var p Purged
+	registered := func(context.Context, sqlx.QueryerContext, []int64) (map[int64]bool, error) { return nil, nil }
+	if w.cfg.Events != nil {
+		registered = w.cfg.Events.Registered
+	}
+	var err error
+	p.Pending, p.KeptAsContacts, err = w.cfg.Store.PurgePending(ctx, w.cfg.PendingTTL, registered)
+	if p.Pending > 0 || p.KeptAsContacts > 0 {
+		w.cfg.Logger.Info("deleted subscribers who did not confirm in time", "count", p.Pending, "kept_as_contacts", p.KeptAsContacts, "ttl", w.cfg.PendingTTL)
+	}
+	if err != nil || w.cfg.Events == nil || w.cfg.RegistrationTTL <= 0 {
+		return p, err
+	}
+	p.Events, p.Registrations, err = w.cfg.Events.PurgeRegistrations(ctx, w.cfg.RegistrationTTL, w.cfg.Now())
+	if err != nil {
+		return p, err
+	}
+	if p.Events > 0 {
+		w.cfg.Logger.Info("deleted the registrations of past events", "events", p.Events, "registrations", p.Registrations, "ttl", w.cfg.RegistrationTTL)
+	}
+	p.Contacts, err = w.cfg.Store.PurgeContacts(ctx, w.cfg.RegistrationTTL, registered)
+	if p.Contacts > 0 {
+		w.cfg.Logger.Info("deleted contacts without a registration", "count", p.Contacts)
+	}
+	return p, err
 }

@@ -130,7 +130,7 @@ func TestEventCommandsRunWithoutCobra(t *testing.T) {
 	}
 	out.Reset()
 	if err := a.listRegistrations(ctx, &out, registrationsOptions{Event: "job-speeddating-2027", CSV: true}); err != nil ||
-		!strings.Contains(out.String(), "gast@example.org;1;angemeldet") {
+		!strings.Contains(out.String(), "gast@example.org;;1;angemeldet") {
 		t.Errorf("registrations: %v\n%s", err, out.String())
 	}
 	out.Reset()

@@ -531,8 +531,7 @@ func printEvent(w io.Writer, e *events.Event) {
 	for i, r := range e.Reminders {
 		reminders[i] = events.FormatOffset(r)
 	}
-	t := newTable(w, "Kürzel", e.Slug)
-	for _, r := range [][2]string{
+	rows := [][2]string{
 		{"Titel", e.Title}, {"Status", word(eventStatusWords, e.Status)},
 		{"Wann", when(e.Start) + " bis " + when(e.End)},
 		{"Ort", e.Place()}, {"Online", e.OnlineURL},
@@ -540,7 +539,14 @@ func printEvent(w io.Writer, e *events.Event) {
 		{"Für wen", audience + " × " + topics}, {"Anmeldung", registration},
 		{"Erinnerungen", strings.Join(reminders, ", ") + " vor Beginn"},
 		{"Kalender-Version", strconv.Itoa(e.Sequence)},
-	} {
+	}
+	if f := e.Figures; f != nil {
+		rows = append(rows, [2]string{"Anmeldungen", fmt.Sprintf("%s mit %s, %s auf der Warteliste (gelöscht am %s; nur die Zahlen bleiben)",
+			plural(f.Registrations, "Anmeldung", "Anmeldungen"), plural(f.People, "Person", "Personen"),
+			plural(f.Waiting, "Anmeldung", "Anmeldungen"), when(*e.RegistrationsPurgedAt))})
+	}
+	t := newTable(w, "Kürzel", e.Slug)
+	for _, r := range rows {
 		t.rowFull(r[0], r[1])
 	}
 	t.flush()

@@ -52,22 +52,36 @@ für die Teilnehmerliste zum Unterschreiben.`,
 }
 
 func newEventsRegisterCmd(a *app) *cobra.Command {
-	var people int
+	var o registerOptions
 	c := &cobra.Command{
-		Use:   "register SLUG E-MAIL",
+		Use:   "register SLUG E-MAIL [--name …] [--phone …]",
 		Short: "Eine Person anmelden, etwa nach einem Anruf",
-		Long: `Meldet eine Person aus dem Verteiler für die Veranstaltung an, oder ändert die Zahl der
-Personen ihrer Anmeldung. Ist die Veranstaltung voll, kommt sie auf die Warteliste.
-Anders als auf der Webseite geht das auch nach dem Anmeldeschluss, aber nicht mehr,
-wenn die Veranstaltung begonnen hat. Wer noch nicht im Verteiler steht, wird zuerst
-aufgenommen: rundbrief subscribers add E-MAIL --kind … --confirmed --consent-note "…"`,
-		Example: `  rundbrief events register job-speeddating-2027 personal@metallbau.example --people 2`,
-		Args:    exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
+		Long: `Meldet eine Person für die Veranstaltung an, oder ändert die Zahl der Personen ihrer
+Anmeldung. Ist die Veranstaltung voll, kommt sie auf die Warteliste. Anders als auf der
+Webseite geht das auch nach dem Anmeldeschluss, aber nicht mehr, wenn die Veranstaltung
+begonnen hat.
+
+Wer noch nicht im Verteiler steht, wird als Kontakt „nur Veranstaltung“ aufgenommen
+(--name ist dann nötig, --organisation, --phone und --kind sind möglich): Eine Anmeldung
+ist keine Einwilligung in den Rundbrief. Solche Kontakte bekommen nur die Mails zu ihrer
+Anmeldung – Bestätigung, Erinnerungen, Änderungen, Absage –, keinen Rundbrief und keine
+Einladungen, und sie werden RUNDBRIEF_REGISTRATION_TTL nach der Veranstaltung gelöscht.
+Möchte die Person auch den Rundbrief, nehmen Sie sie zusätzlich auf:
+rundbrief subscribers add E-MAIL --kind … (sie bekommt dann eine Bestätigungsmail).`,
+		Example: `  rundbrief events register job-speeddating-2027 personal@metallbau.example --people 2
+  rundbrief events register talent-campus-2027 eltern.meier@example.org --name "Familie Meier" --phone "03631 123456" --people 2`,
+		Args: exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.register(cmd.Context(), cmd.OutOrStdout(), registerOptions{Event: args[0], Email: args[1], People: people})
+			o.Event, o.Email = args[0], args[1]
+			return a.register(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
-	c.Flags().IntVar(&people, "people", 1, "Anzahl Teilnehmende")
+	f := c.Flags()
+	f.IntVar(&o.People, "people", 1, "Anzahl Teilnehmende")
+	f.StringVar(&o.Name, "name", "", "neuer Kontakt: Name")
+	f.StringVar(&o.Organisation, "organisation", "", "neuer Kontakt: Organisation")
+	f.StringVar(&o.Phone, "phone", "", "Telefonnummer, für die Teilnehmerliste und Rückfragen")
+	f.StringVar(&o.Kind, "kind", "", "neuer Kontakt: Art (Unternehmen, Schule, Familie, Sonstige; ohne Angabe Sonstige)")
 	return c
 }
 
@@ -91,15 +105,40 @@ type registerOptions struct {
 	Event  string // its slug
 	Email  string // the subscriber's address
 	People int    // how many come, with register
+	// Name, Organisation, Phone and Kind describe a person not on the
+	// list, who becomes a contact (subscribers.StatusContact); Phone is
+	// kept for a known person who has none.
+	Name, Organisation, Phone, Kind string
 }
 
-// register registers the subscriber o names for the event with o.People
-// places, or puts them on the waitlist.
+// register registers the person o names for the event with o.People
+// places, or puts them on the waitlist; a person not on the list becomes
+// a contact, who gets the mails about the registration and no other.
 func (a *app) register(ctx context.Context, w io.Writer, o registerOptions) error {
+	subs, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	_, e, err := a.event(ctx, o.Event)
+	if err != nil {
+		return err
+	}
+	if _, err := subs.GetByEmail(ctx, o.Email); errors.Is(err, subscribers.ErrNotFound) && o.Name == "" {
+		return fmt.Errorf("%s steht nicht im Verteiler. Als Kontakt nur für diese Veranstaltung anmelden: "+
+			"rundbrief events register %s %s --name \"…\" [--phone …]", o.Email, o.Event, o.Email)
+	}
+	a.started = true
+	sub, added, err := subs.FindOrAddContact(ctx, subscribers.NewContact{Email: o.Email, Name: o.Name,
+		Organisation: o.Organisation, Phone: o.Phone, Kind: subscribers.Kind(o.Kind),
+		Note: "Anmeldung durch die Netzwerkstelle: " + e.Title})
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Email, explain(err))
+	}
+	if added {
+		fmt.Fprintf(w, "%s ist als Kontakt aufgenommen – nur für Veranstaltungen, ohne Rundbrief.\n", sub.Email)
+	}
 	return a.changeRegistration(ctx, w, o.Event, o.Email,
-		func(err error) error {
-			return fmt.Errorf("%w\nZuerst aufnehmen: rundbrief subscribers add %s --kind … --confirmed --consent-note \"…\"", err, o.Email)
-		},
+		func(err error) error { return err },
 		func(ctx context.Context, evs *events.Store, e *events.Event, sub *subscribers.Subscriber) (*events.Outcome, error) {
 			return evs.Register(ctx, e.ID, sub.ID, o.People, events.ByStaff, time.Now())
 		},
@@ -233,13 +272,13 @@ func (a *app) listRegistrations(ctx context.Context, w io.Writer, o registration
 	}
 	if o.CSV {
 		sw := spreadsheet.NewWriter(w)
-		sw.Write("Nr.", "Name", "Organisation", "E-Mail", "Personen", "Status", "Angemeldet am", "Unterschrift")
+		sw.Write("Nr.", "Name", "Organisation", "E-Mail", "Telefon", "Personen", "Status", "Angemeldet am", "Unterschrift")
 		for i, r := range regs {
 			c := contacts[r.SubscriberID]
 			if c == nil {
 				c = &subscribers.Contact{}
 			}
-			sw.Write(strconv.Itoa(i+1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt), "")
+			sw.Write(strconv.Itoa(i+1), c.Name, c.Org, c.Email, c.Phone, strconv.Itoa(r.People), status(r), when(r.CreatedAt), "")
 		}
 		return sw.Flush()
 	}

@@ -111,7 +111,7 @@ func TestEventRegistrationsByStaff(t *testing.T) {
 		}
 	}
 	csvOut := e.ok(t, "events", "registrations", "job-speeddating-2027", "--csv")
-	if !strings.HasPrefix(csvOut, "\uFEFFNr.;Name;Organisation;E-Mail;Personen;Status;Angemeldet am;Unterschrift\r\n") || strings.Count(csvOut, "\r\n") != 4 {
+	if !strings.HasPrefix(csvOut, "\uFEFFNr.;Name;Organisation;E-Mail;Telefon;Personen;Status;Angemeldet am;Unterschrift\r\n") || strings.Count(csvOut, "\r\n") != 4 {
 		t.Errorf("CSV:\n%q", csvOut)
 	}
 	out = e.ok(t, "events", "unregister", "job-speeddating-2027", "personal@suedharz-metallbau.example")
@@ -124,7 +124,7 @@ func TestEventRegistrationsByStaff(t *testing.T) {
 	}{
 		{[]string{"events", "register", "job-speeddating-2027", "hr@rolandsoft.example", "--people", "9"}, "zwischen 1 und 3 Personen"}, // 3 places
 		{[]string{"events", "register", "job-speeddating-2027", "hr@rolandsoft.example", "--people", "3"}, "nicht mehr frei (frei: 0)"},
-		{[]string{"events", "register", "job-speeddating-2027", "niemand@example.org"}, "Zuerst aufnehmen"},
+		{[]string{"events", "register", "job-speeddating-2027", "niemand@example.org"}, `--name "…"`},
 		{[]string{"events", "register", "regionalkonferenz-2027", "hr@rolandsoft.example"}, "keine Veranstaltung"},
 		{[]string{"events", "unregister", "job-speeddating-2027", "info@baeckerei-hoffmann-nordhausen.example"}, "nicht angemeldet"},
 	} {

@@ -150,3 +150,141 @@ func TestFollowUpInvitationToLateConfirmersOnly(t *testing.T) {
 		t.Errorf("%d mails, want one to the late confirmer:\n%v", len(mails), mails)
 	}
 }
+
+// A phone registration keeps consent apart (issue 15, point 4): a person
+// not on the list is registered as a contact with name and phone, gets
+// the mails about the registration — without list headers or a link that
+// unsubscribes — and no newsletter or invitation; subscribing later makes
+// the same person a subscriber.
+func TestPhoneRegistrationGetsNoNewsletter(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+
+	if r := e.run(t, "", "events", "register", "job-speeddating-2027", "anrufer@example.org"); r.code == 0 || !strings.Contains(r.stderr, `--name "…"`) {
+		t.Errorf("register an unknown address without a name: exit %d\n%s", r.code, r.stderr)
+	}
+	if r := e.run(t, "", "events", "register", "job-speeddating-2027", "anrufer@example.org", "--name", "Karl Anrufer", "--phone", "call me"); r.code == 0 ||
+		!strings.Contains(r.stderr, "Telefonnummer") {
+		t.Errorf("a phone number of words: exit %d\n%s", r.code, r.stderr)
+	}
+	seen := outboxNames(t, e.outbox)
+	out := e.ok(t, "events", "register", "job-speeddating-2027", "anrufer@example.org", "--name", "Karl Anrufer", "--phone", "03631 123456", "--people", "2")
+	if !strings.Contains(out, "als Kontakt aufgenommen – nur für Veranstaltungen, ohne Rundbrief") || !strings.Contains(out, "mit 2 Personen angemeldet") {
+		t.Errorf("phone registration:\n%s", out)
+	}
+	if out := e.ok(t, "subscribers", "show", "anrufer@example.org"); !strings.Contains(out, "nur Veranstaltung") {
+		t.Errorf("show of the contact:\n%s", out)
+	}
+	if csv := e.ok(t, "events", "registrations", "job-speeddating-2027", "--csv"); !strings.Contains(csv, "Karl Anrufer;;anrufer@example.org;03631 123456;2;") {
+		t.Errorf("the sign-in sheet lacks the phone:\n%s", csv)
+	}
+	e.ok(t, "worker", "--until-empty")
+	mails := newMails(t, e.outbox, seen)
+	if len(mails) != 1 {
+		t.Fatalf("%d mails after the phone registration, want its confirmation", len(mails))
+	}
+	transactional := func(what, m string) {
+		t.Helper()
+		if strings.Contains(m, "List-Unsubscribe") || strings.Contains(m, "/unsubscribe/") || strings.Contains(m, "/preferences/") {
+			t.Errorf("%s carries a list header or a link that unsubscribes:\n%s", what, m)
+		}
+	}
+	transactional("the registration's confirmation", mails[0])
+
+	// A newsletter to everyone and an invitation to all kinds pass the
+	// contact by.
+	for _, args := range [][]string{
+		{"campaigns", "create", "newsletter", "--subject", "Rundbrief", "--body", writeFile(t, "n.md", "Text")},
+		{"campaigns", "create", "invitation", "--event", "job-speeddating-2027", "--kinds", "Unternehmen,Schule,Familie,Sonstige", "--topics", ""},
+	} {
+		e.ok(t, args...)
+	}
+	for _, id := range []string{"1", "2"} {
+		if out := e.ok(t, "campaigns", "send", id, "--dry-run"); strings.Contains(out, "anrufer@example.org") || !strings.Contains(out, "12 Empf") {
+			t.Errorf("campaign %s reaches the contact, or not the 12 subscribers:\n%s", id, out)
+		}
+	}
+	seen = outboxNames(t, e.outbox)
+	e.ok(t, "events", "remind", "job-speeddating-2027", "--yes")
+	e.ok(t, "worker", "--until-empty")
+	mails = newMails(t, e.outbox, seen)
+	if len(mails) != 1 || !strings.Contains(mails[0], "anrufer@example.org") {
+		t.Fatalf("%d reminders, want one to the contact", len(mails))
+	}
+	transactional("the reminder to the registered people", mails[0])
+
+	// The person asks for the newsletter too: the same person, now
+	// waiting for their confirmation.
+	out = e.ok(t, "subscribers", "add", "anrufer@example.org", "--kind", "Familie", "--topics", "jugend")
+	if !strings.Contains(out, "unbestätigt") && !strings.Contains(out, "Bestätigungsmail") {
+		t.Errorf("subscribing the contact:\n%s", out)
+	}
+	if out := e.ok(t, "events", "registrations", "job-speeddating-2027"); !strings.Contains(out, "Karl Anrufer") {
+		t.Errorf("the registration went when the contact subscribed:\n%s", out)
+	}
+}
+
+// The purge never deletes a registration (issue 15, point 6): an
+// unconfirmed subscriber whom staff registered stays, as a contact, when
+// their opt-in expires; the registrations go RUNDBRIEF_REGISTRATION_TTL
+// after the event, the event keeps the figures, and then the contact
+// goes too.
+func TestPurgeKeepsRegistrationsUntilTheirTime(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	a := &app{env: e.vars}
+	t.Cleanup(a.close)
+	ctx := t.Context()
+	db, err := a.database(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ok(t, "subscribers", "add", "angemeldet@example.org", "--kind", "Familie")
+	e.ok(t, "subscribers", "add", "vergessen@example.org", "--kind", "Familie")
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	e.ok(t, "events", "register", "job-speeddating-2027", "angemeldet@example.org", "--people", "2")
+	if _, err := db.ExecContext(ctx, `UPDATE subscribers SET updated_at = now() - interval '15 days'`); err != nil {
+		t.Fatal(err)
+	}
+
+	out := e.ok(t, "purge")
+	for _, want := range []string{"Abonnements ohne Bestätigung nach 14 Tagen gelöscht: 1", "als Kontakt behalten, weil zu einer Veranstaltung angemeldet: 1",
+		"Anmeldungen zu Veranstaltungen, die vor mehr als 90 Tagen endeten, gelöscht: 0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("purge lacks %q:\n%s", want, out)
+		}
+	}
+	if r := e.run(t, "", "subscribers", "show", "vergessen@example.org"); r.code == 0 {
+		t.Errorf("the unconfirmed subscriber without a registration is still there")
+	}
+	if out := e.ok(t, "subscribers", "show", "angemeldet@example.org"); !strings.Contains(out, "nur Veranstaltung") {
+		t.Errorf("the registered one after the purge:\n%s", out)
+	}
+	if out := e.ok(t, "events", "registrations", "job-speeddating-2027"); !strings.Contains(out, "angemeldet@example.org") {
+		t.Errorf("the registration went with the purge:\n%s", out)
+	}
+
+	// The event lies 91 days back, the contact was last changed then.
+	if _, err := db.ExecContext(ctx, `UPDATE events SET starts_at = now() - interval '92 days', ends_at = now() - interval '91 days'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE subscribers SET updated_at = now() - interval '91 days'`); err != nil {
+		t.Fatal(err)
+	}
+	out = e.ok(t, "purge")
+	for _, want := range []string{"Anmeldungen zu Veranstaltungen, die vor mehr als 90 Tagen endeten, gelöscht: 1 (aus 1 Veranstaltung)", "Kontakte ohne Anmeldung gelöscht: 1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("second purge lacks %q:\n%s", want, out)
+		}
+	}
+	if out := e.ok(t, "events", "show", "job-speeddating-2027"); !strings.Contains(out, "1 Anmeldung mit 2 Personen, 0 Anmeldungen auf der Warteliste") {
+		t.Errorf("the event does not keep its figures:\n%s", out)
+	}
+	if r := e.run(t, "", "subscribers", "show", "angemeldet@example.org"); r.code == 0 {
+		t.Errorf("the contact without a registration is still there")
+	}
+}

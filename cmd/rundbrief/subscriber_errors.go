@@ -36,6 +36,7 @@ var subscriberErrorWords = []struct {
 	{subscribers.ErrSuppressed, "die Adresse ist gesperrt (abgemeldet, gelöscht oder unzustellbar) und kann nur durch eine eigene Anmeldung der Person zurückkommen"},
 	{subscribers.ErrConsentNote, "bei bestätigter Aufnahme ist --consent-note nötig: wann und wie hat die Person eingewilligt?"},
 	{subscribers.ErrNotFound, "keine Person mit dieser Adresse im Verteiler"},
+	{subscribers.ErrPhone, "die Telefonnummer darf nur Ziffern, Leerzeichen und + ( ) / - . enthalten (höchstens 40 Zeichen)"},
 }
 
 // explainSubscriberError says in German what is wrong with a value the

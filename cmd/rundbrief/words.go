@@ -58,6 +58,7 @@ var subscriberStatusWords = map[subscribers.Status]string{
 	subscribers.StatusConfirmed:    "bestätigt",
 	subscribers.StatusUnsubscribed: "abgemeldet",
 	subscribers.StatusBounced:      "unzustellbar",
+	subscribers.StatusContact:      "nur Veranstaltung",
 }
 
 // sourceWords name where a subscriber or a consent came from.
