@@ -120,12 +120,14 @@ const (
 	ProblemTooLong      Problem = "too_long"  // Limit: the most characters
 	ProblemInvisible    Problem = "invisible" // a line break, a control or an invisible character
 	ProblemWordsOfEvent Problem = "words_of_event"
-	ProblemNoHours      Problem = "no_hours"      // a reminder's hours before the start are negative
-	ProblemEventGiven   Problem = "event_given"   // a newsletter names an event
-	ProblemNewOnly      Problem = "new_only"      // new-only for a campaign that is no invitation
-	ProblemNoEvent      Problem = "no_event"      // a campaign about an event names none
-	ProblemKind         Problem = "unknown_kind"  // Value
-	ProblemNotFuture    Problem = "not_in_future" // Value: the time, in Europe/Berlin
+	ProblemNoHours      Problem = "no_hours"       // a reminder's hours before the start are negative
+	ProblemEventGiven   Problem = "event_given"    // a newsletter names an event
+	ProblemNewOnly      Problem = "new_only"       // new-only for a campaign that is no invitation
+	ProblemNoteOfNotice Problem = "note_of_notice" // a note for a newsletter or an invitation
+	ProblemToRegistered Problem = "to_registered"  // an audience for a campaign to the people registered
+	ProblemNoEvent      Problem = "no_event"       // a campaign about an event names none
+	ProblemKind         Problem = "unknown_kind"   // Value
+	ProblemNotFuture    Problem = "not_in_future"  // Value: the time, in Europe/Berlin
 )
 
 // InvalidError is a campaign that breaks a rule: Field is the name of

@@ -26,11 +26,11 @@ eine Zielgruppe (Arten × Themen): bestätigte Abonnentinnen und Abonnenten, der
 passt und die mindestens eines der Themen gewählt haben; eine leere Liste heißt „alle“.
 Abgemeldete, unzustellbare und gesperrte Adressen bekommen nie etwas.
 
-Ablauf: create (Entwurf) → preview und test (ansehen, an sich selbst schicken) →
+Ablauf: create (Entwurf; edit ändert ihn, delete löscht ihn) → preview und test (ansehen, an sich selbst schicken) →
 send (jetzt oder mit --at zu einer Zeit) → status --watch (Fortschritt). Ein laufender
 Versand lässt sich mit pause anhalten, mit resume fortsetzen und mit cancel abbrechen.
 Verschickt wird vom Worker (rundbrief worker oder rundbrief run).`,
-		newCampaignsCreateCmd(a), newCampaignsListCmd(a), newCampaignsShowCmd(a), newCampaignsPreviewCmd(a),
+		newCampaignsCreateCmd(a), newCampaignsEditCmd(a), newCampaignsDeleteCmd(a), newCampaignsListCmd(a), newCampaignsShowCmd(a), newCampaignsPreviewCmd(a),
 		newCampaignsTestCmd(a), newCampaignsSendCmd(a), newCampaignsStatusCmd(a),
 		newCampaignsPauseCmd(a), newCampaignsResumeCmd(a), newCampaignsCancelCmd(a))
 }

@@ -288,3 +288,54 @@ func TestPurgeKeepsRegistrationsUntilTheirTime(t *testing.T) {
 		t.Errorf("the contact without a registration is still there")
 	}
 }
+
+// A draft is corrected and deleted from the CLI (issue 15, point 9):
+// subject, body and audience of a newsletter, the note of a notice; a
+// campaign sent is neither edited nor deleted.
+func TestCampaignDraftsEditedAndDeleted(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
+	e.ok(t, "campaigns", "create", "newsletter", "--subject", "Rundbrief Dezembr", "--body", writeFile(t, "a.md", "Text mit Tippfehlr"))
+
+	out := e.ok(t, "campaigns", "edit", "1", "--subject", "Rundbrief Dezember", "--body", writeFile(t, "b.md", "Text ohne Fehler"), "--kinds", "Schule")
+	if !strings.Contains(out, "Kampagne 1 geändert (Entwurf): Rundbrief Dezember") || !strings.Contains(out, "derzeit 3 Empfängerinnen und Empfänger") {
+		t.Errorf("edit:\n%s", out)
+	}
+	dir := t.TempDir()
+	e.ok(t, "campaigns", "preview", "1", "--dir", dir)
+	if txt, _ := os.ReadFile(filepath.Join(dir, "kampagne-1.txt")); !strings.Contains(string(txt), "Text ohne Fehler") {
+		t.Errorf("the preview after the edit:\n%s", txt)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"campaigns", "edit", "1"}, "nichts zu ändern"},
+		{[]string{"campaigns", "edit", "1", "--subject", ""}, "subject: fehlt oder ist leer\n"}, // no "%!(EXTRA"
+		{[]string{"campaigns", "edit", "1", "--note", "Satz"}, "--note gilt nur für Erinnerungen"},
+		{[]string{"campaigns", "edit", "1", "--topics", "fussball"}, "unbekanntes Thema „fussball“"},
+	} {
+		if r := e.run(t, "", tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("rundbrief %s: exit %d, want %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.stderr)
+		}
+	}
+
+	e.ok(t, "campaigns", "send", "1", "--yes")
+	for _, args := range [][]string{{"campaigns", "edit", "1", "--subject", "Neu"}, {"campaigns", "delete", "1", "--yes"}} {
+		if r := e.run(t, "", args...); r.code == 0 || !strings.Contains(r.stderr, "ist nicht möglich") {
+			t.Errorf("rundbrief %s on a campaign being sent: exit %d\n%s", strings.Join(args, " "), r.code, r.stderr)
+		}
+	}
+
+	e.ok(t, "campaigns", "create", "newsletter", "--subject", "Versehen", "--body", writeFile(t, "c.md", "Doppelt"))
+	if r := e.run(t, "nein\n", "campaigns", "delete", "2"); r.code != 0 || !strings.Contains(r.stdout, "Nicht gelöscht") {
+		t.Errorf("delete answered no: exit %d\n%s", r.code, r.stdout)
+	}
+	if r := e.run(t, "j\n", "campaigns", "delete", "2"); r.code != 0 || !strings.Contains(r.stdout, "Entwurf 2 „Versehen“ gelöscht") {
+		t.Errorf("delete: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if out := e.ok(t, "campaigns", "list"); strings.Contains(out, "Versehen") {
+		t.Errorf("the deleted draft is listed:\n%s", out)
+	}
+}

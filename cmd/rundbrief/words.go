@@ -132,6 +132,8 @@ var campaignProblemWords = map[campaigns.Problem]string{
 	campaigns.ProblemInvisible:    "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen",
 	campaigns.ProblemWordsOfEvent: "eine Kampagne zu einer Veranstaltung nimmt ihre Worte aus der Veranstaltung; Betreff und Text gibt es nur beim Rundbrief",
 	campaigns.ProblemNewOnly:      "--new-only gilt nur für Einladungen",
+	campaigns.ProblemNoteOfNotice: "--note gilt nur für Erinnerungen, Änderungen und Absagen; ein Rundbrief hat seinen Text, eine Einladung den ihrer Veranstaltung",
+	campaigns.ProblemToRegistered: "diese Aussendung geht an die Angemeldeten der Veranstaltung; ihre Zielgruppe lässt sich nicht ändern",
 	campaigns.ProblemNoHours:      "der Abstand einer Erinnerung zum Beginn kann nicht negativ sein",
 	campaigns.ProblemEventGiven:   "ein Rundbrief gehört zu keiner Veranstaltung",
 	campaigns.ProblemNoEvent:      "diese Kampagne gehört zu keiner Veranstaltung",
@@ -146,5 +148,8 @@ func campaignProblemLine(e *campaigns.InvalidError) string {
 	if !ok {
 		w = string(e.Problem) + " %[1]s"
 	}
-	return e.Field + ": " + strings.TrimSpace(fmt.Sprintf(w, e.Value, e.Limit))
+	if strings.Contains(w, "%[") {
+		w = fmt.Sprintf(w, e.Value, e.Limit)
+	}
+	return e.Field + ": " + strings.TrimSpace(w)
 }

@@ -1,0 +1,96 @@
+package campaigns
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/lib/pq"
+
+	"github.com/knf-nordhausen/rundbrief/subscribers"
+)
+
+// Edit is a change to a campaign not yet sent; a nil field stays as it is.
+type Edit struct {
+	// Subject and Body, and the English ones, are a newsletter's words;
+	// an English subject and body both empty remove the English version.
+	Subject, Body, SubjectEN, BodyEN *string
+	// Audience replaces the audience (not of a campaign to the people
+	// registered for its event).
+	Audience *subscribers.Audience
+	// Note is what changed (an update), why (a cancellation) or the
+	// staff's sentence in a reminder.
+	Note *string
+}
+
+// Edit changes campaign id as e says, with the checks of Create, while it
+// is a draft or scheduled; a campaign that started meanwhile is refused
+// with a StatusError.
+func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
+	c, err := s.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != StatusDraft && c.Status != StatusScheduled {
+		return nil, statusError(c, "only a draft or a scheduled campaign can be edited")
+	}
+	next := *c
+	if e.Subject != nil || e.Body != nil || e.SubjectEN != nil || e.BodyEN != nil {
+		if c.Kind != KindNewsletter {
+			return nil, invalid("subject", ProblemWordsOfEvent)
+		}
+		pick := func(v *string, old string) string {
+			if v != nil {
+				return *v
+			}
+			return old
+		}
+		if next.Subject, next.Body, err = checkText(pick(e.Subject, c.Subject), pick(e.Body, c.Body), "", true); err != nil {
+			return nil, err
+		}
+		if next.SubjectEN, next.BodyEN, err = checkText(pick(e.SubjectEN, c.SubjectEN), pick(e.BodyEN, c.BodyEN), "-en", false); err != nil {
+			return nil, err
+		}
+	}
+	if e.Note != nil {
+		if c.Kind == KindNewsletter || c.Kind == KindInvitation {
+			return nil, invalid("note", ProblemNoteOfNotice)
+		}
+		if next.Note = strings.TrimSpace(*e.Note); len([]rune(next.Note)) > MaxNote {
+			return nil, &InvalidError{Field: "note", Problem: ProblemTooLong, Limit: MaxNote}
+		}
+	}
+	if e.Audience != nil {
+		if c.ToRegistered {
+			return nil, invalid("audience", ProblemToRegistered)
+		}
+		a := *e.Audience
+		a.Event = c.EventID != nil
+		if next.Audience, err = s.subscribers.CheckAudience(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	return s.transition(ctx, c, `subject = $2, body = $3, subject_en = $4, body_en = $5, note = $6,
+		audience_kinds = $7, audience_topics = $8`, []Status{StatusDraft, StatusScheduled},
+		"only a draft or a scheduled campaign can be edited",
+		next.Subject, next.Body, next.SubjectEN, next.BodyEN, next.Note,
+		pq.StringArray(kindStrings(next.Audience.Kinds)), pq.StringArray(next.Audience.Topics))
+}
+
+// Delete removes campaign id while it is a draft; a campaign scheduled,
+// being sent or sent stays (a scheduled one can be cancelled), since its
+// deliveries are the record of what went out.
+func (s *Store) Delete(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM campaigns WHERE id = $1 AND status = 'draft'`, id)
+	if err != nil {
+		return fmt.Errorf("campaigns: delete: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		c, err := s.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		return statusError(c, "only a draft can be deleted")
+	}
+	return nil
+}
