@@ -154,3 +154,12 @@ var (
 	// file's form rather than a field's value.
 	ErrYAML = errors.New("events: the event file is not valid")
 )
+
+// Errors of deleting an event.
+var (
+	// ErrNotDraft: only a draft can be deleted; a published event is
+	// cancelled instead, so that those invited hear of it.
+	ErrNotDraft = errors.New("events: only a draft can be deleted")
+	// ErrHasCampaigns: a campaign about the event exists.
+	ErrHasCampaigns = errors.New("events: campaigns about the event exist")
+)

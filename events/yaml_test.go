@@ -1,9 +1,11 @@
 package events
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -158,4 +160,35 @@ func FuzzParseYAML(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An event written by WriteYAML reads back as the same event, for every
+// example file (issue 15, point 8: events export, then events edit -f).
+func TestWriteYAMLRoundTrip(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("../examples/events/*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no example events")
+	}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := ParseYAML(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		var buf bytes.Buffer
+		if err := WriteYAML(&buf, want, nil); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ParseYAML(bytes.NewReader(buf.Bytes()))
+		if err != nil {
+			t.Fatalf("%s written back: %v\n%s", file, err, buf.String())
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: read back\n%+v\nwant\n%+v\nfile:\n%s", file, got, want, buf.String())
+		}
+	}
 }

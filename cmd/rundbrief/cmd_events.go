@@ -26,7 +26,8 @@ func newEventsCmd(a *app) *cobra.Command {
 		`Veranstaltungen der Netzwerkstelle: wann und wo, für wen (Arten × Themen), mit oder
 ohne Anmeldung, mit Erinnerungen. Zeiten gelten in deutscher Zeit (Europe/Berlin).
 Eine Veranstaltung beginnt als Entwurf; erst veröffentlicht gehen Einladungen hinaus.`,
-		newEventsCreateCmd(a), newEventsListCmd(a), newEventsShowCmd(a), newEventsUpdateCmd(a), newEventsPublishCmd(a),
+		newEventsCreateCmd(a), newEventsListCmd(a), newEventsShowCmd(a), newEventsUpdateCmd(a), newEventsEditCmd(a),
+		newEventsExportCmd(a), newEventsDeleteCmd(a), newEventsPublishCmd(a),
 		newEventsCancelCmd(a), newEventsRemindCmd(a), newEventsRegistrationsCmd(a), newEventsRegisterCmd(a), newEventsUnregisterCmd(a))
 }
 

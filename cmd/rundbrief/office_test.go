@@ -339,3 +339,62 @@ func TestCampaignDraftsEditedAndDeleted(t *testing.T) {
 		t.Errorf("the deleted draft is listed:\n%s", out)
 	}
 }
+
+// An event is exported, corrected in its file and read back whole; a
+// draft is deleted, a published event is not (issue 15, point 8).
+func TestEventsExportEditDelete(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	e.ok(t, "events", "register", "job-speeddating-2027", "hr@rolandsoft.example")
+	e.ok(t, "worker", "--until-empty")
+
+	yaml := e.ok(t, "events", "export", "job-speeddating-2027")
+	for _, want := range []string{"slug: job-speeddating-2027", "start: 2027-04-22 14:00", "kinds: [Unternehmen, Familie]", "capacity: 40"} {
+		if !strings.Contains(yaml, want) {
+			t.Errorf("export lacks %q:\n%s", want, yaml)
+		}
+	}
+	moved := strings.NewReplacer("place: Hochschule Nordhausen, Audimax", "place: Hochschule Nordhausen, Haus 14",
+		"capacity: 40", "capacity: 45").Replace(yaml)
+	seen := outboxNames(t, e.outbox)
+	out := e.ok(t, "events", "edit", "job-speeddating-2027", "-f", writeFile(t, "neu.yaml", moved), "--notify")
+	if !strings.Contains(out, "Zeit oder Ort haben sich geändert") || !strings.Contains(out, "Änderung (Kampagne 1) an 1 Empfängerin oder Empfänger übergeben") {
+		t.Errorf("edit -f --notify:\n%s", out)
+	}
+	if out := e.ok(t, "events", "show", "job-speeddating-2027"); !strings.Contains(out, "Haus 14") || !strings.Contains(out, "45 Plätze") {
+		t.Errorf("show after edit:\n%s", out)
+	}
+	e.ok(t, "worker", "--until-empty")
+	if mails := newMails(t, e.outbox, seen); len(mails) != 1 || !strings.Contains(mails[0], "Haus 14") {
+		t.Errorf("%d update mails, want one naming the new place", len(mails))
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"events", "edit", "job-speeddating-2027", "-f", writeFile(t, "andere.yaml", strings.Replace(yaml, "slug: job-speeddating-2027", "slug: anderes", 1))}, "nicht „job-speeddating-2027“"},
+		{[]string{"events", "edit", "job-speeddating-2027", "-f", "fehlt.yaml"}, "die Datei fehlt.yaml gibt es nicht"},
+		{[]string{"events", "edit", "job-speeddating-2027"}, "-f DATEI.yaml fehlt"},
+		{[]string{"events", "delete", "job-speeddating-2027", "--yes"}, "absagen mit: rundbrief events cancel job-speeddating-2027"},
+	} {
+		if r := e.run(t, "", tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("rundbrief %s: exit %d, want %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.stderr)
+		}
+	}
+
+	e.ok(t, "events", "create", "-f", "../../examples/events/codeweek-2027.yaml")
+	e.ok(t, "campaigns", "create", "invitation", "--event", "codeweek-2027")
+	if r := e.run(t, "", "events", "delete", "codeweek-2027", "--yes"); r.code == 0 || !strings.Contains(r.stderr, "gibt es Kampagnen") {
+		t.Errorf("delete of a draft with a campaign: exit %d\n%s", r.code, r.stderr)
+	}
+	e.ok(t, "campaigns", "delete", "2", "--yes")
+	if out := e.ok(t, "events", "delete", "codeweek-2027", "--yes"); !strings.Contains(out, "Entwurf codeweek-2027 gelöscht") {
+		t.Errorf("delete:\n%s", out)
+	}
+	if r := e.run(t, "", "events", "show", "codeweek-2027"); r.code == 0 {
+		t.Errorf("the deleted draft is still there")
+	}
+}
