@@ -2,13 +2,12 @@ package events
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/lib/pq"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/knf-nordhausen/rundbrief/postgres"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -17,7 +16,7 @@ import (
 // ErrHasCampaigns while a campaign about it exists (delete that first).
 func (s *Store) Delete(ctx context.Context, slug string) error {
 	res, err := s.db.ExecContext(ctx, `DELETE FROM events WHERE slug = $1 AND status = 'draft'`, slug)
-	if pe, ok := errors.AsType[*pq.Error](err); ok && pe.Code == "23503" { // foreign_key_violation
+	if postgres.IsForeignKeyViolation(err) {
 		return ErrHasCampaigns
 	}
 	if err != nil {

@@ -72,7 +72,7 @@ func ParseStatus(s string) (Status, error) {
 		return StatusPending, nil
 	case "confirmed", "bestätigt":
 		return StatusConfirmed, nil
-	case "unsubscribed", "abgemeldet":
+	case "unsubscribed", "abgemeldet", "abbestellt":
 		return StatusUnsubscribed, nil
 	case "bounced", "unzustellbar":
 		return StatusBounced, nil

@@ -184,7 +184,7 @@ func newCampaignsStatusCmd(a *app) *cobra.Command {
 		Use:   "status NR",
 		Short: "Den Stand des Versands zeigen; mit --watch laufend als Fortschrittsbalken",
 		Long: `Zeigt, wie viele Mails versandt, fehlgeschlagen, unzustellbar, übersprungen
-(abgemeldet während des Versands) und noch offen sind. Mit --watch läuft ein
+(abbestellt während des Versands) und noch offen sind. Mit --watch läuft ein
 Fortschrittsbalken mit Mails je Sekunde und voraussichtlicher Restzeit, bis alles
 erledigt ist (beenden mit Strg+C; der Versand läuft weiter).`,
 		Example: `  rundbrief campaigns status 3

@@ -35,8 +35,9 @@ Andere Spalten werden übergangen.
 Zuerst wird jede Zeile geprüft. Ist eine fehlerhaft, nennt rundbrief alle
 fehlerhaften Zeilen mit Zeile, Spalte und Grund und nimmt nichts auf – außer mit
 --skip-invalid. Adressen, die doppelt vorkommen oder schon im Verteiler sind,
-werden zusammengeführt statt verdoppelt; gesperrte und abgemeldete Adressen
-bleiben draußen. Ein zweiter Import derselben Datei ändert nichts.
+werden zusammengeführt statt verdoppelt; gesperrte Adressen und solche, die den
+Rundbrief abbestellt haben, bleiben draußen. Ein zweiter Import derselben Datei
+ändert nichts.
 
 Neue Personen sind unbestätigt und erhalten eine Bestätigungsmail. Nur wenn alle
 nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
@@ -250,7 +251,7 @@ func printReport(w io.Writer, rep *subscribers.ImportReport, bad int, confirmed 
 	})
 	line("gesperrt, nicht aufgenommen:", rep.Suppressed.Total, "")
 	details(rep.Suppressed, func(n subscribers.ImportNote) string { return fmt.Sprintf("Zeile %d: %s", n.Line, n.Email) })
-	line("abgemeldet oder unzustellbar:", rep.Withdrawn.Total, "(nicht verändert)")
+	line("abbestellt oder unzustellbar:", rep.Withdrawn.Total, "(nicht verändert)")
 	details(rep.Withdrawn, func(n subscribers.ImportNote) string {
 		return fmt.Sprintf("Zeile %d: %s (%s)", n.Line, n.Email, word(subscriberStatusWords, n.Status))
 	})

@@ -165,7 +165,7 @@ func (a *app) unregister(ctx context.Context, w io.Writer, o registerOptions) er
 			if res.Changed {
 				fmt.Fprintf(w, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
 			} else {
-				fmt.Fprintf(w, "%s war schon abgemeldet; nichts geändert.\n", sub.Email)
+				fmt.Fprintf(w, "%s hatte schon abgesagt; nichts geändert.\n", sub.Email)
 			}
 		})
 }

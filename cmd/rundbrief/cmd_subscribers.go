@@ -23,6 +23,7 @@ func newSubscribersCmd(a *app) *cobra.Command {
 		newImportCmd(a),
 		newSubscribersListCmd(a),
 		newSubscribersShowCmd(a),
+		newSubscribersUpdateCmd(a),
 		newSubscribersDeleteCmd(a),
 	)
 }
@@ -92,7 +93,7 @@ func newSubscribersListCmd(a *app) *cobra.Command {
 	f := c.Flags()
 	f.StringVar(&kind, "kind", "", "nur diese Art (Unternehmen, Schule, Familie, Sonstige)")
 	f.StringVar(&topic, "topic", "", "nur mit diesem Thema (Kürzel oder Titel)")
-	f.StringVar(&status, "status", "", "nur mit diesem Status (unbestätigt, bestätigt, abgemeldet, unzustellbar)")
+	f.StringVar(&status, "status", "", "nur mit diesem Status (unbestätigt, bestätigt, abbestellt, unzustellbar, „nur Veranstaltung“)")
 	f.IntVar(&limit, "limit", 100, "höchstens so viele Personen; 0 für alle")
 	f.BoolVar(&asJSON, "json", false, "als JSON ausgeben")
 	return c
@@ -140,7 +141,7 @@ func printConsentProof(w io.Writer, sub *subscribers.Subscriber, log []subscribe
 		fmt.Fprintf(w, "\n%d. %s – %s\n", i+1, when(e.At), word(consentWords, e.Action))
 		t := newTable(w, "   Quelle", word(sourceWords, e.Source))
 		for _, r := range [][2]string{
-			{"   Version des Einwilligungstextes", e.WordingVersion}, {"   Notiz", e.Note},
+			{"   Version des Einwilligungstextes", e.WordingVersion}, {"   Notiz", consentNote(e)},
 			{"   Message-ID", e.MessageID}, {"   IP-Adresse", e.IP}, {"   Browser", e.UserAgent},
 		} {
 			if r[1] != "" {
@@ -162,11 +163,11 @@ func printSubscriber(w io.Writer, sub *subscribers.Subscriber, topics []subscrib
 	}
 	t := newTable(w, "Nr.", fmt.Sprint(sub.ID))
 	for _, r := range [][2]string{
-		{"E-Mail", sub.Email}, {"Name", sub.Name}, {"Organisation", sub.Organisation},
+		{"E-Mail", sub.Email}, {"Name", sub.Name}, {"Organisation", sub.Organisation}, {"Telefon", sub.Phone},
 		{"Art", templates.KindName(sub.Kind, i18n.German)}, {"Sprache", lang},
 		{"Status", word(subscriberStatusWords, sub.Status)}, {"Themen", strings.Join(ts, ", ")},
 		{"Aufgenommen", when(sub.CreatedAt)}, {"Bestätigt", whenPtr(sub.ConfirmedAt)},
-		{"Abgemeldet", whenPtr(sub.Unsubscribed)}, {"Unzustellbar seit", whenPtr(sub.BouncedAt)},
+		{"Abbestellt", whenPtr(sub.Unsubscribed)}, {"Unzustellbar seit", whenPtr(sub.BouncedAt)},
 	} {
 		t.rowFull(r[0], r[1])
 	}
@@ -175,7 +176,7 @@ func printSubscriber(w io.Writer, sub *subscribers.Subscriber, topics []subscrib
 	fmt.Fprintf(w, "\nEinwilligung (Nachweis):\n")
 	lt := newTable(w, "  ZEIT", "VORGANG", "QUELLE", "NOTIZ / MESSAGE-ID")
 	for _, e := range log {
-		detail := e.Note
+		detail := consentNote(e)
 		if e.MessageID != "" {
 			detail = e.MessageID
 		}
@@ -183,7 +184,7 @@ func printSubscriber(w io.Writer, sub *subscribers.Subscriber, topics []subscrib
 	}
 	lt.flush()
 
-	fmt.Fprintf(w, "\nMails zur Anmeldung:\n")
+	fmt.Fprintf(w, "\nMails zum Abonnement:\n")
 	mt := newTable(w, "  NR", "ART", "STATUS", "VERSUCHE", "ERLEDIGT", "ANTWORT DES SERVERS")
 	for _, m := range mails {
 		mt.rowFull("  "+fmt.Sprint(m.ID), word(subscriptionMailWords, m.Kind), word(mailStatusWords, m.Status), fmt.Sprint(m.Attempts), whenPtr(m.FinishedAt), shorten(m.Reply, 60))
@@ -347,9 +348,13 @@ func (a *app) listSubscribers(ctx context.Context, w io.Writer, o listOptions) e
 		}
 	}
 	if o.Status != "" {
-		if f.Status, err = subscribers.ParseStatus(o.Status); err != nil {
-			return usagef("--status %q: möglich sind unbestätigt, bestätigt, abgemeldet, unzustellbar", o.Status)
+		st, ok := parseWord(subscriberStatusWords, o.Status)
+		if !ok {
+			if st, err = subscribers.ParseStatus(o.Status); err != nil {
+				return usagef("--status „%s“: möglich sind unbestätigt, bestätigt, abbestellt, unzustellbar, „nur Veranstaltung“", o.Status)
+			}
 		}
+		f.Status = st
 	}
 	s, err := a.store(ctx)
 	if err != nil {
@@ -383,9 +388,9 @@ func (a *app) listSubscribers(ctx context.Context, w io.Writer, o listOptions) e
 	}
 	t.flush()
 	if len(list) < total {
-		fmt.Fprintf(w, "%d von %d Personen (mehr mit --limit 0)\n", len(list), total)
+		fmt.Fprintf(w, "%d von %s (mehr mit --limit 0)\n", len(list), plural(total, "Person", "Personen"))
 	} else {
-		fmt.Fprintf(w, "%d Personen\n", total)
+		fmt.Fprintf(w, "%s\n", plural(total, "Person", "Personen"))
 	}
 	return nil
 }
@@ -428,4 +433,17 @@ func (a *app) addSubscriber(ctx context.Context, w io.Writer, o addOptions) erro
 		fmt.Fprintf(w, "Die Bestätigungsmail geht hinaus, sobald der Worker läuft (rundbrief worker).\n")
 	}
 	return nil
+}
+
+// consentNote is the note of a consent log entry as staff read it: the
+// fields a correction changed by their German names.
+func consentNote(e subscribers.ConsentEntry) string {
+	if e.Action != subscribers.ActionDetailsChanged {
+		return e.Note
+	}
+	fields := strings.Split(e.Note, ", ")
+	for i, f := range fields {
+		fields[i] = word(fieldWords, subscribers.Field(f))
+	}
+	return strings.Join(fields, ", ")
 }

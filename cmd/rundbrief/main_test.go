@@ -277,11 +277,11 @@ func TestSubscriberCommands(t *testing.T) {
 	}
 
 	out = e.ok(t, "subscribers", "list", "--status", "bestätigt")
-	if !strings.Contains(out, "eltern@example.org") || strings.Contains(out, "metallbau") || !strings.Contains(out, "1 Personen") {
+	if !strings.Contains(out, "eltern@example.org") || strings.Contains(out, "metallbau") || !strings.Contains(out, "\n1 Person\n") {
 		t.Errorf("list --status bestätigt:\n%s", out)
 	}
 	out = e.ok(t, "subscribers", "show", "personal@METALLBAU.example")
-	for _, want := range []string{"Jörg Müller", "Berufsausbildung (ausbildung)", "Fachkräfte gewinnen und halten (fachkraefte)", "Anmeldung", "Bestätigungsmail", "wartet"} {
+	for _, want := range []string{"Jörg Müller", "Berufsausbildung (ausbildung)", "Fachkräfte gewinnen und halten (fachkraefte)", "Abonnement beantragt", "Bestätigungsmail", "wartet"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}

@@ -398,3 +398,67 @@ func TestEventsExportEditDelete(t *testing.T) {
 		t.Errorf("the deleted draft is still there")
 	}
 }
+
+// Staff correct a person from the CLI (issue 15, point 7): a name and
+// topics at once, logged by field; a new address needs a new confirmation
+// unless staff attest it.
+func TestSubscribersUpdate(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
+
+	out := e.ok(t, "subscribers", "update", "ausbildung@kyffhaeuser-logistik.example", "--name", "Sabine Köhler-Lang", "--topics", "ausbildung,Kinderbetreuung", "--phone", "03631 9110")
+	if !strings.Contains(out, "Berichtigt: ausbildung@kyffhaeuser-logistik.example") || !strings.Contains(out, "Name, Telefon, Themen") {
+		t.Errorf("update:\n%s", out)
+	}
+	if out := e.ok(t, "subscribers", "show", "ausbildung@kyffhaeuser-logistik.example"); !strings.Contains(out, "Sabine Köhler-Lang") || !strings.Contains(out, "03631 9110") {
+		t.Errorf("show after the update:\n%s", out)
+	}
+	out = e.ok(t, "subscribers", "show", "ausbildung@kyffhaeuser-logistik.example", "--consent")
+	for _, want := range []string{"Angaben berichtigt", "Name, Telefon", "Themen geändert", "Netzwerkstelle"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show --consent lacks %q:\n%s", want, out)
+		}
+	}
+	if out := e.ok(t, "subscribers", "update", "ausbildung@kyffhaeuser-logistik.example", "--name", "Sabine Köhler-Lang"); !strings.Contains(out, "nichts geändert") {
+		t.Errorf("the same name again:\n%s", out)
+	}
+
+	// A new address without proof: pending again, an opt-in to the new one.
+	seen := outboxNames(t, e.outbox)
+	out = e.ok(t, "subscribers", "update", "hr@rolandsoft.example", "--email", "personal@rolandsoft.example")
+	if !strings.Contains(out, "E-Mail-Adresse") || !strings.Contains(out, "muss die Person bestätigen") {
+		t.Errorf("a new address:\n%s", out)
+	}
+	if out := e.ok(t, "subscribers", "show", "personal@rolandsoft.example"); !strings.Contains(out, "unbestätigt") {
+		t.Errorf("after a new address:\n%s", out)
+	}
+	e.ok(t, "worker", "--until-empty")
+	if mails := newMails(t, e.outbox, seen); len(mails) != 1 || !strings.Contains(mails[0], "personal@rolandsoft.example") || !strings.Contains(mails[0], "/confirm/") {
+		t.Errorf("%d mails, want the opt-in to the new address", len(mails))
+	}
+
+	// A new address staff attest: stays confirmed.
+	out = e.ok(t, "subscribers", "update", "personal@suedharz-metallbau.example", "--email", "ausbildung@suedharz-metallbau.example",
+		"--confirmed", "--consent-note", "Herr Müller am Telefon, 02.12.2026")
+	if strings.Contains(out, "bestätigen") {
+		t.Errorf("an attested address needs a confirmation:\n%s", out)
+	}
+	if out := e.ok(t, "subscribers", "show", "ausbildung@suedharz-metallbau.example", "--consent"); !strings.Contains(out, "bestätigt") || !strings.Contains(out, "Herr Müller am Telefon") {
+		t.Errorf("after an attested new address:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"subscribers", "update", "lena.schmidt@example.net"}, "nichts zu ändern"},
+		{[]string{"subscribers", "update", "lena.schmidt@example.net", "--email", "m.nowak@example.com"}, "steht schon im Verteiler"},
+		{[]string{"subscribers", "update", "lena.schmidt@example.net", "--kind", "Verein"}, "unbekannte Art"},
+		{[]string{"subscribers", "update", "lena.schmidt@example.net", "--name", "L", "--confirmed", "--consent-note", "x"}, "--confirmed gilt für eine neue Adresse"},
+		{[]string{"subscribers", "update", "niemand@example.org", "--name", "N"}, "keine Person mit dieser Adresse"},
+	} {
+		if r := e.run(t, "", tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("rundbrief %s: exit %d, want %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.stderr)
+		}
+	}
+}

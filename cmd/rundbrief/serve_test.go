@@ -106,7 +106,7 @@ func TestRunServesAndSends(t *testing.T) {
 	waitForFiles(t, e.outbox, 2, &log)
 
 	out := e.ok(t, "subscribers", "show", "formular@example.org", "--consent")
-	for _, want := range []string{"Einwilligungsnachweis für formular@example.org", "1. ", "Anmeldung", "Webformular",
+	for _, want := range []string{"Einwilligungsnachweis für formular@example.org", "1. ", "Abonnement beantragt", "Webformular",
 		"Version des Einwilligungstextes", "Bestätigungsmail versandt", "Message-ID", "bestätigt"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show --consent lacks %q:\n%s", want, out)

@@ -33,7 +33,7 @@ var subscriberErrorWords = []struct {
 	{subscribers.ErrEmptyFile, "die Datei ist leer"},
 	{subscribers.ErrFileTooLarge, "die Datei ist zu groß (höchstens 64 MiB)"},
 	{subscribers.ErrExists, "die Adresse steht schon im Verteiler"},
-	{subscribers.ErrSuppressed, "die Adresse ist gesperrt (abgemeldet, gelöscht oder unzustellbar) und kann nur durch eine eigene Anmeldung der Person zurückkommen"},
+	{subscribers.ErrSuppressed, "die Adresse ist gesperrt (Rundbrief abbestellt, gelöscht oder unzustellbar) und kann nur zurückkommen, wenn die Person den Rundbrief selbst wieder abonniert"},
 	{subscribers.ErrConsentNote, "bei bestätigter Aufnahme ist --consent-note nötig: wann und wie hat die Person eingewilligt?"},
 	{subscribers.ErrNotFound, "keine Person mit dieser Adresse im Verteiler"},
 	{subscribers.ErrPhone, "die Telefonnummer darf nur Ziffern, Leerzeichen und + ( ) / - . enthalten (höchstens 40 Zeichen)"},

@@ -56,7 +56,7 @@ var subscriptionMailWords = map[subscribers.MailKind]string{
 var subscriberStatusWords = map[subscribers.Status]string{
 	subscribers.StatusPending:      "unbestätigt",
 	subscribers.StatusConfirmed:    "bestätigt",
-	subscribers.StatusUnsubscribed: "abgemeldet",
+	subscribers.StatusUnsubscribed: "abbestellt",
 	subscribers.StatusBounced:      "unzustellbar",
 	subscribers.StatusContact:      "nur Veranstaltung",
 }
@@ -71,12 +71,16 @@ var sourceWords = map[subscribers.Source]string{
 
 // consentWords name the entries of the consent log.
 var consentWords = map[subscribers.ConsentAction]string{
-	subscribers.ActionSubscribed:   "Anmeldung",
-	subscribers.ActionOptInSent:    "Bestätigungsmail versandt",
-	subscribers.ActionConfirmed:    "bestätigt",
-	subscribers.ActionTopicsChange: "Themen geändert",
-	subscribers.ActionUnsubscribed: "abgemeldet",
-	subscribers.ActionBounced:      "unzustellbar",
+	subscribers.ActionSubscribed:     "Abonnement beantragt",
+	subscribers.ActionOptInSent:      "Bestätigungsmail versandt",
+	subscribers.ActionConfirmed:      "bestätigt",
+	subscribers.ActionTopicsChange:   "Themen geändert",
+	subscribers.ActionUnsubscribed:   "abbestellt",
+	subscribers.ActionBounced:        "unzustellbar",
+	subscribers.ActionContact:        "als Kontakt aufgenommen (Anmeldung zu einer Veranstaltung, kein Rundbrief)",
+	subscribers.ActionOptInExpired:   "nicht bestätigt; als Kontakt behalten, weil zu einer Veranstaltung angemeldet",
+	subscribers.ActionDetailsChanged: "Angaben berichtigt",
+	subscribers.ActionEmailChanged:   "E-Mail-Adresse geändert",
 }
 
 // eventStatusWords name where an event stands.
@@ -90,7 +94,7 @@ var eventStatusWords = map[events.Status]string{
 var registrationWords = map[events.RegistrationStatus]string{
 	events.Registered: "angemeldet",
 	events.Waiting:    "Warteliste",
-	events.Cancelled:  "abgemeldet",
+	events.Cancelled:  "abgesagt",
 }
 
 // campaignKindWords name the kinds of campaign.

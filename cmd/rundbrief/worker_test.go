@@ -131,7 +131,7 @@ func TestBounceThroughCLI(t *testing.T) {
 		}
 	}
 	out = e.ok(t, "subscribers", "import", writeFile(t, "k.csv", "E-Mail;Art\ngibtsnicht@example.org;Familie\n"))
-	wantCount(t, out, "abgemeldet oder unzustellbar", 1)
+	wantCount(t, out, "abbestellt oder unzustellbar", 1)
 }
 
 // SIGTERM to `rundbrief worker` lets the mail in flight finish and be
