@@ -152,13 +152,17 @@ func (s *Store) Pause(ctx context.Context, id int64) (*Campaign, error) {
 }
 
 // Resume continues a paused campaign. Queue its open batches afterwards
-// (OpenBatches with no grace).
+// (OpenBatches with no grace). A campaign whose last mails went out while
+// it was paused (workers finish what they hold) is done at once: no batch
+// is left to finish it.
 func (s *Store) Resume(ctx context.Context, id int64) (*Campaign, error) {
 	c, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.transition(ctx, c, `status = 'sending'`, []Status{StatusPaused}, "only a paused campaign can be resumed")
+	const open = `EXISTS (SELECT 1 FROM deliveries WHERE campaign_id = $1 AND status IN ('queued', 'sending'))`
+	return s.transition(ctx, c, `status = CASE WHEN `+open+` THEN 'sending' ELSE 'done' END,
+		finished_at = CASE WHEN `+open+` THEN NULL ELSE now() END`, []Status{StatusPaused}, "only a paused campaign can be resumed")
 }
 
 // Cancel stops a campaign for good: its queued deliveries are cancelled.

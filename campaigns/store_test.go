@@ -9,6 +9,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -182,5 +183,39 @@ func TestStartNeedsOneConnection(t *testing.T) {
 	plan, err := store.Start(run, c.ID, time.Now())
 	if err != nil || plan.Recipients != 2 {
 		t.Fatalf("Start with one connection: %+v, %v", plan, err)
+	}
+}
+
+// A campaign whose last mails go out while it is paused is done when it
+// is resumed, not "sending" for ever: no batch is left to finish it. (The
+// fault test TestPauseResumeMidCampaign found it under load.)
+func TestResumeFinishesACampaignSentWhilePaused(t *testing.T) {
+	t.Parallel()
+	st := testenv.NewStores(t)
+	ctx := context.Background()
+	if _, err := st.Subscribers.Add(ctx, subscribers.NewSubscriber{Email: "a@example.org", Kind: subscribers.KindSchool},
+		subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: true, Note: "Test"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.Campaigns.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "Rundbrief", Body: "Hallo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Campaigns.Start(ctx, c.ID, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := st.Campaigns.Claim(ctx, campaigns.BatchRef{CampaignID: c.ID, Batch: 0}, time.Minute)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("claim: %v, %v", ds, err)
+	}
+	if _, err := st.Campaigns.Pause(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Campaigns.Record(ctx, []maillog.Outcome{ds[0].Sent("<m@example.org>", "250 ok")}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Campaigns.Resume(ctx, c.ID)
+	if err != nil || got.Status != campaigns.StatusDone || got.FinishedAt == nil {
+		t.Errorf("resumed with nothing open: %+v, %v; want done", got, err)
 	}
 }

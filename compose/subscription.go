@@ -23,6 +23,9 @@ func (c *Composer) Subscription(kind subscribers.MailKind, sub *subscribers.Subs
 		// The opt-in request carries no unsubscribe link: the person is not
 		// subscribed yet, and ignoring the mail is the way to say no.
 		tk = templates.OptIn
+		if sub.RequestedVia == subscribers.SourceRequest {
+			tk = templates.PermissionRequest
+		}
 		vars.ConfirmURL = c.Links.Confirm(c.Keys.Token(subscribers.PurposeConfirm, sub.ID, now.Add(c.OptInTTL)))
 	case subscribers.MailWelcome, subscribers.MailPreferences:
 		tk = templates.Welcome

@@ -108,6 +108,13 @@ func (s *Store) ClaimMail(ctx context.Context, id int64, kind MailKind, lease ti
 	if err != nil {
 		return nil, nil, err
 	}
+	if kind == MailOptIn {
+		err := s.db.GetContext(ctx, &sub.RequestedVia, `SELECT source FROM consent_log
+			WHERE subscriber_id = $1 AND action = 'subscribed' ORDER BY id DESC LIMIT 1`, id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, fmt.Errorf("subscribers: request of subscriber %d: %w", id, err)
+		}
+	}
 	return &ms[0], sub, nil
 }
 

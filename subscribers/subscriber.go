@@ -91,6 +91,10 @@ const (
 	SourceImport Source = "import" // a CSV import by staff
 	SourceStaff  Source = "staff"  // staff, by hand
 	SourceSystem Source = "system" // rundbrief itself (mail sent, bounce)
+	// SourceRequest is the office asking a contact it knows for consent:
+	// an import or an entry by staff without an attested consent. The
+	// opt-in mail is then a request for permission.
+	SourceRequest Source = "request"
 )
 
 // Subscriber is one person or organisation on the list.
@@ -109,6 +113,9 @@ type Subscriber struct {
 	ConfirmedAt  *time.Time `json:"confirmed_at,omitempty"`
 	Unsubscribed *time.Time `json:"unsubscribed_at,omitempty"`
 	BouncedAt    *time.Time `json:"bounced_at,omitempty"`
+	// RequestedVia is where the last subscription request came from; set
+	// by ClaimMail for an opt-in mail, which is worded by it.
+	RequestedVia Source `json:"-"`
 }
 
 // Topic is an interest subscribers choose and audiences are drawn from.

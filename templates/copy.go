@@ -62,23 +62,75 @@ func optInCopy(lang i18n.Lang, ttl time.Duration) messageCopy {
 		}
 	}
 	return messageCopy{
-		subject: "Bitte bestätigen Sie Ihre Anmeldung zum Rundbrief",
-		title:   "Bitte bestätigen Sie Ihre Anmeldung",
+		subject: "Bitte bestätigen Sie Ihr Abonnement des Rundbriefs",
+		title:   "Bitte bestätigen Sie Ihr Abonnement",
 		intros: []string{
 			placeholder(varGreeting),
 			"Sie – oder jemand mit Ihrer E-Mail-Adresse – möchten E-Mails der Kommunalen Netzwerkstelle " +
 				"Fachkräftesicherung im Landkreis Nordhausen erhalten: Einladungen zu Veranstaltungen und " +
 				"Neuigkeiten rund um Ausbildung, Fachkräfte und Familie in der Region.",
 		},
-		instructions: "Bitte bestätigen Sie Ihre Anmeldung mit einem Klick – erst dann nehmen wir Sie in unseren Verteiler auf:",
-		button:       "Anmeldung bestätigen",
+		instructions: "Bitte bestätigen Sie Ihr Abonnement mit einem Klick – erst dann nehmen wir Sie in unseren Verteiler auf:",
+		button:       "Abonnement bestätigen",
 		buttonVar:    varConfirmURL,
 		outros: []string{
 			fmt.Sprintf("Der Link ist %s gültig.", validity(lang, ttl)),
-			"Falls Sie sich nicht angemeldet haben, müssen Sie nichts tun: Ohne Ihre Bestätigung erhalten Sie keine weiteren E-Mails von uns.",
+			"Falls Sie den Rundbrief nicht bestellt haben, müssen Sie nichts tun: Ohne Ihre Bestätigung erhalten Sie keine weiteren E-Mails von uns.",
 		},
 		signature: "Mit freundlichen Grüßen",
 		trouble:   "Falls die Schaltfläche „{ACTION}“ nicht funktioniert, kopieren Sie diesen Link in die Adresszeile Ihres Browsers:",
+	}
+}
+
+// permissionCopy asks a contact the office knows for consent to the
+// newsletter: it says who the office is and why the mail comes, and
+// that nothing happens without a click (re-permission).
+func permissionCopy(lang i18n.Lang, ttl time.Duration) messageCopy {
+	if lang == i18n.English {
+		return messageCopy{
+			subject: "May we send you the newsletter of the Netzwerkstelle Fachkräftesicherung?",
+			title:   "May we write to you?",
+			intros: []string{
+				placeholder(varGreeting),
+				"we are the Kommunale Netzwerkstelle Fachkräftesicherung at the district office of Nordhausen. " +
+					"We bring companies, schools and families in the district together so that skilled workers stay in the region – " +
+					"with events and with our newsletter.",
+				"You receive this e-mail because we know your address from working with you. We would like to send you " +
+					"invitations and news from now on – but only if you wish.",
+			},
+			instructions: "If you would like to receive the newsletter, please confirm with one click:",
+			button:       "Yes, subscribe to the newsletter",
+			buttonVar:    varConfirmURL,
+			outros: []string{
+				fmt.Sprintf("The link is valid for %s.", validity(lang, ttl)),
+				"Without your click nothing happens: we will not write to you again, and your address leaves our list when the link expires.",
+			},
+			signature: "Kind regards",
+			trouble:   "If the button “{ACTION}” does not work, copy this link into the address bar of your browser:",
+			why:       "You receive this e-mail once, because the Netzwerkstelle asks for your consent. Without your confirmation we will not write to you again.",
+		}
+	}
+	return messageCopy{
+		subject: "Möchten Sie den Rundbrief der Netzwerkstelle Fachkräftesicherung erhalten?",
+		title:   "Dürfen wir Ihnen schreiben?",
+		intros: []string{
+			placeholder(varGreeting),
+			"wir sind die Kommunale Netzwerkstelle Fachkräftesicherung im Landratsamt Nordhausen. Wir bringen Unternehmen, " +
+				"Schulen und Familien im Landkreis zusammen, damit Fachkräfte in der Region bleiben – mit Veranstaltungen " +
+				"und mit unserem Rundbrief.",
+			"Sie erhalten diese E-Mail, weil wir Ihre Adresse aus der Zusammenarbeit mit Ihnen kennen. Wir möchten Ihnen " +
+				"künftig Einladungen und Neuigkeiten schicken – aber nur, wenn Sie das wünschen.",
+		},
+		instructions: "Wenn Sie den Rundbrief erhalten möchten, bestätigen Sie das bitte mit einem Klick:",
+		button:       "Ja, Rundbrief abonnieren",
+		buttonVar:    varConfirmURL,
+		outros: []string{
+			fmt.Sprintf("Der Link ist %s gültig.", validity(lang, ttl)),
+			"Ohne Ihren Klick geschieht nichts: Wir schreiben Ihnen nicht wieder, und Ihre Adresse wird nach Ablauf der Frist aus unserem Verteiler gelöscht.",
+		},
+		signature: "Mit freundlichen Grüßen",
+		trouble:   "Falls die Schaltfläche „{ACTION}“ nicht funktioniert, kopieren Sie diesen Link in die Adresszeile Ihres Browsers:",
+		why:       "Sie erhalten diese E-Mail einmalig, weil die Netzwerkstelle Sie um Ihre Einwilligung bittet. Ohne Ihre Bestätigung schreiben wir Ihnen nicht wieder.",
 	}
 }
 

@@ -62,6 +62,11 @@ const (
 	// PreferencesLink sends a confirmed subscriber their preferences link
 	// again, when they fill in the subscription form a second time.
 	PreferencesLink Kind = "preferences"
+	// PermissionRequest asks a contact the office knows for consent to
+	// the newsletter (an import or an entry by staff without an attested
+	// consent): who the office is, why the mail comes, and that nothing
+	// happens without a click. Like OptIn, it has no unsubscribe links.
+	PermissionRequest Kind = "permission"
 )
 
 // Renderer renders and caches the layouts of one installation. It is safe
@@ -109,12 +114,14 @@ func (r *Renderer) Layout(kind Kind, lang i18n.Lang) (*Layout, error) {
 		c = welcomeCopy(lang)
 	case PreferencesLink:
 		c = preferencesLinkCopy(lang)
+	case PermissionRequest:
+		c = permissionCopy(lang, r.optInTTL)
 	default:
 		return nil, fmt.Errorf("templates: unknown message kind %q", kind)
 	}
 	footer := footerList
 	switch kind {
-	case OptIn:
+	case OptIn, PermissionRequest:
 		footer = footerOptIn
 	case PreferencesLink:
 		footer = footerTransactional

@@ -66,7 +66,7 @@ func golden(t *testing.T, name, got string) {
 
 func TestGolden(t *testing.T) {
 	r := newTestRenderer(t)
-	for _, kind := range []Kind{OptIn, Welcome, PreferencesLink} {
+	for _, kind := range []Kind{OptIn, PermissionRequest, Welcome, PreferencesLink} {
 		for _, lang := range []i18n.Lang{i18n.German, i18n.English} {
 			l, err := r.Layout(kind, lang)
 			if err != nil {
@@ -93,16 +93,27 @@ func TestCopy(t *testing.T) {
 		wantHTML []string
 		absent   []string // in neither part
 	}{
-		{OptIn, i18n.German, "Bitte bestätigen Sie Ihre Anmeldung zum Rundbrief",
+		{OptIn, i18n.German, "Bitte bestätigen Sie Ihr Abonnement des Rundbriefs",
 			[]string{"Guten Tag Anna Beispiel,", "Der Link ist 7 Tage gültig.", testVars().ConfirmURL, "Behringstraße 3", "Mit freundlichen Grüßen"},
-			[]string{`lang="de"`, button("Anmeldung bestätigen", testVars().ConfirmURL), `href="https://rundbrief.example/impressum?a=1&amp;b=2"`},
+			[]string{`lang="de"`, button("Abonnement bestätigen", testVars().ConfirmURL), `href="https://rundbrief.example/impressum?a=1&amp;b=2"`},
 			[]string{"rbvar", "Abmelden", "unsubscribe", "Mit freundlichen Grüßen,"}},
 		{OptIn, i18n.English, "Please confirm your subscription",
 			[]string{"Hello Anna Beispiel,", "The link is valid for 7 days.", testVars().ConfirmURL},
 			[]string{`lang="en"`, button("Confirm subscription", testVars().ConfirmURL)},
 			[]string{"rbvar", "Unsubscribe", "Guten Tag"}},
+		// The office asking contacts it knows (issue 15, point 5).
+		{PermissionRequest, i18n.German, "Möchten Sie den Rundbrief der Netzwerkstelle Fachkräftesicherung erhalten?",
+			[]string{"Guten Tag Anna Beispiel,", "wir sind die Kommunale Netzwerkstelle Fachkräftesicherung im Landratsamt Nordhausen",
+				"aus der Zusammenarbeit mit Ihnen", "Ohne Ihren Klick geschieht nichts", "Der Link ist 7 Tage gültig.", testVars().ConfirmURL,
+				"Sie erhalten diese E-Mail einmalig, weil die Netzwerkstelle Sie um Ihre Einwilligung bittet."},
+			[]string{`lang="de"`, button("Ja, Rundbrief abonnieren", testVars().ConfirmURL)},
+			[]string{"rbvar", "Abmelden", "unsubscribe", "jemand mit Ihrer E-Mail-Adresse", "in das Formular"}},
+		{PermissionRequest, i18n.English, "May we send you the newsletter of the Netzwerkstelle Fachkräftesicherung?",
+			[]string{"Hello Anna Beispiel,", "district office of Nordhausen", "Without your click nothing happens", testVars().ConfirmURL},
+			[]string{`lang="en"`, button("Yes, subscribe to the newsletter", testVars().ConfirmURL)},
+			[]string{"rbvar", "Unsubscribe", "Guten Tag"}},
 		{Welcome, i18n.German, "Willkommen beim Rundbrief der Netzwerkstelle Fachkräftesicherung",
-			[]string{"Ihre Themen: Berufsausbildung, Angebote für Kinder und Jugendliche.", testVars().PreferencesURL, testVars().UnsubscribeURL, "Abmelden"},
+			[]string{"Ihre Themen: Berufsausbildung, Angebote für Kinder und Jugendliche.", testVars().PreferencesURL, testVars().UnsubscribeURL, "Rundbrief abbestellen"},
 			[]string{button("Meine Einstellungen öffnen", testVars().PreferencesURL)},
 			[]string{"rbvar"}},
 		{Welcome, i18n.English, "Welcome to the newsletter of the Netzwerkstelle Fachkräftesicherung",

@@ -46,13 +46,13 @@ func footerFor(lang i18n.Lang) footerCopy {
 		return footerCopy{
 			impressum: "Legal notice", privacy: "Privacy", preferences: "Change preferences", unsubscribe: "Unsubscribe",
 			whyList:  "You receive this e-mail because you subscribed to the newsletter of the Netzwerkstelle Fachkräftesicherung.",
-			whyOptIn: "You receive this e-mail because your address was entered for our newsletter. Without your confirmation we will not write to you again.",
+			whyOptIn: "You receive this e-mail because your address was entered in the form to subscribe to our newsletter. Without your confirmation we will not write to you again.",
 		}
 	}
 	return footerCopy{
-		impressum: "Impressum", privacy: "Datenschutz", preferences: "Einstellungen ändern", unsubscribe: "Abmelden",
+		impressum: "Impressum", privacy: "Datenschutz", preferences: "Einstellungen ändern", unsubscribe: "Rundbrief abbestellen",
 		whyList:  "Sie erhalten diese E-Mail, weil Sie den Rundbrief der Netzwerkstelle Fachkräftesicherung abonniert haben.",
-		whyOptIn: "Sie erhalten diese E-Mail, weil Ihre Adresse für unseren Rundbrief angemeldet wurde. Ohne Ihre Bestätigung schreiben wir Ihnen nicht wieder.",
+		whyOptIn: "Sie erhalten diese E-Mail, weil Ihre Adresse in das Formular zum Abonnieren unseres Rundbriefs eingetragen wurde. Ohne Ihre Bestätigung schreiben wir Ihnen nicht wieder.",
 	}
 }
 
@@ -109,7 +109,7 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
                     <p class="sub center">%s</p>`, e(o.why))
 	default:
 		fmt.Fprintf(&footer, `
-                    <p class="sub center">%s</p>`, e(fc.whyOptIn))
+                    <p class="sub center">%s</p>`, e(cmp.Or(o.why, fc.whyOptIn)))
 	}
 
 	src := (&hermes.Default{}).HTMLTemplate()
@@ -200,7 +200,7 @@ func plainTextTemplate(fc footerCopy, o themeOptions) string {
 	case footerTransactional:
 		fmt.Fprintf(&b, "<p>%s</p>\n", o.why)
 	default:
-		fmt.Fprintf(&b, "<p>%s</p>\n", fc.whyOptIn)
+		fmt.Fprintf(&b, "<p>%s</p>\n", cmp.Or(o.why, fc.whyOptIn))
 	}
 	return b.String()
 }

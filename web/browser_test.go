@@ -162,8 +162,8 @@ func TestBrowserWalk(t *testing.T) {
 	t.Parallel()
 	for _, w := range []walk{
 		{lang: "de", accept: "de-DE,de", form: "Rundbrief abonnieren", errors: "Bitte prüfen Sie Ihre Angaben",
-			inbox: "bitte prüfen Sie Ihr Postfach", confirm: "Anmeldung bestätigen", confirmed: "Ihre Anmeldung ist bestätigt",
-			preferences: "Meine Einstellungen", saved: "Ihre Änderungen sind gespeichert", unsubscribed: "Sie sind abgemeldet",
+			inbox: "bitte prüfen Sie Ihr Postfach", confirm: "Abonnement bestätigen", confirmed: "Ihr Abonnement ist bestätigt",
+			preferences: "Meine Einstellungen", saved: "Ihre Änderungen sind gespeichert", unsubscribed: "Sie haben den Rundbrief abbestellt",
 			deleteQ: "endgültig löschen?", deleted: "Ihre Daten sind gelöscht"},
 		{lang: "en", accept: "en-GB,en", form: "Subscribe to the newsletter", errors: "Please check your entries",
 			inbox: "please check your inbox", confirm: "Confirm your subscription", confirmed: "your subscription is confirmed",
@@ -304,7 +304,7 @@ func TestMailInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"Guten Tag Anna Beispiel", "Landratsamt Nordhausen", "Abmelden"} {
+		for _, want := range []string{"Guten Tag Anna Beispiel", "Landratsamt Nordhausen", "Rundbrief abbestellen"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: %q not shown", m.file, want)
 			}

@@ -276,11 +276,11 @@ func TestConfirmFlow(t *testing.T) {
 
 	token := s.keys.Token(subscribers.PurposeConfirm, sub.ID, time.Now().Add(time.Hour))
 	r = s.get("/confirm/" + token)
-	if r.status != http.StatusOK || strings.Count(r.body, "<button") != 1 || !strings.Contains(r.body, "Anmeldung bestätigen") {
+	if r.status != http.StatusOK || strings.Count(r.body, "<button") != 1 || !strings.Contains(r.body, "Abonnement bestätigen") {
 		t.Errorf("confirm page: %d %s", r.status, r.body)
 	}
 	r = s.post("/confirm/"+token, nil)
-	if r.status != http.StatusOK || !strings.Contains(r.body, "Ihre Anmeldung ist bestätigt") {
+	if r.status != http.StatusOK || !strings.Contains(r.body, "Ihr Abonnement ist bestätigt") {
 		t.Errorf("confirm POST: %d %s", r.status, r.body)
 	}
 	got, _ := s.store.Get(ctx, sub.ID)

@@ -177,7 +177,7 @@ func TestOptInMailsDelivered(t *testing.T) {
 		}
 		h := m.Header()
 		subject, _ := dec.DecodeHeader(h.Get("Subject"))
-		want := "Bitte bestätigen Sie Ihre Anmeldung zum Rundbrief"
+		want := "Bitte bestätigen Sie Ihr Abonnement des Rundbriefs"
 		if i%4 == 0 {
 			want = "Please confirm your subscription"
 		}

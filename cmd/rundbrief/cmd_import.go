@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -107,7 +108,16 @@ func (a *app) importSubscribers(ctx context.Context, w io.Writer, o importOption
 	if err != nil {
 		return fmt.Errorf("%s: %s", path, describeFileError(err))
 	}
-	rep, err := s.Import(ctx, rows, subscribers.Consent{Source: subscribers.SourceImport, Confirmed: o.Confirmed, Note: o.Note}, o.DryRun)
+	// Without an attested consent, the import is the office asking the
+	// contacts in the file for it: their opt-in mail says so.
+	consent := subscribers.Consent{Source: subscribers.SourceImport, Confirmed: o.Confirmed, Note: o.Note}
+	if !o.Confirmed {
+		consent.Source = subscribers.SourceRequest
+		if consent.Note == "" {
+			consent.Note = "Import " + filepath.Base(path)
+		}
+	}
+	rep, err := s.Import(ctx, rows, consent, o.DryRun)
 	valid := rows.Valid()
 	if rep != nil {
 		valid = rep.Rows

@@ -415,7 +415,12 @@ func (a *app) addSubscriber(ctx context.Context, w io.Writer, o addOptions) erro
 	if err != nil {
 		return err
 	}
-	sub, err := s.Add(ctx, o.Subscriber, subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: o.Confirmed, Note: o.Note})
+	// Without an attested consent, the office asks the person for it.
+	source := subscribers.SourceStaff
+	if !o.Confirmed {
+		source = subscribers.SourceRequest
+	}
+	sub, err := s.Add(ctx, o.Subscriber, subscribers.Consent{Source: source, Confirmed: o.Confirmed, Note: o.Note})
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.Subscriber.Email, explain(err))
 	}

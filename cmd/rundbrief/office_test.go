@@ -1,6 +1,8 @@
 package main
 
 import (
+	"mime"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,20 @@ func outboxNames(t *testing.T, dir string) map[string]bool {
 		seen[f] = true
 	}
 	return seen
+}
+
+// subjectOf is the decoded subject of the mail raw.
+func subjectOf(t *testing.T, raw string) string {
+	t.Helper()
+	m, err := mail.ReadMessage(strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return subject
 }
 
 // newMails are the mails in the outbox dir that are not in seen, whole.
@@ -459,6 +475,33 @@ func TestSubscribersUpdate(t *testing.T) {
 	} {
 		if r := e.run(t, "", tc.args...); r.code == 0 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("rundbrief %s: exit %d, want %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.stderr)
+		}
+	}
+}
+
+// An import without an attested consent is the office asking contacts it
+// knows (issue 15, point 5): the consent log names it as its own source,
+// and the mail asks for permission in the office's words.
+func TestImportAsksForPermission(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "subscribers", "import", "../../examples/kontakte-demo.csv")
+	out := e.ok(t, "subscribers", "show", "lena.schmidt@example.net", "--consent")
+	if !strings.Contains(out, "Anfrage der Netzwerkstelle") || !strings.Contains(out, "Import kontakte-demo.csv") {
+		t.Errorf("consent log of an imported contact:\n%s", out)
+	}
+	e.ok(t, "subscribers", "add", "neu@example.org", "--kind", "Familie")
+	if out := e.ok(t, "subscribers", "show", "neu@example.org", "--consent"); !strings.Contains(out, "Anfrage der Netzwerkstelle") {
+		t.Errorf("consent log of a contact added by staff:\n%s", out)
+	}
+	e.ok(t, "worker", "--until-empty")
+	mails := newMails(t, e.outbox, nil)
+	if len(mails) != 13 {
+		t.Errorf("%d opt-in mails, want 12 imported and 1 added", len(mails))
+	}
+	for _, m := range mails {
+		if subject := subjectOf(t, m); !strings.HasPrefix(subject, "Möchten Sie den Rundbrief") && !strings.HasPrefix(subject, "May we send you") {
+			t.Errorf("an opt-in that is no request for permission: %q", subject)
 		}
 	}
 }

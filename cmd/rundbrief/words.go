@@ -63,10 +63,11 @@ var subscriberStatusWords = map[subscribers.Status]string{
 
 // sourceWords name where a subscriber or a consent came from.
 var sourceWords = map[subscribers.Source]string{
-	subscribers.SourceWeb:    "Webformular",
-	subscribers.SourceImport: "Import",
-	subscribers.SourceStaff:  "Netzwerkstelle",
-	subscribers.SourceSystem: "rundbrief",
+	subscribers.SourceWeb:     "Webformular",
+	subscribers.SourceImport:  "Import",
+	subscribers.SourceStaff:   "Netzwerkstelle",
+	subscribers.SourceRequest: "Anfrage der Netzwerkstelle",
+	subscribers.SourceSystem:  "rundbrief",
 }
 
 // consentWords name the entries of the consent log.

@@ -31,13 +31,20 @@ var confirmURL = regexp.MustCompile(regexp.QuoteMeta(testBase) + `/confirm/[A-Za
 
 // checkOptIn checks one delivered opt-in mail: valid MIME with text and HTML
 // parts, a Message-ID, the subject in the subscriber's language and a confirm
-// link under the base URL in both parts.
+// link under the base URL in both parts. An import without an attested
+// consent is the office asking its contacts: the mail says who the office
+// is and that nothing happens without a click (issue 15, point 5).
 func checkOptIn(t *testing.T, name string, m smtptest.Message) {
 	t.Helper()
 	h := m.Header()
 	subject, _ := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
-	if subject != "Bitte bestätigen Sie Ihre Anmeldung zum Rundbrief" && subject != "Please confirm your subscription" {
+	if subject != "Möchten Sie den Rundbrief der Netzwerkstelle Fachkräftesicherung erhalten?" &&
+		subject != "May we send you the newsletter of the Netzwerkstelle Fachkräftesicherung?" {
 		t.Errorf("%s: subject %q", name, subject)
+	}
+	if text := m.Text(); !strings.Contains(text, "Netzwerkstelle Fachkräftesicherung im Landratsamt Nordhausen") && !strings.Contains(text, "district office of Nordhausen") ||
+		strings.Contains(text, "jemand mit Ihrer E-Mail-Adresse") || strings.Contains(text, "someone using your e-mail address") {
+		t.Errorf("%s: not the office's request for permission:\n%s", name, text)
 	}
 	if mt, _, _ := mime.ParseMediaType(h.Get("Content-Type")); mt != "multipart/alternative" {
 		t.Errorf("%s: Content-Type %q", name, h.Get("Content-Type"))
