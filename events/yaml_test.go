@@ -125,12 +125,14 @@ func TestParseYAMLErrorsNameTheField(t *testing.T) {
 }
 
 func TestParseOffset(t *testing.T) {
-	for in, want := range map[string]time.Duration{"7d": 168 * time.Hour, "1d12h": 36 * time.Hour, "2h": 2 * time.Hour, " 14d ": 336 * time.Hour} {
+	for in, want := range map[string]time.Duration{"7d": 168 * time.Hour, "1d12h": 36 * time.Hour, "2h": 2 * time.Hour, " 14d ": 336 * time.Hour,
+		// as staff write it (issue 15, point 10)
+		"7 Tage": 168 * time.Hour, "1 Tag": 24 * time.Hour, "1 Tag 12 Stunden": 36 * time.Hour, "2 Wochen": 336 * time.Hour, "3 Stunden": 3 * time.Hour} {
 		if got, err := ParseOffset(in); err != nil || got != want {
 			t.Errorf("ParseOffset(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "d", "7", "7w", "-1d", "1.5d", "2m"} {
+	for _, in := range []string{"", "d", "7", "7w", "-1d", "1.5d", "2m", "7 Monate", "Tage 7", "1 Tag 12", "-1 Tag"} {
 		if _, err := ParseOffset(in); err == nil {
 			t.Errorf("ParseOffset(%q) accepted", in)
 		}

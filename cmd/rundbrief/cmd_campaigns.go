@@ -278,7 +278,7 @@ func readBody(flag, path string, required bool) (string, error) {
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", flag, err)
+		return "", fmt.Errorf("%s: %w", flag, fileError(path, err))
 	}
 	if strings.TrimSpace(string(b)) == "" {
 		return "", fmt.Errorf("%s: die Datei %s ist leer", flag, path)

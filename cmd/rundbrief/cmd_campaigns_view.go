@@ -238,7 +238,7 @@ func (a *app) previewCampaign(ctx context.Context, w io.Writer, o campaignMailOp
 		dir = fmt.Sprintf("vorschau-kampagne-%d", camp.ID)
 	}
 	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
+		return fmt.Errorf("der Ordner %s lässt sich nicht anlegen; bitte Pfad und Rechte prüfen", dir)
 	}
 	a.started = true
 	base := filepath.Join(dir, fmt.Sprintf("kampagne-%d", camp.ID))
@@ -248,7 +248,7 @@ func (a *app) previewCampaign(ctx context.Context, w io.Writer, o campaignMailOp
 	}
 	for _, f := range []struct{ ext, content string }{{".eml", eml.String()}, {".html", msg.HTML}, {".txt", msg.Text}} {
 		if err := os.WriteFile(base+f.ext, []byte(f.content), 0o640); err != nil {
-			return err
+			return fileError(base+f.ext, err)
 		}
 		fmt.Fprintf(w, "%s\n", base+f.ext)
 	}

@@ -70,7 +70,7 @@ func (f *eventFlags) register(fs *pflag.FlagSet, withFile bool) {
 		fs.StringVar(&f.slug, "slug", "", "Kürzel, z. B. talent-campus-2027")
 	}
 	fs.StringVar(&f.title, "title", "", "Titel")
-	fs.StringVar(&f.start, "start", "", `Beginn, z. B. "2027-07-05 09:00"`)
+	fs.StringVar(&f.start, "start", "", `Beginn, z. B. "2027-07-05 09:00" oder "05.07.2027 9 Uhr"`)
 	fs.StringVar(&f.end, "end", "", `Ende, z. B. "2027-07-09 15:00"`)
 	fs.StringVar(&f.place, "place", "", "Ort (Name)")
 	fs.StringVar(&f.address, "address", "", "Anschrift des Orts")
@@ -83,7 +83,7 @@ func (f *eventFlags) register(fs *pflag.FlagSet, withFile bool) {
 	fs.IntVar(&f.partyMax, "party-max", 0, "höchstens so viele Personen je Anmeldung (Standard 4)")
 	fs.BoolVar(&f.registration, "registration", false, "Anmeldung nötig")
 	fs.StringVar(&f.deadline, "deadline", "", `Anmeldeschluss, z. B. "2027-06-25 23:59"`)
-	fs.StringSliceVar(&f.reminders, "reminders", nil, "Erinnerungen vor Beginn, z. B. 7d,1d (Standard)")
+	fs.StringSliceVar(&f.reminders, "reminders", nil, "Erinnerungen vor Beginn, z. B. 7d,1d (Standard) oder \"7 Tage,1 Tag\"")
 	fs.StringVar(&f.description, "description-file", "", "Beschreibung aus einer Markdown-Datei")
 }
 
@@ -160,7 +160,7 @@ func (f *eventFlags) apply(fs *pflag.FlagSet, spec *events.Spec) error {
 	if set("description-file") {
 		b, err := os.ReadFile(f.description)
 		if err != nil {
-			return fmt.Errorf("--description-file: %w", err)
+			return fmt.Errorf("--description-file: %w", fileError(f.description, err))
 		}
 		spec.Description = string(b)
 	}
@@ -304,9 +304,9 @@ func (a *app) createEvent(ctx context.Context, w io.Writer, o eventOptions) erro
 		found events.InvalidFields
 	)
 	if o.File != "" {
-		r, err := os.Open(o.File)
+		r, err := openFile(o.File)
 		if err != nil {
-			return fmt.Errorf("die Datei lässt sich nicht öffnen: %w", err)
+			return err
 		}
 		spec, err = events.ParseYAML(r)
 		r.Close()

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -59,12 +58,9 @@ Veranstaltung, geht mit --notify eine Änderungsmail hinaus, wie bei events upda
 // readEventFile reads and checks an event file, explaining what is wrong
 // with it in German.
 func readEventFile(path string) (events.Spec, error) {
-	r, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return events.Spec{}, fmt.Errorf("die Datei %s gibt es nicht", path)
-	}
+	r, err := openFile(path)
 	if err != nil {
-		return events.Spec{}, fmt.Errorf("die Datei %s lässt sich nicht öffnen: %w", path, err)
+		return events.Spec{}, err
 	}
 	defer r.Close()
 	spec, err := events.ParseYAML(r)

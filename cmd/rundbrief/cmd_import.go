@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -89,9 +88,9 @@ func (a *app) importSubscribers(ctx context.Context, w io.Writer, o importOption
 		defaultKind = k
 	}
 	path := o.Path
-	f, err := os.Open(path)
+	f, err := openFile(path)
 	if err != nil {
-		return fmt.Errorf("die Datei %s lässt sich nicht öffnen: %w", path, errors.Unwrap(err))
+		return err
 	}
 	defer f.Close()
 

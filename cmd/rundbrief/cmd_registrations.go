@@ -35,7 +35,7 @@ func registrationError(err error, e *events.Event) error {
 func newEventsRegistrationsCmd(a *app) *cobra.Command {
 	var asCSV bool
 	c := &cobra.Command{
-		Use:   "registrations SLUG",
+		Use:   "registrations KÜRZEL",
 		Short: "Wer kommt, wer wartet – für die Teilnehmerliste",
 		Long: `Zeigt die Anmeldungen einer Veranstaltung: erst die Angemeldeten, dann die Warteliste
 in ihrer Reihenfolge. Mit --csv als Tabelle für Excel (Semikolon, UTF-8 mit BOM), etwa
@@ -54,7 +54,7 @@ für die Teilnehmerliste zum Unterschreiben.`,
 func newEventsRegisterCmd(a *app) *cobra.Command {
 	var o registerOptions
 	c := &cobra.Command{
-		Use:   "register SLUG E-MAIL [--name …] [--phone …]",
+		Use:   "register KÜRZEL E-MAIL [--name …] [--phone …]",
 		Short: "Eine Person anmelden, etwa nach einem Anruf",
 		Long: `Meldet eine Person für die Veranstaltung an, oder ändert die Zahl der Personen ihrer
 Anmeldung. Ist die Veranstaltung voll, kommt sie auf die Warteliste. Anders als auf der
@@ -87,7 +87,7 @@ rundbrief subscribers add E-MAIL --kind … (sie bekommt dann eine Bestätigungs
 
 func newEventsUnregisterCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "unregister SLUG E-MAIL",
+		Use:   "unregister KÜRZEL E-MAIL",
 		Short: "Eine Anmeldung zurücknehmen; die Warteliste rückt nach",
 		Long: `Nimmt die Anmeldung einer Person zurück, etwa nach einer Absage am Telefon. Die frei
 gewordenen Plätze gehen an die Warteliste, in ihrer Reihenfolge: wer zuerst kam und

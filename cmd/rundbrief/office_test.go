@@ -505,3 +505,45 @@ func TestImportAsksForPermission(t *testing.T) {
 		}
 	}
 }
+
+// The CLI speaks German throughout (issue 15, point 10): cobra's usage
+// lines and flag types and defaults, file errors, and times and offsets
+// as staff type them.
+func TestCLISpeaksGerman(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	for _, args := range [][]string{{"events", "register", "--help"}, {"subscribers", "list", "--help"}, {"campaigns", "send", "--help"}} {
+		out := e.ok(t, args...)
+		for _, english := range []string{"[flags]", "(default", " string ", " int ", "Usage:", "Flags:"} {
+			if strings.Contains(out, english) {
+				t.Errorf("rundbrief %s shows %q:\n%s", strings.Join(args, " "), english, out)
+			}
+		}
+	}
+	if out := e.ok(t, "subscribers", "list", "--help"); !strings.Contains(out, "--limit ZAHL") || !strings.Contains(out, "(Vorgabe: 100)") {
+		t.Errorf("flags without German types or defaults:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"campaigns", "create", "newsletter", "--subject", "S", "--body", "fehlt.md"}, "die Datei fehlt.md gibt es nicht"},
+		{[]string{"subscribers", "import", "fehlt.csv"}, "die Datei fehlt.csv gibt es nicht"},
+		{[]string{"events", "create", "-f", "fehlt.yaml"}, "die Datei fehlt.yaml gibt es nicht"},
+		{[]string{"subscribers", "import", t.TempDir()}, "ist ein Ordner, keine Datei"},
+		{[]string{"events", "show"}, "(1 Angabe, 0 erhalten)"},
+	} {
+		r := e.run(t, "", tc.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "no such file") {
+			t.Errorf("rundbrief %s: exit %d, want %q:\n%s", strings.Join(tc.args, " "), r.code, tc.want, r.stderr)
+		}
+	}
+	e.ok(t, "events", "create", "--slug", "sprechstunde-2027", "--title", "Sprechstunde", "--start", "22.04.2027 18 Uhr",
+		"--end", "22.04.2027, 19.30 Uhr", "--place", "Landratsamt", "--reminders", "7 Tage,1 Tag 12 Stunden")
+	out := e.ok(t, "events", "show", "sprechstunde-2027")
+	for _, want := range []string{"22.04.2027 18:00 bis 22.04.2027 19:30", "7d, 1d12h vor Beginn"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+}

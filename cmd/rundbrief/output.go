@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
@@ -112,4 +116,37 @@ func agreed(in io.Reader) bool {
 		return true
 	}
 	return false
+}
+
+// fileError says in German why the file at path cannot be read or
+// written (err from the os package): it does not exist, may not be read,
+// is a folder; the system's own words only for anything else.
+func fileError(path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("die Datei %s gibt es nicht; bitte Namen und Ordner prüfen", path)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("die Datei %s darf dieses Konto nicht lesen oder schreiben; bitte die Rechte prüfen", path)
+	case errors.Is(err, syscall.EISDIR):
+		return fmt.Errorf("%s ist ein Ordner, keine Datei", path)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("die Datei %s lässt sich nicht öffnen (%v)", path, err)
+}
+
+// openFile opens the file at path for reading, or says in German why not
+// (fileError); a folder is refused here rather than on the first read.
+func openFile(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, fileError(path, syscall.EISDIR)
+	}
+	return f, nil
 }

@@ -29,7 +29,7 @@ zeigt, welche gelten.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{germanFlagError(err)} })
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetHelpCommand(&cobra.Command{Hidden: true})
-	root.SetUsageTemplate(usageTemplate)
+	root.SetUsageFunc(writeUsage)
 	root.PersistentFlags().BoolP("help", "h", false, "Hilfe zu diesem Befehl")
 	root.AddCommand(
 		newConfigCmd(a),
@@ -72,27 +72,6 @@ func germanFlagError(err error) error {
 }
 
 // usageTemplate is cobra's help layout in German.
-const usageTemplate = `Aufruf:{{if .Runnable}}
-  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
-  {{.CommandPath}} BEFEHL{{end}}{{if gt (len .Aliases) 0}}
-
-Auch:
-  {{.NameAndAliases}}{{end}}{{if .HasExample}}
-
-Beispiele:
-{{.Example}}{{end}}{{if .HasAvailableSubCommands}}
-
-Befehle:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
-  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
-
-Optionen:
-{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
-
-Allgemeine Optionen:
-{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
-
-Mehr zu einem Befehl: {{.CommandPath}} BEFEHL --help{{end}}
-`
 
 // noArgs refuses arguments, naming an unknown subcommand as such.
 func noArgs(cmd *cobra.Command, args []string) error {
@@ -106,7 +85,7 @@ func noArgs(cmd *cobra.Command, args []string) error {
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usagef("%s erwartet %s (%d Angabe(n), %d erhalten)", cmd.CommandPath(), what, n, len(args))
+			return usagef("%s erwartet %s (%s, %d erhalten)", cmd.CommandPath(), what, plural(n, "Angabe", "Angaben"), len(args))
 		}
 		return nil
 	}
