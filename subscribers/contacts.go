@@ -12,6 +12,43 @@ import (
 	"github.com/lib/pq"
 )
 
+// Salutation is how a person is addressed in a formal letter: the Anrede.
+type Salutation string
+
+// The salutations; empty is none known (a family, an office, "divers").
+const (
+	SalutationNone Salutation = ""
+	SalutationMs   Salutation = "ms" // Frau
+	SalutationMr   Salutation = "mr" // Herr
+)
+
+// ErrSalutation is an Anrede that is neither Frau nor Herr nor one that
+// stands for none.
+var ErrSalutation = errors.New("subscribers: unknown salutation")
+
+// ParseSalutation reads an Anrede as offices write it: "Frau", "Fr.",
+// "Herr", "Hr.", "Ms", "Mrs", "Mr"; "", "divers", "keine", "-", "Familie",
+// "Firma" are none.
+func ParseSalutation(s string) (Salutation, error) {
+	switch strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), ".")) {
+	case "frau", "fr", "ms", "mrs", "miss":
+		return SalutationMs, nil
+	case "herr", "hr", "hrn", "mr":
+		return SalutationMr, nil
+	case "", "-", "divers", "keine", "keine angabe", "familie", "firma", "mx":
+		return SalutationNone, nil
+	}
+	return "", fmt.Errorf("%w %q", ErrSalutation, s)
+}
+
+// CleanNote returns a note as one line: the line breaks a spreadsheet
+// cell may hold become "; ", and it is checked like any text (CleanText,
+// MaxNoteLength).
+func CleanNote(s string) (string, error) {
+	s = strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", "; ").Replace(strings.TrimSpace(s))
+	return CleanText(s, MaxNoteLength)
+}
+
 // MaxPhoneLength is the longest phone number kept.
 const MaxPhoneLength = 40
 

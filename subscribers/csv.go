@@ -44,6 +44,11 @@ const (
 	FieldKind         Field = "kind"
 	FieldTopics       Field = "topics"
 	FieldLanguage     Field = "language"
+	// FieldSalutation, FieldPhone and FieldNote are what offices keep
+	// besides: the Anrede, a phone number, a note of their own.
+	FieldSalutation Field = "salutation"
+	FieldPhone      Field = "phone"
+	FieldNote       Field = "note"
 )
 
 // fieldOf maps a header, reduced to lower-case letters and digits, to its
@@ -64,7 +69,8 @@ func fieldOf(header string) (Field, bool) {
 		return FieldFirstName, true
 	case "nachname", "familienname", "lastname", "surname":
 		return FieldLastName, true
-	case "organisation", "organization", "firma", "unternehmen", "betrieb", "einrichtung", "institution":
+	case "organisation", "organization", "firma", "unternehmen", "betrieb", "einrichtung", "institution",
+		"firmaeinrichtung", "unternehmeneinrichtung", "organisationeinrichtung", "schuleeinrichtung", "firmaorganisation":
 		return FieldOrganisation, true
 	case "kind", "art", "typ", "type", "zielgruppe", "kategorie":
 		return FieldKind, true
@@ -72,6 +78,12 @@ func fieldOf(header string) (Field, bool) {
 		return FieldTopics, true
 	case "language", "sprache", "lang":
 		return FieldLanguage, true
+	case "anrede", "salutation", "title":
+		return FieldSalutation, true
+	case "telefon", "tel", "telefonnummer", "telnr", "phone", "telephone", "mobil", "handy":
+		return FieldPhone, true
+	case "bemerkung", "bemerkungen", "notiz", "notizen", "anmerkung", "anmerkungen", "note", "notes", "kommentar":
+		return FieldNote, true
 	}
 	return "", false
 }

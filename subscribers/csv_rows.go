@@ -68,6 +68,10 @@ func (p *rowParser) row(ir *ImportReader, line int, rec []string) (ImportRow, bo
 	raw.Language = i18n.Lang(lang)
 	topics, _ := p.get(rec, FieldTopics)
 	raw.Topics = splitTopics(topics)
+	salutation, _ := p.get(rec, FieldSalutation)
+	raw.Salutation = Salutation(salutation)
+	raw.Phone, _ = p.get(rec, FieldPhone)
+	raw.Note, _ = p.get(rec, FieldNote)
 
 	n, problems := raw.check(p.known)
 	if len(problems) > 0 {

@@ -44,6 +44,15 @@ func (n NewSubscriber) check(known map[string]Topic) (NewSubscriber, []fieldProb
 	if out.Language, err = i18n.Parse(string(n.Language)); err != nil {
 		fail(FieldLanguage, string(n.Language), err)
 	}
+	if out.Salutation, err = ParseSalutation(string(n.Salutation)); err != nil {
+		fail(FieldSalutation, string(n.Salutation), err)
+	}
+	if out.Phone, err = CleanPhone(n.Phone); err != nil {
+		fail(FieldPhone, n.Phone, err)
+	}
+	if out.Note, err = CleanNote(n.Note); err != nil {
+		fail(FieldNote, n.Note, err)
+	}
 	for _, t := range n.Topics {
 		slug, ok := resolveTopic(t, known)
 		if !ok {

@@ -157,11 +157,12 @@ var errDryRun = errors.New("subscribers: dry run")
 func (s *Store) copyImportRows(ctx context.Context, tx *sqlx.Tx, rows RowSource) (int, error) {
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_rows (
 		line int NOT NULL, email text NOT NULL, email_key text NOT NULL, address_hash text NOT NULL,
-		name text NOT NULL, organisation text NOT NULL, kind text NOT NULL, language text NOT NULL, topics text NOT NULL
+		name text NOT NULL, organisation text NOT NULL, kind text NOT NULL, language text NOT NULL, topics text NOT NULL,
+		salutation text NOT NULL, phone text NOT NULL, note text NOT NULL
 	) ON COMMIT DROP`); err != nil {
 		return 0, fmt.Errorf("subscribers: import: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `COPY import_rows (line, email, email_key, address_hash, name, organisation, kind, language, topics) FROM STDIN`)
+	stmt, err := tx.PrepareContext(ctx, `COPY import_rows (line, email, email_key, address_hash, name, organisation, kind, language, topics, salutation, phone, note) FROM STDIN`)
 	if err != nil {
 		return 0, fmt.Errorf("subscribers: import: copy: %w", err)
 	}
@@ -177,7 +178,8 @@ func (s *Store) copyImportRows(ctx context.Context, tx *sqlx.Tx, rows RowSource)
 		}
 		n++
 		if _, err := stmt.ExecContext(ctx, r.Line, r.Email, EmailKey(r.Email), hex.EncodeToString(s.keys.AddressHash(r.Email)),
-			r.Name, r.Organisation, string(r.Kind), string(r.Language), strings.Join(r.Topics, "|")); err != nil {
+			r.Name, r.Organisation, string(r.Kind), string(r.Language), strings.Join(r.Topics, "|"),
+			string(r.Salutation), r.Phone, r.Note); err != nil {
 			return n, fmt.Errorf("subscribers: import: copy: %w", err)
 		}
 	}
@@ -208,7 +210,7 @@ func mergeDuplicates(ctx context.Context, tx *sqlx.Tx, rep *ImportReport) error 
 	err := execAll(ctx, tx, "merge duplicates",
 		`CREATE TEMP TABLE import_new ON COMMIT DROP AS
 		 SELECT DISTINCT ON (email_key) line, email, email_key, decode(address_hash, 'hex') AS address_hash,
-		        name, organisation, kind, language, topics
+		        name, organisation, kind, language, topics, salutation, phone, note
 		 FROM import_rows ORDER BY email_key, line`,
 		`CREATE TEMP TABLE import_dups ON COMMIT DROP AS
 		 SELECT r.*, n.line AS first_line FROM import_rows r JOIN import_new n USING (email_key) WHERE r.line <> n.line`,
@@ -290,8 +292,9 @@ func addImported(ctx context.Context, tx *sqlx.Tx, rep *ImportReport, confirmed 
 	}
 	if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE import_added ON COMMIT DROP AS
 		 WITH added AS (
-			INSERT INTO subscribers (email, name, organisation, kind, language, status, confirmed_at)
-			SELECT email, name, organisation, kind, language, $1::text, CASE WHEN $1::text = 'confirmed' THEN now() END
+			INSERT INTO subscribers (email, name, organisation, kind, language, status, confirmed_at, salutation, phone, note)
+			SELECT email, name, organisation, kind, language, $1::text, CASE WHEN $1::text = 'confirmed' THEN now() END,
+			       salutation, phone, note
 			FROM import_class WHERE fate = 'new' ORDER BY line
 			ON CONFLICT (email_key) DO NOTHING
 			RETURNING id, email_key)
@@ -329,6 +332,13 @@ func mergeImported(ctx context.Context, tx *sqlx.Tx, rep *ImportReport) error {
 		`DELETE FROM import_merge WHERE NOT name_added AND NOT org_added AND cardinality(add_topics) = 0`,
 		`UPDATE subscribers s SET name = m.name, organisation = m.organisation, updated_at = now()
 		 FROM import_merge m WHERE s.id = m.id AND (m.name_added OR m.org_added)`,
+		// An Anrede, a phone number or a note the person lacks is
+		// filled in; one they have stays.
+		`UPDATE subscribers s SET salutation = CASE WHEN s.salutation = '' THEN c.salutation ELSE s.salutation END,
+		        phone = CASE WHEN s.phone = '' THEN c.phone ELSE s.phone END,
+		        note = CASE WHEN s.note = '' THEN c.note ELSE s.note END
+		 FROM import_class c WHERE c.fate = 'known' AND s.id = c.sub_id
+		   AND ((s.salutation = '' AND c.salutation <> '') OR (s.phone = '' AND c.phone <> '') OR (s.note = '' AND c.note <> ''))`,
 		`INSERT INTO subscriber_topics (subscriber_id, topic)
 		 SELECT id, unnest(add_topics) FROM import_merge ON CONFLICT DO NOTHING`)
 	if err != nil {

@@ -38,7 +38,7 @@ func NewStore(db *sqlx.DB, keys *Keyring) *Store {
 }
 
 // subscriberColumns selects a subscriber, aliased s, with its topics.
-const subscriberColumns = `s.id, s.email, s.name, s.organisation, s.phone, s.kind, s.language, s.status,
+const subscriberColumns = `s.id, s.email, s.name, s.organisation, s.phone, s.salutation, s.note, s.kind, s.language, s.status,
 	s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at, s.bounced_at,
 	ARRAY(SELECT t.topic FROM subscriber_topics t WHERE t.subscriber_id = s.id ORDER BY t.topic) AS topics`
 
@@ -48,6 +48,8 @@ type subscriberRow struct {
 	Name           string         `db:"name"`
 	Organisation   string         `db:"organisation"`
 	Phone          string         `db:"phone"`
+	Salutation     Salutation     `db:"salutation"`
+	Note           string         `db:"note"`
 	Kind           Kind           `db:"kind"`
 	Language       i18n.Lang      `db:"language"`
 	Status         Status         `db:"status"`
@@ -66,6 +68,7 @@ func (r *subscriberRow) subscriber() *Subscriber {
 	}
 	return &Subscriber{
 		ID: r.ID, Email: r.Email, Name: r.Name, Organisation: r.Organisation, Phone: r.Phone,
+		Salutation: r.Salutation, Note: r.Note,
 		Kind: r.Kind, Language: r.Language, Status: r.Status, Topics: topics,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		ConfirmedAt: r.ConfirmedAt, Unsubscribed: r.UnsubscribedAt, BouncedAt: r.BouncedAt,
@@ -144,6 +147,10 @@ type NewSubscriber struct {
 	Kind         Kind
 	Language     i18n.Lang
 	Topics       []string
+	// Salutation, Phone and Note come from staff and their files only.
+	Salutation Salutation
+	Phone      string
+	Note       string
 }
 
 // Consent says how a subscription came about, for the consent log.
@@ -202,10 +209,10 @@ func (s *Store) Add(ctx context.Context, n NewSubscriber, c Consent) (*Subscribe
 		if c.Confirmed {
 			status, confirmedAt = StatusConfirmed, sql.NullTime{Time: time.Now(), Valid: true}
 		}
-		err = tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, kind, language, status, confirmed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+		err = tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, kind, language, status, confirmed_at, salutation, phone, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (email_key) DO NOTHING RETURNING id`,
-			n.Email, n.Name, n.Organisation, n.Kind, n.Language, status, confirmedAt)
+			n.Email, n.Name, n.Organisation, n.Kind, n.Language, status, confirmedAt, n.Salutation, n.Phone, n.Note)
 		if errors.Is(err, sql.ErrNoRows) {
 			// A contact (known from a registration) subscribes now: the
 			// same person, with their registrations, and the consent

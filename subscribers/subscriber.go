@@ -104,6 +104,8 @@ type Subscriber struct {
 	Name         string     `json:"name"`
 	Organisation string     `json:"organisation"`
 	Phone        string     `json:"phone,omitempty"`
+	Salutation   Salutation `json:"salutation,omitempty"`
+	Note         string     `json:"note,omitempty"`
 	Kind         Kind       `json:"kind"`
 	Language     i18n.Lang  `json:"language"`
 	Status       Status     `json:"status"`

@@ -18,16 +18,14 @@ const (
 	ActionEmailChanged   ConsentAction = "email_changed"   // Note: the staff's note, if any
 )
 
-// FieldPhone is the phone number, which only staff keep.
-const FieldPhone Field = "phone"
-
 // Change is a correction staff make to a subscriber; a nil field stays as
 // it is.
 type Change struct {
-	Email, Name, Organisation, Phone *string
-	Kind                             *Kind
-	Language                         *i18n.Lang
-	Topics                           *[]string
+	Email, Name, Organisation, Phone, Note *string
+	Salutation                             *Salutation
+	Kind                                   *Kind
+	Language                               *i18n.Lang
+	Topics                                 *[]string
 }
 
 // Changed is what Update did.
@@ -65,7 +63,7 @@ func (s *Store) Update(ctx context.Context, id int64, ch Change, c Consent) (*Ch
 			return err
 		}
 		next := NewSubscriber{Email: sub.Email, Name: sub.Name, Organisation: sub.Organisation, Kind: sub.Kind,
-			Language: sub.Language, Topics: sub.Topics}
+			Language: sub.Language, Topics: sub.Topics, Salutation: sub.Salutation, Phone: sub.Phone, Note: sub.Note}
 		set := func(dst *string, v *string) {
 			if v != nil {
 				*dst = *v
@@ -74,6 +72,11 @@ func (s *Store) Update(ctx context.Context, id int64, ch Change, c Consent) (*Ch
 		set(&next.Email, ch.Email)
 		set(&next.Name, ch.Name)
 		set(&next.Organisation, ch.Organisation)
+		set(&next.Phone, ch.Phone)
+		set(&next.Note, ch.Note)
+		if ch.Salutation != nil {
+			next.Salutation = *ch.Salutation
+		}
 		if ch.Kind != nil {
 			next.Kind = *ch.Kind
 		}
@@ -87,12 +90,6 @@ func (s *Store) Update(ctx context.Context, id int64, ch Change, c Consent) (*Ch
 		if err != nil {
 			return err
 		}
-		phone := sub.Phone
-		if ch.Phone != nil {
-			if phone, err = CleanPhone(*ch.Phone); err != nil {
-				return err
-			}
-		}
 		slices.Sort(n.Topics)
 		emailChanged := EmailKey(n.Email) != EmailKey(sub.Email) || n.Email != sub.Email
 		for _, f := range []struct {
@@ -100,7 +97,8 @@ func (s *Store) Update(ctx context.Context, id int64, ch Change, c Consent) (*Ch
 			changed bool
 		}{
 			{FieldEmail, emailChanged}, {FieldName, n.Name != sub.Name}, {FieldOrganisation, n.Organisation != sub.Organisation},
-			{FieldPhone, phone != sub.Phone}, {FieldKind, n.Kind != sub.Kind}, {FieldLanguage, n.Language != sub.Language},
+			{FieldSalutation, n.Salutation != sub.Salutation}, {FieldPhone, n.Phone != sub.Phone}, {FieldNote, n.Note != sub.Note},
+			{FieldKind, n.Kind != sub.Kind}, {FieldLanguage, n.Language != sub.Language},
 			{FieldTopics, !slices.Equal(n.Topics, sub.Topics)},
 		} {
 			if f.changed {
@@ -120,8 +118,8 @@ func (s *Store) Update(ctx context.Context, id int64, ch Change, c Consent) (*Ch
 			}
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET email = $2, name = $3, organisation = $4, phone = $5,
-			kind = $6, language = $7, updated_at = now() WHERE id = $1`,
-			id, n.Email, n.Name, n.Organisation, phone, n.Kind, n.Language)
+			kind = $6, language = $7, salutation = $8, note = $9, updated_at = now() WHERE id = $1`,
+			id, n.Email, n.Name, n.Organisation, n.Phone, n.Kind, n.Language, n.Salutation, n.Note)
 		if postgres.IsUniqueViolation(err) {
 			return ErrExists
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/knf-nordhausen/rundbrief/internal/spreadsheet"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -18,19 +19,23 @@ func newImportCmd(a *app) *cobra.Command {
 	var (
 		skipInvalid, confirmed, dryRun bool
 		note, kind                     string
+		yes                            bool
 	)
 	c := &cobra.Command{
-		Use:   "import DATEI.csv",
-		Short: "Kontakte aus einer CSV-Datei (z. B. Excel-Export) aufnehmen",
-		Long: `Nimmt Kontakte aus einer CSV-Datei auf, wie Excel sie speichert: mit „;“ oder „,“
-getrennt (wird erkannt), UTF-8 mit oder ohne BOM (auch Windows-1252 und UTF-16
-werden erkannt), Felder in Anführungszeichen, Umlaute.
+		Use:   "import DATEI.csv|DATEI.xlsx",
+		Short: "Kontakte aus einer Excel-Datei oder CSV-Datei aufnehmen",
+		Long: `Nimmt Kontakte aus einer Excel-Arbeitsmappe (.xlsx, das erste Blatt) oder einer
+CSV-Datei auf, wie Excel sie speichert: mit „;“ oder „,“ getrennt (wird erkannt), UTF-8
+mit oder ohne BOM (auch Windows-1252 und UTF-16 werden erkannt), Felder in
+Anführungszeichen, Umlaute.
 
 Die erste Zeile nennt die Spalten, deutsch oder englisch:
-  E-Mail (Pflicht), Name (oder Vorname und Nachname), Organisation,
-  Art (Unternehmen, Schule, Familie, Sonstige), Themen, Sprache (de, en).
+  E-Mail (Pflicht), Name (oder Vorname und Nachname), Organisation (auch
+  „Firma/Einrichtung“), Anrede (Frau, Herr), Art (Unternehmen, Schule, Familie,
+  Sonstige), Themen, Sprache (de, en), Telefon, Bemerkung.
 Themen stehen als Kürzel oder deutscher Titel in einem Feld, getrennt durch | oder Komma.
-Andere Spalten werden übergangen.
+Hat die Datei weitere Spalten, nennt rundbrief sie und fragt, ob ohne sie importiert
+werden soll (--yes: nicht fragen).
 
 Zuerst wird jede Zeile geprüft. Ist eine fehlerhaft, nennt rundbrief alle
 fehlerhaften Zeilen mit Zeile, Spalte und Grund und nimmt nichts auf – außer mit
@@ -50,7 +55,8 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
 		Args: exactArgs(1, "eine CSV-Datei"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.importSubscribers(cmd.Context(), cmd.OutOrStdout(), importOptions{
-				Path: args[0], SkipInvalid: skipInvalid, Confirmed: confirmed, Note: note, Kind: kind, DryRun: dryRun})
+				Path: args[0], SkipInvalid: skipInvalid, Confirmed: confirmed, Note: note, Kind: kind, DryRun: dryRun,
+				Yes: yes, In: cmd.InOrStdin()})
 		},
 	}
 	fl := c.Flags()
@@ -59,6 +65,7 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
 	fl.StringVar(&kind, "kind", "", "Art für Zeilen ohne Art (Unternehmen, Schule, Familie, Sonstige)")
 	fl.BoolVar(&confirmed, "confirmed", false, "ohne Bestätigungsmail aufnehmen (Einwilligung liegt nachweislich vor)")
 	fl.StringVar(&note, "consent-note", "", "Nachweis der Einwilligung (mit --confirmed)")
+	fl.BoolVarP(&yes, "yes", "y", false, "nicht fragen, wenn Spalten nicht übernommen werden")
 	return c
 }
 
@@ -70,6 +77,8 @@ type importOptions struct {
 	Note        string // the record of consent, with Confirmed
 	Kind        string // the kind of rows without one, in German or English
 	DryRun      bool   // check and report, store nothing
+	Yes         bool   // do not ask about columns left out
+	In          io.Reader
 }
 
 // importSubscribers imports the contacts of the file opts names and
@@ -88,11 +97,21 @@ func (a *app) importSubscribers(ctx context.Context, w io.Writer, o importOption
 		defaultKind = k
 	}
 	path := o.Path
-	f, err := openFile(path)
+	file, err := openFile(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer file.Close()
+	var f io.Reader = file
+	form := ""
+	if isXLSX(path) {
+		x, err := spreadsheet.OpenXLSX(file)
+		if err != nil {
+			return fmt.Errorf("%s lässt sich nicht als Excel-Arbeitsmappe lesen; bitte in Excel als .xlsx oder als CSV speichern", path)
+		}
+		defer x.Close()
+		f, form = x, "Excel-Arbeitsmappe, Blatt „"+x.Sheet+"“"
+	}
 
 	s, err := a.store(ctx)
 	if err != nil {
@@ -106,6 +125,21 @@ func (a *app) importSubscribers(ctx context.Context, w io.Writer, o importOption
 	rows, err := subscribers.NewImportReader(f, subscribers.ImportOptions{Topics: topics, DefaultKind: defaultKind, AllOrNothing: !o.SkipInvalid})
 	if err != nil {
 		return fmt.Errorf("%s: %s", path, describeFileError(err))
+	}
+	if ignored := rows.Ignored(); len(ignored) > 0 {
+		quoted := make([]string, len(ignored))
+		for i, c := range ignored {
+			quoted[i] = "„" + c + "“"
+		}
+		fmt.Fprintf(w, "Diese Spalten übernimmt rundbrief nicht: %s.\n", strings.Join(quoted, ", "))
+		if !o.DryRun && !o.Yes {
+			fmt.Fprintf(w, "Ohne sie importieren? [j/N] ")
+			if o.In == nil || !agreed(o.In) {
+				fmt.Fprintf(w, "\nNichts aufgenommen.\n")
+				return nil
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	// Without an attested consent, the import is the office asking the
 	// contacts in the file for it: their opt-in mail says so.
@@ -121,15 +155,15 @@ func (a *app) importSubscribers(ctx context.Context, w io.Writer, o importOption
 	if rep != nil {
 		valid = rep.Rows
 	}
-	fmt.Fprintf(w, "Datei %s: %s, Trennzeichen %s, %s\n", path, rows.Encoding(), delimiterName(rows.Delimiter()),
-		plural(valid, "gültige Zeile", "gültige Zeilen"))
+	if form == "" {
+		form = fmt.Sprintf("%s, Trennzeichen %s", rows.Encoding(), delimiterName(rows.Delimiter()))
+	}
+	fmt.Fprintf(w, "Datei %s: %s, %s\n", path, form, plural(valid, "gültige Zeile", "gültige Zeilen"))
 	if line := rows.FirstWindows1252Line(); line > 0 {
 		fmt.Fprintf(w, "Hinweis: Einige Zeilen sind als UTF-8 gespeichert, andere (zuerst Zeile %d) als Windows-1252; "+
 			"jede Zeile ist so gelesen, wie sie gespeichert ist. Prüfen Sie die Umlaute, etwa mit rundbrief subscribers list.\n", line)
 	}
-	if len(rows.Ignored()) > 0 {
-		fmt.Fprintf(w, "Nicht verwendete Spalten: %s\n", strings.Join(rows.Ignored(), ", "))
-	}
+
 	if rows.BadLines() > 0 {
 		printProblems(w, path, rows, topics, o.SkipInvalid)
 	}
@@ -265,4 +299,9 @@ func printReport(w io.Writer, rep *subscribers.ImportReport, bad int, confirmed 
 		return fmt.Sprintf("Zeile %d: %s (%s)", n.Line, n.Email, word(subscriberStatusWords, n.Status))
 	})
 	line("fehlerhaft, übersprungen:", bad, "")
+}
+
+// isXLSX reports whether path names an Excel workbook (.xlsx).
+func isXLSX(path string) bool {
+	return strings.EqualFold(filepath.Ext(path), ".xlsx")
 }

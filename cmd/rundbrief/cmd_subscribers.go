@@ -163,7 +163,8 @@ func printSubscriber(w io.Writer, sub *subscribers.Subscriber, topics []subscrib
 	}
 	t := newTable(w, "Nr.", fmt.Sprint(sub.ID))
 	for _, r := range [][2]string{
-		{"E-Mail", sub.Email}, {"Name", sub.Name}, {"Organisation", sub.Organisation}, {"Telefon", sub.Phone},
+		{"E-Mail", sub.Email}, {"Anrede", word(salutationWords, sub.Salutation)}, {"Name", sub.Name},
+		{"Organisation", sub.Organisation}, {"Telefon", sub.Phone}, {"Bemerkung", sub.Note},
 		{"Art", templates.KindName(sub.Kind, i18n.German)}, {"Sprache", lang},
 		{"Status", word(subscriberStatusWords, sub.Status)}, {"Themen", strings.Join(ts, ", ")},
 		{"Aufgenommen", when(sub.CreatedAt)}, {"Bestätigt", whenPtr(sub.ConfirmedAt)},

@@ -39,6 +39,8 @@ Adresse derselben Person gehört (etwa weil sie selbst angerufen hat), übernimm
 	f.StringVar(&o.Name, "name", "", "Name der Ansprechperson")
 	f.StringVar(&o.Organisation, "organisation", "", "Unternehmen, Schule oder Einrichtung")
 	f.StringVar(&o.Phone, "phone", "", "Telefonnummer")
+	f.StringVar(&o.Salutation, "salutation", "", "Anrede: Frau, Herr oder leer")
+	f.StringVar(&o.NoteText, "note", "", "Bemerkung der Netzwerkstelle")
 	f.StringVar(&o.Kind, "kind", "", "Art: Unternehmen, Schule, Familie oder Sonstige")
 	f.StringSliceVar(&o.Topics, "topics", nil, "Themen, durch Komma getrennt (Kürzel oder Titel); ersetzt die bisherigen")
 	f.StringVar(&o.Language, "language", "", "Sprache der Mails: de oder en")
@@ -53,6 +55,7 @@ type updateSubscriberOptions struct {
 	NewEmail, Name, Organisation, Phone, Kind string
 	Language                                  string
 	Topics                                    []string
+	Salutation, NoteText                      string // the Anrede; the office's own note
 	Confirmed                                 bool   // the new address is attested
 	Note                                      string // how staff know
 	Set                                       func(flag string) bool
@@ -78,6 +81,14 @@ func (a *app) updateSubscriber(ctx context.Context, w io.Writer, o updateSubscri
 		return &v
 	}
 	ch.Email, ch.Name, ch.Organisation, ch.Phone = text("email", o.NewEmail), text("name", o.Name), text("organisation", o.Organisation), text("phone", o.Phone)
+	ch.Note = text("note", o.NoteText)
+	if o.Set("salutation") {
+		sal, ok := parseWord(salutationWords, o.Salutation)
+		if !ok && strings.TrimSpace(o.Salutation) != "" {
+			return usagef("--salutation „%s“: möglich sind Frau, Herr oder leer", o.Salutation)
+		}
+		ch.Salutation = &sal
+	}
 	if o.Set("kind") {
 		k := subscribers.Kind(o.Kind)
 		ch.Kind = &k
@@ -90,7 +101,7 @@ func (a *app) updateSubscriber(ctx context.Context, w io.Writer, o updateSubscri
 		ch.Topics = &o.Topics
 	}
 	if ch == (subscribers.Change{}) {
-		return usagef("nichts zu ändern: --name, --organisation, --kind, --topics, --language, --phone oder --email angeben")
+		return usagef("nichts zu ändern: --name, --organisation, --salutation, --kind, --topics, --language, --phone, --note oder --email angeben")
 	}
 	a.started = true
 	res, err := s.Update(ctx, sub.ID, ch, subscribers.Consent{Source: subscribers.SourceStaff, Confirmed: o.Confirmed, Note: o.Note})
@@ -132,4 +143,12 @@ var fieldWords = map[subscribers.Field]string{
 	subscribers.FieldTopics:       "Themen",
 	subscribers.FieldLanguage:     "Sprache",
 	subscribers.FieldPhone:        "Telefon",
+	subscribers.FieldSalutation:   "Anrede",
+	subscribers.FieldNote:         "Bemerkung",
+}
+
+// salutationWords are the Anrede as staff write it.
+var salutationWords = map[subscribers.Salutation]string{
+	subscribers.SalutationMs: "Frau",
+	subscribers.SalutationMr: "Herr",
 }

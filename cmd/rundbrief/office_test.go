@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // outboxNames are the names of the mails in the outbox dir now.
@@ -545,5 +547,71 @@ func TestCLISpeaksGerman(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// officeCSV has the columns offices keep, and one rundbrief does not use.
+const officeCSV = "E-Mail;Anrede;Vorname;Nachname;Firma/Einrichtung;Telefon;Bemerkung;Art;Straße\n" +
+	"s.koehler@kyffhaeuser-logistik.example;Frau;Sabine;Köhler;Kyffhäuser Logistik;03632 5550;Messe 2026, Stand 12;Unternehmen;Am Hang 1\n" +
+	"j.neumann@example.org;Hr.;Jan;Neumann;;0171 2345678;;Familie;Weg 2\n"
+
+// The import takes the columns offices use — Firma/Einrichtung, Anrede,
+// Telefon, Bemerkung — names the columns it leaves out and asks before it
+// imports, and reads Excel workbooks directly (issue 15, point 11).
+func TestImportOfficeColumnsAndExcel(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	path := writeFile(t, "kontakte.csv", officeCSV)
+	r := e.run(t, "nein\n", "subscribers", "import", path)
+	if r.code != 0 || !strings.Contains(r.stdout, "Diese Spalten übernimmt rundbrief nicht: „Straße“.") || !strings.Contains(r.stdout, "Nichts aufgenommen") {
+		t.Errorf("import answered no: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if subs := e.listJSON(t); len(subs) != 0 {
+		t.Fatalf("%d subscribers after answering no", len(subs))
+	}
+	r = e.run(t, "j\n", "subscribers", "import", path)
+	if r.code != 0 || !strings.Contains(r.stdout, "neu aufgenommen:") {
+		t.Fatalf("import answered yes: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	out := e.ok(t, "subscribers", "show", "s.koehler@kyffhaeuser-logistik.example")
+	for _, want := range []string{"Anrede", "Frau", "Sabine Köhler", "Kyffhäuser Logistik", "03632 5550", "Messe 2026, Stand 12"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show lacks %q:\n%s", want, out)
+		}
+	}
+	if out := e.ok(t, "subscribers", "show", "j.neumann@example.org"); !strings.Contains(out, "Herr") {
+		t.Errorf("Hr. not read as Herr:\n%s", out)
+	}
+	bad := writeFile(t, "falsch.csv", "E-Mail;Anrede;Art\na@example.org;Dr.;Familie\n")
+	if r := e.run(t, "", "subscribers", "import", bad); r.code == 0 || !strings.Contains(r.stdout+r.stderr, "unbekannte Anrede") {
+		t.Errorf("an unknown Anrede: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// The same contacts in an Excel workbook, with --yes.
+	book := excelize.NewFile()
+	for i, line := range strings.Split(strings.TrimSpace(strings.ReplaceAll(officeCSV, "s.koehler@", "excel.koehler@")), "\n") {
+		cells := strings.Split(line, ";")
+		row := make([]any, len(cells))
+		for j, c := range cells {
+			row[j] = c
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := book.SetSheetRow("Sheet1", cell, &row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	xlsx := filepath.Join(t.TempDir(), "kontakte.xlsx")
+	if err := book.SaveAs(xlsx); err != nil {
+		t.Fatal(err)
+	}
+	out = e.ok(t, "subscribers", "import", xlsx, "--yes", "--confirmed", "--consent-note", "Messe 2026")
+	if !strings.Contains(out, "Excel-Arbeitsmappe, Blatt „Sheet1“, 2 gültige Zeilen") || !strings.Contains(out, "„Straße“") {
+		t.Errorf("import of the workbook:\n%s", out)
+	}
+	if out := e.ok(t, "subscribers", "show", "excel.koehler@kyffhaeuser-logistik.example"); !strings.Contains(out, "03632 5550") || !strings.Contains(out, "bestätigt") {
+		t.Errorf("the contact from the workbook:\n%s", out)
+	}
+	if r := e.run(t, "", "subscribers", "import", writeFile(t, "kaputt.xlsx", "kein Excel")); r.code == 0 || !strings.Contains(r.stderr, "nicht als Excel-Arbeitsmappe lesen") {
+		t.Errorf("a broken workbook: exit %d\n%s", r.code, r.stderr)
 	}
 }

@@ -36,6 +36,7 @@ var subscriberErrorWords = []struct {
 	{subscribers.ErrSuppressed, "die Adresse ist gesperrt (Rundbrief abbestellt, gelöscht oder unzustellbar) und kann nur zurückkommen, wenn die Person den Rundbrief selbst wieder abonniert"},
 	{subscribers.ErrConsentNote, "bei bestätigter Aufnahme ist --consent-note nötig: wann und wie hat die Person eingewilligt?"},
 	{subscribers.ErrNotFound, "keine Person mit dieser Adresse im Verteiler"},
+	{subscribers.ErrSalutation, "unbekannte Anrede; möglich sind Frau, Herr oder leer (auch Fr., Hr., divers, keine)"},
 	{subscribers.ErrPhone, "die Telefonnummer darf nur Ziffern, Leerzeichen und + ( ) / - . enthalten (höchstens 40 Zeichen)"},
 }
 
