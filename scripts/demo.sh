@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The demo behind `make demo`: start what is missing, set up a demo database,
 # show how a faulty contact list is refused, import the demo contacts, send
-# their opt-in mails with the worker, and say where the mails went.
+# their opt-in mails with the worker, invite to an event, register a caller
+# who gets no newsletter, invite the late confirmers only, correct a name,
+# schedule and reschedule a newsletter, and say where the mails went.
 #
 # It uses its own database (rundbrief_demo, recreated on every run) and queue
 # namespace (rundbrief-demo), so it never touches a real installation.
@@ -102,6 +104,42 @@ echo "\$ rundbrief events registrations talent-campus-2027"
 $bin events registrations talent-campus-2027
 echo "\$ rundbrief worker --until-empty   (verschickt die Anmeldebestätigung mit Kalenderdatei)"
 RUNDBRIEF_LOG_LEVEL=warn $bin worker --until-empty
+
+step "Anmeldung am Telefon: nur für die Veranstaltung, kein Rundbrief"
+echo "\$ rundbrief events register talent-campus-2027 renate.krause@example.org --name \"Renate Krause\" --phone \"03631 445566\" --people 2"
+$bin events register talent-campus-2027 renate.krause@example.org --name "Renate Krause" --phone "03631 445566" --people 2
+echo "\$ rundbrief subscribers show renate.krause@example.org"
+$bin subscribers show renate.krause@example.org | sed -n '1,12p'
+
+step "Nachzügler: Einladung nur an die, die noch keine bekommen haben"
+echo "\$ rundbrief subscribers add nachzuegler@example.org --kind Familie --topics jugend --confirmed --consent-note \"Anruf, Einwilligung mündlich\""
+$bin subscribers add nachzuegler@example.org --kind Familie --topics jugend --confirmed --consent-note "Anruf, Einwilligung mündlich"
+echo "\$ rundbrief campaigns create invitation --event talent-campus-2027 --new-only"
+$bin campaigns create invitation --event talent-campus-2027 --new-only
+echo "\$ rundbrief campaigns send 2 --yes"
+$bin campaigns send 2 --yes
+RUNDBRIEF_LOG_LEVEL=warn $bin worker --until-empty
+$bin campaigns status 2
+
+step "Einen Namen berichtigen"
+echo "\$ rundbrief subscribers update familie.schubert@example.org --name \"Familie Schubert-Lang\""
+$bin subscribers update familie.schubert@example.org --name "Familie Schubert-Lang"
+
+step "Ein Rundbrief: anlegen, planen, verschieben"
+echo "\$ rundbrief campaigns create newsletter --subject \"Rundbrief Dezember 2026\" --body examples/rundbrief-dezember-2026.md"
+$bin campaigns create newsletter --subject "Rundbrief Dezember 2026" --body examples/rundbrief-dezember-2026.md
+if $bin campaigns send 3 --dry-run | grep -q renate.krause; then
+	echo "Unerwartet: der Rundbrief ginge an einen Kontakt, der nur angemeldet ist." >&2
+	exit 1
+fi
+echo "(Renate Krause, nur zur Veranstaltung angemeldet, ist nicht unter den Empfangenden.)"
+first_at=$(date -d '+2 days' '+%d.%m.%Y 9 Uhr')
+later_at=$(date -d '+3 days' '+%d.%m.%Y 10.30 Uhr')
+echo "\$ rundbrief campaigns send 3 --at \"$first_at\" --yes"
+$bin campaigns send 3 --at "$first_at" --yes
+echo "\$ rundbrief campaigns send 3 --at \"$later_at\" --yes   (verschoben)"
+$bin campaigns send 3 --at "$later_at" --yes
+$bin campaigns list
 
 step "Ergebnis"
 if [ "$mode" = docker ]; then
