@@ -38,6 +38,10 @@ const (
 	// KindCancellation says that an event is called off, with a
 	// METHOD:CANCEL calendar file.
 	KindCancellation Kind = "cancellation"
+	// KindLastCall says that registration closes soon ("Anmeldeschluss
+	// naht"), to those whom an invitation to the event reached and who
+	// have not registered.
+	KindLastCall Kind = "last_call"
 )
 
 // AboutEvent reports whether campaigns of kind k are about an event.

@@ -148,7 +148,7 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 		hours        *int
 	)
 	switch spec.Kind {
-	case KindInvitation, KindReminder, KindUpdate, KindCancellation:
+	case KindInvitation, KindReminder, KindUpdate, KindCancellation, KindLastCall:
 		e, err := s.events.Get(ctx, strings.TrimSpace(spec.Event))
 		if err != nil {
 			return nil, err
@@ -160,7 +160,10 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 		audience = subscribers.Audience{Kinds: e.Kinds, Topics: e.Topics}
 		// Reminders, updates and cancellations go to the people
 		// registered, when the event takes registrations.
-		toRegistered = spec.Kind != KindInvitation && e.Registration
+		toRegistered = spec.Kind != KindInvitation && spec.Kind != KindLastCall && e.Registration
+		if spec.Kind == KindLastCall && !e.Registration {
+			return nil, &EventNotReadyError{Slug: e.Slug, Status: e.Status, NoRegistration: true}
+		}
 		if spec.Subject != "" || spec.Body != "" || spec.SubjectEN != "" || spec.BodyEN != "" {
 			return nil, invalid("subject", ProblemWordsOfEvent)
 		}
@@ -296,6 +299,8 @@ func (s *Store) ready(ctx context.Context, c *Campaign, now time.Time) error {
 		return &EventNotReadyError{Slug: e.Slug, Status: e.Status}
 	case !e.End.After(now):
 		return &EventNotReadyError{Slug: e.Slug, Status: e.Status, Over: true}
+	case c.Kind == KindLastCall && (!e.Start.After(now) || (e.Deadline != nil && !e.Deadline.After(now))):
+		return &EventNotReadyError{Slug: e.Slug, Status: e.Status, Closed: true}
 	}
 	return nil
 }
@@ -306,12 +311,20 @@ type EventNotReadyError struct {
 	Slug   string
 	Status events.Status
 	Over   bool
+	// Closed: registration has closed (a last call comes too late);
+	// NoRegistration: the event takes none (a last call has no point).
+	Closed, NoRegistration bool
 }
 
 func (e *EventNotReadyError) Error() string {
 	why := "is " + string(e.Status)
-	if e.Over {
+	switch {
+	case e.Over:
 		why = "is over"
+	case e.Closed:
+		why = "has closed registration"
+	case e.NoRegistration:
+		why = "takes no registrations"
 	}
 	return fmt.Sprintf("%v: %q %s", ErrEventNotReady, e.Slug, why)
 }
@@ -323,7 +336,8 @@ func (e *EventNotReadyError) Unwrap() error { return ErrEventNotReady }
 // a cancellation those on the waitlist too: they hold a place in line for
 // what changed), or its audience; for a follow-up invitation (NewOnly)
 // only those of the audience whom no other invitation to the event has
-// reached.
+// reached; for a last call those of the audience whom an invitation
+// reached and who are neither registered nor waiting.
 func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscribers.Match) error) error {
 	if c.ToRegistered && c.EventID != nil {
 		ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, c.toWaiting())
@@ -339,6 +353,22 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 		}
 		return s.subscribers.EachMatch(ctx, c.Audience, func(m subscribers.Match) error {
 			if invited[m.SubscriberID] {
+				return nil
+			}
+			return fn(m)
+		})
+	}
+	if c.Kind == KindLastCall && c.EventID != nil {
+		invited, err := s.invited(ctx, *c.EventID, c.ID)
+		if err != nil {
+			return err
+		}
+		registered, err := s.Registrants(ctx, c)
+		if err != nil {
+			return err
+		}
+		return s.subscribers.EachMatch(ctx, c.Audience, func(m subscribers.Match) error {
+			if !invited[m.SubscriberID] || registered[m.SubscriberID] {
 				return nil
 			}
 			return fn(m)
@@ -374,6 +404,24 @@ func (s *Store) StillRegistered(ctx context.Context, c *Campaign) (map[int64]boo
 		return nil, nil
 	}
 	ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, c.toWaiting())
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set, nil
+}
+
+// Registrants returns, for a last call (KindLastCall), the people
+// registered for its event now or waiting: they are not called again,
+// however they registered. It returns nil for other campaigns.
+func (s *Store) Registrants(ctx context.Context, c *Campaign) (map[int64]bool, error) {
+	if c.Kind != KindLastCall || c.EventID == nil {
+		return nil, nil
+	}
+	ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, true)
 	if err != nil {
 		return nil, err
 	}

@@ -38,10 +38,12 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 	}
 	e := p.Event
 	switch camp.Kind {
-	case campaigns.KindInvitation:
+	case campaigns.KindInvitation, campaigns.KindLastCall:
 		for _, lang := range i18n.All() {
 			audience := templates.DescribeAudience(lang, camp.Audience.Kinds, subscribers.TopicTitles(facts.Topics, camp.Audience.Topics, lang))
-			l, err := c.Templates.Invitation(invitationOf(e, lang, audience, c.Links.Event(e.Slug)), lang)
+			inv := invitationOf(e, lang, audience, c.Links.Event(e.Slug))
+			inv.LastCall, inv.Note = camp.Kind == campaigns.KindLastCall, camp.Note
+			l, err := c.Templates.Invitation(inv, lang)
 			if err != nil {
 				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
 			}

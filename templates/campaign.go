@@ -28,6 +28,11 @@ type Invitation struct {
 	// registration leads; with neither, there is no button.
 	MoreURL     string
 	CalendarURL string // a Google Calendar link
+	// LastCall makes the invitation a reminder that registration closes
+	// soon ("Anmeldeschluss naht"), for those invited who have not
+	// registered; Note is a sentence of the staff's in it.
+	LastCall bool
+	Note     string
 }
 
 // Newsletter is a newsletter: a subject and a Markdown body.
@@ -47,6 +52,9 @@ func (r *Renderer) Invitation(inv Invitation, lang i18n.Lang) (*Layout, error) {
 		return nil, err
 	}
 	c := invitationCopy(lang, inv)
+	if inv.LastCall {
+		lastCall(&c, lang, inv)
+	}
 	c.body = calendarBody(lang, desc, inv.CalendarURL)
 	l, err := r.render(c, lang, footerList)
 	if err != nil {
@@ -116,6 +124,24 @@ func invitationCopy(lang i18n.Lang, inv Invitation) messageCopy {
 		c.buttonLink = inv.MoreURL
 	}
 	return c
+}
+
+// lastCall turns c, an invitation's copy, into the reminder that
+// registration closes soon.
+func lastCall(c *messageCopy, lang i18n.Lang, inv Invitation) {
+	en := lang == i18n.English
+	title := defuse(strings.TrimSpace(inv.Title))
+	c.subject = pick(en, "Registration closes soon: ", "Anmeldeschluss naht: ") + title
+	until := pick(en, "until the event begins", "bis zum Beginn")
+	if inv.Deadline != nil {
+		until = pick(en, "until ", "bis ") + day(lang, *inv.Deadline) + ", " + clock(lang, *inv.Deadline)
+	}
+	c.intros = []string{placeholder(varGreeting), pick(en,
+		"a short reminder: you can register for “"+title+"” only "+until+". If you would like to take part, please register now.",
+		"eine kurze Erinnerung: Zu „"+title+"“ können Sie sich nur noch "+until+" anmelden. Wenn Sie teilnehmen möchten, melden Sie sich bitte jetzt an.")}
+	if note := defuse(strings.TrimSpace(inv.Note)); note != "" {
+		c.intros = append(c.intros, note)
+	}
 }
 
 // eventFacts are the facts every mail about an event shows: when, where,

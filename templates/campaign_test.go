@@ -48,6 +48,18 @@ func TestCampaignGolden(t *testing.T) {
 		golden(t, "invitation."+string(lang)+".html", m.HTML)
 		golden(t, "invitation."+string(lang)+".txt", m.Text)
 
+		// "Anmeldeschluss naht" (issue 15, point 2): the invitation's
+		// facts and button, with until when registration is open.
+		last := testInvitation(t)
+		last.LastCall, last.Note = true, "Es sind noch 12 Plätze frei."
+		lc, err := r.Invitation(last, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m = lc.Render(campaignVars())
+		golden(t, "last-call."+string(lang)+".subject.txt", m.Subject+"\n")
+		golden(t, "last-call."+string(lang)+".txt", m.Text)
+
 		nl, err := r.Newsletter(Newsletter{Subject: "Rundbrief Dezember 2026",
 			Body: "## Neues aus der Netzwerkstelle\n\nDas **Jobticket** gilt ab Januar auch im Südharz.\n\n| Termin | Was |\n|---|---|\n| 18.03. | Job-Speeddating |"}, lang)
 		if err != nil {

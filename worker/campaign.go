@@ -130,6 +130,11 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	if err != nil {
 		return err
 	}
+	// A last call is not sent to who registered since it was planned.
+	registrants, err := h.Campaigns.Registrants(ctx, camp)
+	if err != nil {
+		return err
+	}
 	// Outcomes are recorded every recordEvery mails, not once per batch:
 	// a worker killed mid-batch then sends again at most that many per
 	// connection, and the commits still serve many mails each.
@@ -137,7 +142,12 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	outs := make([]maillog.Outcome, 0, recordEvery)
 	var retryAt time.Time
 	for i, d := range ds {
-		o := h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
+		var o maillog.Outcome
+		if registrants[d.SubscriberID] {
+			o = d.Skipped("registered for the event meanwhile")
+		} else {
+			o = h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
+		}
 		outs = append(outs, o)
 		if o.RetryAt != nil && o.RetryAt.After(retryAt) {
 			retryAt = *o.RetryAt

@@ -77,6 +77,10 @@ func campaignError(err error) error {
 			status.ID, word(campaignStatusWords, status.Status), status.ID)
 	case errors.Is(err, campaigns.ErrNotFound):
 		return errors.New("diese Kampagne gibt es nicht; rundbrief campaigns list zeigt alle")
+	case errors.As(err, &notReady) && notReady.Closed:
+		return fmt.Errorf("die Anmeldung zu %s ist schon geschlossen (Anmeldeschluss vorbei oder die Veranstaltung hat begonnen)", notReady.Slug)
+	case errors.As(err, &notReady) && notReady.NoRegistration:
+		return fmt.Errorf("%s hat keine Anmeldung; an einen Anmeldeschluss gibt es nichts zu erinnern", notReady.Slug)
 	case errors.As(err, &notReady) && notReady.Over:
 		return fmt.Errorf("die Veranstaltung %s ist vorbei; dazu lädt niemand mehr ein", notReady.Slug)
 	case errors.As(err, &notReady) && notReady.Status == events.StatusDraft:

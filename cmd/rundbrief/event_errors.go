@@ -53,7 +53,10 @@ func fieldLine(f events.FieldError) string {
 	if !ok {
 		w = string(f.Problem) + " %[1]s"
 	}
-	return f.Field + ": " + strings.TrimSpace(fmt.Sprintf(w, f.Value, f.Limit))
+	if strings.Contains(w, "%[") {
+		w = fmt.Sprintf(w, f.Value, f.Limit)
+	}
+	return f.Field + ": " + strings.TrimSpace(w)
 }
 
 // fileLine says one thing wrong with an event file in German: "Zeile 6:
@@ -67,7 +70,10 @@ func fileLine(f events.FileError) string {
 	if t, ok := yamlTypeWords[f.Want]; ok {
 		want = t
 	}
-	s := fmt.Sprintf(w, f.Value, want, f.Limit)
+	s := w
+	if strings.Contains(w, "%[") {
+		s = fmt.Sprintf(w, f.Value, want, f.Limit)
+	}
 	if f.Line > 0 {
 		s = fmt.Sprintf("Zeile %d: %s", f.Line, s)
 	}

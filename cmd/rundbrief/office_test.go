@@ -615,3 +615,49 @@ func TestImportOfficeColumnsAndExcel(t *testing.T) {
 		t.Errorf("a broken workbook: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// "Anmeldeschluss naht" goes to those an invitation reached who have not
+// registered (issue 15, point 2): not to the registered, not to who was
+// never invited, and it says until when registration is open.
+func TestLastCallToTheInvitedWhoHaveNotRegistered(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "subscribers", "import", "--confirmed", "--consent-note", "Liste 2026", writeFile(t, "k.csv", allEventsCSV))
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	e.ok(t, "campaigns", "create", "invitation", "--event", "job-speeddating-2027")
+	e.ok(t, "campaigns", "send", "1", "--yes")
+	e.ok(t, "worker", "--until-empty")
+	e.ok(t, "events", "register", "job-speeddating-2027", "ausbildung@familie.example")
+	e.ok(t, "subscribers", "add", "nie-eingeladen@familie.example", "--kind", "Familie", "--topics", "ausbildung",
+		"--confirmed", "--consent-note", "Anruf")
+	e.ok(t, "worker", "--until-empty")
+	seen := outboxNames(t, e.outbox)
+
+	r := e.run(t, "j\n", "events", "remind", "job-speeddating-2027", "--not-registered")
+	if r.code != 0 || !strings.Contains(r.stdout, "an 1 Empfängerin oder Empfänger, die eingeladen, aber nicht angemeldet sind") ||
+		!strings.Contains(r.stdout, "Anmeldeschluss naht (Kampagne 2)") {
+		t.Fatalf("last call: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	e.ok(t, "worker", "--until-empty")
+	mails := newMails(t, e.outbox, seen)
+	if len(mails) != 1 {
+		t.Fatalf("%d mails, want the last call to the one invited who has not registered", len(mails))
+	}
+	m := mails[0]
+	if !strings.Contains(m, "<alle@familie.example>") || subjectOf(t, m) != "Anmeldeschluss naht: Job-Speeddating" ||
+		!strings.Contains(m, "List-Unsubscribe") {
+		t.Errorf("the last call:\n%s", m)
+	}
+	if out := e.ok(t, "campaigns", "list"); !strings.Contains(out, "Anmeldeschluss naht") {
+		t.Errorf("list:\n%s", out)
+	}
+	if r := e.run(t, "", "events", "create", "-f", "../../examples/events/regionalkonferenz-2027.yaml", "--registration=false"); strings.Contains(r.stderr, "%!") {
+		t.Errorf("an event error with a broken format:\n%s", r.stderr)
+	}
+	e.ok(t, "events", "create", "-f", "../../examples/events/regionalkonferenz-2027.yaml", "--registration=false", "--deadline", "")
+	e.ok(t, "events", "publish", "regionalkonferenz-2027")
+	if r := e.run(t, "", "events", "remind", "regionalkonferenz-2027", "--not-registered", "--yes"); r.code == 0 || !strings.Contains(r.stderr, "hat keine Anmeldung") {
+		t.Errorf("last call for an event without registration: exit %d\n%s", r.code, r.stderr)
+	}
+}

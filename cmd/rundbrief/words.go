@@ -105,6 +105,7 @@ var campaignKindWords = map[campaigns.Kind]string{
 	campaigns.KindReminder:     "Erinnerung",
 	campaigns.KindUpdate:       "Änderung",
 	campaigns.KindCancellation: "Absage",
+	campaigns.KindLastCall:     "Anmeldeschluss naht",
 }
 
 // campaignStatusWords name where a campaign stands.
