@@ -29,7 +29,7 @@ nicht abbestellt haben): bis wann die Anmeldung offen ist, mit dem Knopf zum Anm
 Wer sich bis zum Versand anmeldet, bekommt sie nicht mehr.`,
 		Example: `  rundbrief events remind job-speeddating-2027 --note "Bitte bringen Sie Ihren Lebenslauf mit."
   rundbrief events remind talent-campus-2027 --not-registered`,
-		Args:    exactArgs(1, "ein Kürzel"),
+		Args: exactArgs(1, "ein Kürzel"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Slug = args[0]
 			return a.remindEvent(cmd.Context(), cmd.OutOrStdout(), cmd.InOrStdin(), o)
