@@ -168,7 +168,7 @@ type Contact struct {
 // keyed by ID, with their suppression marked.
 func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, error) {
 	var cs []*Contact
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, email, name, organisation, phone, kind, language, status
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, coalesce(email, '') AS email, name, organisation, phone, kind, language, status
 		FROM subscribers WHERE id = ANY ($1)`, pq.Int64Array(ids)); err != nil {
 		return nil, fmt.Errorf("subscribers: contacts: %w", err)
 	}
@@ -224,8 +224,9 @@ func (s *Store) bounce(ctx context.Context, tx *sqlx.Tx, id int64, reply string)
 
 // EachAmong calls fn for each of the subscribers with the given IDs who
 // may still be mailed about something they asked for (an event they
-// registered for): any status but bounced, and not suppressed. Their
-// topics are left empty.
+// registered for): any status but bounced, not suppressed, and with an
+// address (a contact staff registered may have none). Their topics are
+// left empty.
 func (s *Store) EachAmong(ctx context.Context, ids []int64, fn func(Match) error) error {
 	cs, err := s.Contacts(ctx, ids)
 	if err != nil {
@@ -235,7 +236,7 @@ func (s *Store) EachAmong(ctx context.Context, ids []int64, fn func(Match) error
 	slices.Sort(sorted)
 	for _, id := range slices.Compact(sorted) {
 		c := cs[id]
-		if c == nil || c.Suppressed || c.Status == StatusBounced {
+		if c == nil || c.Suppressed || c.Status == StatusBounced || c.Email == "" {
 			continue
 		}
 		if err := fn(Match{SubscriberID: c.ID, Email: c.Email, Kind: c.Kind, Topics: []string{}}); err != nil {

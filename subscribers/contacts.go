@@ -84,13 +84,24 @@ type NewContact struct {
 	Note string
 }
 
+// ErrNoAddress is a contact without an e-mail address that lacks the name
+// or the phone number by which staff know them.
+var ErrNoAddress = errors.New("subscribers: a contact without an e-mail address needs a name and a phone number")
+
 // FindOrAddContact returns the subscriber with n's address, whatever their
 // status, or stores n as a contact: known only through a registration, in
 // no audience, with no opt-in mail (see StatusContact), with an entry in
 // the log that says so. A phone number given is kept for a known person
 // who has none. It returns ErrSuppressed for an address on the
 // suppression list that is not on the list.
+//
+// Without an address, n is always a new contact, known by name and phone
+// (ErrNoAddress without them): staff register someone who has no e-mail;
+// they appear on the sign-in sheet and are sent nothing.
 func (s *Store) FindOrAddContact(ctx context.Context, n NewContact) (sub *Subscriber, added bool, err error) {
+	if strings.TrimSpace(n.Email) == "" {
+		return s.addContactWithoutAddress(ctx, n)
+	}
 	email, err := NormalizeEmail(n.Email)
 	if err != nil {
 		return nil, false, err
@@ -150,6 +161,47 @@ func (s *Store) FindOrAddContact(ctx context.Context, n NewContact) (sub *Subscr
 	}
 	sub, err = s.Get(ctx, id)
 	return sub, added, err
+}
+
+func (s *Store) addContactWithoutAddress(ctx context.Context, n NewContact) (*Subscriber, bool, error) {
+	name, err := CleanText(n.Name, MaxNameLength)
+	if err != nil {
+		return nil, false, fmt.Errorf("subscribers: %s: %w", FieldName, err)
+	}
+	org, err := CleanText(n.Organisation, MaxNameLength)
+	if err != nil {
+		return nil, false, fmt.Errorf("subscribers: %s: %w", FieldOrganisation, err)
+	}
+	phone, err := CleanPhone(n.Phone)
+	if err != nil {
+		return nil, false, err
+	}
+	note, err := CleanText(n.Note, MaxNoteLength)
+	if err != nil {
+		return nil, false, fmt.Errorf("subscribers: note: %w", err)
+	}
+	if name == "" || phone == "" {
+		return nil, false, ErrNoAddress
+	}
+	kind := KindOther
+	if n.Kind != "" {
+		if kind, err = ParseKind(string(n.Kind)); err != nil {
+			return nil, false, err
+		}
+	}
+	var id int64
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, phone, kind, status)
+			VALUES (NULL, $1, $2, $3, $4, 'contact') RETURNING id`, name, org, phone, kind); err != nil {
+			return fmt.Errorf("subscribers: add contact: %w", err)
+		}
+		return logConsent(ctx, tx, id, ActionContact, Consent{Source: SourceStaff, Note: note})
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	sub, err := s.Get(ctx, id)
+	return sub, true, err
 }
 
 // Registered reports which of the subscribers ids hold a registration

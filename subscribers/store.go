@@ -38,7 +38,7 @@ func NewStore(db *sqlx.DB, keys *Keyring) *Store {
 }
 
 // subscriberColumns selects a subscriber, aliased s, with its topics.
-const subscriberColumns = `s.id, s.email, s.name, s.organisation, s.phone, s.salutation, s.note, s.kind, s.language, s.status,
+const subscriberColumns = `s.id, coalesce(s.email, '') AS email, s.name, s.organisation, s.phone, s.salutation, s.note, s.kind, s.language, s.status,
 	s.created_at, s.updated_at, s.confirmed_at, s.unsubscribed_at, s.bounced_at,
 	ARRAY(SELECT t.topic FROM subscriber_topics t WHERE t.subscriber_id = s.id ORDER BY t.topic) AS topics`
 
@@ -278,14 +278,14 @@ func (s *Store) Erase(ctx context.Context, id int64) error {
 func (s *Store) deleteSubscriber(ctx context.Context, id int64, reason SuppressionReason) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var email string
-		err := tx.GetContext(ctx, &email, `DELETE FROM subscribers WHERE id = $1 RETURNING email`, id)
+		err := tx.GetContext(ctx, &email, `DELETE FROM subscribers WHERE id = $1 RETURNING coalesce(email, '')`, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("subscribers: delete: %w", err)
 		}
-		if reason != "" {
+		if reason != "" && email != "" {
 			return addSuppression(ctx, tx, s.keys.AddressHash(email), reason, "")
 		}
 		return nil

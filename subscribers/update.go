@@ -86,9 +86,18 @@ func (s *Store) Update(ctx context.Context, id int64, ch Change, c Consent) (*Ch
 		if ch.Topics != nil {
 			next.Topics = *ch.Topics
 		}
+		// A contact staff registered without an address keeps none
+		// until one is given; the rules check the rest.
+		noAddress := next.Email == ""
+		if noAddress {
+			next.Email = "none@address.invalid"
+		}
 		n, err := next.normalize(known)
 		if err != nil {
 			return err
+		}
+		if noAddress {
+			n.Email = ""
 		}
 		slices.Sort(n.Topics)
 		emailChanged := EmailKey(n.Email) != EmailKey(sub.Email) || n.Email != sub.Email
@@ -117,7 +126,7 @@ func (s *Store) Update(ctx context.Context, id int64, ch Change, c Consent) (*Ch
 				return ErrSuppressed
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET email = $2, name = $3, organisation = $4, phone = $5,
+		_, err = tx.ExecContext(ctx, `UPDATE subscribers SET email = NULLIF($2, ''), name = $3, organisation = $4, phone = $5,
 			kind = $6, language = $7, salutation = $8, note = $9, updated_at = now() WHERE id = $1`,
 			id, n.Email, n.Name, n.Organisation, n.Phone, n.Kind, n.Language, n.Salutation, n.Note)
 		if postgres.IsUniqueViolation(err) {

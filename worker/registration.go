@@ -110,6 +110,10 @@ func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) er
 	case c.Status == subscribers.StatusBounced || c.Suppressed:
 		log.Info("registration mail skipped; the address is bounced or suppressed")
 		return recorded(log, record(rec, m.Skipped("address bounced or suppressed")))
+	case c.Email == "":
+		// A contact staff registered without an address: the
+		// registration stands, and nobody is mailed.
+		return recorded(log, record(rec, m.Skipped("contact has no e-mail address")))
 	}
 	msg, err := h.compose(ctx, m, c)
 	if err != nil {

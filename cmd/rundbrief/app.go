@@ -132,7 +132,12 @@ func (a *app) subscriber(ctx context.Context, email string) (*subscribers.Store,
 	if err != nil {
 		return nil, nil, err
 	}
-	sub, err := s.GetByEmail(ctx, email)
+	var sub *subscribers.Subscriber
+	if id, ok := personNumber(email); ok {
+		sub, err = s.Get(ctx, id)
+	} else {
+		sub, err = s.GetByEmail(ctx, email)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", email, explain(err))
 	}

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,7 +56,7 @@ für die Teilnehmerliste zum Unterschreiben.`,
 func newEventsRegisterCmd(a *app) *cobra.Command {
 	var o registerOptions
 	c := &cobra.Command{
-		Use:   "register KÜRZEL E-MAIL [--name …] [--phone …]",
+		Use:   "register KÜRZEL [E-MAIL] [--name …] [--phone …]",
 		Short: "Eine Person anmelden, etwa nach einem Anruf",
 		Long: `Meldet eine Person für die Veranstaltung an, oder ändert die Zahl der Personen ihrer
 Anmeldung. Ist die Veranstaltung voll, kommt sie auf die Warteliste. Anders als auf der
@@ -67,12 +69,20 @@ ist keine Einwilligung in den Rundbrief. Solche Kontakte bekommen nur die Mails 
 Anmeldung – Bestätigung, Erinnerungen, Änderungen, Absage –, keinen Rundbrief und keine
 Einladungen, und sie werden RUNDBRIEF_REGISTRATION_TTL nach der Veranstaltung gelöscht.
 Möchte die Person auch den Rundbrief, nehmen Sie sie zusätzlich auf:
-rundbrief subscribers add E-MAIL --kind … (sie bekommt dann eine Bestätigungsmail).`,
+rundbrief subscribers add E-MAIL --kind … (sie bekommt dann eine Bestätigungsmail).
+
+Wer keine E-Mail-Adresse hat, wird ohne sie angemeldet, mit --name und --phone: Die
+Person steht auf der Teilnehmerliste, bekommt aber keine Mails. Sie hat eine Nummer
+(„Nr. 42“), mit der andere Befehle sie finden, etwa events unregister KÜRZEL 42.`,
 		Example: `  rundbrief events register job-speeddating-2027 personal@metallbau.example --people 2
-  rundbrief events register talent-campus-2027 eltern.meier@example.org --name "Familie Meier" --phone "03631 123456" --people 2`,
-		Args: exactArgs(2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse"),
+  rundbrief events register talent-campus-2027 eltern.meier@example.org --name "Familie Meier" --phone "03631 123456" --people 2
+  rundbrief events register talent-campus-2027 --name "Erika Schulze" --phone "03631 987654"`,
+		Args: rangeArgs(1, 2, "das Kürzel der Veranstaltung und eine E-Mail-Adresse (ohne sie: --name und --phone)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Event, o.Email = args[0], args[1]
+			o.Event = args[0]
+			if len(args) == 2 {
+				o.Email = args[1]
+			}
 			return a.register(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
@@ -87,7 +97,7 @@ rundbrief subscribers add E-MAIL --kind … (sie bekommt dann eine Bestätigungs
 
 func newEventsUnregisterCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "unregister KÜRZEL E-MAIL",
+		Use:   "unregister KÜRZEL E-MAIL|NR",
 		Short: "Eine Anmeldung zurücknehmen; die Warteliste rückt nach",
 		Long: `Nimmt die Anmeldung einer Person zurück, etwa nach einer Absage am Telefon. Die frei
 gewordenen Plätze gehen an die Warteliste, in ihrer Reihenfolge: wer zuerst kam und
@@ -123,21 +133,35 @@ func (a *app) register(ctx context.Context, w io.Writer, o registerOptions) erro
 	if err != nil {
 		return err
 	}
-	if _, err := subs.GetByEmail(ctx, o.Email); errors.Is(err, subscribers.ErrNotFound) && o.Name == "" {
-		return fmt.Errorf("%s steht nicht im Verteiler. Als Kontakt nur für diese Veranstaltung anmelden: "+
-			"rundbrief events register %s %s --name \"…\" [--phone …]", o.Email, o.Event, o.Email)
+	var sub *subscribers.Subscriber
+	switch {
+	case isNumber(o.Email): // a person by their number, as lists show it
+		if _, sub, err = a.subscriber(ctx, o.Email); err != nil {
+			return err
+		}
+	case o.Email == "" && (strings.TrimSpace(o.Name) == "" || strings.TrimSpace(o.Phone) == ""):
+		return usagef("ohne E-Mail-Adresse braucht die Anmeldung --name und --phone, damit die Netzwerkstelle die Person erreicht")
+	default:
+		if _, err := subs.GetByEmail(ctx, o.Email); o.Email != "" && errors.Is(err, subscribers.ErrNotFound) && o.Name == "" {
+			return fmt.Errorf("%s steht nicht im Verteiler. Als Kontakt nur für diese Veranstaltung anmelden: "+
+				"rundbrief events register %s %s --name \"…\" [--phone …]", o.Email, o.Event, o.Email)
+		}
+		a.started = true
+		var added bool
+		sub, added, err = subs.FindOrAddContact(ctx, subscribers.NewContact{Email: o.Email, Name: o.Name,
+			Organisation: o.Organisation, Phone: o.Phone, Kind: subscribers.Kind(o.Kind),
+			Note: "Anmeldung durch die Netzwerkstelle: " + e.Title})
+		if err != nil {
+			return fmt.Errorf("%s: %w", cmp.Or(o.Email, o.Name), explain(err))
+		}
+		if added {
+			fmt.Fprintf(w, "%s ist als Kontakt aufgenommen – nur für Veranstaltungen, ohne Rundbrief.\n", person(sub))
+		}
+		if sub.Email == "" {
+			fmt.Fprintf(w, "Ohne E-Mail-Adresse bekommt die Person keine Mails; bitte Änderungen und Absagen telefonisch mitteilen.\n")
+		}
 	}
-	a.started = true
-	sub, added, err := subs.FindOrAddContact(ctx, subscribers.NewContact{Email: o.Email, Name: o.Name,
-		Organisation: o.Organisation, Phone: o.Phone, Kind: subscribers.Kind(o.Kind),
-		Note: "Anmeldung durch die Netzwerkstelle: " + e.Title})
-	if err != nil {
-		return fmt.Errorf("%s: %w", o.Email, explain(err))
-	}
-	if added {
-		fmt.Fprintf(w, "%s ist als Kontakt aufgenommen – nur für Veranstaltungen, ohne Rundbrief.\n", sub.Email)
-	}
-	return a.changeRegistration(ctx, w, o.Event, o.Email,
+	return a.changeRegistration(ctx, w, o.Event, strconv.FormatInt(sub.ID, 10),
 		func(err error) error { return err },
 		func(ctx context.Context, evs *events.Store, e *events.Event, sub *subscribers.Subscriber) (*events.Outcome, error) {
 			return evs.Register(ctx, e.ID, sub.ID, o.People, events.ByStaff, time.Now())
@@ -146,11 +170,11 @@ func (a *app) register(ctx context.Context, w io.Writer, o registerOptions) erro
 			r := res.Registration
 			switch {
 			case r.Status == events.Waiting:
-				fmt.Fprintf(w, "%s steht mit %s auf der Warteliste, Platz %d.\n", sub.Email, plural(r.People, "Person", "Personen"), r.Position)
+				fmt.Fprintf(w, "%s steht mit %s auf der Warteliste, Platz %d.\n", person(sub), plural(r.People, "Person", "Personen"), r.Position)
 			case res.Changed:
-				fmt.Fprintf(w, "%s ist mit %s angemeldet.\n", sub.Email, plural(r.People, "Person", "Personen"))
+				fmt.Fprintf(w, "%s ist mit %s angemeldet.\n", person(sub), plural(r.People, "Person", "Personen"))
 			default:
-				fmt.Fprintf(w, "%s war schon mit %s angemeldet; nichts geändert.\n", sub.Email, plural(r.People, "Person", "Personen"))
+				fmt.Fprintf(w, "%s war schon mit %s angemeldet; nichts geändert.\n", person(sub), plural(r.People, "Person", "Personen"))
 			}
 		})
 }
@@ -163,9 +187,9 @@ func (a *app) unregister(ctx context.Context, w io.Writer, o registerOptions) er
 		},
 		func(sub *subscribers.Subscriber, res *events.Outcome) {
 			if res.Changed {
-				fmt.Fprintf(w, "Die Anmeldung von %s ist zurückgenommen.\n", sub.Email)
+				fmt.Fprintf(w, "Die Anmeldung von %s ist zurückgenommen.\n", person(sub))
 			} else {
-				fmt.Fprintf(w, "%s hatte schon abgesagt; nichts geändert.\n", sub.Email)
+				fmt.Fprintf(w, "%s hatte schon abgesagt; nichts geändert.\n", person(sub))
 			}
 		})
 }
@@ -301,8 +325,36 @@ func (a *app) listRegistrations(ctx context.Context, w io.Writer, o registration
 		if c == nil {
 			c = &subscribers.Contact{}
 		}
-		t.row(strconv.Itoa(i+1), c.Name, c.Org, c.Email, strconv.Itoa(r.People), status(r), when(r.CreatedAt))
+		email := c.Email
+		if email == "" && c.ID != 0 {
+			email = fmt.Sprintf("– (Tel. %s, Nr. %d)", c.Phone, c.ID)
+		}
+		t.row(strconv.Itoa(i+1), c.Name, c.Org, email, strconv.Itoa(r.People), status(r), when(r.CreatedAt))
 	}
 	t.flush()
 	return nil
+}
+
+// person names a subscriber in the CLI's sentences: their address, or for
+// a contact without one their name and number.
+func person(sub *subscribers.Subscriber) string {
+	if sub.Email != "" {
+		return sub.Email
+	}
+	return fmt.Sprintf("%s (Nr. %d)", sub.Name, sub.ID)
+}
+
+// isNumber reports whether s names a person by number ("42", "Nr. 42",
+// "#42") rather than by address.
+func isNumber(s string) bool {
+	_, ok := personNumber(s)
+	return ok
+}
+
+// personNumber reads a person's number: "42", "Nr. 42", "#42".
+func personNumber(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "Nr."), "#")
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	return n, err == nil && n > 0
 }

@@ -661,3 +661,47 @@ func TestLastCallToTheInvitedWhoHaveNotRegistered(t *testing.T) {
 		t.Errorf("last call for an event without registration: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// A person without an e-mail address is registered by staff with name and
+// phone (issue 15, point 4): on the sign-in sheet, sent nothing, found by
+// number, corrected and deleted like anyone.
+func TestRegistrationWithoutAnAddress(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
+	e.ok(t, "events", "publish", "job-speeddating-2027")
+	if r := e.run(t, "", "events", "register", "job-speeddating-2027", "--name", "Erika Schulze"); r.code == 0 || !strings.Contains(r.stderr, "--name und --phone") {
+		t.Errorf("without address and phone: exit %d\n%s", r.code, r.stderr)
+	}
+	out := e.ok(t, "events", "register", "job-speeddating-2027", "--name", "Erika Schulze", "--phone", "03631 987654", "--people", "2")
+	if !strings.Contains(out, "Erika Schulze (Nr. 1) ist als Kontakt aufgenommen") || !strings.Contains(out, "Erika Schulze (Nr. 1) ist mit 2 Personen angemeldet") ||
+		!strings.Contains(out, "bekommt die Person keine Mails") {
+		t.Errorf("register without an address:\n%s", out)
+	}
+	if out := e.ok(t, "events", "registrations", "job-speeddating-2027"); !strings.Contains(out, "– (Tel. 03631 987654, Nr. 1)") {
+		t.Errorf("the sign-in list:\n%s", out)
+	}
+	if csv := e.ok(t, "events", "registrations", "job-speeddating-2027", "--csv"); !strings.Contains(csv, "Erika Schulze;;;03631 987654;2;angemeldet") {
+		t.Errorf("the sign-in sheet:\n%s", csv)
+	}
+	e.ok(t, "worker", "--until-empty")
+	if n := countFiles(t, e.outbox); n != 0 {
+		t.Errorf("%d mails to a person without an address", n)
+	}
+	if out := e.ok(t, "events", "remind", "job-speeddating-2027", "--yes"); !strings.Contains(out, "an 0 Empfängerinnen und Empfänger") {
+		t.Errorf("a reminder counts the person without an address:\n%s", out)
+	}
+	if out := e.ok(t, "subscribers", "update", "Nr. 1", "--phone", "03631 111111"); !strings.Contains(out, "Telefon") {
+		t.Errorf("update by number:\n%s", out)
+	}
+	if out := e.ok(t, "subscribers", "show", "1"); !strings.Contains(out, "03631 111111") || !strings.Contains(out, "nur Veranstaltung") {
+		t.Errorf("show by number:\n%s", out)
+	}
+	if out := e.ok(t, "events", "unregister", "job-speeddating-2027", "1"); !strings.Contains(out, "Die Anmeldung von Erika Schulze (Nr. 1) ist zurückgenommen") {
+		t.Errorf("unregister by number:\n%s", out)
+	}
+	e.ok(t, "subscribers", "delete", "1", "--yes")
+	if r := e.run(t, "", "subscribers", "show", "1"); r.code == 0 {
+		t.Errorf("the deleted contact is still there")
+	}
+}

@@ -81,6 +81,16 @@ func noArgs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// rangeArgs wants between lo and hi arguments, named in what.
+func rangeArgs(lo, hi int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return usagef("%s erwartet %s (%d bis %d Angaben, %d erhalten)", cmd.CommandPath(), what, lo, hi, len(args))
+		}
+		return nil
+	}
+}
+
 // exactArgs wants n arguments, named in what.
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {

@@ -37,6 +37,7 @@ var subscriberErrorWords = []struct {
 	{subscribers.ErrConsentNote, "bei bestätigter Aufnahme ist --consent-note nötig: wann und wie hat die Person eingewilligt?"},
 	{subscribers.ErrNotFound, "keine Person mit dieser Adresse im Verteiler"},
 	{subscribers.ErrSalutation, "unbekannte Anrede; möglich sind Frau, Herr oder leer (auch Fr., Hr., divers, keine)"},
+	{subscribers.ErrNoAddress, "ohne E-Mail-Adresse braucht ein Kontakt einen Namen und eine Telefonnummer"},
 	{subscribers.ErrPhone, "die Telefonnummer darf nur Ziffern, Leerzeichen und + ( ) / - . enthalten (höchstens 40 Zeichen)"},
 }
 
