@@ -166,7 +166,7 @@ func welcomeCopy(lang i18n.Lang) messageCopy {
 				"der Kommunalen Netzwerkstelle Fachkräftesicherung im Landkreis Nordhausen.",
 			"Ihre Themen: " + placeholder(varTopics) + ".",
 		},
-		instructions: "Ihre Themen und Angaben können Sie jederzeit ändern – oder sich abmelden:",
+		instructions: "Ihre Themen und Angaben können Sie jederzeit ändern – oder den Rundbrief abbestellen:",
 		button:       "Meine Einstellungen öffnen",
 		buttonVar:    varPreferencesURL,
 		outros: []string{
@@ -206,14 +206,14 @@ func preferencesLinkCopy(lang i18n.Lang) messageCopy {
 	return messageCopy{
 		why:     "Sie erhalten diese E-Mail, weil Ihre Adresse in das Formular zum Abonnieren unseres Rundbriefs eingetragen wurde.",
 		subject: "Ihr Link zu Ihren Rundbrief-Einstellungen",
-		title:   "Sie sind bereits angemeldet",
+		title:   "Sie haben den Rundbrief bereits abonniert",
 		intros: []string{
 			placeholder(varGreeting),
 			"Ihre E-Mail-Adresse wurde soeben im Anmeldeformular der Netzwerkstelle Fachkräftesicherung eingetragen. " +
 				"Sie erhalten unseren Rundbrief bereits – es hat sich nichts geändert.",
 			"Ihre Themen: " + placeholder(varTopics) + ".",
 		},
-		instructions: "Ihre Themen und Angaben ändern oder sich abmelden können Sie in Ihren Einstellungen:",
+		instructions: "Ihre Themen und Angaben ändern oder den Rundbrief abbestellen können Sie in Ihren Einstellungen:",
 		button:       "Meine Einstellungen öffnen",
 		buttonVar:    varPreferencesURL,
 		outros: []string{

@@ -123,7 +123,7 @@ func TestCopy(t *testing.T) {
 		// The preferences link answers a request anyone can make: its
 		// footer offers no unsubscribe link (issue 15, point 4).
 		{PreferencesLink, i18n.German, "Ihr Link zu Ihren Rundbrief-Einstellungen",
-			[]string{"Sie sind bereits angemeldet", "es hat sich nichts geändert", testVars().PreferencesURL, "in das Formular zum Abonnieren unseres Rundbriefs eingetragen"},
+			[]string{"Sie haben den Rundbrief bereits abonniert", "es hat sich nichts geändert", testVars().PreferencesURL, "in das Formular zum Abonnieren unseres Rundbriefs eingetragen"},
 			[]string{button("Meine Einstellungen öffnen", testVars().PreferencesURL)},
 			[]string{"rbvar", "bestätigen", testVars().UnsubscribeURL}},
 		{PreferencesLink, i18n.English, "Your link to your newsletter preferences",

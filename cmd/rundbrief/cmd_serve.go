@@ -14,10 +14,11 @@ import (
 func newServeCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "serve",
-		Short: "die Webseiten für Anmeldung, Bestätigung und Abmeldung bereitstellen",
-		Long: `Stellt die öffentlichen Webseiten bereit: Anmeldung (/), Bestätigung
-(/confirm/…), Einstellungen mit „Meine Daten“ und Löschen (/preferences/…) und
-Abmeldung (/unsubscribe/…, auch als Ein-Klick-Abmeldung nach RFC 8058).
+		Short: "die Webseiten zum Abonnieren, Bestätigen und Abbestellen bereitstellen",
+		Long: `Stellt die öffentlichen Webseiten bereit: das Formular zum Abonnieren (/), die
+Bestätigung (/confirm/…), die Einstellungen mit „Meine Daten“ und Löschen
+(/preferences/…), das Abbestellen (/unsubscribe/…, auch mit einem Klick nach RFC 8058)
+und die Seiten der Veranstaltungen mit der Anmeldung über den Link der Einladung.
 
 Der Server lauscht auf RUNDBRIEF_LISTEN (Standard 127.0.0.1:8080); von außen ist er
 unter RUNDBRIEF_BASE_URL erreichbar, meist über einen Reverse Proxy, der HTTPS

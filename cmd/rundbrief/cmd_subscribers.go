@@ -112,7 +112,7 @@ func newSubscribersShowCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show E-MAIL",
 		Short: "Alles zu einer Person zeigen: Angaben, Themen, Einwilligung, Mails",
-		Long: `Zeigt Angaben, Themen, eine Übersicht der Einwilligung, die Mails zur Anmeldung und
+		Long: `Zeigt Angaben, Themen, eine Übersicht der Einwilligung, die Mails zum Abonnement und
 die Kampagnen, die an die Person gingen – mit der Art und den Themen, wegen derer sie
 zur Zielgruppe gehörte („Warum bekomme ich das?“).
 Mit --consent erscheint der vollständige Einwilligungsnachweis (DSGVO Art. 7 Abs. 1):
@@ -225,8 +225,8 @@ func newSubscribersDeleteCmd(a *app) *cobra.Command {
 		Long: `Löscht die Person mit Themen, Einwilligungsnachweis und Mail-Protokoll.
 Mit --suppress bleibt nur ein verschlüsselter Fingerabdruck der Adresse auf der
 Sperrliste, damit ein späterer Import sie nicht wieder aufnimmt (etwa nach
-einem Löschwunsch am Telefon); eine eigene neue Anmeldung der Person bleibt
-möglich.`,
+einem Löschwunsch am Telefon); die Person kann den Rundbrief trotzdem selbst
+wieder abonnieren. Die Anmeldungen der Person zu Veranstaltungen werden mit gelöscht.`,
 		Example: `  rundbrief subscribers delete tippfehler@exmaple.org
   rundbrief subscribers delete anna@example.org --suppress --yes`,
 		Args: exactArgs(1, "eine E-Mail-Adresse"),

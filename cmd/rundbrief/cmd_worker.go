@@ -29,7 +29,9 @@ func newWorkerCmd(a *app) *cobra.Command {
 		Long: `Verschickt die Mails aus der Warteschlange (Redis) über den Mailserver aus
 RUNDBRIEF_SMTP_URL, oder legt sie als .eml-Dateien in RUNDBRIEF_OUTBOX ab, wenn kein
 Mailserver eingestellt ist. Mehrere Worker dürfen nebeneinander laufen. Stündlich
-löscht ein Worker Anmeldungen, die nach RUNDBRIEF_PENDING_TTL noch nicht bestätigt sind.
+wendet ein Worker die Löschfristen an (wie rundbrief purge): Abonnements, die nach
+RUNDBRIEF_PENDING_TTL nicht bestätigt sind, und Anmeldungen zu Veranstaltungen
+RUNDBRIEF_REGISTRATION_TTL nach deren Ende.
 
 Der Worker läuft, bis er SIGTERM oder Strg+C erhält; dann verschickt er die Mails,
 die gerade unterwegs sind, zu Ende und beendet sich. Mit --until-empty endet er,
