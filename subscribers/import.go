@@ -245,6 +245,7 @@ func sortImportRows(ctx context.Context, tx *sqlx.Tx, rep *ImportReport) error {
 		        CASE WHEN s.status IN ('unsubscribed', 'bounced') THEN 'withdrawn'
 		             WHEN x.address_hash IS NOT NULL THEN 'suppressed'
 		             WHEN s.id IS NULL THEN 'new'
+		             WHEN s.status = 'contact' THEN 'contact'
 		             ELSE 'known' END AS fate
 		 FROM import_new n
 		 LEFT JOIN subscribers s ON s.email_key = n.email_key
@@ -301,11 +302,25 @@ func addImported(ctx context.Context, tx *sqlx.Tx, rep *ImportReport, confirmed 
 		 SELECT * FROM added`, status); err != nil {
 		return fmt.Errorf("subscribers: import: add: %w", err)
 	}
+	// A contact known from a registration (StatusContact) whom the file
+	// lists becomes a subscriber like a new address: the registrations
+	// stay, and the consent and the opt-in follow as for the new ones.
+	if _, err := tx.ExecContext(ctx, `WITH upgraded AS (
+			UPDATE subscribers s SET status = $1::text, confirmed_at = CASE WHEN $1::text = 'confirmed' THEN now() END,
+			       name = CASE WHEN s.name = '' THEN c.name ELSE s.name END,
+			       organisation = CASE WHEN s.organisation = '' THEN c.organisation ELSE s.organisation END,
+			       kind = c.kind, language = c.language, updated_at = now()
+			FROM import_class c WHERE c.fate = 'contact' AND s.id = c.sub_id AND s.status = 'contact'
+			RETURNING s.id, c.email_key)
+		INSERT INTO import_added SELECT * FROM upgraded`, status); err != nil {
+		return fmt.Errorf("subscribers: import: add contacts: %w", err)
+	}
 	err := execAll(ctx, tx, "add",
 		`INSERT INTO subscriber_topics (subscriber_id, topic)
 		 SELECT a.id, unnest(string_to_array(n.topics, '|'))
 		 FROM import_class n JOIN import_added a ON a.email_key = n.email_key
-		 WHERE n.fate = 'new' AND n.topics <> ''`)
+		 WHERE n.fate IN ('new', 'contact') AND n.topics <> ''
+		 ON CONFLICT DO NOTHING`)
 	if err != nil {
 		return err
 	}

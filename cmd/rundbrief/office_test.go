@@ -243,6 +243,18 @@ func TestPhoneRegistrationGetsNoNewsletter(t *testing.T) {
 	if out := e.ok(t, "events", "registrations", "job-speeddating-2027"); !strings.Contains(out, "Karl Anrufer") {
 		t.Errorf("the registration went when the contact subscribed:\n%s", out)
 	}
+
+	// A second caller consents on a form the office imports: the contact
+	// becomes a confirmed subscriber, with the registration kept.
+	e.ok(t, "events", "register", "job-speeddating-2027", "zweite@example.org", "--name", "Zweite Anruferin")
+	e.ok(t, "subscribers", "import", "--confirmed", "--consent-note", "Formular vom 02.12.2026",
+		writeFile(t, "z.csv", "E-Mail;Art;Themen\nzweite@example.org;Familie;jugend\n"))
+	if out := e.ok(t, "subscribers", "show", "zweite@example.org"); !strings.Contains(out, "bestätigt") || !strings.Contains(out, "jugend") {
+		t.Errorf("the imported contact:\n%s", out)
+	}
+	if out := e.ok(t, "events", "registrations", "job-speeddating-2027"); !strings.Contains(out, "Zweite Anruferin") {
+		t.Errorf("the registration went with the import:\n%s", out)
+	}
 }
 
 // The purge never deletes a registration (issue 15, point 6): an
