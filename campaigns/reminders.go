@@ -33,7 +33,11 @@ func (s *Store) DueReminders(ctx context.Context, now time.Time) ([]int64, error
 		if err != nil {
 			return nil, err
 		}
-		id, err := s.createReminder(ctx, e, r.Hours)
+		kind := KindReminder
+		if r.Kind == events.ReminderDeadline {
+			kind = KindLastCall
+		}
+		id, err := s.createReminder(ctx, e, kind, r.Hours)
 		if err != nil {
 			return nil, err
 		}
@@ -45,31 +49,38 @@ func (s *Store) DueReminders(ctx context.Context, now time.Time) ([]int64, error
 	// reminder staff send now has no hours; it is theirs to send.)
 	var ids []int64
 	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM campaigns
-		WHERE kind = 'reminder' AND reminder_hours IS NOT NULL AND status = 'draft' ORDER BY id`); err != nil {
+		WHERE kind IN ('reminder', 'last_call') AND reminder_hours IS NOT NULL AND status = 'draft' ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("campaigns: reminders to start: %w", err)
 	}
 	return ids, nil
 }
 
-// createReminder creates the reminder campaign of event e, hours before
-// its start, or finds the one that exists, and returns its ID.
-func (s *Store) createReminder(ctx context.Context, e *events.Event, hours int) (int64, error) {
+// createReminder creates the reminder campaign of event e (kind
+// KindReminder, hours before its start, or KindLastCall, hours before its
+// deadline), or finds the one that exists, and returns its ID.
+func (s *Store) createReminder(ctx context.Context, e *events.Event, kind Kind, hours int) (int64, error) {
 	kinds := make([]string, len(e.Kinds))
 	for i, k := range e.Kinds {
 		kinds[i] = string(k)
 	}
+	// Each kind has its own unique index; ON CONFLICT names the one.
+	conflict := `ON CONFLICT (event_id, reminder_hours) WHERE kind = 'reminder' DO NOTHING`
+	if kind == KindLastCall {
+		conflict = `ON CONFLICT (event_id, reminder_hours) WHERE kind = 'last_call' AND reminder_hours IS NOT NULL DO NOTHING`
+	}
+	toRegistered := e.Registration && kind == KindReminder
 	var id int64
 	err := s.db.GetContext(ctx, &id, `WITH made AS (
 			INSERT INTO campaigns (kind, event_id, audience_kinds, audience_topics, to_registered, reminder_hours)
-			VALUES ('reminder', $1, $2, $3, $4, $5)
-			ON CONFLICT (event_id, reminder_hours) WHERE kind = 'reminder' DO NOTHING
+			VALUES ($6, $1, $2, $3, $4, $5)
+			`+conflict+`
 			RETURNING id)
 		SELECT id FROM made
-		UNION ALL SELECT id FROM campaigns WHERE kind = 'reminder' AND event_id = $1 AND reminder_hours = $5
-		LIMIT 1`, e.ID, pq.StringArray(kinds), pq.StringArray(e.Topics), e.Registration, hours)
+		UNION ALL SELECT id FROM campaigns WHERE kind = $6 AND event_id = $1 AND reminder_hours = $5
+		LIMIT 1`, e.ID, pq.StringArray(kinds), pq.StringArray(e.Topics), toRegistered, hours, kind)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Another worker created it after this statement's snapshot.
-		err = s.db.GetContext(ctx, &id, `SELECT id FROM campaigns WHERE kind = 'reminder' AND event_id = $1 AND reminder_hours = $2`, e.ID, hours)
+		err = s.db.GetContext(ctx, &id, `SELECT id FROM campaigns WHERE kind = $3 AND event_id = $1 AND reminder_hours = $2`, e.ID, hours, kind)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("campaigns: create reminder: %w", err)

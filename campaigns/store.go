@@ -347,7 +347,7 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 		return s.subscribers.EachAmong(ctx, ids, fn)
 	}
 	if c.NewOnly && c.EventID != nil {
-		invited, err := s.invited(ctx, *c.EventID, c.ID)
+		invited, err := s.invited(ctx, *c.EventID, c.ID, false)
 		if err != nil {
 			return err
 		}
@@ -359,7 +359,9 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 		})
 	}
 	if c.Kind == KindLastCall && c.EventID != nil {
-		invited, err := s.invited(ctx, *c.EventID, c.ID)
+		// Only an invitation that went out calls for a last call: one
+		// still queued would arrive with it.
+		invited, err := s.invited(ctx, *c.EventID, c.ID, true)
 		if err != nil {
 			return err
 		}
@@ -379,12 +381,13 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 
 // invited returns the subscribers whom an invitation to event other than
 // campaign except has reached or is about to reach: a delivery that is
-// queued, sending or sent.
-func (s *Store) invited(ctx context.Context, event, except int64) (map[int64]bool, error) {
+// queued, sending or sent; with sent, one that is sent.
+func (s *Store) invited(ctx context.Context, event, except int64, sent bool) (map[int64]bool, error) {
 	var ids []int64
 	err := s.db.SelectContext(ctx, &ids, `SELECT DISTINCT d.subscriber_id FROM deliveries d
 		JOIN campaigns c ON c.id = d.campaign_id
-		WHERE c.event_id = $1 AND c.kind = 'invitation' AND c.id <> $2 AND d.status IN ('queued', 'sending', 'sent')`, event, except)
+		WHERE c.event_id = $1 AND c.kind = 'invitation' AND c.id <> $2
+		  AND (d.status = 'sent' OR (NOT $3 AND d.status IN ('queued', 'sending')))`, event, except, sent)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: invited: %w", err)
 	}

@@ -31,6 +31,7 @@ const (
 	ProblemTime              Problem = "bad_time"           // Value: no time as staff write it
 	ProblemNoSuchTime        Problem = "no_such_time"       // Value: the hour skipped when summer time begins
 	ProblemOffset            Problem = "bad_offset"         // Value: no offset like 7d or 2h
+	ProblemLastCallDeadline  Problem = "last_call_deadline" // a last call without registration and deadline
 )
 
 // The problems of an event file (FileError).

@@ -74,6 +74,9 @@ type Spec struct {
 	Registration bool            `json:"registration"`
 	Deadline     *time.Time      `json:"deadline,omitempty"`
 	Reminders    []time.Duration `json:"-"` // before the start
+	// LastCall is how long before the deadline "Anmeldeschluss naht"
+	// goes to those invited who have not registered; 0 for none.
+	LastCall time.Duration `json:"-"`
 }
 
 // Event is a stored event.
@@ -209,6 +212,13 @@ func (s Spec) Check() (Spec, error) {
 		if r < time.Hour || r%time.Hour != 0 || r > 90*24*time.Hour {
 			fail("reminders", ProblemReminder, FormatOffset(r), 0)
 		}
+	}
+	switch {
+	case s.LastCall == 0:
+	case !s.Registration || s.Deadline == nil:
+		fail("last_call", ProblemLastCallDeadline, FormatOffset(s.LastCall), 0)
+	case s.LastCall < time.Hour || s.LastCall%time.Hour != 0 || s.LastCall > 90*24*time.Hour:
+		fail("last_call", ProblemReminder, FormatOffset(s.LastCall), 0)
 	}
 	slices.Sort(s.Reminders)
 	slices.Reverse(s.Reminders)

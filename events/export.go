@@ -50,6 +50,7 @@ type yamlFile struct {
 	PartyMax     int      `yaml:"party_max,omitempty"`
 	Deadline     string   `yaml:"deadline,omitempty"`
 	Reminders    []string `yaml:"reminders,flow"`
+	LastCall     string   `yaml:"last_call,omitempty"`
 	Description  string   `yaml:"description,omitempty"`
 }
 
@@ -79,6 +80,9 @@ func WriteYAML(w io.Writer, spec Spec, kindName func(subscribers.Kind) string) e
 	}
 	for _, r := range spec.Reminders {
 		f.Reminders = append(f.Reminders, FormatOffset(r))
+	}
+	if spec.LastCall > 0 {
+		f.LastCall = FormatOffset(spec.LastCall)
 	}
 	enc := yaml.NewEncoder(w)
 	enc.SetIndent(2)

@@ -24,7 +24,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 const eventColumns = `e.id, e.slug, e.title, e.description, e.starts_at, e.ends_at, e.place_name, e.place_address,
 	e.online_url, e.organiser, e.partners, e.audience_kinds, e.capacity, e.registration, e.registration_deadline,
-	e.reminder_hours, e.party_max, e.status, e.sequence, e.created_at, e.updated_at,
+	e.reminder_hours, e.party_max, e.last_call_hours, e.status, e.sequence, e.created_at, e.updated_at,
 	e.registrations_purged_at, coalesce(e.figures_registrations, 0) AS figures_registrations,
 	coalesce(e.figures_people, 0) AS figures_people, coalesce(e.figures_waiting, 0) AS figures_waiting,
 	ARRAY(SELECT t.topic FROM event_topics t WHERE t.event_id = e.id ORDER BY t.topic) AS topics`
@@ -47,6 +47,7 @@ type eventRow struct {
 	Deadline     *time.Time     `db:"registration_deadline"`
 	Reminders    pq.Int64Array  `db:"reminder_hours"`
 	PartyMax     int            `db:"party_max"`
+	LastCall     sql.NullInt64  `db:"last_call_hours"`
 	Status       Status         `db:"status"`
 	Sequence     int            `db:"sequence"`
 	CreatedAt    time.Time      `db:"created_at"`
@@ -65,6 +66,7 @@ func (r *eventRow) event() *Event {
 			PlaceName: r.PlaceName, PlaceAddress: r.PlaceAddress, OnlineURL: r.OnlineURL, Organiser: r.Organiser,
 			Partners: append([]string{}, r.Partners...), Topics: append([]string{}, r.Topics...),
 			Capacity: int(r.Capacity.Int64), PartyMax: r.PartyMax, Registration: r.Registration,
+			LastCall: time.Duration(r.LastCall.Int64) * time.Hour,
 		},
 	}
 	e.Kinds = []subscribers.Kind{}
@@ -129,8 +131,8 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Event, error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &id, `INSERT INTO events (slug, title, description, starts_at, ends_at, place_name,
 			place_address, online_url, organiser, partners, audience_kinds, capacity, registration, registration_deadline, reminder_hours,
-			party_max)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`, spec.args()...)
+			party_max, last_call_hours)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`, spec.args()...)
 		if postgres.IsUniqueViolation(err) {
 			return fmt.Errorf("%w: %s", ErrExists, spec.Slug)
 		}
@@ -156,9 +158,10 @@ func (spec Spec) args() []any {
 		hours[i] = int64(r / time.Hour)
 	}
 	capacity := sql.NullInt64{Int64: int64(spec.Capacity), Valid: spec.Capacity > 0}
+	lastCall := sql.NullInt64{Int64: int64(spec.LastCall / time.Hour), Valid: spec.LastCall > 0}
 	return []any{spec.Slug, spec.Title, spec.Description, spec.Start, spec.End, spec.PlaceName,
 		spec.PlaceAddress, spec.OnlineURL, spec.Organiser, pq.StringArray(orEmpty(spec.Partners)), pq.StringArray(kinds),
-		capacity, spec.Registration, spec.Deadline, pq.Int64Array(hours), spec.PartyMax}
+		capacity, spec.Registration, spec.Deadline, pq.Int64Array(hours), spec.PartyMax, lastCall}
 }
 
 func orEmpty(xs []string) []string {
@@ -226,7 +229,7 @@ func (s *Store) Update(ctx context.Context, slug string, spec Spec) (*Event, Cha
 		_, err = tx.ExecContext(ctx, `UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
 			place_name = $6, place_address = $7, online_url = $8, organiser = $9, partners = $10, audience_kinds = $11,
 			capacity = $12, registration = $13, registration_deadline = $14, reminder_hours = $15, party_max = $16,
-			sequence = sequence + $17, updated_at = now()
+			last_call_hours = $17, sequence = sequence + $18, updated_at = now()
 			WHERE id = $1`, append(append([]any{id}, a[1:]...), bump)...)
 		if err != nil {
 			return fmt.Errorf("events: update: %w", err)

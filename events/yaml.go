@@ -38,6 +38,7 @@ type eventFile struct {
 	Registration bool     `yaml:"registration"`
 	Deadline     string   `yaml:"deadline"`
 	Reminders    []string `yaml:"reminders"`
+	LastCall     string   `yaml:"last_call"`
 }
 
 // ParseYAML reads an event from YAML and checks it (Spec.Check). Unknown
@@ -96,6 +97,14 @@ func ParseYAML(r io.Reader) (Spec, error) {
 			}
 			spec.Reminders = append(spec.Reminders, d)
 		}
+	}
+	if strings.TrimSpace(f.LastCall) != "" {
+		d, err := ParseOffset(f.LastCall)
+		if fe, ok := errors.AsType[FieldError](err); ok {
+			fe.Field = "last_call"
+			errs = append(errs, fe)
+		}
+		spec.LastCall = d
 	}
 	return spec.CheckWith(errs)
 }

@@ -539,6 +539,7 @@ func printEvent(w io.Writer, e *events.Event) {
 		{"Veranstalter", e.Organiser}, {"Partner", strings.Join(e.Partners, "; ")},
 		{"Für wen", audience + " × " + topics}, {"Anmeldung", registration},
 		{"Erinnerungen", strings.Join(reminders, ", ") + " vor Beginn"},
+		{"Anmeldeschluss naht", lastCallLine(e)},
 		{"Kalender-Version", strconv.Itoa(e.Sequence)},
 	}
 	if f := e.Figures; f != nil {
@@ -593,4 +594,13 @@ func (a *app) listEvents(ctx context.Context, w io.Writer, o eventsOptions) erro
 	t.flush()
 	fmt.Fprintf(w, "%s\n", plural(len(list), "Veranstaltung", "Veranstaltungen"))
 	return nil
+}
+
+// lastCallLine says when "Anmeldeschluss naht" goes out by itself, or "".
+func lastCallLine(e *events.Event) string {
+	if e.LastCall == 0 || e.Deadline == nil {
+		return ""
+	}
+	return events.FormatOffset(e.LastCall) + " vor dem Anmeldeschluss, am " + when(e.Deadline.Add(-e.LastCall)) +
+		", an die Eingeladenen, die nicht angemeldet sind"
 }

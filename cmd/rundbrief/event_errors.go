@@ -26,6 +26,7 @@ var eventProblemWords = map[events.Problem]string{
 	events.ProblemNeedsRegistration: "gibt es nur mit Anmeldung (registration: true)",
 	events.ProblemPartySize:         "%[1]s: zwischen 1 und %[2]d Personen je Anmeldung",
 	events.ProblemReminder:          "%[1]s: ganze Stunden zwischen 1h und 90d vor dem Beginn, z. B. 7d oder 2h",
+	events.ProblemLastCallDeadline:  "%[1]s: „Anmeldeschluss naht“ gibt es nur mit Anmeldung (registration: true) und Anmeldeschluss (deadline)",
 	events.ProblemTime:              "„%[1]s“ ist keine Zeit wie 2027-03-18 09:00 oder 18.03.2027 09:00",
 	events.ProblemNoSuchTime:        "„%[1]s“ gibt es in Deutschland nicht: bei der Zeitumstellung springt die Uhr in dieser Nacht von 2 auf 3 Uhr (Beginn der Sommerzeit)",
 	events.ProblemOffset:            "„%[1]s“ ist keine Dauer wie 7d oder 2h",

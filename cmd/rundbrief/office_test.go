@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -715,5 +716,58 @@ func TestRegistrationWithoutAnAddress(t *testing.T) {
 	e.ok(t, "subscribers", "delete", "1", "--yes")
 	if r := e.run(t, "", "subscribers", "show", "1"); r.code == 0 {
 		t.Errorf("the deleted contact is still there")
+	}
+}
+
+// "Anmeldeschluss naht" goes out by itself when the event file asks for it
+// (last_call: 3d), once however often the worker looks (issue 15, point 2).
+func TestAutomaticLastCall(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "subscribers", "import", "--confirmed", "--consent-note", "Liste 2026", writeFile(t, "k.csv", allEventsCSV))
+	day := func(d int) string { return time.Now().AddDate(0, 0, d).Format("2006-01-02") }
+	file := "slug: sprechtag\ntitle: Sprechtag Ausbildung\nstart: " + day(10) + " 14:00\nend: " + day(10) + " 17:00\n" +
+		"place: Landratsamt\nkinds: [Familie]\ntopics: [ausbildung]\nregistration: true\ndeadline: " + day(2) + " 23:59\n"
+	e.ok(t, "events", "create", "-f", writeFile(t, "sprechtag.yaml", file))
+	e.ok(t, "events", "publish", "sprechtag")
+	e.ok(t, "campaigns", "create", "invitation", "--event", "sprechtag")
+	e.ok(t, "campaigns", "send", "1", "--yes")
+	e.ok(t, "worker", "--until-empty")
+	e.ok(t, "events", "register", "sprechtag", "ausbildung@familie.example")
+	e.ok(t, "worker", "--until-empty")
+	seen := outboxNames(t, e.outbox)
+
+	// The file asks for it now, three days before the deadline, which
+	// is due at once.
+	e.ok(t, "events", "edit", "sprechtag", "-f", writeFile(t, "sprechtag-2.yaml", file+"last_call: 3 Tage\n"))
+	if out := e.ok(t, "events", "show", "sprechtag"); !strings.Contains(out, "3d vor dem Anmeldeschluss") {
+		t.Errorf("show lacks the last call:\n%s", out)
+	}
+	if out := e.ok(t, "events", "export", "sprechtag"); !strings.Contains(out, "last_call: 3d") {
+		t.Errorf("export lacks the last call:\n%s", out)
+	}
+
+	a := &app{env: e.vars}
+	t.Cleanup(a.close)
+	wk, _, _, err := a.newWorker(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the sweep looks twice; the last call is made once
+		if _, err := wk.Sweep(t.Context(), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.ok(t, "worker", "--until-empty")
+	mails := newMails(t, e.outbox, seen)
+	if len(mails) != 1 || !strings.Contains(mails[0], "<alle@familie.example>") || subjectOf(t, mails[0]) != "Anmeldeschluss naht: Sprechtag Ausbildung" {
+		t.Errorf("%d mails, want the last call to the one invited who has not registered", len(mails))
+	}
+	if out := e.ok(t, "campaigns", "list"); strings.Count(out, "Anmeldeschluss naht: Sprechtag") != 1 {
+		t.Errorf("list:\n%s", out)
+	}
+	bad := writeFile(t, "ohne.yaml", "slug: ohne\ntitle: Ohne\nstart: "+day(10)+" 14:00\nend: "+day(10)+" 17:00\nplace: X\nlast_call: 3d\n")
+	if r := e.run(t, "", "events", "create", "-f", bad); r.code == 0 || !strings.Contains(r.stderr, "gibt es nur mit Anmeldung") {
+		t.Errorf("a last call without registration: exit %d\n%s", r.code, r.stderr)
 	}
 }
