@@ -99,62 +99,41 @@ var ErrNoAddress = errors.New("subscribers: a contact without an e-mail address 
 // (ErrNoAddress without them): staff register someone who has no e-mail;
 // they appear on the sign-in sheet and are sent nothing.
 func (s *Store) FindOrAddContact(ctx context.Context, n NewContact) (sub *Subscriber, added bool, err error) {
-	if strings.TrimSpace(n.Email) == "" {
-		return s.addContactWithoutAddress(ctx, n)
-	}
-	email, err := NormalizeEmail(n.Email)
-	if err != nil {
+	if n, err = n.clean(); err != nil {
 		return nil, false, err
 	}
-	name, err := CleanText(n.Name, MaxNameLength)
-	if err != nil {
-		return nil, false, fmt.Errorf("subscribers: %s: %w", FieldName, err)
-	}
-	org, err := CleanText(n.Organisation, MaxNameLength)
-	if err != nil {
-		return nil, false, fmt.Errorf("subscribers: %s: %w", FieldOrganisation, err)
-	}
-	phone, err := CleanPhone(n.Phone)
-	if err != nil {
-		return nil, false, err
-	}
-	note, err := CleanText(n.Note, MaxNoteLength)
-	if err != nil {
-		return nil, false, fmt.Errorf("subscribers: note: %w", err)
-	}
-	kind := KindOther
-	if n.Kind != "" {
-		if kind, err = ParseKind(string(n.Kind)); err != nil {
-			return nil, false, err
-		}
+	if n.Email == "" && (n.Name == "" || n.Phone == "") {
+		return nil, false, ErrNoAddress
 	}
 	var id int64
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &id, `UPDATE subscribers SET phone = $2, updated_at = now()
-			WHERE email_key = $1 AND phone = '' AND $2 <> '' RETURNING id`, EmailKey(email), phone)
-		if errors.Is(err, sql.ErrNoRows) {
-			err = tx.GetContext(ctx, &id, `SELECT id FROM subscribers WHERE email_key = $1`, EmailKey(email))
+		if n.Email != "" {
+			err := tx.GetContext(ctx, &id, `UPDATE subscribers SET phone = $2, updated_at = now()
+				WHERE email_key = $1 AND phone = '' AND $2 <> '' RETURNING id`, EmailKey(n.Email), n.Phone)
+			if errors.Is(err, sql.ErrNoRows) {
+				err = tx.GetContext(ctx, &id, `SELECT id FROM subscribers WHERE email_key = $1`, EmailKey(n.Email))
+			}
+			if err == nil {
+				return nil
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("subscribers: find contact: %w", err)
+			}
+			suppressed, err := isSuppressed(ctx, tx, s.keys.AddressHash(n.Email))
+			if err != nil {
+				return err
+			}
+			if suppressed {
+				return ErrSuppressed
+			}
 		}
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("subscribers: find contact: %w", err)
-		}
-		suppressed, err := isSuppressed(ctx, tx, s.keys.AddressHash(email))
-		if err != nil {
-			return err
-		}
-		if suppressed {
-			return ErrSuppressed
-		}
-		err = tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, phone, kind, status)
-			VALUES ($1, $2, $3, $4, $5, 'contact') RETURNING id`, email, name, org, phone, kind)
+		err := tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, phone, kind, status)
+			VALUES (NULLIF($1, ''), $2, $3, $4, $5, 'contact') RETURNING id`, n.Email, n.Name, n.Organisation, n.Phone, n.Kind)
 		if err != nil {
 			return fmt.Errorf("subscribers: add contact: %w", err)
 		}
 		added = true
-		return logConsent(ctx, tx, id, ActionContact, Consent{Source: SourceStaff, Note: note})
+		return logConsent(ctx, tx, id, ActionContact, Consent{Source: SourceStaff, Note: n.Note})
 	})
 	if err != nil {
 		return nil, false, err
@@ -163,45 +142,36 @@ func (s *Store) FindOrAddContact(ctx context.Context, n NewContact) (sub *Subscr
 	return sub, added, err
 }
 
-func (s *Store) addContactWithoutAddress(ctx context.Context, n NewContact) (*Subscriber, bool, error) {
-	name, err := CleanText(n.Name, MaxNameLength)
-	if err != nil {
-		return nil, false, fmt.Errorf("subscribers: %s: %w", FieldName, err)
-	}
-	org, err := CleanText(n.Organisation, MaxNameLength)
-	if err != nil {
-		return nil, false, fmt.Errorf("subscribers: %s: %w", FieldOrganisation, err)
-	}
-	phone, err := CleanPhone(n.Phone)
-	if err != nil {
-		return nil, false, err
-	}
-	note, err := CleanText(n.Note, MaxNoteLength)
-	if err != nil {
-		return nil, false, fmt.Errorf("subscribers: note: %w", err)
-	}
-	if name == "" || phone == "" {
-		return nil, false, ErrNoAddress
-	}
-	kind := KindOther
-	if n.Kind != "" {
-		if kind, err = ParseKind(string(n.Kind)); err != nil {
-			return nil, false, err
+// clean returns n checked and normalised: the address (if any) as
+// NormalizeEmail gives it, the texts cleaned, the kind parsed (KindOther
+// when empty).
+func (n NewContact) clean() (NewContact, error) {
+	var err error
+	if strings.TrimSpace(n.Email) != "" {
+		if n.Email, err = NormalizeEmail(n.Email); err != nil {
+			return n, err
 		}
+	} else {
+		n.Email = ""
 	}
-	var id int64
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, phone, kind, status)
-			VALUES (NULL, $1, $2, $3, $4, 'contact') RETURNING id`, name, org, phone, kind); err != nil {
-			return fmt.Errorf("subscribers: add contact: %w", err)
-		}
-		return logConsent(ctx, tx, id, ActionContact, Consent{Source: SourceStaff, Note: note})
-	})
-	if err != nil {
-		return nil, false, err
+	if n.Name, err = CleanText(n.Name, MaxNameLength); err != nil {
+		return n, fmt.Errorf("subscribers: %s: %w", FieldName, err)
 	}
-	sub, err := s.Get(ctx, id)
-	return sub, true, err
+	if n.Organisation, err = CleanText(n.Organisation, MaxNameLength); err != nil {
+		return n, fmt.Errorf("subscribers: %s: %w", FieldOrganisation, err)
+	}
+	if n.Phone, err = CleanPhone(n.Phone); err != nil {
+		return n, err
+	}
+	if n.Note, err = CleanText(n.Note, MaxNoteLength); err != nil {
+		return n, fmt.Errorf("subscribers: note: %w", err)
+	}
+	if n.Kind == "" {
+		n.Kind = KindOther
+	} else if n.Kind, err = ParseKind(string(n.Kind)); err != nil {
+		return n, err
+	}
+	return n, nil
 }
 
 // Registered reports which of the subscribers ids hold a registration

@@ -12,6 +12,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/i18n"
+	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 )
@@ -427,17 +428,28 @@ func (a *app) addSubscriber(ctx context.Context, w io.Writer, o addOptions) erro
 	}
 	fmt.Fprintf(w, "Aufgenommen: %s (Nr. %d, %s, %s)\n", sub.Email, sub.ID, templates.KindName(sub.Kind, i18n.German), word(subscriberStatusWords, sub.Status))
 	if sub.Status == subscribers.StatusPending {
-		mails, err := s.Mails(ctx, sub.ID)
-		if err != nil {
+		if err := a.enqueueQueuedMails(ctx, s, sub.ID); err != nil {
 			return err
 		}
-		var refs []subscribers.MailRef
-		for _, m := range mails {
-			refs = append(refs, m.Ref())
-		}
-		a.enqueueMails(ctx, refs)
 		fmt.Fprintf(w, "Die Bestätigungsmail geht hinaus, sobald der Worker läuft (rundbrief worker).\n")
 	}
+	return nil
+}
+
+// enqueueQueuedMails hands the subscription mails queued for subscriber
+// id to the worker; if Redis fails, the worker finds them in the mail log.
+func (a *app) enqueueQueuedMails(ctx context.Context, s *subscribers.Store, id int64) error {
+	mails, err := s.Mails(ctx, id)
+	if err != nil {
+		return err
+	}
+	var refs []subscribers.MailRef
+	for _, m := range mails {
+		if m.Status == maillog.Queued {
+			refs = append(refs, m.Ref())
+		}
+	}
+	a.enqueueMails(ctx, refs)
 	return nil
 }
 

@@ -118,15 +118,9 @@ func (a *app) updateSubscriber(ctx context.Context, w io.Writer, o updateSubscri
 	}
 	fmt.Fprintf(w, "Berichtigt: %s (Nr. %d): %s.\n", res.Subscriber.Email, res.Subscriber.ID, strings.Join(names, ", "))
 	if res.Reconfirm {
-		mails, err := s.Mails(ctx, sub.ID)
-		if err != nil {
+		if err := a.enqueueQueuedMails(ctx, s, sub.ID); err != nil {
 			return err
 		}
-		var refs []subscribers.MailRef
-		for _, m := range mails {
-			refs = append(refs, m.Ref())
-		}
-		a.enqueueMails(ctx, refs)
 		fmt.Fprintf(w, "Die neue Adresse muss die Person bestätigen; bis dahin erhält sie keinen Rundbrief. Die Bestätigungsmail geht hinaus, sobald der Worker läuft.\n")
 	}
 	return nil
