@@ -86,15 +86,15 @@ func allowedLink(dest []byte) bool {
 	return false
 }
 
-// body renders src for both parts of a mail: HTML, and for the text part
-// the Markdown itself, which reads well as plain text.
+// body renders src for both parts of a mail: HTML, and plain text for
+// the text part (plainText), where Markdown's marks would be noise.
 func (m markdown) body(src string) (*body, error) {
 	src = strings.TrimSpace(strings.ReplaceAll(src, "\r\n", "\n"))
 	h, err := m.html(src)
 	if err != nil {
 		return nil, err
 	}
-	return &body{html: linkColour(h), text: src}, nil
+	return &body{html: linkColour(h), text: m.plainText(src)}, nil
 }
 
 func (m markdown) html(src string) (string, error) {
