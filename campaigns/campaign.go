@@ -81,6 +81,9 @@ type Campaign struct {
 	// NewOnly makes an invitation a follow-up: it reaches only those of
 	// its audience whom no other invitation to the event has reached.
 	NewOnly bool `json:"new_only,omitempty"`
+	// Greeting is how the mails greet: GreetingFormal (the default) or
+	// GreetingNeutral.
+	Greeting Greeting `json:"greeting"`
 	// ReminderHours is how long before the start a reminder goes out;
 	// Note what changed (an update) or why (a cancellation).
 	ReminderHours int        `json:"reminder_hours,omitempty"`
@@ -112,7 +115,21 @@ type Spec struct {
 	ReminderHours int
 	// NewOnly makes an invitation a follow-up (Campaign.NewOnly).
 	NewOnly bool
+	// Greeting is how the mails greet; GreetingFormal when empty.
+	Greeting Greeting
 }
+
+// Greeting is how a campaign's mails greet their recipients.
+type Greeting string
+
+// The greetings.
+const (
+	// GreetingFormal uses the Anrede where it is known: "Sehr geehrte
+	// Frau Köhler,"; "Guten Tag Vorname Nachname," otherwise.
+	GreetingFormal Greeting = "formal"
+	// GreetingNeutral greets everyone by name: "Guten Tag Sabine Köhler,".
+	GreetingNeutral Greeting = "neutral"
+)
 
 // Problem says what breaks a rule of a campaign, as a code; the CLI says
 // it in the staff's words.
@@ -129,6 +146,7 @@ const (
 	ProblemNewOnly      Problem = "new_only"       // new-only for a campaign that is no invitation
 	ProblemNoteOfNotice Problem = "note_of_notice" // a note for a newsletter or an invitation
 	ProblemToRegistered Problem = "to_registered"  // an audience for a campaign to the people registered
+	ProblemGreeting     Problem = "greeting"       // Value: neither formal nor neutral
 	ProblemNoEvent      Problem = "no_event"       // a campaign about an event names none
 	ProblemKind         Problem = "unknown_kind"   // Value
 	ProblemNotFuture    Problem = "not_in_future"  // Value: the time, in Europe/Berlin

@@ -21,6 +21,8 @@ type Edit struct {
 	// Note is what changed (an update), why (a cancellation) or the
 	// staff's sentence in a reminder.
 	Note *string
+	// Greeting is how the mails greet.
+	Greeting *Greeting
 }
 
 // Edit changes campaign id as e says, with the checks of Create, while it
@@ -60,6 +62,12 @@ func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
 			return nil, &InvalidError{Field: "note", Problem: ProblemTooLong, Limit: MaxNote}
 		}
 	}
+	if e.Greeting != nil {
+		if *e.Greeting != GreetingFormal && *e.Greeting != GreetingNeutral {
+			return nil, &InvalidError{Field: "anrede", Problem: ProblemGreeting, Value: string(*e.Greeting)}
+		}
+		next.Greeting = *e.Greeting
+	}
 	if e.Audience != nil {
 		if c.ToRegistered {
 			return nil, invalid("audience", ProblemToRegistered)
@@ -71,10 +79,10 @@ func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
 		}
 	}
 	return s.transition(ctx, c, `subject = $2, body = $3, subject_en = $4, body_en = $5, note = $6,
-		audience_kinds = $7, audience_topics = $8`, []Status{StatusDraft, StatusScheduled},
+		audience_kinds = $7, audience_topics = $8, greeting = $9`, []Status{StatusDraft, StatusScheduled},
 		"only a draft or a scheduled campaign can be edited",
 		next.Subject, next.Body, next.SubjectEN, next.BodyEN, next.Note,
-		pq.StringArray(kindStrings(next.Audience.Kinds)), pq.StringArray(next.Audience.Topics))
+		pq.StringArray(kindStrings(next.Audience.Kinds)), pq.StringArray(next.Audience.Topics), next.Greeting)
 }
 
 // Delete removes campaign id while it is a draft; a campaign scheduled,

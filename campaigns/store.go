@@ -37,7 +37,7 @@ func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
 	return &Store{db: db, subscribers: subs, events: evs}
 }
 
-const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.to_registered, c.new_only,
+const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.to_registered, c.new_only, c.greeting,
 	COALESCE(c.reminder_hours, 0) AS reminder_hours, c.note, c.status, c.send_at,
 	c.created_at, c.updated_at, c.started_at, c.finished_at`
 
@@ -55,6 +55,7 @@ type campaignRow struct {
 	Topics     pq.StringArray `db:"audience_topics"`
 	ToReg      bool           `db:"to_registered"`
 	NewOnly    bool           `db:"new_only"`
+	Greeting   Greeting       `db:"greeting"`
 	Hours      int            `db:"reminder_hours"`
 	Note       string         `db:"note"`
 	Status     Status         `db:"status"`
@@ -69,7 +70,7 @@ func (r *campaignRow) campaign() *Campaign {
 	c := &Campaign{
 		ID: r.ID, Kind: r.Kind, EventID: r.EventID,
 		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Status: r.Status,
-		ToRegistered: r.ToReg, NewOnly: r.NewOnly, ReminderHours: r.Hours, Note: r.Note,
+		ToRegistered: r.ToReg, NewOnly: r.NewOnly, Greeting: r.Greeting, ReminderHours: r.Hours, Note: r.Note,
 		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...),
 			Event: r.EventID != nil},
@@ -195,6 +196,12 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	if spec.NewOnly && spec.Kind != KindInvitation {
 		return nil, invalid("new-only", ProblemNewOnly)
 	}
+	if spec.Greeting == "" {
+		spec.Greeting = GreetingFormal
+	}
+	if spec.Greeting != GreetingFormal && spec.Greeting != GreetingNeutral {
+		return nil, &InvalidError{Field: "anrede", Problem: ProblemGreeting, Value: string(spec.Greeting)}
+	}
 	if spec.Audience != nil {
 		audience = *spec.Audience
 	}
@@ -204,10 +211,10 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	}
 	var id int64
 	err = s.db.GetContext(ctx, &id, `INSERT INTO campaigns
-		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note, new_only)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note, new_only, greeting)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		spec.Kind, eventID, spec.Subject, spec.Body, spec.SubjectEN, spec.BodyEN,
-		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note, spec.NewOnly)
+		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note, spec.NewOnly, spec.Greeting)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: create: %w", err)
 	}

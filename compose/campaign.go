@@ -175,7 +175,7 @@ func (p *Prepared) vars(to *subscribers.Contact) (i18n.Lang, templates.Vars) {
 	c := p.c
 	token := c.preferencesToken(to.ID)
 	vars := templates.Vars{
-		Name:           to.Name,
+		Name: to.Name, Salutation: templates.Salutation(to.Salutation), Formal: p.Campaign.Greeting != campaigns.GreetingNeutral,
 		PreferencesURL: c.Links.Preferences(token),
 		UnsubscribeURL: c.Links.Unsubscribe(token),
 	}

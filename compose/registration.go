@@ -28,7 +28,7 @@ func (c *Composer) Registration(kind events.MailKind, reg *events.Registration, 
 	}
 	// Nothing in it ends a subscription: the footer has no preferences
 	// or unsubscribe link (see templates.Registration).
-	r := layout.Render(templates.Vars{Name: to.Name,
+	r := layout.Render(templates.Vars{Name: to.Name, Salutation: templates.Salutation(to.Salutation), Formal: true,
 		RegisterURL: c.Links.Register(e.Slug, token), CancelURL: c.Links.Cancel(e.Slug, token)})
 	msg := &mailer.Message{
 		From: c.From, To: mail.Address{Name: to.Name, Address: to.Email},

@@ -15,7 +15,7 @@ import (
 // own in a welcome or preferences mail.
 func (c *Composer) Subscription(kind subscribers.MailKind, sub *subscribers.Subscriber, topics []subscribers.Topic, now time.Time) (*mailer.Message, error) {
 	lang := sub.Language.Known()
-	vars := templates.Vars{Name: sub.Name}
+	vars := templates.Vars{Name: sub.Name, Salutation: templates.Salutation(sub.Salutation), Formal: true}
 	headers := []mailer.Header{autoSubmitted}
 	var tk templates.Kind
 	switch kind {

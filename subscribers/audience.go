@@ -152,14 +152,16 @@ func orEmpty(xs []string) []string {
 
 // Contact is what a mail to a subscriber needs, read as the mail is sent.
 type Contact struct {
-	ID       int64     `db:"id"`
-	Email    string    `db:"email"`
-	Name     string    `db:"name"`
-	Org      string    `db:"organisation"`
-	Phone    string    `db:"phone"`
-	Kind     Kind      `db:"kind"`
-	Language i18n.Lang `db:"language"`
-	Status   Status    `db:"status"`
+	ID    int64  `db:"id"`
+	Email string `db:"email"`
+	Name  string `db:"name"`
+	Org   string `db:"organisation"`
+	Phone string `db:"phone"`
+	// Salutation is the Anrede, for a formal greeting.
+	Salutation Salutation `db:"salutation"`
+	Kind       Kind       `db:"kind"`
+	Language   i18n.Lang  `db:"language"`
+	Status     Status     `db:"status"`
 	// Suppressed says the address is on the suppression list.
 	Suppressed bool `db:"-"`
 }
@@ -168,7 +170,7 @@ type Contact struct {
 // keyed by ID, with their suppression marked.
 func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, error) {
 	var cs []*Contact
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, coalesce(email, '') AS email, name, organisation, phone, kind, language, status
+	if err := s.db.SelectContext(ctx, &cs, `SELECT id, coalesce(email, '') AS email, name, organisation, phone, salutation, kind, language, status
 		FROM subscribers WHERE id = ANY ($1)`, pq.Int64Array(ids)); err != nil {
 		return nil, fmt.Errorf("subscribers: contacts: %w", err)
 	}

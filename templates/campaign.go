@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 	"time"
 
@@ -80,6 +81,14 @@ func (r *Renderer) Newsletter(n Newsletter, lang i18n.Lang) (*Layout, error) {
 		body:      b,
 		signature: signature(lang),
 		trouble:   trouble(lang),
+	}
+	// Staff's text that brings its own greeting or closing gets none of
+	// ours: each appears once.
+	if ownGreeting(n.Body) {
+		c.intros = nil
+	}
+	if ownClosing(n.Body) {
+		c.signature = ""
 	}
 	l, err := r.render(c, lang, footerList)
 	if err != nil {
@@ -197,4 +206,34 @@ func pick(cond bool, a, b string) string {
 		return a
 	}
 	return b
+}
+
+var (
+	// greetingLine is how a letter opens, in German or English.
+	greetingLine = regexp.MustCompile(`(?i)^(liebe|lieber|liebes|sehr geehrte|sehr geehrter|guten tag|hallo|dear|hello)\b`)
+	// closingLine is how a letter closes.
+	closingLine = regexp.MustCompile(`(?i)^(mit )?(freundlichen|herzlichen|besten|vielen|viele|beste|herzliche|liebe|schöne) grüße?n?\b|^(kind|best|warm) (regards|wishes)\b|^yours (sincerely|faithfully)\b`)
+)
+
+// ownGreeting reports whether a newsletter's Markdown opens with a
+// greeting of its own ("Liebe Partnerinnen und Partner,").
+func ownGreeting(body string) bool {
+	for _, line := range strings.Split(body, "\n") {
+		if line = strings.TrimSpace(strings.TrimLeft(line, "#>*_ ")); line != "" {
+			return greetingLine.MatchString(line)
+		}
+	}
+	return false
+}
+
+// ownClosing reports whether one of a newsletter's last three lines is a
+// closing of its own ("Mit freundlichen Grüßen").
+func ownClosing(body string) bool {
+	lines := strings.Split(strings.TrimSpace(body), "\n")
+	for i := len(lines) - 1; i >= 0 && i >= len(lines)-3; i-- {
+		if closingLine.MatchString(strings.TrimSpace(strings.TrimLeft(lines[i], "#>*_ "))) {
+			return true
+		}
+	}
+	return false
 }

@@ -203,9 +203,23 @@ func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*La
 	return l, nil
 }
 
+// Salutation is a recipient's Anrede, as the subscribers package keeps it:
+// "ms" (Frau), "mr" (Herr), or "" for none known.
+type Salutation string
+
+// The salutations a formal greeting knows.
+const (
+	SalutationMs Salutation = "ms"
+	SalutationMr Salutation = "mr"
+)
+
 // Vars are a recipient's details that a Layout fills in.
 type Vars struct {
-	Name           string   // the greeting uses it; may be empty
+	Name string // the greeting uses it; may be empty
+	// Salutation is the person's Anrede; with Formal, the greeting is
+	// "Sehr geehrte Frau Köhler," where it is known.
+	Salutation     Salutation
+	Formal         bool
 	ConfirmURL     string   // opt-in
 	PreferencesURL string   // welcome and every list mail
 	UnsubscribeURL string   // welcome and every list mail
@@ -237,7 +251,7 @@ func (l *Layout) Render(v Vars) Mail {
 
 func (l *Layout) values(v Vars) map[string]string {
 	return map[string]string{
-		varGreeting:       greeting(l.Lang, v.Name),
+		varGreeting:       greeting(l.Lang, v),
 		varConfirmURL:     v.ConfirmURL,
 		varPreferencesURL: v.PreferencesURL,
 		varUnsubscribeURL: v.UnsubscribeURL,
@@ -288,8 +302,23 @@ func (l *Layout) BlankValues(v Vars, dst map[string]string) {
 	}
 }
 
-func greeting(lang i18n.Lang, name string) string {
-	name = strings.TrimSpace(name)
+// greeting is how a mail to v opens (COPY.md): "Sehr geehrte Frau
+// Köhler," when the Anrede is known and the mail is formal, "Guten Tag
+// Vorname Nachname," otherwise, "Guten Tag," without a name.
+func greeting(lang i18n.Lang, v Vars) string {
+	name := strings.TrimSpace(v.Name)
+	if surname := formalName(name); v.Formal && surname != "" {
+		switch {
+		case lang == i18n.English && v.Salutation == SalutationMs:
+			return "Dear Ms " + surname + ","
+		case lang == i18n.English && v.Salutation == SalutationMr:
+			return "Dear Mr " + surname + ","
+		case v.Salutation == SalutationMs:
+			return "Sehr geehrte Frau " + surname + ","
+		case v.Salutation == SalutationMr:
+			return "Sehr geehrter Herr " + surname + ","
+		}
+	}
 	switch {
 	case lang == i18n.English && name != "":
 		return "Hello " + name + ","
@@ -326,4 +355,21 @@ func compactHTML(s string) string {
 		b.WriteString(line)
 	}
 	return b.String()
+}
+
+// formalName is the part of name a formal greeting uses: the academic
+// titles and the surname ("Dr. Aylin Demir" → "Dr. Demir"), or "" for a
+// name of one word (a first name alone, or "Familie").
+func formalName(name string) string {
+	words := strings.Fields(name)
+	if len(words) < 2 {
+		return ""
+	}
+	var titles []string
+	for _, w := range words[:len(words)-1] {
+		if strings.HasSuffix(w, ".") { // "Dr.", "Prof.", "Dipl.-Ing."
+			titles = append(titles, w)
+		}
+	}
+	return strings.Join(append(titles, words[len(words)-1]), " ")
 }

@@ -255,3 +255,61 @@ func BenchmarkPersonalize(b *testing.B) {
 		l.Render(v)
 	}
 }
+
+// The greeting follows the Anrede where it is known and the mail is formal
+// (COPY.md; issue 16, point 2).
+func TestGreeting(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		lang i18n.Lang
+		v    Vars
+		want string
+	}{
+		{i18n.German, Vars{Name: "Sabine Köhler", Salutation: SalutationMs, Formal: true}, "Sehr geehrte Frau Köhler,"},
+		{i18n.German, Vars{Name: "Jörg Müller", Salutation: SalutationMr, Formal: true}, "Sehr geehrter Herr Müller,"},
+		{i18n.German, Vars{Name: "Dr. Aylin Demir", Salutation: SalutationMs, Formal: true}, "Sehr geehrte Frau Dr. Demir,"},
+		{i18n.German, Vars{Name: "Sabine Köhler", Salutation: SalutationMs}, "Guten Tag Sabine Köhler,"},
+		{i18n.German, Vars{Name: "Sabine Köhler", Formal: true}, "Guten Tag Sabine Köhler,"},
+		{i18n.German, Vars{Name: "Sabine", Salutation: SalutationMs, Formal: true}, "Guten Tag Sabine,"},
+		{i18n.German, Vars{Salutation: SalutationMr, Formal: true}, "Guten Tag,"},
+		{i18n.English, Vars{Name: "Sabine Köhler", Salutation: SalutationMs, Formal: true}, "Dear Ms Köhler,"},
+		{i18n.English, Vars{Name: "Jan Neumann", Salutation: SalutationMr, Formal: true}, "Dear Mr Neumann,"},
+	} {
+		if got := greeting(tc.lang, tc.v); got != tc.want {
+			t.Errorf("greeting(%s, %+v) = %q, want %q", tc.lang, tc.v, got, tc.want)
+		}
+	}
+}
+
+// A newsletter whose text brings its own greeting and closing gets
+// neither of ours: each appears once (issue 16, point 2).
+func TestNewsletterGreetsAndClosesOnce(t *testing.T) {
+	t.Parallel()
+	r := newTestRenderer(t)
+	for _, tc := range []struct {
+		name, body              string
+		greetings, signatures   int
+		wantGreeting, wantClose string
+	}{
+		{"own greeting and closing", "Liebe Partnerinnen und Partner,\n\nneues aus der Netzwerkstelle.\n\nMit freundlichen Grüßen\nIhre Netzwerkstelle", 0, 1, "Liebe Partnerinnen und Partner,", "Mit freundlichen Grüßen"},
+		{"own greeting only", "Sehr geehrte Damen und Herren,\n\nneues aus der Netzwerkstelle.", 0, 1, "Sehr geehrte Damen und Herren,", "Mit freundlichen Grüßen"},
+		{"neither", "## Neues\n\nAus der Netzwerkstelle.", 1, 1, "Guten Tag Anna Beispiel,", "Mit freundlichen Grüßen"},
+	} {
+		l, err := r.Newsletter(Newsletter{Subject: "Rundbrief", Body: tc.body}, i18n.German)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := l.Render(testVars())
+		for _, part := range []string{m.Text, m.HTML} {
+			if n := strings.Count(part, "Guten Tag"); n != tc.greetings {
+				t.Errorf("%s: %d default greetings, want %d", tc.name, n, tc.greetings)
+			}
+			if n := strings.Count(part, "Mit freundlichen Grüßen"); n != tc.signatures {
+				t.Errorf("%s: %d closings, want %d", tc.name, n, tc.signatures)
+			}
+			if !strings.Contains(part, tc.wantGreeting) || !strings.Contains(part, tc.wantClose) {
+				t.Errorf("%s: lacks %q or %q:\n%s", tc.name, tc.wantGreeting, tc.wantClose, part)
+			}
+		}
+	}
+}

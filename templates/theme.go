@@ -119,7 +119,17 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
 		{`<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />`,
 			`<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
   <title>` + placeholder(varSubject) + `</title>`},
-		{`{{.Email.Body.Signature}},`, `{{.Email.Body.Signature}}`},
+		// A mail whose own text closes with a greeting has no
+		// signature of ours: greeting and closing appear once.
+		{`<p>
+                      {{.Email.Body.Signature}},
+                      <br />
+                      {{.Hermes.Product.Name}}
+                    </p>`, `{{ if .Email.Body.Signature }}<p>
+                      {{.Email.Body.Signature}}
+                      <br />
+                      {{.Hermes.Product.Name}}
+                    </p>{{ end }}`},
 		{`<p class="sub center">
                       {{.Hermes.Product.Copyright}}
                     </p>`, footer.String()},
@@ -187,7 +197,7 @@ func plainTextTemplate(fc footerCopy, o themeOptions) string {
 	b.WriteString(`{{ range .Email.Body.Actions }}<p>{{ .Instructions }}</p>
 <p>{{ .Button.Link }}</p>
 {{ end }}{{ range .Email.Body.Outros }}<p>{{ . }}</p>
-{{ end }}<p>{{ .Email.Body.Signature }}<br />{{ .Hermes.Product.Name }}</p>
+{{ end }}{{ if .Email.Body.Signature }}<p>{{ .Email.Body.Signature }}<br />{{ .Hermes.Product.Name }}</p>{{ end }}
 <p>-- <br />{{ .Hermes.Product.Copyright }}`)
 	if links {
 		fmt.Fprintf(&b, "<br />%s: %s<br />%s: %s", fc.impressum, placeholder(varImpressumURL), fc.privacy, placeholder(varPrivacyURL))

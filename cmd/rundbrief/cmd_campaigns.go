@@ -107,6 +107,7 @@ func newCampaignsCreateCmd(a *app) *cobra.Command {
 		event, subject, body, subjectEN, bodyEN string
 		kinds, topics                           []string
 		asJSON, newOnly                         bool
+		greeting                                string
 	)
 	c := &cobra.Command{
 		Use:   "create invitation|newsletter",
@@ -134,7 +135,7 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 			fl := cmd.Flags()
 			return a.createCampaign(cmd.Context(), cmd.OutOrStdout(), createOptions{
 				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN,
-				Kinds: kinds, Topics: topics, SetKinds: fl.Changed("kinds"), SetTopics: fl.Changed("topics"), NewOnly: newOnly, JSON: asJSON})
+				Kinds: kinds, Topics: topics, SetKinds: fl.Changed("kinds"), SetTopics: fl.Changed("topics"), NewOnly: newOnly, Greeting: greeting, JSON: asJSON})
 		},
 	}
 	f := c.Flags()
@@ -145,6 +146,7 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 	f.StringVar(&bodyEN, "body-en", "", "Rundbrief: der englische Text als Markdown-Datei (mit --subject-en)")
 	f.StringSliceVar(&kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle; Einladung: wie die Veranstaltung)")
 	f.StringSliceVar(&topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. ausbildung,jugend (leer: alle; Einladung: wie die Veranstaltung)")
+	f.StringVar(&greeting, "anrede", "förmlich", "förmlich: „Sehr geehrte Frau Köhler,“, wo die Anrede bekannt ist; neutral: „Guten Tag Sabine Köhler,“")
 	f.BoolVar(&newOnly, "new-only", false, "Einladung: nur an die, die noch keine Einladung zu dieser Veranstaltung bekommen haben")
 	f.BoolVar(&asJSON, "json", false, "die angelegte Kampagne als JSON ausgeben")
 	return c
@@ -158,16 +160,17 @@ type createOptions struct {
 	SubjectEN     string // the English subject, optional
 	BodyEN        string // the English Markdown file, with SubjectEN
 	Kinds, Topics []string
-	SetKinds      bool // Kinds was given (an invitation takes the event's otherwise)
-	SetTopics     bool // Topics was given
-	NewOnly       bool // an invitation to those not yet invited to the event
-	JSON          bool // print the campaign as JSON
+	SetKinds      bool   // Kinds was given (an invitation takes the event's otherwise)
+	SetTopics     bool   // Topics was given
+	NewOnly       bool   // an invitation to those not yet invited to the event
+	Greeting      string // förmlich or neutral
+	JSON          bool   // print the campaign as JSON
 }
 
 // createCampaign checks o, creates the campaign as a draft and says what
 // comes next.
 func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) error {
-	spec := campaigns.Spec{Event: o.Event, Subject: o.Subject, SubjectEN: o.SubjectEN, NewOnly: o.NewOnly}
+	spec := campaigns.Spec{Event: o.Event, Subject: o.Subject, SubjectEN: o.SubjectEN, NewOnly: o.NewOnly, Greeting: parseGreeting(o.Greeting)}
 	switch strings.ToLower(o.Kind) {
 	case "invitation", "einladung":
 		spec.Kind = campaigns.KindInvitation

@@ -39,6 +39,7 @@ Prüfungen wie beim Anlegen. Was nicht angegeben ist, bleibt.`,
 	f.StringSliceVar(&o.Kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle)")
 	f.StringSliceVar(&o.Topics, "topics", nil, "Zielgruppe: Themen-Kürzel (leer: alle)")
 	f.StringVar(&o.Note, "note", "", "Erinnerung, Änderung, Absage: der zusätzliche Satz")
+	f.StringVar(&o.Greeting, "anrede", "", "förmlich oder neutral")
 	return c
 }
 
@@ -48,6 +49,7 @@ type editCampaignOptions struct {
 	Subject, Body, SubjectEN, BodyEN string // Body and BodyEN are files
 	Kinds, Topics                    []string
 	Note                             string
+	Greeting                         string
 	Set                              func(flag string) bool // whether a flag was given
 }
 
@@ -68,6 +70,10 @@ func (a *app) editCampaign(ctx context.Context, w io.Writer, o editCampaignOptio
 		return &v
 	}
 	e.Subject, e.SubjectEN, e.Note = text("subject", o.Subject), text("subject-en", o.SubjectEN), text("note", o.Note)
+	if o.Set("anrede") {
+		g := parseGreeting(o.Greeting)
+		e.Greeting = &g
+	}
 	for _, b := range []struct {
 		flag, path string
 		to         **string
@@ -91,7 +97,7 @@ func (a *app) editCampaign(ctx context.Context, w io.Writer, o editCampaignOptio
 		e.Audience = &aud
 	}
 	if e == (campaigns.Edit{}) {
-		return errors.New("nichts zu ändern: --subject, --body, --subject-en, --body-en, --kinds, --topics oder --note angeben")
+		return errors.New("nichts zu ändern: --subject, --body, --subject-en, --body-en, --kinds, --topics, --note oder --anrede angeben")
 	}
 	a.started = true
 	camp, err = s.Edit(ctx, camp.ID, e)

@@ -281,7 +281,7 @@ func (a *app) showCampaign(ctx context.Context, w io.Writer, o showCampaignOptio
 		rows = append(rows, [2]string{"Betreff (englisch)", camp.SubjectEN})
 	}
 	rows = append(rows, [][2]string{
-		{"Zielgruppe", campaignAudienceLabel(camp)}, {"Status", word(campaignStatusWords, camp.Status)},
+		{"Zielgruppe", campaignAudienceLabel(camp)}, {"Anrede", word(greetingWords, camp.Greeting)}, {"Status", word(campaignStatusWords, camp.Status)},
 		{"Angelegt", when(camp.CreatedAt)}, {"Geplant für", whenPtr(camp.SendAt)},
 		{"Begonnen", whenPtr(camp.StartedAt)}, {"Fertig", whenPtr(camp.FinishedAt)},
 	}...)

@@ -771,3 +771,34 @@ func TestAutomaticLastCall(t *testing.T) {
 		t.Errorf("a last call without registration: exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// A campaign greets formally where the Anrede is known, or everyone by
+// name with --anrede neutral (issue 16, point 2).
+func TestCampaignGreetingFromTheAnrede(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.ok(t, "subscribers", "import", "--yes", "--confirmed", "--consent-note", "Messe 2026", writeFile(t, "k.csv", officeCSV))
+	body := writeFile(t, "n.md", "Neues aus der Netzwerkstelle.")
+	e.ok(t, "campaigns", "create", "newsletter", "--subject", "Förmlich", "--body", body, "--kinds", "Unternehmen")
+	e.ok(t, "campaigns", "create", "newsletter", "--subject", "Neutral", "--body", body, "--kinds", "Unternehmen", "--anrede", "neutral")
+	if r := e.run(t, "", "campaigns", "create", "newsletter", "--subject", "X", "--body", body, "--anrede", "locker"); r.code == 0 || !strings.Contains(r.stderr, "möglich sind förmlich") {
+		t.Errorf("an unknown --anrede: exit %d\n%s", r.code, r.stderr)
+	}
+	if out := e.ok(t, "campaigns", "show", "2"); !strings.Contains(out, "neutral") {
+		t.Errorf("show lacks the greeting:\n%s", out)
+	}
+	for id, want := range map[string]string{"1": "Sehr geehrte Frau Köhler,", "2": "Guten Tag Sabine Köhler,"} {
+		dir := t.TempDir()
+		e.ok(t, "campaigns", "preview", id, "--dir", dir)
+		txt, _ := os.ReadFile(filepath.Join(dir, "kampagne-"+id+".txt"))
+		if !strings.Contains(string(txt), want) {
+			t.Errorf("campaign %s greets:\n%s\nwant %q", id, txt, want)
+		}
+	}
+	e.ok(t, "campaigns", "edit", "2", "--anrede", "förmlich")
+	dir := t.TempDir()
+	e.ok(t, "campaigns", "preview", "2", "--dir", dir)
+	if txt, _ := os.ReadFile(filepath.Join(dir, "kampagne-2.txt")); !strings.Contains(string(txt), "Sehr geehrte Frau Köhler,") {
+		t.Errorf("after edit --anrede förmlich:\n%s", txt)
+	}
+}

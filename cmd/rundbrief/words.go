@@ -108,6 +108,24 @@ var campaignKindWords = map[campaigns.Kind]string{
 	campaigns.KindLastCall:     "Anmeldeschluss naht",
 }
 
+// greetingWords name how a campaign greets.
+var greetingWords = map[campaigns.Greeting]string{
+	campaigns.GreetingFormal:  "förmlich",
+	campaigns.GreetingNeutral: "neutral",
+}
+
+// parseGreeting reads --anrede: "förmlich", "formal", "neutral"; the
+// problem is the campaigns package's to say.
+func parseGreeting(s string) campaigns.Greeting {
+	if g, ok := parseWord(greetingWords, s); ok {
+		return g
+	}
+	if strings.EqualFold(strings.TrimSpace(s), "foermlich") {
+		return campaigns.GreetingFormal
+	}
+	return campaigns.Greeting(s)
+}
+
 // campaignStatusWords name where a campaign stands.
 var campaignStatusWords = map[campaigns.Status]string{
 	campaigns.StatusDraft:     "Entwurf",
@@ -139,6 +157,7 @@ var campaignProblemWords = map[campaigns.Problem]string{
 	campaigns.ProblemWordsOfEvent: "eine Kampagne zu einer Veranstaltung nimmt ihre Worte aus der Veranstaltung; Betreff und Text gibt es nur beim Rundbrief",
 	campaigns.ProblemNewOnly:      "--new-only gilt nur für Einladungen",
 	campaigns.ProblemNoteOfNotice: "--note gilt nur für Erinnerungen, Änderungen und Absagen; ein Rundbrief hat seinen Text, eine Einladung den ihrer Veranstaltung",
+	campaigns.ProblemGreeting:     "„%[1]s“: möglich sind förmlich (Sehr geehrte Frau …, wo die Anrede bekannt ist) und neutral (Guten Tag Vorname Nachname)",
 	campaigns.ProblemToRegistered: "diese Aussendung geht an die Angemeldeten der Veranstaltung; ihre Zielgruppe lässt sich nicht ändern",
 	campaigns.ProblemNoHours:      "der Abstand einer Erinnerung zum Beginn kann nicht negativ sein",
 	campaigns.ProblemEventGiven:   "ein Rundbrief gehört zu keiner Veranstaltung",
