@@ -105,11 +105,11 @@ func (p *Prepared) encode() error {
 		}
 		r := l.Blanks(mailer.Blank)
 		m := &mailer.Message{
-			From: p.c.From, Subject: r.Subject, Text: r.Text, HTML: r.HTML,
+			From: p.c.From, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Headers: automatic(),
 		}
 		blanks := l.BlankNames()
 		if p.list() {
-			m.Headers = mailer.ListHeaders(p.c.From, mailer.Blank(blankUnsubscribe))
+			m.Headers = append(m.Headers, mailer.ListHeaders(p.c.From, mailer.Blank(blankUnsubscribe))...)
 			blanks = append(blanks, blankUnsubscribe)
 		}
 		if p.Event != nil {
@@ -133,11 +133,12 @@ func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Messa
 	m := &mailer.Message{
 		From:      p.c.From,
 		To:        mail.Address{Name: to.Name, Address: to.Email},
+		Headers:   automatic(),
 		MessageID: mailer.NewMessageID(p.c.From),
 		Date:      now,
 	}
 	if p.list() {
-		m.Headers = mailer.ListHeaders(p.c.From, vars.UnsubscribeURL)
+		m.Headers = append(m.Headers, mailer.ListHeaders(p.c.From, vars.UnsubscribeURL)...)
 	}
 	if p.Event != nil {
 		m.Attachments = []mailer.Attachment{p.ics}

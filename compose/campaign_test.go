@@ -60,10 +60,17 @@ func TestLetterIsTheMessage(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, want := smtptest.Message{Data: copy.Bytes()}, smtptest.Message{Data: whole.Bytes()}
-			for _, k := range []string{"From", "To", "Subject", "Date", "Message-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Mime-Version"} {
+			for _, k := range []string{"From", "To", "Subject", "Date", "Message-Id", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Id", "Mime-Version",
+				"Auto-Submitted", "X-Auto-Response-Suppress", "X-Mailer"} {
 				if g, w := got.Header().Get(k), want.Header().Get(k); g != w {
 					t.Errorf("%s to %s: %s: got %q, want %q", camp.Kind, c.Email, k, g, w)
 				}
+			}
+			// Campaign mail asks out-of-office replies not to come, and
+			// names its program once (issue 16, point 8).
+			if got.Header().Get("X-Auto-Response-Suppress") != "OOF, AutoReply" || got.Header().Get("Auto-Submitted") != "auto-generated" ||
+				got.Header().Get("User-Agent") != "" || got.Header().Get("X-Mailer") != "rundbrief" {
+				t.Errorf("%s to %s: headers %v", camp.Kind, c.Email, got.Header())
 			}
 			if g, w := got.Text(), want.Text(); g != w || g == "" {
 				t.Errorf("%s to %s: text differs:\ngot  %q\nwant %q", camp.Kind, c.Email, g, w)

@@ -34,8 +34,17 @@ type Composer struct {
 	OptInTTL  time.Duration // how long a confirm link is valid
 }
 
-// autoSubmitted marks a mail that a program sent on its own (RFC 3834).
-var autoSubmitted = mailer.Header{Name: "Auto-Submitted", Value: "auto-generated"}
+// automatic are the headers of every mail rundbrief sends on its own:
+// Auto-Submitted (RFC 3834), and X-Auto-Response-Suppress, which asks
+// Exchange and Outlook not to answer with out-of-office or other
+// automatic replies, so that a campaign does not flood the office's
+// mailbox. A new slice each call: callers append to it.
+func automatic() []mailer.Header {
+	return []mailer.Header{
+		{Name: "Auto-Submitted", Value: "auto-generated"},
+		{Name: "X-Auto-Response-Suppress", Value: "OOF, AutoReply"},
+	}
+}
 
 // preferencesToken is the token of a subscriber's preferences and
 // unsubscribe links; it never expires.

@@ -65,7 +65,9 @@ func TestSubscriptionMails(t *testing.T) {
 		if has := got.Header().Get("List-Unsubscribe") != ""; has != tc.unsubscribe {
 			t.Errorf("%s: List-Unsubscribe present %v, want %v", tc.kind, has, tc.unsubscribe)
 		}
-		if got.Header().Get("Auto-Submitted") != "auto-generated" || got.Header().Get("To") == "" {
+		// Out-of-office replies are asked not to come (issue 16, point 8).
+		if got.Header().Get("Auto-Submitted") != "auto-generated" || got.Header().Get("X-Auto-Response-Suppress") != "OOF, AutoReply" ||
+			got.Header().Get("To") == "" {
 			t.Errorf("%s: headers %v", tc.kind, got.Header())
 		}
 		if tc.topic != "" && !strings.Contains(got.Text(), tc.topic) {

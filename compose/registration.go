@@ -33,7 +33,7 @@ func (c *Composer) Registration(kind events.MailKind, reg *events.Registration, 
 	msg := &mailer.Message{
 		From: c.From, To: mail.Address{Name: to.Name, Address: to.Email},
 		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
-		Headers:   []mailer.Header{autoSubmitted},
+		Headers:   automatic(),
 		MessageID: mailer.NewMessageID(c.From), Date: now,
 	}
 	if kind == events.MailRegistered || kind == events.MailMovedUp {

@@ -16,7 +16,7 @@ import (
 func (c *Composer) Subscription(kind subscribers.MailKind, sub *subscribers.Subscriber, topics []subscribers.Topic, now time.Time) (*mailer.Message, error) {
 	lang := sub.Language.Known()
 	vars := templates.Vars{Name: sub.Name, Salutation: templates.Salutation(sub.Salutation), Formal: true}
-	headers := []mailer.Header{autoSubmitted}
+	headers := automatic()
 	var tk templates.Kind
 	switch kind {
 	case subscribers.MailOptIn:

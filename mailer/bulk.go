@@ -82,7 +82,7 @@ func NewBulk(m *Message, blanks ...string) (*Bulk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: From: %v", ErrInvalidMessage, err)
 	}
-	msg := gomail.NewMsg(gomail.WithEncoding(gomail.EncodingQP))
+	msg := gomail.NewMsg(gomail.WithEncoding(gomail.EncodingQP), gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(&from)
 	msg.SetGenHeader(gomail.HeaderDate, Blank(blankDate))
 	msg.SetGenHeader(gomail.HeaderMessageID, "<"+Blank(blankMessageID)+">")

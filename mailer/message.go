@@ -203,7 +203,7 @@ func (m *Message) build() (*gomail.Msg, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: To: %v", ErrInvalidMessage, err)
 	}
-	msg := gomail.NewMsg()
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(&from)
 	msg.ToMailAddress(&to)
 	msg.SetDateWithValue(m.Date)
@@ -215,7 +215,9 @@ func (m *Message) build() (*gomail.Msg, error) {
 // extra headers, the parts and the attachments.
 func (m *Message) content(msg *gomail.Msg) error {
 	msg.Subject(m.Subject)
-	msg.SetUserAgent("rundbrief")
+	// One name for the program, not two (go-mail's SetUserAgent writes
+	// both User-Agent and X-Mailer).
+	msg.SetGenHeader(gomail.HeaderXMailer, "rundbrief")
 	for _, h := range m.Headers {
 		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
 	}

@@ -145,6 +145,9 @@ func TestOutboxWritesMIME(t *testing.T) {
 		{"list-unsubscribe-post", p.header.Get("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click"},
 		{"auto-submitted", p.header.Get("Auto-Submitted"), "auto-generated"},
 		{"mime-version", p.header.Get("Mime-Version"), "1.0"},
+		// One name for the program (issue 16, point 8).
+		{"x-mailer", p.header.Get("X-Mailer"), "rundbrief"},
+		{"user-agent", p.header.Get("User-Agent"), ""},
 		{"text part", p.parts["text/plain"], testMessage().Text},
 		{"html part", p.parts["text/html"], testMessage().HTML},
 	}

@@ -313,3 +313,35 @@ func TestNewsletterGreetsAndClosesOnce(t *testing.T) {
 		}
 	}
 }
+
+// The layout's tables are presentation for screen readers; the facts keep
+// role="table" and staff's own tables stay data tables (issue 16, point 8).
+func TestLayoutTablesArePresentation(t *testing.T) {
+	t.Parallel()
+	r := newTestRenderer(t)
+	inv, err := r.Invitation(testInvitation(t), i18n.German)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nl, err := r.Newsletter(Newsletter{Subject: "Rundbrief", Body: "| a | b |\n|---|---|\n| 1 | 2 |"}, i18n.German)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := regexp.MustCompile(`<table[^>]*>`)
+	for name, html := range map[string]string{"invitation": inv.Render(testVars()).HTML, "newsletter": nl.Render(testVars()).HTML} {
+		var bare int
+		for _, tg := range tag.FindAllString(html, -1) {
+			switch {
+			case strings.Contains(tg, `role="presentation"`), strings.Contains(tg, `role="table"`):
+			default:
+				bare++
+			}
+		}
+		if want := map[string]int{"invitation": 0, "newsletter": 1}[name]; bare != want {
+			t.Errorf("%s: %d tables without a role, want %d (staff's own)", name, bare, want)
+		}
+		if name == "invitation" && !strings.Contains(html, `role="table"`) {
+			t.Errorf("the facts lost role=table")
+		}
+	}
+}

@@ -148,6 +148,7 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
 		}
 		src = strings.Replace(src, r.old, r.new, 1)
 	}
+	src = presentationTables(src)
 	src = strings.NewReplacer(
 		"#3869D4", colorAccent, "#3869d4", colorAccent,
 		"#74787E", colorText, "#74787e", colorText,
@@ -213,4 +214,33 @@ func plainTextTemplate(fc footerCopy, o themeOptions) string {
 		fmt.Fprintf(&b, "<p>%s</p>\n", cmp.Or(o.why, fc.whyOptIn))
 	}
 	return b.String()
+}
+
+// presentationTables marks the layout's tables role="presentation", so
+// that screen readers do not announce the mail's frame as data tables; a
+// table that has a role already (the facts, role="table") keeps it. The
+// tables of staff's Markdown come into the body slot later and stay data
+// tables.
+func presentationTables(src string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(src, "<table")
+		if i < 0 {
+			b.WriteString(src)
+			return b.String()
+		}
+		end := strings.IndexByte(src[i:], '>')
+		if end < 0 {
+			b.WriteString(src)
+			return b.String()
+		}
+		tag := src[i : i+end]
+		b.WriteString(src[:i])
+		if strings.Contains(tag, "role=") {
+			b.WriteString(tag)
+		} else {
+			b.WriteString(`<table role="presentation"` + tag[len("<table"):])
+		}
+		src = src[i+end:]
+	}
 }
