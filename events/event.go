@@ -92,6 +92,9 @@ type Event struct {
 	// them. Both nil before.
 	RegistrationsPurgedAt *time.Time `json:"registrations_purged_at,omitempty"`
 	Figures               *Figures   `json:"figures,omitempty"`
+	// CalendarUID is the random part of the event's iCalendar UID (see
+	// UID); empty for an event from before UIDs were random.
+	CalendarUID string `json:"-"`
 }
 
 // Limits of the text fields.

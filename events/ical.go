@@ -37,11 +37,16 @@ type Calendar struct {
 
 // UID is the event's iCalendar UID. It stays the same for the life of the
 // event, so that an update or cancellation replaces the entry a calendar
-// made from the invitation.
+// made from the invitation: a random value stored with the event, unique
+// across installations; an event from before it had one keeps the form
+// its invitations carried, "event-<id>@domain".
 func (e *Event) UID(organizer mail.Address) string {
 	domain := "rundbrief.invalid"
 	if at := strings.LastIndexByte(organizer.Address, '@'); at >= 0 {
 		domain = strings.ToLower(organizer.Address[at+1:])
+	}
+	if e.CalendarUID != "" {
+		return e.CalendarUID + "@" + domain
 	}
 	return fmt.Sprintf("event-%d@%s", e.ID, domain)
 }

@@ -25,7 +25,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 const eventColumns = `e.id, e.slug, e.title, e.description, e.starts_at, e.ends_at, e.place_name, e.place_address,
 	e.online_url, e.organiser, e.partners, e.audience_kinds, e.capacity, e.registration, e.registration_deadline,
 	e.reminder_hours, e.party_max, e.last_call_hours, e.status, e.sequence, e.created_at, e.updated_at,
-	e.registrations_purged_at, coalesce(e.figures_registrations, 0) AS figures_registrations,
+	e.uid, e.registrations_purged_at, coalesce(e.figures_registrations, 0) AS figures_registrations,
 	coalesce(e.figures_people, 0) AS figures_people, coalesce(e.figures_waiting, 0) AS figures_waiting,
 	ARRAY(SELECT t.topic FROM event_topics t WHERE t.event_id = e.id ORDER BY t.topic) AS topics`
 
@@ -54,12 +54,13 @@ type eventRow struct {
 	UpdatedAt    time.Time      `db:"updated_at"`
 	Topics       pq.StringArray `db:"topics"`
 	PurgedAt     *time.Time     `db:"registrations_purged_at"`
+	UID          string         `db:"uid"`
 	Figures
 }
 
 func (r *eventRow) event() *Event {
 	e := &Event{
-		ID: r.ID, Status: r.Status, Sequence: r.Sequence, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		ID: r.ID, Status: r.Status, Sequence: r.Sequence, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CalendarUID: r.UID,
 		Spec: Spec{
 			Slug: r.Slug, Title: r.Title, Description: r.Description,
 			Start: r.StartsAt.In(Berlin()), End: r.EndsAt.In(Berlin()),

@@ -3,8 +3,13 @@ package events_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
@@ -14,6 +19,14 @@ func newStore(t *testing.T) *events.Store {
 	t.Helper()
 	db, _ := testenv.Database(t)
 	return events.NewStore(db)
+}
+
+// newStoreDB is newStore with its database, for a test that looks behind
+// the store.
+func newStoreDB(t *testing.T) (*events.Store, *sqlx.DB) {
+	t.Helper()
+	db, _ := testenv.Database(t)
+	return events.NewStore(db), db
 }
 
 func fromFile(t *testing.T, name string) events.Spec { return testenv.ExampleEvent(t, name) }
@@ -96,5 +109,38 @@ func TestUpdateAndPublish(t *testing.T) {
 	}
 	if _, err := s.Publish(ctx, "gibtsnicht"); !errors.Is(err, events.ErrNotFound) {
 		t.Errorf("publish unknown: %v", err)
+	}
+}
+
+// Each event's calendar UID is random and unique across installations,
+// not its row number; an event from before keeps the UID its invitations
+// carried (issue 16, point 8).
+func TestCalendarUIDsAreUnique(t *testing.T) {
+	t.Parallel()
+	s, db := newStoreDB(t)
+	ctx := context.Background()
+	organizer := mail.Address{Address: "rundbrief@knf.example"}
+	seen := map[string]bool{}
+	for _, file := range []string{"job-speeddating-2027.yaml", "codeweek-2027.yaml"} {
+		e, err := s.Create(ctx, testenv.ExampleEvent(t, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid := e.UID(organizer)
+		if seen[uid] || strings.HasPrefix(uid, "event-") || !strings.HasSuffix(uid, "@knf.example") || len(uid) < 36 {
+			t.Errorf("UID %q: not random and unique", uid)
+		}
+		seen[uid] = true
+		if again, _ := s.Get(ctx, e.Slug); again.UID(organizer) != uid {
+			t.Errorf("UID changed on reading: %q, then %q", uid, again.UID(organizer))
+		}
+	}
+	// An event from before the column: the old form, as its invitations had.
+	if _, err := db.ExecContext(ctx, `UPDATE events SET uid = '' WHERE slug = 'codeweek-2027'`); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := s.Get(ctx, "codeweek-2027")
+	if got, want := old.UID(organizer), fmt.Sprintf("event-%d@knf.example", old.ID); got != want {
+		t.Errorf("legacy UID = %q, want %q", got, want)
 	}
 }

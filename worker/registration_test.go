@@ -70,7 +70,7 @@ func TestRegistrationMails(t *testing.T) {
 		part, ok := m.Part("text/calendar")
 		if ok {
 			_, vevent := icstest.Parse(t, part.Body)
-			if uid := icstest.Text(t, vevent.Component, "UID"); !strings.HasPrefix(uid, "event-") {
+			if uid := icstest.Text(t, vevent.Component, "UID"); !strings.HasSuffix(uid, "@knf.example") || strings.HasPrefix(uid, "event-") {
 				t.Errorf("UID %q", uid)
 			}
 		}
