@@ -353,19 +353,16 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 		}
 		return s.subscribers.EachAmong(ctx, ids, fn)
 	}
-	if c.NewOnly && c.EventID != nil {
+	// A follow-up invitation and a last call are the audience less some.
+	var skip func(id int64) bool
+	switch {
+	case c.NewOnly && c.EventID != nil:
 		invited, err := s.invited(ctx, *c.EventID, c.ID, false)
 		if err != nil {
 			return err
 		}
-		return s.subscribers.EachMatch(ctx, c.Audience, func(m subscribers.Match) error {
-			if invited[m.SubscriberID] {
-				return nil
-			}
-			return fn(m)
-		})
-	}
-	if c.Kind == KindLastCall && c.EventID != nil {
+		skip = func(id int64) bool { return invited[id] }
+	case c.Kind == KindLastCall && c.EventID != nil:
 		// Only an invitation that went out calls for a last call: one
 		// still queued would arrive with it.
 		invited, err := s.invited(ctx, *c.EventID, c.ID, true)
@@ -376,14 +373,16 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 		if err != nil {
 			return err
 		}
-		return s.subscribers.EachMatch(ctx, c.Audience, func(m subscribers.Match) error {
-			if !invited[m.SubscriberID] || registered[m.SubscriberID] {
-				return nil
-			}
-			return fn(m)
-		})
+		skip = func(id int64) bool { return !invited[id] || registered[id] }
+	default:
+		return s.subscribers.EachMatch(ctx, c.Audience, fn)
 	}
-	return s.subscribers.EachMatch(ctx, c.Audience, fn)
+	return s.subscribers.EachMatch(ctx, c.Audience, func(m subscribers.Match) error {
+		if skip(m.SubscriberID) {
+			return nil
+		}
+		return fn(m)
+	})
 }
 
 // invited returns the subscribers whom an invitation to event other than
@@ -398,11 +397,7 @@ func (s *Store) invited(ctx context.Context, event, except int64, sent bool) (ma
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: invited: %w", err)
 	}
-	set := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		set[id] = true
-	}
-	return set, nil
+	return idSet(ids), nil
 }
 
 // StillRegistered returns the people registered for c's event now (and
@@ -417,11 +412,7 @@ func (s *Store) StillRegistered(ctx context.Context, c *Campaign) (map[int64]boo
 	if err != nil {
 		return nil, err
 	}
-	set := make(map[int64]bool, len(ids))
-	for _, id := range ids {
-		set[id] = true
-	}
-	return set, nil
+	return idSet(ids), nil
 }
 
 // Registrants returns, for a last call (KindLastCall), the people
@@ -435,11 +426,16 @@ func (s *Store) Registrants(ctx context.Context, c *Campaign) (map[int64]bool, e
 	if err != nil {
 		return nil, err
 	}
+	return idSet(ids), nil
+}
+
+// idSet is ids as a set.
+func idSet(ids []int64) map[int64]bool {
 	set := make(map[int64]bool, len(ids))
 	for _, id := range ids {
 		set[id] = true
 	}
-	return set, nil
+	return set
 }
 
 // toWaiting reports whether c goes to the people on its event's waitlist
