@@ -77,6 +77,19 @@ type Spec struct {
 	// LastCall is how long before the deadline "Anmeldeschluss naht"
 	// goes to those invited who have not registered; 0 for none.
 	LastCall time.Duration `json:"-"`
+	// TitleEN and DescriptionEN are the English words, for English
+	// subscribers; without them they get the German mail (English).
+	TitleEN       string `json:"title_en,omitempty"`
+	DescriptionEN string `json:"description_en,omitempty"`
+	// ForWhom says whom the event is for in people's words ("Jugendliche
+	// von 12 bis 18 Jahren"); without it, the mails describe the audience.
+	ForWhom   string  `json:"for_whom,omitempty"`
+	ForWhomEN string  `json:"for_whom_en,omitempty"`
+	Contact   Contact `json:"contact,omitzero"`
+	// Sessions are the days of an event over several, in order; Start
+	// and End are then the first one's start and the last one's end.
+	// Empty for an event in one piece.
+	Sessions []Session `json:"sessions,omitempty"`
 }
 
 // Event is a stored event.
@@ -149,6 +162,7 @@ func (s Spec) Check() (Spec, error) {
 	if s.PlaceName == "" && s.OnlineURL == "" {
 		fail("place", ProblemNoPlace, "", 0)
 	}
+	s.checkDetails(fail)
 	if s.Start.IsZero() {
 		fail("start", ProblemMissing, "", 0)
 	}

@@ -53,39 +53,51 @@ func (e *Event) UID(organizer mail.Address) string {
 
 // ICS returns the event as an iCalendar file (RFC 5545) for method: one
 // VEVENT with a stable UID, the event's SEQUENCE, times in UTC, and lines
-// ending in CRLF and folded at 75 octets.
+// ending in CRLF and folded at 75 octets; an event over several days
+// recurs on each of them (see addSessions).
 func (e *Event) ICS(method Method, c Calendar) []byte {
 	cal := ics.NewCalendarFor("Netzwerkstelle Fachkräftesicherung//rundbrief")
 	cal.SetMethod(ics.Method(method))
-	ev := cal.AddEvent(e.UID(c.Organizer))
-	ev.SetDtStampTime(c.Stamp.UTC())
-	ev.SetSequence(e.Sequence)
-	ev.SetStartAt(e.Start.UTC())
-	ev.SetEndAt(e.End.UTC())
-	ev.SetSummary(e.Title)
-	if d := e.calendarDescription(); d != "" {
-		ev.SetDescription(d)
+	days := e.Days()
+	fill := func(ev *ics.VEvent, x Session) {
+		ev.SetDtStampTime(c.Stamp.UTC())
+		ev.SetSequence(e.Sequence)
+		ev.SetStartAt(x.Start.UTC())
+		ev.SetEndAt(x.End.UTC())
+		ev.SetSummary(e.Title)
+		if d := e.calendarDescription(); d != "" {
+			ev.SetDescription(d)
+		}
+		if loc := e.calendarLocation(); loc != "" {
+			ev.SetLocation(loc)
+		}
+		switch {
+		case c.URL != "":
+			ev.SetURL(c.URL)
+		case e.OnlineURL != "":
+			ev.SetURL(e.OnlineURL)
+		}
+		if method == MethodCancel || e.Status == StatusCancelled {
+			ev.SetStatus(ics.ObjectStatusCancelled)
+		} else {
+			ev.SetStatus(ics.ObjectStatusConfirmed)
+		}
 	}
-	if loc := e.calendarLocation(); loc != "" {
-		ev.SetLocation(loc)
-	}
-	switch {
-	case c.URL != "":
-		ev.SetURL(c.URL)
-	case e.OnlineURL != "":
-		ev.SetURL(e.OnlineURL)
-	}
-	if method == MethodCancel || e.Status == StatusCancelled {
-		ev.SetStatus(ics.ObjectStatusCancelled)
-	} else {
-		ev.SetStatus(ics.ObjectStatusConfirmed)
+	uid := e.UID(c.Organizer)
+	ev := cal.AddEvent(uid)
+	fill(ev, days[0])
+	if len(days) > 1 {
+		for _, x := range addSessions(ev, days) {
+			own := cal.AddEvent(uid)
+			own.SetProperty(ics.ComponentPropertyRecurrenceId, x.Start.UTC().Format(utcLayout))
+			fill(own, x)
+		}
 	}
 	// golang-ical escapes parameter values with backslashes, as if they
 	// were text; RFC 5545 has no escapes there, and strict parsers refuse
-	// "CN=KNF\; Nordhausen". The ORGANIZER line is written here instead.
+	// "CN=KNF\; Nordhausen". The ORGANIZER lines are written here instead.
 	out := cal.Serialize(ics.WithNewLineWindows)
-	end := strings.LastIndex(out, "END:VEVENT\r\n")
-	return []byte(out[:end] + foldLine(organizerLine(c.Organizer)) + out[end:])
+	return []byte(strings.ReplaceAll(out, "END:VEVENT\r\n", foldLine(organizerLine(c.Organizer))+"END:VEVENT\r\n"))
 }
 
 // organizerLine is ORGANIZER;CN=name:mailto:address, unfolded.

@@ -25,7 +25,7 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 const eventColumns = `e.id, e.slug, e.title, e.description, e.starts_at, e.ends_at, e.place_name, e.place_address,
 	e.online_url, e.organiser, e.partners, e.audience_kinds, e.capacity, e.registration, e.registration_deadline,
 	e.reminder_hours, e.party_max, e.last_call_hours, e.status, e.sequence, e.created_at, e.updated_at,
-	e.uid, e.registrations_purged_at, coalesce(e.figures_registrations, 0) AS figures_registrations,
+	e.uid, e.details, e.registrations_purged_at, coalesce(e.figures_registrations, 0) AS figures_registrations,
 	coalesce(e.figures_people, 0) AS figures_people, coalesce(e.figures_waiting, 0) AS figures_waiting,
 	ARRAY(SELECT t.topic FROM event_topics t WHERE t.event_id = e.id ORDER BY t.topic) AS topics`
 
@@ -55,10 +55,11 @@ type eventRow struct {
 	Topics       pq.StringArray `db:"topics"`
 	PurgedAt     *time.Time     `db:"registrations_purged_at"`
 	UID          string         `db:"uid"`
+	Details      []byte         `db:"details"`
 	Figures
 }
 
-func (r *eventRow) event() *Event {
+func (r *eventRow) event() (*Event, error) {
 	e := &Event{
 		ID: r.ID, Status: r.Status, Sequence: r.Sequence, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, CalendarUID: r.UID,
 		Spec: Spec{
@@ -86,7 +87,10 @@ func (r *eventRow) event() *Event {
 		f := r.Figures
 		e.Figures, e.RegistrationsPurgedAt = &f, r.PurgedAt
 	}
-	return e
+	if err := e.setDetails(r.Details); err != nil {
+		return nil, fmt.Errorf("events: event %s: details: %w", r.Slug, err)
+	}
+	return e, nil
 }
 
 // Get returns the event with slug, or ErrNotFound.
@@ -103,7 +107,7 @@ func getEvent(ctx context.Context, q sqlx.QueryerContext, query string, args ...
 	if err != nil {
 		return nil, fmt.Errorf("events: get: %w", err)
 	}
-	return r.event(), nil
+	return r.event()
 }
 
 // List returns the events with status (all if empty), by start.
@@ -116,7 +120,9 @@ func (s *Store) List(ctx context.Context, status Status) ([]*Event, error) {
 	}
 	out := make([]*Event, len(rows))
 	for i := range rows {
-		out[i] = rows[i].event()
+		if out[i], err = rows[i].event(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -132,8 +138,8 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Event, error) {
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &id, `INSERT INTO events (slug, title, description, starts_at, ends_at, place_name,
 			place_address, online_url, organiser, partners, audience_kinds, capacity, registration, registration_deadline, reminder_hours,
-			party_max, last_call_hours)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`, spec.args()...)
+			party_max, last_call_hours, details)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`, spec.args()...)
 		if postgres.IsUniqueViolation(err) {
 			return fmt.Errorf("%w: %s", ErrExists, spec.Slug)
 		}
@@ -162,7 +168,7 @@ func (spec Spec) args() []any {
 	lastCall := sql.NullInt64{Int64: int64(spec.LastCall / time.Hour), Valid: spec.LastCall > 0}
 	return []any{spec.Slug, spec.Title, spec.Description, spec.Start, spec.End, spec.PlaceName,
 		spec.PlaceAddress, spec.OnlineURL, spec.Organiser, pq.StringArray(orEmpty(spec.Partners)), pq.StringArray(kinds),
-		capacity, spec.Registration, spec.Deadline, pq.Int64Array(hours), spec.PartyMax, lastCall}
+		capacity, spec.Registration, spec.Deadline, pq.Int64Array(hours), spec.PartyMax, lastCall, string(spec.details())}
 }
 
 func orEmpty(xs []string) []string {
@@ -220,7 +226,7 @@ func (s *Store) Update(ctx context.Context, slug string, spec Spec) (*Event, Cha
 			return ErrCancelled
 		}
 		id = old.ID
-		change.Time = !old.Start.Equal(spec.Start) || !old.End.Equal(spec.End)
+		change.Time = !old.Start.Equal(spec.Start) || !old.End.Equal(spec.End) || !sameSessions(old.Sessions, spec.Sessions)
 		change.Place = old.PlaceName != spec.PlaceName || old.PlaceAddress != spec.PlaceAddress || old.OnlineURL != spec.OnlineURL
 		bump := 0
 		if change.Any() {
@@ -230,7 +236,7 @@ func (s *Store) Update(ctx context.Context, slug string, spec Spec) (*Event, Cha
 		_, err = tx.ExecContext(ctx, `UPDATE events SET title = $2, description = $3, starts_at = $4, ends_at = $5,
 			place_name = $6, place_address = $7, online_url = $8, organiser = $9, partners = $10, audience_kinds = $11,
 			capacity = $12, registration = $13, registration_deadline = $14, reminder_hours = $15, party_max = $16,
-			last_call_hours = $17, sequence = sequence + $18, updated_at = now()
+			last_call_hours = $17, details = $18, sequence = sequence + $19, updated_at = now()
 			WHERE id = $1`, append(append([]any{id}, a[1:]...), bump)...)
 		if err != nil {
 			return fmt.Errorf("events: update: %w", err)
@@ -311,4 +317,16 @@ func (s *Store) Names(ctx context.Context, ids []int64) (map[int64]Name, error) 
 		names[r.ID] = r.Name
 	}
 	return names, nil
+}
+
+func sameSessions(a, b []Session) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !a[i].Start.Equal(b[i].Start) || !a[i].End.Equal(b[i].End) {
+			return false
+		}
+	}
+	return true
 }

@@ -39,6 +39,14 @@ type eventFile struct {
 	Deadline     string   `yaml:"deadline"`
 	Reminders    []string `yaml:"reminders"`
 	LastCall     string   `yaml:"last_call"`
+	// The words for English subscribers, whom the event is for in
+	// people's words, the contact person, the sessions.
+	TitleEN       string   `yaml:"title_en"`
+	DescriptionEN string   `yaml:"description_en"`
+	ForWhom       string   `yaml:"für_wen"`
+	ForWhomEN     string   `yaml:"für_wen_en"`
+	Contact       Contact  `yaml:"kontakt"`
+	Sessions      []string `yaml:"termine"`
 }
 
 // ParseYAML reads an event from YAML and checks it (Spec.Check). Unknown
@@ -66,6 +74,16 @@ func ParseYAML(r io.Reader) (Spec, error) {
 		Slug: f.Slug, Title: f.Title, Description: f.Description,
 		PlaceName: f.Place, PlaceAddress: f.Address, OnlineURL: f.Online, Organiser: f.Organiser,
 		Partners: f.Partners, Topics: f.Topics, Capacity: f.Capacity, PartyMax: f.PartyMax, Registration: f.Registration,
+		TitleEN: f.TitleEN, DescriptionEN: f.DescriptionEN, ForWhom: f.ForWhom, ForWhomEN: f.ForWhomEN, Contact: f.Contact,
+	}
+	for _, x := range f.Sessions {
+		session, err := ParseSession(x)
+		if fe, ok := errors.AsType[FieldError](err); ok {
+			fe.Field = "termine"
+			errs = append(errs, fe)
+			continue
+		}
+		spec.Sessions = append(spec.Sessions, session)
 	}
 	for _, k := range f.Kinds {
 		spec.Kinds = append(spec.Kinds, subscribers.Kind(k))

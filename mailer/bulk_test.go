@@ -3,6 +3,7 @@ package mailer
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -40,7 +41,10 @@ func newBulkPair(t testing.TB, to mail.Address, text, html string, values map[st
 	}
 	base := testMessage()
 	base.To, base.Text, base.HTML = to, text, html
-	base.Attachments = []Attachment{{Name: "termin.ics", ContentType: "text/calendar; method=PUBLISH; charset=UTF-8", Data: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")}}
+	base.Attachments = []Attachment{{Name: "termin.ics", ContentType: "text/calendar; method=PUBLISH; charset=UTF-8", Data: []byte("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")},
+		{Name: "programm.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 rbblankunsubscriberbblank \x00\xff")}}
+	base.Inline = []Attachment{{Name: "logo.png", ContentType: "image/png", Data: []byte("\x89PNG\r\n\x1a\n"), ContentID: "logo@rundbrief"}}
+	base.ReplyTo = mail.Address{Name: "Anja Berger", Address: "fachkraefte@example.org"}
 	base.Headers = ListHeaders(base.From, "https://rundbrief.example/unsubscribe/{unsubscribe}")
 
 	whole := *base
@@ -77,7 +81,7 @@ func decode(t testing.TB, raw []byte) decoded {
 	}
 	d := decoded{header: map[string]string{}, parts: map[string]string{}}
 	dec := new(mime.WordDecoder)
-	for _, k := range []string{"From", "To", "Subject", "Date", "Message-Id", "List-Unsubscribe", "List-Id", "List-Unsubscribe-Post"} {
+	for _, k := range []string{"From", "To", "Subject", "Date", "Message-Id", "List-Unsubscribe", "List-Id", "List-Unsubscribe-Post", "Reply-To"} {
 		v, err := dec.DecodeHeader(msg.Header.Get(k))
 		if err != nil {
 			t.Fatalf("%s: %v", k, err)
@@ -100,6 +104,9 @@ func decode(t testing.TB, raw []byte) decoded {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if id := p.Header.Get("Content-Id"); id != "" {
+					d.header["Content-Id"] = id
+				}
 				walk(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p)
 			}
 		}
@@ -108,7 +115,7 @@ func decode(t testing.TB, raw []byte) decoded {
 		case "quoted-printable":
 			r = quotedprintable.NewReader(body)
 		case "base64":
-			return // the attachment: the same bytes both ways, not filled in
+			r = base64.NewDecoder(base64.StdEncoding, body)
 		}
 		b, err := io.ReadAll(r)
 		if err != nil {
@@ -206,6 +213,10 @@ func TestBulkCopyIsTheSameMail(t *testing.T) {
 			}
 			if len(got.parts) != len(want.parts) {
 				t.Errorf("parts: got %d, want %d", len(got.parts), len(want.parts))
+			}
+			if got.header["Content-Id"] != "<logo@rundbrief>" || got.parts["image/png"] != "\x89PNG\r\n\x1a\n" ||
+				got.parts["application/pdf"] != "%PDF-1.4 rbblankunsubscriberbblank \x00\xff" || got.header["Reply-To"] != `"Anja Berger" <fachkraefte@example.org>` {
+				t.Errorf("the picture, the attachment or Reply-To is not as given: %q, %q", got.header, got.parts)
 			}
 			if bytes.Contains(copy.Bytes(), []byte(blankMark)) {
 				t.Errorf("a blank was left in the copy:\n%s", copy.Bytes())

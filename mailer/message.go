@@ -23,6 +23,7 @@ import (
 	"mime"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,8 +49,12 @@ type Receipt struct {
 
 // Message is one e-mail to one recipient.
 type Message struct {
-	From    mail.Address
-	To      mail.Address
+	From mail.Address
+	To   mail.Address
+	// ReplyTo is where answers go when it is not From (RFC 5322,
+	// section 3.6.2): the contact person of an event, the office's
+	// mailbox. Optional.
+	ReplyTo mail.Address
 	Subject string
 	Text    string // required: every mail has a plain-text part
 	HTML    string // optional alternative
@@ -63,6 +68,12 @@ type Message struct {
 	Date time.Time
 	// Attachments are files sent along, such as an event's calendar file.
 	Attachments []Attachment
+	// Inline are the pictures the HTML part shows (the logo, the emblems,
+	// a newsletter's pictures), each with its ContentID, which the HTML
+	// names as "cid:" and the ContentID (RFC 2392). They go with the HTML
+	// into a multipart/related part (RFC 2387), so that nothing is
+	// fetched from a server when the mail is opened.
+	Inline []Attachment
 }
 
 // Attachment is a file sent with a message.
@@ -70,6 +81,8 @@ type Attachment struct {
 	Name        string // file name: letters, digits, '.', '-' and '_'
 	ContentType string // with parameters, e.g. "text/calendar; method=PUBLISH; charset=UTF-8"
 	Data        []byte
+	// ContentID names a picture of Message.Inline: "logo@rundbrief".
+	ContentID string
 }
 
 // Header is one extra header field.
@@ -82,7 +95,7 @@ type Header struct {
 func reserved(header string) bool {
 	switch strings.ToLower(header) {
 	case "from", "to", "cc", "bcc", "subject", "date", "message-id", "mime-version",
-		"content-type", "content-transfer-encoding", "return-path", "sender":
+		"content-type", "content-transfer-encoding", "return-path", "sender", "reply-to":
 		return true
 	}
 	return false
@@ -92,6 +105,7 @@ var (
 	headerName     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
 	attachmentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
 	messageID      = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9.-]+$`)
+	contentID      = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}@[A-Za-z0-9.-]{1,64}$`)
 )
 
 // ErrInvalidMessage is wrapped by every refusal of Validate.
@@ -108,6 +122,11 @@ func (m *Message) Validate() error {
 	}{{"From", m.From}, {"To", m.To}} {
 		if err := checkAddress(a.addr); err != nil {
 			return fmt.Errorf("%w: %s: %v", ErrInvalidMessage, a.field, err)
+		}
+	}
+	if m.ReplyTo.Address != "" {
+		if err := checkAddress(m.ReplyTo); err != nil {
+			return fmt.Errorf("%w: Reply-To: %v", ErrInvalidMessage, err)
 		}
 	}
 	if err := checkValue(m.Subject); err != nil {
@@ -130,7 +149,15 @@ func (m *Message) Validate() error {
 	if strings.TrimSpace(m.Text) == "" {
 		return fmt.Errorf("%w: no plain-text part", ErrInvalidMessage)
 	}
-	for _, a := range m.Attachments {
+	for _, a := range m.Inline {
+		if !contentID.MatchString(a.ContentID) {
+			return fmt.Errorf("%w: inline picture %s: Content-ID %q is not of the form name@domain", ErrInvalidMessage, a.Name, a.ContentID)
+		}
+		if m.HTML == "" {
+			return fmt.Errorf("%w: inline picture %s without an HTML part", ErrInvalidMessage, a.Name)
+		}
+	}
+	for _, a := range slices.Concat(m.Attachments, m.Inline) {
 		if !attachmentName.MatchString(a.Name) {
 			return fmt.Errorf("%w: attachment name %q", ErrInvalidMessage, a.Name)
 		}
@@ -214,6 +241,13 @@ func (m *Message) build() (*gomail.Msg, error) {
 // content adds what every copy of m shares to msg: the subject, the
 // extra headers, the parts and the attachments.
 func (m *Message) content(msg *gomail.Msg) error {
+	if m.ReplyTo.Address != "" {
+		to, err := headerAddress(m.ReplyTo)
+		if err != nil {
+			return fmt.Errorf("%w: Reply-To: %v", ErrInvalidMessage, err)
+		}
+		msg.ReplyToMailAddress(&to)
+	}
 	msg.Subject(m.Subject)
 	// One name for the program, not two (go-mail's SetUserAgent writes
 	// both User-Agent and X-Mailer).
@@ -224,6 +258,12 @@ func (m *Message) content(msg *gomail.Msg) error {
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	for _, a := range m.Inline {
+		if err := msg.EmbedReader(a.Name, bytes.NewReader(a.Data), gomail.WithFileContentID("<"+a.ContentID+">"),
+			gomail.WithFileContentType(gomail.ContentType(a.ContentType))); err != nil {
+			return fmt.Errorf("mailer: inline picture %s: %w", a.Name, err)
+		}
 	}
 	for _, a := range m.Attachments {
 		if err := msg.AttachReader(a.Name, bytes.NewReader(a.Data),

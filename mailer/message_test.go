@@ -49,6 +49,12 @@ func TestValidateRefusesInjection(t *testing.T) {
 		{"second To", func(m *Message) { m.Headers = []Header{{"To", "x@example.org"}} }},
 		{"bad Message-ID", func(m *Message) { m.MessageID = "<abc@x>" }},
 		{"no text part", func(m *Message) { m.Text = " \n" }},
+		{"CRLF in Reply-To", func(m *Message) { m.ReplyTo = mail.Address{Name: "A\r\nBcc: x@example.org", Address: "a@example.org"} }},
+		{"Reply-To as a header", func(m *Message) { m.Headers = []Header{{"Reply-To", "x@example.org"}} }},
+		{"picture without Content-ID", func(m *Message) { m.Inline = []Attachment{{Name: "logo.png", ContentType: "image/png"}} }},
+		{"picture with a bad Content-ID", func(m *Message) {
+			m.Inline = []Attachment{{Name: "logo.png", ContentType: "image/png", ContentID: "<logo@x>\r\nBcc: y"}}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,6 +30,9 @@ var eventProblemWords = map[events.Problem]string{
 	events.ProblemTime:              "„%[1]s“ ist keine Zeit wie 2027-03-18 09:00 oder 18.03.2027 09:00",
 	events.ProblemNoSuchTime:        "„%[1]s“ gibt es in Deutschland nicht: bei der Zeitumstellung springt die Uhr in dieser Nacht von 2 auf 3 Uhr (Beginn der Sommerzeit)",
 	events.ProblemOffset:            "„%[1]s“ ist keine Dauer wie 7d oder 2h",
+	events.ProblemEmail:             "„%[1]s“ ist keine E-Mail-Adresse wie info@beispiel.de",
+	events.ProblemSession:           "„%[1]s“ ist kein Termin wie 2027-07-05 9:00 bis 15:00 (Datum, Beginn, Ende am selben Tag)",
+	events.ProblemSessions:          "die Termine müssen nacheinander liegen und dürfen sich nicht überschneiden (höchstens 60); start und end weglassen oder gleich dem ersten Beginn und dem letzten Ende setzen",
 }
 
 // eventFileWords say each problem of an event file's form in German. %[1]s
@@ -37,7 +40,7 @@ var eventProblemWords = map[events.Problem]string{
 var eventFileWords = map[events.Problem]string{
 	events.ProblemFileTooLarge: "die Datei ist größer als %[3]d KiB",
 	events.ProblemFileEmpty:    "die Datei ist leer",
-	events.ProblemUnknownKey:   "unbekanntes Feld „%[1]s“ (möglich: slug, title, description, start, end, place, address, online, organiser, partners, kinds, topics, capacity, party_max, registration, deadline, reminders)",
+	events.ProblemUnknownKey:   "unbekanntes Feld „%[1]s“ (möglich: slug, title, description, start, end, place, address, online, organiser, partners, kinds, topics, capacity, party_max, registration, deadline, reminders, last_call, termine, für_wen, kontakt, title_en, description_en, für_wen_en)",
 	events.ProblemWrongType:    "„%[1]s“ passt nicht (erwartet: %[2]s)",
 	events.ProblemSyntax:       "%[1]s (Einrückung und Doppelpunkte prüfen)",
 }
