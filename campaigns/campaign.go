@@ -70,11 +70,16 @@ type Campaign struct {
 	EventTitle string `json:"event_title,omitempty"`
 	// Subject and Body (Markdown) are a newsletter's words; SubjectEN and
 	// BodyEN the English ones, if given.
-	Subject   string               `json:"subject,omitempty"`
-	Body      string               `json:"body,omitempty"`
-	SubjectEN string               `json:"subject_en,omitempty"`
-	BodyEN    string               `json:"body_en,omitempty"`
-	Audience  subscribers.Audience `json:"audience"`
+	Subject   string `json:"subject,omitempty"`
+	Body      string `json:"body,omitempty"`
+	SubjectEN string `json:"subject_en,omitempty"`
+	BodyEN    string `json:"body_en,omitempty"`
+	// Intro and IntroEN are an invitation's own paragraph above the facts
+	// ("Liebe Eltern, …"); an invitation's Subject and SubjectEN, when
+	// set, replace the one made from the event's title.
+	Intro    string               `json:"intro,omitempty"`
+	IntroEN  string               `json:"intro_en,omitempty"`
+	Audience subscribers.Audience `json:"audience"`
 	// ToRegistered sends a campaign about an event to the people
 	// registered for it instead of the audience.
 	ToRegistered bool `json:"to_registered,omitempty"`
@@ -105,6 +110,10 @@ type Spec struct {
 	// and English subscribers get the German text without them.
 	Subject, Body     string
 	SubjectEN, BodyEN string
+	// Intro and IntroEN are an invitation's own paragraph above the facts;
+	// an invitation (or a last call) takes Subject and SubjectEN as its
+	// own subject, and no Body.
+	Intro, IntroEN string
 	// Audience overrides the default: the event's audience for an
 	// invitation, everyone for a newsletter.
 	Audience *subscribers.Audience
@@ -145,11 +154,14 @@ const (
 	ProblemEventGiven   Problem = "event_given"    // a newsletter names an event
 	ProblemNewOnly      Problem = "new_only"       // new-only for a campaign that is no invitation
 	ProblemNoteOfNotice Problem = "note_of_notice" // a note for a newsletter or an invitation
-	ProblemToRegistered Problem = "to_registered"  // an audience for a campaign to the people registered
-	ProblemGreeting     Problem = "greeting"       // Value: neither formal nor neutral
-	ProblemNoEvent      Problem = "no_event"       // a campaign about an event names none
-	ProblemKind         Problem = "unknown_kind"   // Value
-	ProblemNotFuture    Problem = "not_in_future"  // Value: the time, in Europe/Berlin
+	// ProblemIntroOfInvitation: an intro for a campaign that is not an
+	// invitation or a last call.
+	ProblemIntroOfInvitation Problem = "intro_of_invitation"
+	ProblemToRegistered      Problem = "to_registered" // an audience for a campaign to the people registered
+	ProblemGreeting          Problem = "greeting"      // Value: neither formal nor neutral
+	ProblemNoEvent           Problem = "no_event"      // a campaign about an event names none
+	ProblemKind              Problem = "unknown_kind"  // Value
+	ProblemNotFuture         Problem = "not_in_future" // Value: the time, in Europe/Berlin
 )
 
 // InvalidError is a campaign that breaks a rule: Field is the name of

@@ -15,6 +15,10 @@ type Edit struct {
 	// Subject and Body, and the English ones, are a newsletter's words;
 	// an English subject and body both empty remove the English version.
 	Subject, Body, SubjectEN, BodyEN *string
+	// Intro and IntroEN are an invitation's own paragraph; an
+	// invitation's Subject and SubjectEN its own subject ("" for the one
+	// made from the event's title).
+	Intro, IntroEN *string
 	// Audience replaces the audience (not of a campaign to the people
 	// registered for its event).
 	Audience *subscribers.Audience
@@ -37,15 +41,25 @@ func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
 		return nil, statusError(c, "only a draft or a scheduled campaign can be edited")
 	}
 	next := *c
-	if e.Subject != nil || e.Body != nil || e.SubjectEN != nil || e.BodyEN != nil {
+	pick := func(v *string, old string) string {
+		if v != nil {
+			return *v
+		}
+		return old
+	}
+	if c.Kind.AboutEvent() && (e.Subject != nil || e.SubjectEN != nil || e.Intro != nil || e.IntroEN != nil) {
+		if e.Body != nil || e.BodyEN != nil {
+			return nil, invalid("body", ProblemWordsOfEvent)
+		}
+		if next.Subject, next.SubjectEN, next.Intro, next.IntroEN, err = checkOwnWords(c.Kind,
+			pick(e.Subject, c.Subject), pick(e.SubjectEN, c.SubjectEN), pick(e.Intro, c.Intro), pick(e.IntroEN, c.IntroEN)); err != nil {
+			return nil, err
+		}
+	} else if e.Intro != nil || e.IntroEN != nil {
+		return nil, invalid("intro", ProblemIntroOfInvitation)
+	} else if e.Subject != nil || e.Body != nil || e.SubjectEN != nil || e.BodyEN != nil {
 		if c.Kind != KindNewsletter {
 			return nil, invalid("subject", ProblemWordsOfEvent)
-		}
-		pick := func(v *string, old string) string {
-			if v != nil {
-				return *v
-			}
-			return old
 		}
 		if next.Subject, next.Body, err = checkText(pick(e.Subject, c.Subject), pick(e.Body, c.Body), "", true); err != nil {
 			return nil, err
@@ -79,10 +93,10 @@ func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
 		}
 	}
 	return s.transition(ctx, c, `subject = $2, body = $3, subject_en = $4, body_en = $5, note = $6,
-		audience_kinds = $7, audience_topics = $8, greeting = $9`, []Status{StatusDraft, StatusScheduled},
+		audience_kinds = $7, audience_topics = $8, greeting = $9, intro = $10, intro_en = $11`, []Status{StatusDraft, StatusScheduled},
 		"only a draft or a scheduled campaign can be edited",
 		next.Subject, next.Body, next.SubjectEN, next.BodyEN, next.Note,
-		pq.StringArray(kindStrings(next.Audience.Kinds)), pq.StringArray(next.Audience.Topics), next.Greeting)
+		pq.StringArray(kindStrings(next.Audience.Kinds)), pq.StringArray(next.Audience.Topics), next.Greeting, next.Intro, next.IntroEN)
 }
 
 // Delete removes campaign id while it is a draft; a campaign scheduled,

@@ -37,7 +37,7 @@ func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
 	return &Store{db: db, subscribers: subs, events: evs}
 }
 
-const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.audience_kinds, c.audience_topics, c.to_registered, c.new_only, c.greeting,
+const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.intro, c.intro_en, c.audience_kinds, c.audience_topics, c.to_registered, c.new_only, c.greeting,
 	COALESCE(c.reminder_hours, 0) AS reminder_hours, c.note, c.status, c.send_at,
 	c.created_at, c.updated_at, c.started_at, c.finished_at`
 
@@ -51,6 +51,8 @@ type campaignRow struct {
 	Body       string         `db:"body"`
 	SubjectEN  string         `db:"subject_en"`
 	BodyEN     string         `db:"body_en"`
+	Intro      string         `db:"intro"`
+	IntroEN    string         `db:"intro_en"`
 	Kinds      pq.StringArray `db:"audience_kinds"`
 	Topics     pq.StringArray `db:"audience_topics"`
 	ToReg      bool           `db:"to_registered"`
@@ -69,7 +71,7 @@ type campaignRow struct {
 func (r *campaignRow) campaign() *Campaign {
 	c := &Campaign{
 		ID: r.ID, Kind: r.Kind, EventID: r.EventID,
-		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Status: r.Status,
+		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Intro: r.Intro, IntroEN: r.IntroEN, Status: r.Status,
 		ToRegistered: r.ToReg, NewOnly: r.NewOnly, Greeting: r.Greeting, ReminderHours: r.Hours, Note: r.Note,
 		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...),
@@ -165,8 +167,11 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 		if spec.Kind == KindLastCall && !e.Registration {
 			return nil, &EventNotReadyError{Slug: e.Slug, Status: e.Status, NoRegistration: true}
 		}
-		if spec.Subject != "" || spec.Body != "" || spec.SubjectEN != "" || spec.BodyEN != "" {
-			return nil, invalid("subject", ProblemWordsOfEvent)
+		if spec.Body != "" || spec.BodyEN != "" {
+			return nil, invalid("body", ProblemWordsOfEvent)
+		}
+		if spec.Subject, spec.SubjectEN, spec.Intro, spec.IntroEN, err = checkOwnWords(spec.Kind, spec.Subject, spec.SubjectEN, spec.Intro, spec.IntroEN); err != nil {
+			return nil, err
 		}
 		// A reminder without hours is one staff send now, outside
 		// the event's offsets.
@@ -182,6 +187,9 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	case KindNewsletter:
 		if spec.Event != "" {
 			return nil, invalid("event", ProblemEventGiven)
+		}
+		if spec.Intro != "" || spec.IntroEN != "" {
+			return nil, invalid("intro", ProblemIntroOfInvitation)
 		}
 		var err error
 		if spec.Subject, spec.Body, err = checkText(spec.Subject, spec.Body, "", true); err != nil {
@@ -211,10 +219,12 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	}
 	var id int64
 	err = s.db.GetContext(ctx, &id, `INSERT INTO campaigns
-		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note, new_only, greeting)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note, new_only, greeting,
+		 intro, intro_en)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
 		spec.Kind, eventID, spec.Subject, spec.Body, spec.SubjectEN, spec.BodyEN,
-		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note, spec.NewOnly, spec.Greeting)
+		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note, spec.NewOnly, spec.Greeting,
+		spec.Intro, spec.IntroEN)
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: create: %w", err)
 	}
@@ -222,12 +232,44 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 }
 
 // MaxSubject and MaxBody limit a newsletter's text, MaxNote the note of
-// an update or a cancellation.
+// an update or a cancellation, MaxIntro an invitation's own paragraph.
 const (
 	MaxSubject = 200
 	MaxBody    = 100000
 	MaxNote    = 2000
+	MaxIntro   = 2000
 )
+
+// checkOwnWords checks what a campaign about an event may say of its own:
+// a subject and an intro, in German and English, for an invitation or a
+// last call; nothing for the others, which say what their kind says.
+func checkOwnWords(kind Kind, subject, subjectEN, intro, introEN string) (string, string, string, string, error) {
+	subject, subjectEN = strings.TrimSpace(subject), strings.TrimSpace(subjectEN)
+	intro, introEN = strings.TrimSpace(intro), strings.TrimSpace(introEN)
+	if kind != KindInvitation && kind != KindLastCall {
+		if subject != "" || subjectEN != "" {
+			return "", "", "", "", invalid("subject", ProblemWordsOfEvent)
+		}
+		if intro != "" || introEN != "" {
+			return "", "", "", "", invalid("intro", ProblemIntroOfInvitation)
+		}
+		return "", "", "", "", nil
+	}
+	for _, f := range []struct{ field, v string }{{"subject", subject}, {"subject-en", subjectEN}} {
+		switch {
+		case len([]rune(f.v)) > MaxSubject:
+			return "", "", "", "", &InvalidError{Field: f.field, Problem: ProblemTooLong, Limit: MaxSubject}
+		case strings.ContainsFunc(f.v, plain.Forbidden):
+			return "", "", "", "", invalid(f.field, ProblemInvisible)
+		}
+	}
+	for _, f := range []struct{ field, v string }{{"intro", intro}, {"intro-en", introEN}} {
+		if len([]rune(f.v)) > MaxIntro {
+			return "", "", "", "", &InvalidError{Field: f.field, Problem: ProblemTooLong, Limit: MaxIntro}
+		}
+	}
+	return subject, subjectEN, intro, introEN, nil
+}
 
 // checkText checks a newsletter's subject and body; suffix names the
 // flags ("-en") in errors. Both may be empty unless required; one without

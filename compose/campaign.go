@@ -39,10 +39,14 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 	e := p.Event
 	switch camp.Kind {
 	case campaigns.KindInvitation, campaigns.KindLastCall:
-		for _, lang := range i18n.All() {
+		for _, lang := range eventLangs(e) {
 			audience := templates.DescribeAudience(lang, camp.Audience.Kinds, subscribers.TopicTitles(facts.Topics, camp.Audience.Topics, lang))
 			inv := invitationOf(e, lang, audience, c.Links.Event(e.Slug))
 			inv.LastCall, inv.Note = camp.Kind == campaigns.KindLastCall, camp.Note
+			inv.Subject, inv.Intro = camp.Subject, camp.Intro
+			if lang == i18n.English {
+				inv.Subject, inv.Intro = camp.SubjectEN, camp.IntroEN
+			}
 			l, err := c.Templates.Invitation(inv, lang)
 			if err != nil {
 				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
@@ -51,7 +55,7 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 		}
 		p.ics = c.calendarFile(e, events.MethodPublish, now)
 	case campaigns.KindReminder, campaigns.KindUpdate, campaigns.KindCancellation:
-		for _, lang := range i18n.All() {
+		for _, lang := range eventLangs(e) {
 			inv := invitationOf(e, lang, "", c.Links.Event(e.Slug))
 			inv.Registration = camp.ToRegistered
 			l, err := c.Templates.Notice(templates.Notice{
@@ -87,6 +91,9 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 	default:
 		return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, &campaigns.InvalidError{Field: "kind", Problem: campaigns.ProblemKind, Value: string(camp.Kind)})
 	}
+	if _, ok := p.layouts[i18n.English]; !ok {
+		p.layouts[i18n.English] = p.layouts[i18n.German]
+	}
 	if err := p.encode(); err != nil {
 		return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
 	}
@@ -105,7 +112,7 @@ func (p *Prepared) encode() error {
 		}
 		r := l.Blanks(mailer.Blank)
 		m := &mailer.Message{
-			From: p.c.From, Subject: r.Subject, Text: r.Text, HTML: r.HTML, Headers: automatic(),
+			From: p.c.From, ReplyTo: p.c.replyTo(p.Event), Subject: r.Subject, Text: r.Text, HTML: r.HTML, Headers: automatic(),
 		}
 		blanks := l.BlankNames()
 		if p.list() {
@@ -132,6 +139,7 @@ func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Messa
 	lang, vars := p.vars(to)
 	m := &mailer.Message{
 		From:      p.c.From,
+		ReplyTo:   p.c.replyTo(p.Event),
 		To:        mail.Address{Name: to.Name, Address: to.Email},
 		Headers:   automatic(),
 		MessageID: mailer.NewMessageID(p.c.From),

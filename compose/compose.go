@@ -30,8 +30,12 @@ type Composer struct {
 	Templates *templates.Renderer
 	Keys      *subscribers.Keyring // the tokens in a recipient's links
 	From      mail.Address
-	Links     Links
-	OptInTTL  time.Duration // how long a confirm link is valid
+	// ReplyTo is where answers go when not to From: the office's mailbox
+	// (RUNDBRIEF_REPLY_TO); an event's contact person takes its place in
+	// mails about the event. The zero Address for none.
+	ReplyTo  mail.Address
+	Links    Links
+	OptInTTL time.Duration // how long a confirm link is valid
 }
 
 // automatic are the headers of every mail rundbrief sends on its own:

@@ -10,6 +10,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
+	"github.com/knf-nordhausen/rundbrief/internal/icstest"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/mailer"
@@ -85,15 +86,18 @@ func TestSubscriptionMails(t *testing.T) {
 func TestRegistrationMails(t *testing.T) {
 	t.Parallel()
 	c := composer(t)
+	c0 := c
 	now := time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)
 	e := &events.Event{ID: 3, Spec: events.Spec{Slug: "regionalkonferenz-2027", Title: "Regionalkonferenz", PlaceName: "Rathaus",
 		Start: time.Date(2027, 3, 18, 8, 0, 0, 0, time.UTC), End: time.Date(2027, 3, 18, 12, 0, 0, 0, time.UTC), Registration: true}}
 	to := &subscribers.Contact{ID: 7, Email: "j.mueller@metallbau.example", Name: "Jörg Müller", Language: i18n.German}
 	for _, tc := range []struct {
 		kind     events.MailKind
-		calendar bool
+		calendar string // the calendar file's METHOD; "" for none
 	}{
-		{events.MailRegistered, true}, {events.MailWaiting, false}, {events.MailMovedUp, true}, {events.MailCancelled, false},
+		{events.MailRegistered, "PUBLISH"}, {events.MailWaiting, ""}, {events.MailMovedUp, "PUBLISH"},
+		// The receipt of a cancellation takes the entry out again.
+		{events.MailCancelled, "CANCEL"},
 	} {
 		reg := &events.Registration{ID: 1, EventID: e.ID, SubscriberID: to.ID, People: 2, Status: tc.kind.State(), Position: 1}
 		m, err := c.Registration(tc.kind, reg, e, to, now)
@@ -101,8 +105,15 @@ func TestRegistrationMails(t *testing.T) {
 			t.Fatalf("%s: %v", tc.kind, err)
 		}
 		got := parse(t, m)
-		if _, ok := got.Part("text/calendar"); ok != tc.calendar {
-			t.Errorf("%s: calendar file present %v, want %v", tc.kind, ok, tc.calendar)
+		cal, ok := got.Part("text/calendar")
+		if ok != (tc.calendar != "") {
+			t.Errorf("%s: calendar file present %v, want %q", tc.kind, ok, tc.calendar)
+		}
+		if ok {
+			c, ev := icstest.Parse(t, cal.Body)
+			if m := icstest.Text(t, c.Component, "METHOD"); m != tc.calendar || icstest.Text(t, ev.Component, "UID") != e.UID(c0.From) {
+				t.Errorf("%s: calendar file METHOD %s, UID %s; want %s and the event's UID", tc.kind, m, icstest.Text(t, ev.Component, "UID"), tc.calendar)
+			}
 		}
 		if got.Header().Get("List-Unsubscribe") != "" {
 			t.Errorf("%s: a registration mail carries List-Unsubscribe", tc.kind)

@@ -38,6 +38,7 @@ type Config struct {
 	SMTPURL         string     `env:"RUNDBRIEF_SMTP_URL"`
 	Outbox          string     `env:"RUNDBRIEF_OUTBOX" envDefault:"./outbox"`
 	From            string     `env:"RUNDBRIEF_FROM" envDefault:"Netzwerkstelle Fachkräftesicherung <rundbrief@nordhausen.example>"`
+	ReplyTo         string     `env:"RUNDBRIEF_REPLY_TO"`
 	BaseURL         string     `env:"RUNDBRIEF_BASE_URL" envDefault:"http://127.0.0.1:8080"`
 	Listen          string     `env:"RUNDBRIEF_LISTEN" envDefault:"127.0.0.1:8080"`
 	Name            string     `env:"RUNDBRIEF_NAME" envDefault:"Netzwerkstelle Fachkräftesicherung Nordhausen"`
@@ -57,10 +58,11 @@ type Config struct {
 	PrivacyURL      string     `env:"RUNDBRIEF_PRIVACY_URL"`
 	LogLevel        slog.Level `env:"RUNDBRIEF_LOG_LEVEL" envDefault:"info"`
 
-	set   map[string]bool // variables given in the environment
-	smtp  *mailer.SMTPConfig
-	from  mail.Address
-	redis asynq.RedisConnOpt
+	set     map[string]bool // variables given in the environment
+	smtp    *mailer.SMTPConfig
+	from    mail.Address
+	replyTo mail.Address
+	redis   asynq.RedisConnOpt
 }
 
 // Error is a wrong configuration value.
@@ -173,6 +175,13 @@ func (c *Config) check() []error {
 			fail("RUNDBRIEF_FROM", fmt.Errorf("%s ist ein Platzhalter, den kein Mailserver zustellt; bitte die echte Absenderadresse der Stelle eintragen", a.Address))
 		}
 	}
+	if strings.TrimSpace(c.ReplyTo) != "" {
+		if a, err := mail.ParseAddress(c.ReplyTo); err != nil || strings.ContainsAny(c.ReplyTo, "\r\n") {
+			fail("RUNDBRIEF_REPLY_TO", fmt.Errorf("erwartet eine Adresse für Antworten wie %q", "Netzwerkstelle Fachkräftesicherung <fachkraefte@example.org>"))
+		} else {
+			c.replyTo = *a
+		}
+	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		fail("RUNDBRIEF_BASE_URL", errors.New("erwartet die öffentliche Adresse der Webseiten, z. B. https://rundbrief.example.org"))
 	}
@@ -244,6 +253,10 @@ func (c *Config) SMTP() *mailer.SMTPConfig { return c.smtp }
 
 // FromAddress is the parsed sender.
 func (c *Config) FromAddress() mail.Address { return c.from }
+
+// ReplyToAddress is the parsed RUNDBRIEF_REPLY_TO: where answers to the
+// mails go, when not to the sender; the zero Address when it is not set.
+func (c *Config) ReplyToAddress() mail.Address { return c.replyTo }
 
 // Redis is the parsed Redis connection.
 func (c *Config) Redis() asynq.RedisConnOpt { return c.redis }

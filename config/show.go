@@ -70,6 +70,7 @@ func (c *Config) Entries() []Entry {
 		e("RUNDBRIEF_SMTP_URL", smtp),
 		e("RUNDBRIEF_OUTBOX", c.Outbox),
 		e("RUNDBRIEF_FROM", c.From),
+		e("RUNDBRIEF_REPLY_TO", c.ReplyTo),
 		e("RUNDBRIEF_BASE_URL", c.BaseURL),
 		e("RUNDBRIEF_LISTEN", c.Listen),
 		e("RUNDBRIEF_NAME", c.Name),

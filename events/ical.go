@@ -177,18 +177,61 @@ func (e *Event) calendarDescription() string {
 }
 
 // GoogleCalendarURL is a link that opens Google Calendar with the event
-// filled in, for people whose mail program ignores the attached file.
+// filled in, for people whose mail program ignores the attached file. An
+// event over several days repeats there as in the calendar file: its
+// RRULE or RDATE goes along as "recur", which Google takes (its
+// "Add to calendar" links read recurrence lines of RFC 5545).
 func (e *Event) GoogleCalendarURL() string {
-	const layout = "20060102T150405Z"
-	q := strings.Join([]string{
+	days := e.Days()
+	q := []string{
 		"action=TEMPLATE",
 		"text=" + queryEscape(e.Title),
-		"dates=" + e.Start.UTC().Format(layout) + "/" + e.End.UTC().Format(layout),
+		"dates=" + days[0].Start.UTC().Format(utcLayout) + "/" + days[0].End.UTC().Format(utcLayout),
 		"details=" + queryEscape(truncateRunes(e.calendarDescription(), 1000)),
 		"location=" + queryEscape(e.calendarLocation()),
 		"ctz=Europe/Berlin",
+	}
+	if len(days) > 1 {
+		q = append(q, "recur="+queryEscape(recurrenceLine(days)))
+	}
+	return "https://calendar.google.com/calendar/render?" + strings.Join(q, "&")
+}
+
+// recurrenceLine is the RRULE or, for irregular days, the RDATE line of
+// days, as the calendar file has it (without the RECURRENCE-ID overrides
+// of days of another length, which a link cannot carry).
+func recurrenceLine(days []Session) string {
+	if rule := recurrence(days); rule != "" {
+		return "RRULE:" + rule
+	}
+	var dates []string
+	for _, x := range days[1:] {
+		dates = append(dates, x.Start.UTC().Format(utcLayout))
+	}
+	return "RDATE:" + strings.Join(dates, ",")
+}
+
+// OutlookCalendarURL is a link that opens Outlook on the web with the
+// event's first day filled in: outlook.live.com for personal accounts
+// (Outlook.com), outlook.office.com for work accounts (Microsoft 365).
+// Outlook's links take no repetition; for an event over several days the
+// mails say that the calendar file brings every day.
+func (e *Event) OutlookCalendarURL(work bool) string {
+	host := "outlook.live.com"
+	if work {
+		host = "outlook.office.com"
+	}
+	first := e.Days()[0]
+	q := strings.Join([]string{
+		"path=%2Fcalendar%2Faction%2Fcompose",
+		"rru=addevent",
+		"subject=" + queryEscape(e.Title),
+		"startdt=" + queryEscape(first.Start.In(Berlin()).Format(time.RFC3339)),
+		"enddt=" + queryEscape(first.End.In(Berlin()).Format(time.RFC3339)),
+		"body=" + queryEscape(truncateRunes(e.calendarDescription(), 1000)),
+		"location=" + queryEscape(e.calendarLocation()),
 	}, "&")
-	return "https://calendar.google.com/calendar/render?" + q
+	return "https://" + host + "/calendar/0/deeplink/compose?" + q
 }
 
 func queryEscape(s string) string { return url.QueryEscape(s) }

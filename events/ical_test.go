@@ -68,10 +68,30 @@ func TestGoogleCalendarURL(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := u.Query()
-	wantDates := spec.Start.UTC().Format("20060102T150405Z") + "/" + spec.End.UTC().Format("20060102T150405Z")
+	// Five days, 9:00 to 15:00 each: the first day, repeated daily.
+	first := spec.Sessions[0]
+	wantDates := first.Start.UTC().Format("20060102T150405Z") + "/" + first.End.UTC().Format("20060102T150405Z")
 	if u.Host != "calendar.google.com" || q.Get("action") != "TEMPLATE" || q.Get("text") != spec.Title ||
-		q.Get("dates") != wantDates || q.Get("location") != spec.Place() {
-		t.Errorf("Google Calendar link %s: text %q dates %q location %q", u, q.Get("text"), q.Get("dates"), q.Get("location"))
+		q.Get("dates") != wantDates || q.Get("location") != spec.Place() || q.Get("recur") != "RRULE:FREQ=DAILY;COUNT=5" {
+		t.Errorf("Google Calendar link %s: text %q dates %q location %q recur %q", u, q.Get("text"), q.Get("dates"), q.Get("location"), q.Get("recur"))
+	}
+}
+
+func TestOutlookCalendarURL(t *testing.T) {
+	e := &events.Event{ID: 1, Spec: fromFile(t, "job-speeddating-2027.yaml")}
+	for _, tc := range []struct {
+		work bool
+		host string
+	}{{false, "outlook.live.com"}, {true, "outlook.office.com"}} {
+		u, err := url.Parse(e.OutlookCalendarURL(tc.work))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		if u.Host != tc.host || q.Get("rru") != "addevent" || q.Get("subject") != "Job-Speeddating" ||
+			q.Get("startdt") != "2027-04-22T14:00:00+02:00" || q.Get("enddt") != "2027-04-22T17:00:00+02:00" || q.Get("location") != e.Place() {
+			t.Errorf("Outlook link %s", u)
+		}
 	}
 }
 

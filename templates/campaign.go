@@ -27,13 +27,35 @@ type Invitation struct {
 	Deadline     *time.Time // registration closes then; nil: until the start
 	// MoreURL is where the "Mehr erfahren" button of an event without
 	// registration leads; with neither, there is no button.
-	MoreURL     string
-	CalendarURL string // a Google Calendar link
+	MoreURL  string
+	Calendar CalendarLinks
+	// Days are the days of an event over several, in order; empty for an
+	// event in one piece (Start to End).
+	Days    []Span
+	Contact Contact // the person to ask; the zero Contact for none
+	// Subject replaces the invitation's subject; Intro (plain text,
+	// paragraphs split by a blank line) the sentence above the facts. A
+	// campaign's own words; empty for the default. An Intro that opens
+	// with its own greeting ("Liebe Eltern,") gets none of ours.
+	Subject string
+	Intro   string
 	// LastCall makes the invitation a reminder that registration closes
 	// soon ("Anmeldeschluss naht"), for those invited who have not
 	// registered; Note is a sentence of the staff's in it.
 	LastCall bool
 	Note     string
+}
+
+// CalendarLinks open web calendars with the event filled in, for people
+// whose mail program ignores the attached file. Outlook's take only the
+// first day of an event over several.
+type CalendarLinks struct {
+	Google, Outlook, Office365 string
+}
+
+// Contact is the person to ask about an event.
+type Contact struct {
+	Name, Phone, Email string
 }
 
 // Newsletter is a newsletter: a subject and a Markdown body.
@@ -56,7 +78,7 @@ func (r *Renderer) Invitation(inv Invitation, lang i18n.Lang) (*Layout, error) {
 	if inv.LastCall {
 		lastCall(&c, lang, inv)
 	}
-	c.body = calendarBody(lang, desc, inv.CalendarURL)
+	c.body = calendarBody(lang, desc, inv.Calendar, len(inv.Days) > 1)
 	l, err := r.render(c, lang, footerList)
 	if err != nil {
 		return nil, fmt.Errorf("templates: invitation (%s): %w", lang, err)
@@ -105,12 +127,21 @@ func invitationCopy(lang i18n.Lang, inv Invitation) messageCopy {
 	en := lang == i18n.English
 	title := defuse(strings.TrimSpace(inv.Title))
 	c := messageCopy{
-		subject:   pick(en, "Invitation: ", "Einladung: ") + title,
+		subject:   invitationSubject(lang, title),
 		title:     title,
 		intros:    []string{placeholder(varGreeting), pick(en, "we warmly invite you to this event.", "herzlich laden wir Sie zu dieser Veranstaltung ein.")},
 		outros:    []string{pick(en, "We look forward to seeing you!", "Wir freuen uns auf Sie!")},
 		signature: signature(lang),
 		trouble:   trouble(lang),
+	}
+	if subject := defuse(strings.TrimSpace(inv.Subject)); subject != "" {
+		c.subject = subject
+	}
+	if intro := paragraphs(defuse(inv.Intro)); len(intro) > 0 {
+		c.intros = intro
+		if !ownGreeting(inv.Intro) {
+			c.intros = append([]string{placeholder(varGreeting)}, intro...)
+		}
 	}
 	c.facts = eventFacts(lang, inv)
 	reg := func(label, value string) { c.facts = append(c.facts, fact{label, value}) }
@@ -141,6 +172,9 @@ func lastCall(c *messageCopy, lang i18n.Lang, inv Invitation) {
 	en := lang == i18n.English
 	title := defuse(strings.TrimSpace(inv.Title))
 	c.subject = pick(en, "Registration closes soon: ", "Anmeldeschluss naht: ") + title
+	if subject := defuse(strings.TrimSpace(inv.Subject)); subject != "" {
+		c.subject = subject
+	}
 	until := pick(en, "until the event begins", "bis zum Beginn")
 	if inv.Deadline != nil {
 		until = pick(en, "until ", "bis ") + day(lang, *inv.Deadline) + ", " + clock(lang, *inv.Deadline)
@@ -163,32 +197,110 @@ func eventFacts(lang i18n.Lang, inv Invitation) []fact {
 			facts = append(facts, fact{label, defuse(value)})
 		}
 	}
-	add(pick(en, "When", "Wann"), When(lang, inv.Start, inv.End))
+	when := When(lang, inv.Start, inv.End)
+	if len(inv.Days) > 1 {
+		when = WhenDays(lang, inv.Days)
+	}
+	add(pick(en, "When", "Wann"), when)
 	add(pick(en, "Where", "Wo"), inv.Place)
 	add("Online", inv.OnlineURL)
 	add(pick(en, "For", "Für wen"), inv.Audience)
 	add(pick(en, "Organised by", "Veranstalter"), inv.Organiser)
+	add(pick(en, "Contact", "Ansprechperson"), contactLine(lang, inv.Contact))
 	return facts
 }
 
-// calendarBody is the event's description followed by the calendar links.
-func calendarBody(lang i18n.Lang, desc *body, calendarURL string) *body {
+// contactLine is the contact person in one line: "Anja Berger, Telefon
+// 03631 911-0, fachkraefte@example.org".
+func contactLine(lang i18n.Lang, c Contact) string {
+	var parts []string
+	if c.Name != "" {
+		parts = append(parts, c.Name)
+	}
+	if c.Phone != "" {
+		parts = append(parts, pick(lang == i18n.English, "phone ", "Telefon ")+c.Phone)
+	}
+	if c.Email != "" {
+		parts = append(parts, c.Email)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// invitationSubject is an invitation's subject: "Einladung: Job-Speeddating",
+// or with the title in quotes where it has a colon of its own
+// ("Einladung zu „Talent-Campus: Hip-Hop, …“"), never two colons.
+func invitationSubject(lang i18n.Lang, title string) string {
+	en := lang == i18n.English
+	if strings.Contains(title, ":") {
+		return pick(en, "Invitation to “"+title+"”", "Einladung zu „"+title+"“")
+	}
+	return pick(en, "Invitation: ", "Einladung: ") + title
+}
+
+// paragraphs splits staff's plain text at blank lines into paragraphs,
+// each on one line.
+func paragraphs(s string) []string {
+	var out []string
+	for _, p := range strings.Split(strings.ReplaceAll(strings.TrimSpace(s), "\r\n", "\n"), "\n\n") {
+		if p = strings.Join(strings.Fields(p), " "); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// calendarBody is the event's description followed by the calendar file
+// and links. Outlook's links take only the first day of an event over
+// several days; the mail says so.
+func calendarBody(lang i18n.Lang, desc *body, links CalendarLinks, days bool) *body {
 	en := lang == i18n.English
 	file := pick(en, "The attached calendar file (.ics) adds the date to Outlook, Apple Calendar or Thunderbird.",
 		"Mit der angehängten Kalenderdatei (.ics) tragen Sie den Termin in Outlook, Apple Kalender oder Thunderbird ein.")
-	google := pick(en, "Add to Google Calendar", "In Google Kalender eintragen")
+	if days {
+		file = pick(en, "The attached calendar file (.ics) adds every day of the event to Outlook, Apple Calendar or Thunderbird.",
+			"Mit der angehängten Kalenderdatei (.ics) tragen Sie alle Tage der Veranstaltung in Outlook, Apple Kalender oder Thunderbird ein.")
+	}
 	b := &body{html: desc.html, text: desc.text}
 	if b.text != "" {
 		b.text += "\n\n"
 	}
-	b.text += file
-	b.html += `<p>` + html.EscapeString(file)
-	if calendarURL != "" {
-		b.html += linkColour(` <a href="`+html.EscapeString(calendarURL)+`">`) + html.EscapeString(google) + `</a>`
-		b.text += "\n" + google + ": " + calendarURL
-	}
-	b.html += `</p>`
+	h, t := webCalendars(lang, links, days)
+	b.html += `<p>` + html.EscapeString(file) + h + `</p>`
+	b.text += file + t
 	return b
+}
+
+// webCalendars are the links to web calendars, to follow a sentence: a
+// line break and the links, in HTML and in text; "" for none.
+func webCalendars(lang i18n.Lang, links CalendarLinks, days bool) (htmlPart, textPart string) {
+	en := lang == i18n.English
+	type link struct{ label, url string }
+	var web []link
+	for _, l := range []link{{pick(en, "Google Calendar", "Google Kalender"), links.Google}, {"Outlook.com", links.Outlook}, {"Microsoft 365", links.Office365}} {
+		if l.url != "" {
+			web = append(web, l)
+		}
+	}
+	if len(web) == 0 {
+		return "", ""
+	}
+	lead := pick(en, "Or add it to a web calendar:", "Oder im Webkalender eintragen:")
+	htmlPart, textPart = `<br>`+html.EscapeString(lead), "\n"+lead
+	for i, l := range web {
+		sep := " "
+		if i > 0 {
+			sep = " · "
+		}
+		htmlPart += html.EscapeString(sep) + linkColour(`<a href="`+html.EscapeString(l.url)+`">`) + html.EscapeString(l.label) + `</a>`
+		textPart += "\n- " + l.label + ": " + l.url
+	}
+	if days && (links.Outlook != "" || links.Office365 != "") {
+		note := pick(en, "Outlook.com and Microsoft 365 take only the first day from their link; the calendar file brings every day.",
+			"Outlook.com und Microsoft 365 übernehmen über ihren Link nur den ersten Tag; die Kalenderdatei bringt alle Tage.")
+		htmlPart += `<br>` + html.EscapeString(note)
+		textPart += "\n" + note
+	}
+	return htmlPart, textPart
 }
 
 func signature(lang i18n.Lang) string {

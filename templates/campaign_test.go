@@ -26,7 +26,7 @@ func testInvitation(t testing.TB) Invitation {
 		Organiser:    "Netzwerkstelle Fachkräftesicherung mit der Hochschule Nordhausen",
 		Registration: true,
 		Deadline:     &deadline,
-		CalendarURL:  "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Job-Speeddating",
+		Calendar:     CalendarLinks{Google: "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Job-Speeddating"},
 	}
 }
 
@@ -82,8 +82,9 @@ func TestInvitationSays(t *testing.T) {
 		not  []string
 	}{
 		{"registration", func(*Invitation) {}, i18n.German,
-			[]string{"Wann", "Donnerstag, 18. März 2027, 09:00 bis 14:00 Uhr", "Anmeldung bis", "Freitag, 5. März 2027, 12:00 Uhr",
-				"Jetzt anmelden", "/register/AQMA", "In Google Kalender eintragen", "Für wen"},
+			[]string{"Wann", "Donnerstag, 18. März 2027, 9:00 bis 14:00 Uhr", "Anmeldung bis", "Freitag, 5. März 2027, 12:00 Uhr",
+				"Jetzt anmelden", "/register/AQMA", "Oder im Webkalender eintragen:", "Google Kalender", "Für wen",
+				"herzlich laden wir Sie zu dieser Veranstaltung ein."},
 			[]string{"Mehr erfahren", "Online"}},
 		{"no registration", func(i *Invitation) {
 			i.Registration, i.Deadline, i.MoreURL = false, nil, "https://rundbrief.example/events/x"
@@ -94,10 +95,44 @@ func TestInvitationSays(t *testing.T) {
 			i.End = i.Start.Add(4*24*time.Hour + time.Hour)
 			i.Place, i.OnlineURL = "", "https://meet.example/codeweek"
 		}, i18n.German,
-			[]string{"Donnerstag, 18. März 2027, 09:00 Uhr bis Montag, 22. März 2027, 10:00 Uhr", "https://meet.example/codeweek"},
+			[]string{"Donnerstag, 18. März 2027, 9:00 Uhr bis Montag, 22. März 2027, 10:00 Uhr", "https://meet.example/codeweek"},
 			[]string{"Wo"}},
+		{"five days in a row", func(i *Invitation) {
+			i.Days = nil
+			for d := range 5 {
+				start := time.Date(2027, 7, 5+d, 9, 0, 0, 0, i.Start.Location())
+				i.Days = append(i.Days, Span{start, start.Add(6 * time.Hour)})
+			}
+			i.Calendar.Outlook = "https://outlook.live.com/calendar/0/deeplink/compose?rru=addevent"
+		}, i18n.German,
+			[]string{"5. bis 9. Juli 2027, jeweils 9:00 bis 15:00 Uhr", "alle Tage der Veranstaltung", "Outlook.com", "nur den ersten Tag"},
+			[]string{"18. März"}},
+		{"days apart", func(i *Invitation) {
+			day := func(d, from, to int) Span {
+				return Span{time.Date(2027, 10, d, from, 0, 0, 0, i.Start.Location()), time.Date(2027, 10, d, to, 0, 0, 0, i.Start.Location())}
+			}
+			i.Days = []Span{day(22, 9, 13), day(23, 10, 16), day(25, 9, 13)}
+		}, i18n.German,
+			[]string{"Freitag, 22. Oktober 2027, 9:00 bis 13:00 Uhr; Samstag, 23. Oktober 2027, 10:00 bis 16:00 Uhr; Montag, 25. Oktober 2027, 9:00 bis 13:00 Uhr"},
+			nil},
+		{"contact person", func(i *Invitation) {
+			i.Contact = Contact{Name: "Anja Berger", Phone: "03631 911-0", Email: "fachkraefte@example.org"}
+		}, i18n.German,
+			[]string{"Ansprechperson", "Anja Berger, Telefon 03631 911-0, fachkraefte@example.org"},
+			nil},
+		{"own subject and intro with a greeting", func(i *Invitation) {
+			i.Subject = "Sommerferien: Talent-Campus für Ihre Kinder"
+			i.Intro = "Liebe Eltern,\n\nin den Sommerferien wird getanzt,\ngefilmt und gerappt."
+		}, i18n.German,
+			[]string{"Liebe Eltern,", "in den Sommerferien wird getanzt, gefilmt und gerappt."},
+			[]string{"Guten Tag", "Sehr geehrte", "herzlich laden wir Sie", "Einladung:"}},
+		{"own intro without a greeting", func(i *Invitation) {
+			i.Intro = "Zum dritten Mal laden wir Unternehmen und Studierende ein."
+		}, i18n.German,
+			[]string{"Guten Tag Anna Beispiel,", "Zum dritten Mal laden wir Unternehmen und Studierende ein."},
+			[]string{"herzlich laden wir Sie"}},
 		{"English", func(*Invitation) {}, i18n.English,
-			[]string{"When", "Thursday, 18 March 2027, 09:00 to 14:00 (German time)", "Register now", "Add to Google Calendar"},
+			[]string{"When", "Thursday, 18 March 2027, 09:00 to 14:00 (German time)", "Register now", "Or add it to a web calendar:", "Google Calendar"},
 			[]string{"Jetzt anmelden", "Wann"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -124,6 +159,35 @@ func TestInvitationSays(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An invitation's subject: never two colons; a campaign's own subject
+// replaces it, in the invitation and in its last call.
+func TestInvitationSubject(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, tc := range []struct {
+		title, own string
+		lastCall   bool
+		lang       i18n.Lang
+		want       string
+	}{
+		{"Job-Speeddating", "", false, i18n.German, "Einladung: Job-Speeddating"},
+		{"Talent-Campus: Hip-Hop, Breakdance, Videodreh", "", false, i18n.German, "Einladung zu „Talent-Campus: Hip-Hop, Breakdance, Videodreh“"},
+		{"Talent Campus: hip-hop", "", false, i18n.English, "Invitation to “Talent Campus: hip-hop”"},
+		{"Talent-Campus: Hip-Hop", "Sommerferien mit Hip-Hop und Videodreh", false, i18n.German, "Sommerferien mit Hip-Hop und Videodreh"},
+		{"Job-Speeddating", "", true, i18n.German, "Anmeldeschluss naht: Job-Speeddating"},
+		{"Job-Speeddating", "Noch 5 Tische frei", true, i18n.German, "Noch 5 Tische frei"},
+	} {
+		inv := testInvitation(t)
+		inv.Title, inv.Subject, inv.LastCall = tc.title, tc.own, tc.lastCall
+		l, err := r.Invitation(inv, tc.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Subject != tc.want {
+			t.Errorf("subject of %q (own %q) = %q, want %q", tc.title, tc.own, l.Subject, tc.want)
+		}
 	}
 }
 

@@ -77,7 +77,7 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 		if registered {
 			add(cancelParagraph(lang, cancelAsk))
 		}
-		cb := calendarBody(lang, &body{}, inv.CalendarURL)
+		cb := calendarBody(lang, &body{}, inv.Calendar, len(inv.Days) > 1)
 		add(cb.html, cb.text)
 	case NoticeUpdate:
 		c.subject = pick(en, "Changed: ", "Geändert: ") + title
@@ -90,9 +90,13 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 				"Ihre Anmeldung gilt weiter, ebenso ein Platz auf der Warteliste."))
 			add(cancelParagraph(lang, pick(en, "If you can no longer come, please cancel: ", "Falls Sie nun nicht kommen können, sagen Sie bitte ab: ")))
 		}
-		file := pick(en, "The attached calendar file (.ics) moves the date in your calendar.",
-			"Die angehängte Kalenderdatei (.ics) verschiebt den Termin in Ihrem Kalender.")
+		file := pick(en, "The attached calendar file (.ics) moves the date in your calendar if you added it with the calendar file of an earlier e-mail.",
+			"Die angehängte Kalenderdatei (.ics) verschiebt den Termin in Ihrem Kalender, wenn Sie ihn mit der Kalenderdatei einer früheren E-Mail eingetragen haben.")
 		add(`<p>`+html.EscapeString(file)+`</p>`, file)
+		byLink := pick(en, "No e-mail can change an entry you added with a link to Google Calendar or Outlook: please delete it and add the new date.",
+			"Einen Eintrag, den Sie über einen Link in Google Kalender oder Outlook angelegt haben, kann keine E-Mail ändern: Bitte löschen Sie ihn und tragen Sie den neuen Termin ein.")
+		h, t := webCalendars(lang, inv.Calendar, len(inv.Days) > 1)
+		add(`<p>`+html.EscapeString(byLink)+h+`</p>`, byLink+t)
 	case NoticeCancellation:
 		c.subject = pick(en, "Cancelled: ", "Abgesagt: ") + title
 		c.intros = []string{placeholder(varGreeting), pick(en,
@@ -104,8 +108,8 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 		c.outros = []string{pick(en, "We apologise and hope to see you at another event.",
 			"Wir bitten um Ihr Verständnis und hoffen, Sie bei einer anderen Veranstaltung zu sehen.")}
 		c.button, c.buttonVar, c.buttonLink, c.instructions = "", "", "", ""
-		file := pick(en, "The attached calendar file (.ics) removes the date from your calendar.",
-			"Die angehängte Kalenderdatei (.ics) entfernt den Termin aus Ihrem Kalender.")
+		file := pick(en, "The attached calendar file (.ics) removes the date from your calendar if you added it with a calendar file. Please delete an entry you added with a link to Google Calendar or Outlook yourself.",
+			"Die angehängte Kalenderdatei (.ics) entfernt den Termin aus Ihrem Kalender, wenn Sie ihn mit einer Kalenderdatei eingetragen haben. Einen Eintrag, den Sie über einen Link in Google Kalender oder Outlook angelegt haben, löschen Sie bitte selbst.")
 		add(`<p>`+html.EscapeString(file)+`</p>`, file)
 	default:
 		return nil, fmt.Errorf("templates: unknown notice %q", n.Kind)

@@ -46,7 +46,8 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 	if reg.People == 1 {
 		party = pick(en, "1 person", "1 Person")
 	}
-	base := Invitation{Title: inv.Title, Start: inv.Start, End: inv.End, Place: inv.Place, OnlineURL: inv.OnlineURL, Organiser: inv.Organiser}
+	base := Invitation{Title: inv.Title, Start: inv.Start, End: inv.End, Place: inv.Place, OnlineURL: inv.OnlineURL, Organiser: inv.Organiser,
+		Days: inv.Days, Contact: inv.Contact}
 	c := invitationCopy(lang, base)
 	c.facts = eventFacts(lang, base) // without the invitation's registration row
 	c.why = pick(en, "You receive this e-mail because you registered for this event.",
@@ -57,7 +58,7 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 	c.buttonVar = varRegisterURL
 	cancel := pick(en, "If you cannot come after all, please cancel, so that your place goes to someone on the waiting list: ",
 		"Falls Sie doch nicht kommen können, sagen Sie bitte ab – Ihr Platz geht dann an die Warteliste: ")
-	calendar := true
+	calendar, removed := true, ""
 	switch reg.Kind {
 	case RegistrationConfirmed:
 		c.subject = pick(en, "Registration confirmed: ", "Anmeldung bestätigt: ") + title
@@ -84,8 +85,10 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 			"we have received your cancellation; your place goes to the waiting list. You can register again as long as registration is open.",
 			"Ihre Absage ist bei uns eingegangen; Ihr Platz geht an die Warteliste. Solange die Anmeldung offen ist, können Sie sich wieder anmelden.")}
 		c.instructions = pick(en, "To register again:", "Wieder anmelden:")
-		c.outros = []string{pick(en, "Perhaps next time!", "Vielleicht beim nächsten Mal!")}
+		c.outros = []string{pick(en, "Perhaps next time.", "Vielleicht beim nächsten Mal.")}
 		cancel = ""
+		removed = pick(en, "The attached calendar file (.ics) removes the date from your calendar if you added it with the calendar file of your confirmation. Please delete an entry you added with a link to Google Calendar or Outlook yourself.",
+			"Die angehängte Kalenderdatei (.ics) entfernt den Termin aus Ihrem Kalender, wenn Sie ihn mit der Kalenderdatei Ihrer Bestätigung eingetragen haben. Einen Eintrag, den Sie über einen Link in Google Kalender oder Outlook angelegt haben, löschen Sie bitte selbst.")
 	default:
 		return nil, fmt.Errorf("templates: unknown registration mail %q", reg.Kind)
 	}
@@ -94,12 +97,15 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 		b.html, b.text = cancelParagraph(lang, cancel)
 	}
 	if calendar {
-		cb := calendarBody(lang, &body{}, inv.CalendarURL)
+		cb := calendarBody(lang, &body{}, inv.Calendar, len(inv.Days) > 1)
 		b.html += cb.html
 		if b.text != "" {
 			b.text += "\n\n"
 		}
 		b.text += cb.text
+	}
+	if removed != "" {
+		b.html, b.text = `<p>`+html.EscapeString(removed)+`</p>`, removed
 	}
 	if b.html != "" {
 		c.body = b

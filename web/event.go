@@ -5,22 +5,29 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
 // eventView is what the event page shows.
 type eventView struct {
-	Facts       []fact
-	Description template.HTML // rendered from Markdown without raw HTML
-	CalendarURL string
-	GoogleURL   string
-	Cancelled   bool
+	Facts        []fact
+	Description  template.HTML // rendered from Markdown without raw HTML
+	CalendarURL  string
+	GoogleURL    string
+	OutlookURL   string
+	Office365URL string
+	Days         bool // over several days: Outlook's links take the first only
+	Cancelled    bool
 }
 
-type fact struct{ Label, Value, URL string }
+// fact is a row of an event's facts: a label, a value, and a link after
+// it (URL, shown as LinkText), either of them optional.
+type fact struct{ Label, Value, URL, LinkText string }
 
 // publicEvent loads the event of the request's slug if the public may see
 // it (published or cancelled; drafts are not public), or answers 404.
@@ -50,7 +57,8 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 	}
 	l := pageLang(r, nil)
 	p := s.newPage(r, l, "", "")
-	p.Title = e.Title
+	title, description := e.InLanguage(l == i18n.English)
+	p.Title = title
 	facts, err := s.eventFacts(r, p, e)
 	if err != nil {
 		s.internal(w, r, "loading topics", err)
@@ -60,9 +68,11 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 		Facts:       facts,
 		CalendarURL: p.URL(paths{}.EventCalendar(e.Slug)),
 		GoogleURL:   e.GoogleCalendarURL(),
-		Cancelled:   e.Status == events.StatusCancelled,
+		OutlookURL:  e.OutlookCalendarURL(false), Office365URL: e.OutlookCalendarURL(true),
+		Days:      len(e.Sessions) > 1,
+		Cancelled: e.Status == events.StatusCancelled,
 	}
-	if html, err := s.markdown.HTML(e.Description); err == nil {
+	if html, err := s.markdown.HTML(description); err == nil {
 		v.Description = template.HTML(html) // goldmark without raw HTML: safe
 	}
 	p.Event = v
@@ -78,29 +88,56 @@ func (s *Server) eventFacts(r *http.Request, p *page, e *events.Event) ([]fact, 
 	}
 	tl, sl := p.Lang, p.Lang
 	var facts []fact
-	add := func(key, value, url string) {
+	add := func(key, value string) {
 		if value != "" {
-			facts = append(facts, fact{p.T(key), value, url})
+			facts = append(facts, fact{Label: p.T(key), Value: value})
 		}
 	}
-	add("event.when", templates.When(tl, e.Start.In(events.Berlin()), e.End.In(events.Berlin())), "")
-	add("event.where", e.Place(), "")
-	add("event.online", e.OnlineURL, e.OnlineURL)
-	add("event.for", templates.DescribeAudience(sl, e.Kinds, subscribers.TopicTitles(topics, e.Topics, sl)), "")
-	add("event.organiser", e.Organiser, "")
+	days := make([]templates.Span, 0, len(e.Sessions))
+	for _, x := range e.Days() {
+		days = append(days, templates.Span{Start: x.Start.In(events.Berlin()), End: x.End.In(events.Berlin())})
+	}
+	add("event.when", templates.WhenDays(tl, days))
+	add("event.where", e.Place())
+	if e.OnlineURL != "" {
+		facts = append(facts, fact{Label: p.T("event.online"), URL: e.OnlineURL, LinkText: e.OnlineURL})
+	}
+	forWhom := templates.DescribeAudience(sl, e.Kinds, subscribers.TopicTitles(topics, e.Topics, sl))
+	switch {
+	case sl == i18n.English && e.ForWhomEN != "":
+		forWhom = e.ForWhomEN
+	case sl != i18n.English && e.ForWhom != "":
+		forWhom = e.ForWhom
+	}
+	add("event.for", forWhom)
+	add("event.organiser", e.Organiser)
 	if len(e.Partners) > 0 {
-		add("event.partners", templates.JoinAnd(p.Lang, e.Partners), "")
+		add("event.partners", templates.JoinAnd(p.Lang, e.Partners))
 	}
 	switch {
 	case e.Registration && e.Deadline != nil:
-		add("event.registration", p.T("event.registrationUntil")+" "+e.Deadline.In(events.Berlin()).Format("02.01.2006 15:04"), "")
+		add("event.registration", p.T("event.registrationUntil")+" "+templates.At(tl, e.Deadline.In(events.Berlin())))
 	case e.Registration:
-		add("event.registration", p.T("event.registrationRequired"), "")
+		add("event.registration", p.T("event.registrationRequired"))
 	default:
-		add("event.registration", p.T("event.registrationNone"), "")
+		add("event.registration", p.T("event.registrationNone"))
 	}
 	if e.Registration && e.Capacity > 0 {
-		add("event.capacity", strconv.Itoa(e.Capacity), "")
+		add("event.capacity", strconv.Itoa(e.Capacity))
+	}
+	if c := e.Contact; !c.IsZero() {
+		var parts []string
+		if c.Name != "" {
+			parts = append(parts, c.Name)
+		}
+		if c.Phone != "" {
+			parts = append(parts, p.T("event.phone")+" "+c.Phone)
+		}
+		f := fact{Label: p.T("event.contact"), Value: strings.Join(parts, ", ")}
+		if c.Email != "" {
+			f.URL, f.LinkText = "mailto:"+c.Email, c.Email
+		}
+		facts = append(facts, f)
 	}
 	return facts, nil
 }

@@ -49,8 +49,8 @@ func TestEventPage(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("event page: %d", r.status)
 	}
-	for _, want := range []string{"<h1>Talent-Campus: Hip-Hop, Breakdance, Videodreh</h1>", "Wann", "Montag, 5. Juli 2027, 09:00 Uhr bis Freitag, 9. Juli 2027, 15:00 Uhr",
-		"Familien und Schulen", "<strong>Hip-Hop</strong>", "/events/" + spec.Slug + "/kalender.ics", "calendar.google.com", "Rundbrief abonnieren"} {
+	for _, want := range []string{"<h1>Talent-Campus: Hip-Hop, Breakdance, Videodreh</h1>", "Wann", "5. bis 9. Juli 2027, jeweils 9:00 bis 15:00 Uhr", "Jugendliche von 12 bis 18 Jahren", "Anja Berger, Telefon 03631 911-0, <a href=\"mailto:fachkraefte@example.org\">", "outlook.office.com", "nur der erste Tag",
+		"<strong>Hip-Hop</strong>", "/events/" + spec.Slug + "/kalender.ics", "calendar.google.com", "Rundbrief abonnieren"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("event page lacks %q", want)
 		}
@@ -60,7 +60,9 @@ func TestEventPage(t *testing.T) {
 			t.Errorf("event page contains %q", bad)
 		}
 	}
-	if en := s.get("/events/" + spec.Slug + "?lang=en"); !strings.Contains(en.body, "Monday, 5 July 2027") || !strings.Contains(en.body, "Families and schools") {
+	// In English, the event's English words and whom it is for.
+	if en := s.get("/events/" + spec.Slug + "?lang=en"); !strings.Contains(en.body, "5 to 9 July 2027, 09:00 to 15:00 each day") ||
+		!strings.Contains(en.body, "Young people aged 12 to 18") || !strings.Contains(en.body, "<h1>Talent Campus: hip-hop, breakdance, making a video</h1>") {
 		t.Errorf("English event page:\n%s", en.body)
 	}
 

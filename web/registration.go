@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/knf-nordhausen/rundbrief/events"
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -110,7 +111,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *registrant, status int, notice, fieldErr string) {
 	e := rg.event
 	p := s.newPage(r, pageLang(r, rg.sub), "", "")
-	p.Title = e.Title
+	p.Title, _ = e.InLanguage(p.Lang == i18n.English)
 	facts, err := s.eventFacts(r, p, e)
 	if err != nil {
 		s.internal(w, r, "loading topics", err)

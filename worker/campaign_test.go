@@ -244,7 +244,7 @@ func checkInvitation(t testing.TB, m smtptest.Message, ev *events.Event) {
 	en := isEnglish(m.To[0])
 	wantSubject := "Einladung: " + ev.Title
 	if en {
-		wantSubject = "Invitation: " + ev.Title
+		wantSubject = "Invitation: " + ev.TitleEN
 	}
 	if subject != wantSubject {
 		t.Errorf("%s: subject %q, want %q", m.To[0], subject, wantSubject)

@@ -170,11 +170,11 @@ func TestEventLifeWithRemindersAndCancellation(t *testing.T) {
 			t.Errorf("%s went to %v, want %v", name, got, want)
 		}
 	}
-	check("7-day reminder", sevenDay, "Erinnerung: Job-Speeddating – in 7 Tagen", "Reminder: Job-Speeddating – in 7 days", registered, "PUBLISH")
-	check("1-day reminder", oneDay, "Erinnerung: Job-Speeddating – morgen", "Reminder: Job-Speeddating – tomorrow", registered, "PUBLISH")
+	check("7-day reminder", sevenDay, "Erinnerung: Job-Speeddating – in 7 Tagen", "Reminder: Job speed dating – in 7 days", registered, "PUBLISH")
+	check("1-day reminder", oneDay, "Erinnerung: Job-Speeddating – morgen", "Reminder: Job speed dating – tomorrow", registered, "PUBLISH")
 	// The cancellation goes to Dirk too, who waits: he would come if a
 	// place freed up.
-	check("cancellation", cancellation, "Abgesagt: Job-Speeddating", "Cancelled: Job-Speeddating", append(slices.Clone(registered), dirk), "CANCEL")
+	check("cancellation", cancellation, "Abgesagt: Job-Speeddating", "Cancelled: Job speed dating", append(slices.Clone(registered), dirk), "CANCEL")
 	if len(after) != 0 {
 		t.Errorf("%d mails after the event was cancelled, want none", len(after))
 	}
@@ -212,6 +212,10 @@ func TestUpdateNoticeMovesTheCalendarEntry(t *testing.T) {
 	}
 	spec := ev.Spec
 	spec.Start, spec.End = ev.Start.Add(7*24*time.Hour), ev.End.Add(7*24*time.Hour)
+	spec.Sessions = nil
+	for _, x := range ev.Sessions {
+		spec.Sessions = append(spec.Sessions, events.Session{Start: x.Start.Add(7 * 24 * time.Hour), End: x.End.Add(7 * 24 * time.Hour)})
+	}
 	moved, change, err := e.events.Update(ctx, ev.Slug, spec)
 	if err != nil || !change.Time {
 		t.Fatal(err)

@@ -38,6 +38,7 @@ type Config struct {
 	Templates *templates.Renderer
 	Sender    mailer.Sender
 	From      mail.Address
+	ReplyTo   mail.Address // where answers go, if not to From; optional
 	BaseURL   string
 	OptInTTL  time.Duration // default 7 days
 	Logger    *slog.Logger  // default slog.Default()
@@ -126,7 +127,7 @@ func New(cfg Config) (*Worker, error) {
 	}
 	client := NewClient(cfg.Redis, cfg.Namespace)
 	client.maxRetry = cfg.MaxRetry
-	composer := &compose.Composer{Templates: cfg.Templates, Keys: cfg.Keys, From: cfg.From,
+	composer := &compose.Composer{Templates: cfg.Templates, Keys: cfg.Keys, From: cfg.From, ReplyTo: cfg.ReplyTo,
 		Links: compose.Links{Base: cfg.BaseURL}, OptInTTL: cfg.OptInTTL}
 	w := &Worker{
 		cfg:    cfg,

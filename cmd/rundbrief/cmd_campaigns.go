@@ -105,6 +105,7 @@ func statusError(c *campaigns.Campaign, action string) error {
 func newCampaignsCreateCmd(a *app) *cobra.Command {
 	var (
 		event, subject, body, subjectEN, bodyEN string
+		intro, introEN                          string
 		kinds, topics                           []string
 		asJSON, newOnly                         bool
 		greeting                                string
@@ -120,7 +121,10 @@ Tabelle mit Wann, Wo, Online, Für wen und Anmeldeschluss, die Beschreibung, ein
 „Jetzt anmelden“ (oder „Mehr erfahren“), einen Link für Google Kalender und die
 Kalenderdatei (.ics) im Anhang. Mit --new-only ist sie eine Nachladung: Sie geht nur an
 die, die noch keine Einladung zu dieser Veranstaltung bekommen haben – etwa wer sich
-seither angemeldet und bestätigt hat.
+seither angemeldet und bestätigt hat. --subject gibt ihr einen eigenen Betreff (sonst
+„Einladung: Titel“), --intro einen eigenen Absatz über der Tabelle (sonst „herzlich laden
+wir Sie zu dieser Veranstaltung ein.“; Absätze durch eine Leerzeile trennen). Beginnt er
+mit einer eigenen Anrede („Liebe Eltern,“), entfällt die übliche.
 
 Ein Rundbrief (newsletter) hat einen Betreff (--subject) und einen Text in Markdown
 (--body DATEI.md). --subject-en und --body-en geben die englische Fassung; ohne sie
@@ -128,21 +132,25 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 		Example: `  rundbrief campaigns create invitation --event talent-campus-2027
   rundbrief campaigns create invitation --event job-speeddating-2027 --kinds Unternehmen
   rundbrief campaigns create invitation --event talent-campus-2027 --new-only
+  rundbrief campaigns create invitation --event talent-campus-2027 --subject "Sommerferien: Talent-Campus für Ihre Kinder" \
+    --intro "Liebe Eltern, in den Sommerferien wird getanzt, gefilmt und gerappt – kostenlos und mit Mittagessen."
   rundbrief campaigns create newsletter --subject "Rundbrief Dezember 2026" --body dezember.md --topics ausbildung,fachkraefte`,
 		Args:      exactArgs(1, "die Art: invitation (Einladung) oder newsletter (Rundbrief)"),
 		ValidArgs: []string{"invitation", "newsletter"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := cmd.Flags()
 			return a.createCampaign(cmd.Context(), cmd.OutOrStdout(), createOptions{
-				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN,
+				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN, Intro: intro, IntroEN: introEN,
 				Kinds: kinds, Topics: topics, SetKinds: fl.Changed("kinds"), SetTopics: fl.Changed("topics"), NewOnly: newOnly, Greeting: greeting, JSON: asJSON})
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&event, "event", "", "Einladung: das Kürzel der Veranstaltung")
-	f.StringVar(&subject, "subject", "", "Rundbrief: der Betreff")
+	f.StringVar(&subject, "subject", "", "der Betreff (Einladung: ein eigener statt „Einladung: Titel“)")
 	f.StringVar(&body, "body", "", "Rundbrief: der Text als Markdown-Datei")
-	f.StringVar(&subjectEN, "subject-en", "", "Rundbrief: der englische Betreff (optional)")
+	f.StringVar(&subjectEN, "subject-en", "", "der englische Betreff (optional)")
+	f.StringVar(&intro, "intro", "", "Einladung: ein eigener Absatz über der Tabelle, z. B. „Liebe Eltern, …“")
+	f.StringVar(&introEN, "intro-en", "", "Einladung: der eigene Absatz auf Englisch (für Veranstaltungen mit title_en)")
 	f.StringVar(&bodyEN, "body-en", "", "Rundbrief: der englische Text als Markdown-Datei (mit --subject-en)")
 	f.StringSliceVar(&kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle; Einladung: wie die Veranstaltung)")
 	f.StringSliceVar(&topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. ausbildung,jugend (leer: alle; Einladung: wie die Veranstaltung)")
@@ -159,6 +167,8 @@ type createOptions struct {
 	Subject, Body string // a newsletter's subject and Markdown file
 	SubjectEN     string // the English subject, optional
 	BodyEN        string // the English Markdown file, with SubjectEN
+	Intro         string // an invitation's own paragraph
+	IntroEN       string
 	Kinds, Topics []string
 	SetKinds      bool   // Kinds was given (an invitation takes the event's otherwise)
 	SetTopics     bool   // Topics was given
@@ -170,20 +180,24 @@ type createOptions struct {
 // createCampaign checks o, creates the campaign as a draft and says what
 // comes next.
 func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) error {
-	spec := campaigns.Spec{Event: o.Event, Subject: o.Subject, SubjectEN: o.SubjectEN, NewOnly: o.NewOnly, Greeting: parseGreeting(o.Greeting)}
+	spec := campaigns.Spec{Event: o.Event, Subject: o.Subject, SubjectEN: o.SubjectEN, Intro: o.Intro, IntroEN: o.IntroEN,
+		NewOnly: o.NewOnly, Greeting: parseGreeting(o.Greeting)}
 	switch strings.ToLower(o.Kind) {
 	case "invitation", "einladung":
 		spec.Kind = campaigns.KindInvitation
 		if o.Event == "" {
 			return errors.New("eine Einladung braucht --event KÜRZEL (rundbrief events list zeigt alle)")
 		}
-		if o.Subject != "" || o.Body != "" || o.SubjectEN != "" || o.BodyEN != "" {
-			return errors.New("eine Einladung nimmt Betreff und Text von ihrer Veranstaltung; --subject und --body gelten für Rundbriefe")
+		if o.Body != "" || o.BodyEN != "" {
+			return errors.New("eine Einladung nimmt ihren Text von der Veranstaltung; --body gilt für Rundbriefe, für einen eigenen Absatz: --intro")
 		}
 	case "newsletter", "rundbrief":
 		spec.Kind = campaigns.KindNewsletter
 		if o.NewOnly {
 			return errors.New("--new-only gilt nur für Einladungen: Sie gehen dann nur an die, die noch keine Einladung zur Veranstaltung bekamen")
+		}
+		if o.Intro != "" || o.IntroEN != "" {
+			return errors.New("--intro gilt nur für Einladungen; ein Rundbrief beginnt mit seinem eigenen Text")
 		}
 		if o.Event != "" {
 			return errors.New("ein Rundbrief gehört zu keiner Veranstaltung; für eine Einladung: rundbrief campaigns create invitation --event " + o.Event)

@@ -20,7 +20,8 @@ func newCampaignsEditCmd(a *app) *cobra.Command {
 		Short: "Einen Entwurf oder eine geplante Kampagne ändern",
 		Long: `Ändert eine Kampagne, solange sie ein Entwurf oder geplant ist: bei einem Rundbrief
 Betreff und Text (auch die englische Fassung; --subject-en "" und --body-en "" zusammen
-entfernen sie), bei jeder Kampagne an eine Zielgruppe deren Arten und Themen, bei einer
+entfernen sie), bei einer Einladung den eigenen Betreff und Absatz (--subject, --intro;
+"" nimmt wieder den üblichen), bei jeder Kampagne an eine Zielgruppe deren Arten und Themen, bei einer
 Erinnerung, Änderung oder Absage den zusätzlichen Satz (--note). Es gelten dieselben
 Prüfungen wie beim Anlegen. Was nicht angegeben ist, bleibt.`,
 		Example: `  rundbrief campaigns edit 3 --subject "Rundbrief Dezember 2026" --body dezember-korrigiert.md
@@ -32,9 +33,11 @@ Prüfungen wie beim Anlegen. Was nicht angegeben ist, bleibt.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.Subject, "subject", "", "Rundbrief: der neue Betreff")
+	f.StringVar(&o.Subject, "subject", "", "der neue Betreff")
 	f.StringVar(&o.Body, "body", "", "Rundbrief: der neue Text als Markdown-Datei")
-	f.StringVar(&o.SubjectEN, "subject-en", "", "Rundbrief: der neue englische Betreff")
+	f.StringVar(&o.SubjectEN, "subject-en", "", "der neue englische Betreff")
+	f.StringVar(&o.Intro, "intro", "", "Einladung: der eigene Absatz über der Tabelle")
+	f.StringVar(&o.IntroEN, "intro-en", "", "Einladung: der eigene Absatz auf Englisch")
 	f.StringVar(&o.BodyEN, "body-en", "", "Rundbrief: der neue englische Text als Markdown-Datei")
 	f.StringSliceVar(&o.Kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle)")
 	f.StringSliceVar(&o.Topics, "topics", nil, "Zielgruppe: Themen-Kürzel (leer: alle)")
@@ -47,6 +50,7 @@ Prüfungen wie beim Anlegen. Was nicht angegeben ist, bleibt.`,
 type editCampaignOptions struct {
 	Campaign                         string
 	Subject, Body, SubjectEN, BodyEN string // Body and BodyEN are files
+	Intro, IntroEN                   string
 	Kinds, Topics                    []string
 	Note                             string
 	Greeting                         string
@@ -70,6 +74,7 @@ func (a *app) editCampaign(ctx context.Context, w io.Writer, o editCampaignOptio
 		return &v
 	}
 	e.Subject, e.SubjectEN, e.Note = text("subject", o.Subject), text("subject-en", o.SubjectEN), text("note", o.Note)
+	e.Intro, e.IntroEN = text("intro", o.Intro), text("intro-en", o.IntroEN)
 	if o.Set("anrede") {
 		g := parseGreeting(o.Greeting)
 		e.Greeting = &g

@@ -79,7 +79,7 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 	}
 	w, err = worker.New(worker.Config{
 		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: st.subs, Campaigns: st.campaigns, Events: st.events, Keys: st.keys, Templates: renderer,
-		Sender: sender, From: cfg.FromAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
+		Sender: sender, From: cfg.FromAddress(), ReplyTo: cfg.ReplyToAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
 		PendingTTL: time.Duration(cfg.PendingTTL), RegistrationTTL: time.Duration(cfg.RegistrationTTL), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Logger: a.logger(),
 		Lease: time.Duration(cfg.Lease), RequeueEvery: time.Duration(cfg.RequeueEvery),
 		RetryDelay: worker.Backoff(time.Duration(cfg.RetryDelay)),

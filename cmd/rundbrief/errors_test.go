@@ -90,7 +90,7 @@ func TestEventErrorsInGerman(t *testing.T) {
 	for _, p := range []events.Problem{events.ProblemMissing, events.ProblemTooLong, events.ProblemInvisible, events.ProblemSlug,
 		events.ProblemURL, events.ProblemNoPlace, events.ProblemNotAfterStart, events.ProblemAfterStart, events.ProblemPartner,
 		events.ProblemKind, events.ProblemTopic, events.ProblemNegative, events.ProblemNeedsRegistration, events.ProblemPartySize,
-		events.ProblemReminder, events.ProblemTime, events.ProblemNoSuchTime, events.ProblemOffset} {
+		events.ProblemReminder, events.ProblemTime, events.ProblemNoSuchTime, events.ProblemOffset, events.ProblemEmail, events.ProblemSession, events.ProblemSessions, events.ProblemLastCallDeadline} {
 		if _, ok := eventProblemWords[p]; !ok {
 			t.Errorf("no German words for %s", p)
 		}
@@ -141,7 +141,7 @@ func TestCampaignErrorsInGerman(t *testing.T) {
 		}
 	}
 	for _, p := range []campaigns.Problem{campaigns.ProblemMissing, campaigns.ProblemTooLong, campaigns.ProblemInvisible,
-		campaigns.ProblemWordsOfEvent, campaigns.ProblemNoHours, campaigns.ProblemNewOnly, campaigns.ProblemNoteOfNotice, campaigns.ProblemToRegistered, campaigns.ProblemGreeting, campaigns.ProblemEventGiven, campaigns.ProblemNoEvent,
+		campaigns.ProblemWordsOfEvent, campaigns.ProblemNoHours, campaigns.ProblemNewOnly, campaigns.ProblemNoteOfNotice, campaigns.ProblemIntroOfInvitation, campaigns.ProblemToRegistered, campaigns.ProblemGreeting, campaigns.ProblemEventGiven, campaigns.ProblemNoEvent,
 		campaigns.ProblemKind, campaigns.ProblemNotFuture} {
 		if _, ok := campaignProblemWords[p]; !ok {
 			t.Errorf("no German words for %s", p)

@@ -151,19 +151,20 @@ func campaignTitle(kind campaigns.Kind, subject, eventTitle string) string {
 // campaignProblemWords say each problem of a campaign in German. %[1]s is
 // the value at fault, %[2]d the limit.
 var campaignProblemWords = map[campaigns.Problem]string{
-	campaigns.ProblemMissing:      "fehlt oder ist leer",
-	campaigns.ProblemTooLong:      "ist zu lang (höchstens %[2]d Zeichen)",
-	campaigns.ProblemInvisible:    "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen",
-	campaigns.ProblemWordsOfEvent: "eine Kampagne zu einer Veranstaltung nimmt ihre Worte aus der Veranstaltung; Betreff und Text gibt es nur beim Rundbrief",
-	campaigns.ProblemNewOnly:      "--new-only gilt nur für Einladungen",
-	campaigns.ProblemNoteOfNotice: "--note gilt nur für Erinnerungen, Änderungen und Absagen; ein Rundbrief hat seinen Text, eine Einladung den ihrer Veranstaltung",
-	campaigns.ProblemGreeting:     "„%[1]s“: möglich sind förmlich (Sehr geehrte Frau …, wo die Anrede bekannt ist) und neutral (Guten Tag Vorname Nachname)",
-	campaigns.ProblemToRegistered: "diese Aussendung geht an die Angemeldeten der Veranstaltung; ihre Zielgruppe lässt sich nicht ändern",
-	campaigns.ProblemNoHours:      "der Abstand einer Erinnerung zum Beginn kann nicht negativ sein",
-	campaigns.ProblemEventGiven:   "ein Rundbrief gehört zu keiner Veranstaltung",
-	campaigns.ProblemNoEvent:      "diese Kampagne gehört zu keiner Veranstaltung",
-	campaigns.ProblemKind:         "„%[1]s“: möglich sind Einladung (invitation) und Rundbrief (newsletter)",
-	campaigns.ProblemNotFuture:    "%[1]s liegt nicht in der Zukunft",
+	campaigns.ProblemMissing:           "fehlt oder ist leer",
+	campaigns.ProblemTooLong:           "ist zu lang (höchstens %[2]d Zeichen)",
+	campaigns.ProblemInvisible:         "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen",
+	campaigns.ProblemWordsOfEvent:      "eine Kampagne zu einer Veranstaltung nimmt ihren Text aus der Veranstaltung; einen Text gibt es nur beim Rundbrief, einen eigenen Betreff beim Rundbrief und bei der Einladung",
+	campaigns.ProblemIntroOfInvitation: "einen eigenen Absatz (--intro) gibt es nur bei Einladungen",
+	campaigns.ProblemNewOnly:           "--new-only gilt nur für Einladungen",
+	campaigns.ProblemNoteOfNotice:      "--note gilt nur für Erinnerungen, Änderungen und Absagen; ein Rundbrief hat seinen Text, eine Einladung den ihrer Veranstaltung",
+	campaigns.ProblemGreeting:          "„%[1]s“: möglich sind förmlich (Sehr geehrte Frau …, wo die Anrede bekannt ist) und neutral (Guten Tag Vorname Nachname)",
+	campaigns.ProblemToRegistered:      "diese Aussendung geht an die Angemeldeten der Veranstaltung; ihre Zielgruppe lässt sich nicht ändern",
+	campaigns.ProblemNoHours:           "der Abstand einer Erinnerung zum Beginn kann nicht negativ sein",
+	campaigns.ProblemEventGiven:        "ein Rundbrief gehört zu keiner Veranstaltung",
+	campaigns.ProblemNoEvent:           "diese Kampagne gehört zu keiner Veranstaltung",
+	campaigns.ProblemKind:              "„%[1]s“: möglich sind Einladung (invitation) und Rundbrief (newsletter)",
+	campaigns.ProblemNotFuture:         "%[1]s liegt nicht in der Zukunft",
 }
 
 // campaignProblemLine says what breaks a rule of a campaign, in German:
