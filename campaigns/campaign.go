@@ -77,9 +77,12 @@ type Campaign struct {
 	// Intro and IntroEN are an invitation's own paragraph above the facts
 	// ("Liebe Eltern, …"); an invitation's Subject and SubjectEN, when
 	// set, replace the one made from the event's title.
-	Intro    string               `json:"intro,omitempty"`
-	IntroEN  string               `json:"intro_en,omitempty"`
-	Audience subscribers.Audience `json:"audience"`
+	Intro   string `json:"intro,omitempty"`
+	IntroEN string `json:"intro_en,omitempty"`
+	// Attachments are the names of the files the mails carry (Files has
+	// them whole, with the newsletter's pictures).
+	Attachments []string             `json:"attachments"`
+	Audience    subscribers.Audience `json:"audience"`
 	// ToRegistered sends a campaign about an event to the people
 	// registered for it instead of the audience.
 	ToRegistered bool `json:"to_registered,omitempty"`
@@ -114,6 +117,8 @@ type Spec struct {
 	// an invitation (or a last call) takes Subject and SubjectEN as its
 	// own subject, and no Body.
 	Intro, IntroEN string
+	// Files are the attachments and a newsletter's pictures (see File).
+	Files []File
 	// Audience overrides the default: the event's audience for an
 	// invitation, everyone for a newsletter.
 	Audience *subscribers.Audience

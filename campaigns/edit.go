@@ -3,10 +3,13 @@ package campaigns
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/knf-nordhausen/rundbrief/postgres"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
@@ -27,6 +30,8 @@ type Edit struct {
 	Note *string
 	// Greeting is how the mails greet.
 	Greeting *Greeting
+	// Files replaces the attachments and pictures (see File).
+	Files *[]File
 }
 
 // Edit changes campaign id as e says, with the checks of Create, while it
@@ -92,6 +97,11 @@ func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
 			return nil, err
 		}
 	}
+	if e.Files != nil {
+		if err := s.replaceFiles(ctx, next, *e.Files); err != nil {
+			return nil, err
+		}
+	}
 	return s.transition(ctx, c, `subject = $2, body = $3, subject_en = $4, body_en = $5, note = $6,
 		audience_kinds = $7, audience_topics = $8, greeting = $9, intro = $10, intro_en = $11`, []Status{StatusDraft, StatusScheduled},
 		"only a draft or a scheduled campaign can be edited",
@@ -115,4 +125,26 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 		return statusError(c, "only a draft can be deleted")
 	}
 	return nil
+}
+
+// replaceFiles replaces the files of c, still a draft or scheduled, by
+// files.
+func (s *Store) replaceFiles(ctx context.Context, c Campaign, files []File) error {
+	if err := checkFiles(files); err != nil {
+		return err
+	}
+	if c.Kind != KindNewsletter && slices.ContainsFunc(files, func(f File) bool { return f.ContentID != "" }) {
+		return invalid("picture", ProblemPicture)
+	}
+	return postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var status Status
+		if err := tx.GetContext(ctx, &status, `SELECT status FROM campaigns WHERE id = $1 FOR UPDATE`, c.ID); err != nil {
+			return fmt.Errorf("campaigns: files: %w", err)
+		}
+		if status != StatusDraft && status != StatusScheduled {
+			c.Status = status
+			return statusError(&c, "only a draft or a scheduled campaign can be edited")
+		}
+		return setFiles(ctx, tx, c.ID, files)
+	})
 }

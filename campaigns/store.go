@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
 }
 
 const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.intro, c.intro_en, c.audience_kinds, c.audience_topics, c.to_registered, c.new_only, c.greeting,
+	ARRAY(SELECT f.name FROM campaign_files f WHERE f.campaign_id = c.id AND f.content_id = '' ORDER BY f.position) AS attachments,
 	COALESCE(c.reminder_hours, 0) AS reminder_hours, c.note, c.status, c.send_at,
 	c.created_at, c.updated_at, c.started_at, c.finished_at`
 
@@ -53,6 +55,7 @@ type campaignRow struct {
 	BodyEN     string         `db:"body_en"`
 	Intro      string         `db:"intro"`
 	IntroEN    string         `db:"intro_en"`
+	Files      pq.StringArray `db:"attachments"`
 	Kinds      pq.StringArray `db:"audience_kinds"`
 	Topics     pq.StringArray `db:"audience_topics"`
 	ToReg      bool           `db:"to_registered"`
@@ -71,7 +74,7 @@ type campaignRow struct {
 func (r *campaignRow) campaign() *Campaign {
 	c := &Campaign{
 		ID: r.ID, Kind: r.Kind, EventID: r.EventID,
-		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Intro: r.Intro, IntroEN: r.IntroEN, Status: r.Status,
+		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Intro: r.Intro, IntroEN: r.IntroEN, Attachments: append([]string{}, r.Files...), Status: r.Status,
 		ToRegistered: r.ToReg, NewOnly: r.NewOnly, Greeting: r.Greeting, ReminderHours: r.Hours, Note: r.Note,
 		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...),
@@ -217,16 +220,27 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFiles(spec.Files); err != nil {
+		return nil, err
+	}
+	if spec.Kind != KindNewsletter && slices.ContainsFunc(spec.Files, func(f File) bool { return f.ContentID != "" }) {
+		return nil, invalid("picture", ProblemPicture)
+	}
 	var id int64
-	err = s.db.GetContext(ctx, &id, `INSERT INTO campaigns
+	err = postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &id, `INSERT INTO campaigns
 		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note, new_only, greeting,
 		 intro, intro_en)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
-		spec.Kind, eventID, spec.Subject, spec.Body, spec.SubjectEN, spec.BodyEN,
-		pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note, spec.NewOnly, spec.Greeting,
-		spec.Intro, spec.IntroEN)
+			spec.Kind, eventID, spec.Subject, spec.Body, spec.SubjectEN, spec.BodyEN,
+			pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note, spec.NewOnly, spec.Greeting,
+			spec.Intro, spec.IntroEN); err != nil {
+			return fmt.Errorf("campaigns: create: %w", err)
+		}
+		return setFiles(ctx, tx, id, spec.Files)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("campaigns: create: %w", err)
+		return nil, err
 	}
 	return s.Get(ctx, id)
 }
@@ -305,6 +319,7 @@ func kindStrings(ks []subscribers.Kind) []string {
 type Facts struct {
 	Event  *events.Event       // the event it is about; nil for a newsletter
 	Topics []subscribers.Topic // the known topics, for their titles
+	Files  []File              // the attachments and pictures
 }
 
 // Facts returns the facts of c, for composing its mails.
@@ -315,6 +330,9 @@ func (s *Store) Facts(ctx context.Context, c *Campaign) (Facts, error) {
 		if f.Event, err = s.Event(ctx, c); err != nil {
 			return f, err
 		}
+	}
+	if f.Files, err = s.Files(ctx, c.ID); err != nil {
+		return f, err
 	}
 	f.Topics, err = s.subscribers.Topics(ctx)
 	return f, err

@@ -3,6 +3,7 @@ package compose
 import (
 	"fmt"
 	"net/mail"
+	"slices"
 	"time"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
@@ -20,8 +21,10 @@ type Prepared struct {
 	Event    *events.Event // the event a campaign is about; nil for a newsletter
 	layouts  map[i18n.Lang]*templates.Layout
 	bulks    map[i18n.Lang]*mailer.Bulk
-	ics      mailer.Attachment
-	c        *Composer
+	// attachments are the calendar file of a campaign about an event and
+	// the campaign's files; inline the logos and a newsletter's pictures.
+	attachments, inline []mailer.Attachment
+	c                   *Composer
 }
 
 // blankUnsubscribe is the blank of the unsubscribe link in the
@@ -53,7 +56,7 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 			}
 			p.layouts[lang] = l
 		}
-		p.ics = c.calendarFile(e, events.MethodPublish, now)
+		p.attachments = []mailer.Attachment{c.calendarFile(e, events.MethodPublish, now)}
 	case campaigns.KindReminder, campaigns.KindUpdate, campaigns.KindCancellation:
 		for _, lang := range eventLangs(e) {
 			inv := invitationOf(e, lang, "", c.Links.Event(e.Slug))
@@ -71,9 +74,15 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 		if camp.Kind == campaigns.KindCancellation {
 			method = events.MethodCancel
 		}
-		p.ics = c.calendarFile(e, method, now)
+		p.attachments = []mailer.Attachment{c.calendarFile(e, method, now)}
 	case campaigns.KindNewsletter:
-		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body}, i18n.German)
+		pictures := map[string]templates.Picture{}
+		for _, f := range facts.Files {
+			if f.ContentID != "" {
+				pictures[f.ContentID] = templates.Picture{Width: f.Width, Height: f.Height}
+			}
+		}
+		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body, Pictures: pictures}, i18n.German)
 		if err != nil {
 			return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
 		}
@@ -82,7 +91,7 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 		// mail whole rather than a mix of languages.
 		p.layouts[i18n.English] = de
 		if camp.SubjectEN != "" {
-			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN}, i18n.English)
+			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN, Pictures: pictures}, i18n.English)
 			if err != nil {
 				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
 			}
@@ -93,6 +102,15 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 	}
 	if _, ok := p.layouts[i18n.English]; !ok {
 		p.layouts[i18n.English] = p.layouts[i18n.German]
+	}
+	p.inline = slices.Clone(c.Logos)
+	for _, f := range facts.Files {
+		a := mailer.Attachment{Name: f.Name, ContentType: f.ContentType, Data: f.Data, ContentID: f.ContentID}
+		if f.ContentID != "" {
+			p.inline = append(p.inline, a)
+		} else {
+			p.attachments = append(p.attachments, a)
+		}
 	}
 	if err := p.encode(); err != nil {
 		return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
@@ -119,9 +137,7 @@ func (p *Prepared) encode() error {
 			m.Headers = append(m.Headers, mailer.ListHeaders(p.c.From, mailer.Blank(blankUnsubscribe))...)
 			blanks = append(blanks, blankUnsubscribe)
 		}
-		if p.Event != nil {
-			m.Attachments = []mailer.Attachment{p.ics}
-		}
+		m.Attachments, m.Inline = p.attachments, p.inline
 		b, err := mailer.NewBulk(m, blanks...)
 		if err != nil {
 			return err
@@ -148,9 +164,7 @@ func (p *Prepared) Message(to *subscribers.Contact, now time.Time) *mailer.Messa
 	if p.list() {
 		m.Headers = append(m.Headers, mailer.ListHeaders(p.c.From, vars.UnsubscribeURL)...)
 	}
-	if p.Event != nil {
-		m.Attachments = []mailer.Attachment{p.ics}
-	}
+	m.Attachments, m.Inline = p.attachments, p.inline
 	r := p.layouts[lang].Render(vars)
 	m.Subject, m.Text, m.HTML = r.Subject, r.Text, r.HTML
 	return m

@@ -33,7 +33,10 @@ type Composer struct {
 	// ReplyTo is where answers go when not to From: the office's mailbox
 	// (RUNDBRIEF_REPLY_TO); an event's contact person takes its place in
 	// mails about the event. The zero Address for none.
-	ReplyTo  mail.Address
+	ReplyTo mail.Address
+	// Logos are the pictures of templates.Brand (the logo, the footer's
+	// emblems), each with its Content-ID: every mail carries them inline.
+	Logos    []mailer.Attachment
 	Links    Links
 	OptInTTL time.Duration // how long a confirm link is valid
 }

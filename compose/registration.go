@@ -39,6 +39,7 @@ func (c *Composer) Registration(kind events.MailKind, reg *events.Registration, 
 		From: c.From, ReplyTo: c.replyTo(e), To: mail.Address{Name: to.Name, Address: to.Email},
 		Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 		Headers:   automatic(),
+		Inline:    c.Logos,
 		MessageID: mailer.NewMessageID(c.From), Date: now,
 	}
 	switch kind {

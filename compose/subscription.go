@@ -57,6 +57,7 @@ func (c *Composer) Subscription(kind subscribers.MailKind, sub *subscribers.Subs
 		Text:      r.Text,
 		HTML:      r.HTML,
 		Headers:   headers,
+		Inline:    c.Logos,
 		MessageID: mailer.NewMessageID(c.From),
 		Date:      now,
 	}, nil

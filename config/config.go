@@ -56,6 +56,8 @@ type Config struct {
 	Impressum       string     `env:"RUNDBRIEF_IMPRESSUM" envDefault:"Landratsamt Nordhausen · Kommunale Netzwerkstelle Fachkräftesicherung · Behringstraße 3 · 99734 Nordhausen"`
 	ImpressumURL    string     `env:"RUNDBRIEF_IMPRESSUM_URL"`
 	PrivacyURL      string     `env:"RUNDBRIEF_PRIVACY_URL"`
+	Logo            string     `env:"RUNDBRIEF_LOGO"`
+	FooterLogos     string     `env:"RUNDBRIEF_FOOTER_LOGOS"`
 	LogLevel        slog.Level `env:"RUNDBRIEF_LOG_LEVEL" envDefault:"info"`
 
 	set     map[string]bool // variables given in the environment
@@ -63,6 +65,9 @@ type Config struct {
 	from    mail.Address
 	replyTo mail.Address
 	redis   asynq.RedisConnOpt
+
+	logo        *Logo
+	footerLogos []Logo
 }
 
 // Error is a wrong configuration value.
@@ -175,6 +180,7 @@ func (c *Config) check() []error {
 			fail("RUNDBRIEF_FROM", fmt.Errorf("%s ist ein Platzhalter, den kein Mailserver zustellt; bitte die echte Absenderadresse der Stelle eintragen", a.Address))
 		}
 	}
+	c.loadLogos(fail)
 	if strings.TrimSpace(c.ReplyTo) != "" {
 		if a, err := mail.ParseAddress(c.ReplyTo); err != nil || strings.ContainsAny(c.ReplyTo, "\r\n") {
 			fail("RUNDBRIEF_REPLY_TO", fmt.Errorf("erwartet eine Adresse für Antworten wie %q", "Netzwerkstelle Fachkräftesicherung <fachkraefte@example.org>"))

@@ -60,6 +60,7 @@ func TestEventDetailsFromTheFile(t *testing.T) {
 
 func TestEventDetailsChecked(t *testing.T) {
 	base := fromFile(t, "job-speeddating-2027.yaml")
+	base.TitleEN, base.DescriptionEN = "", ""
 	day := func(d, from, to int) events.Session {
 		return events.Session{Start: time.Date(2027, 4, d, from, 0, 0, 0, events.Berlin()), End: time.Date(2027, 4, d, to, 0, 0, 0, events.Berlin())}
 	}

@@ -286,7 +286,9 @@ func TestReminderWhileWorkersDown(t *testing.T) {
 func TestPauseResumeMidCampaign(t *testing.T) {
 	t.Parallel()
 	const n = 3000
-	s, addrs, id, w := startNewsletter(t, n, options{})
+	// At most 500 mails a second, so that the last pause comes before the
+	// end however fast the machine sends.
+	s, addrs, id, w := startNewsletter(t, n, options{env: []string{"RUNDBRIEF_RATE=500"}})
 	for _, at := range []int{600, 1400, 2200} {
 		s.waitReceived(at, 2*time.Minute)
 		s.cli("campaigns", "pause", fmt.Sprint(id))

@@ -62,6 +62,9 @@ type Contact struct {
 type Newsletter struct {
 	Subject string
 	Body    string // Markdown
+	// Pictures are the pictures the mail carries, by Content-ID: the
+	// body shows them as ![Alt](cid:ID).
+	Pictures map[string]Picture
 }
 
 // Invitation renders inv in lang once, for many recipients. The .ics file
@@ -91,7 +94,11 @@ func (r *Renderer) Newsletter(n Newsletter, lang i18n.Lang) (*Layout, error) {
 	if strings.TrimSpace(n.Subject) == "" || strings.TrimSpace(n.Body) == "" {
 		return nil, errors.New("templates: a newsletter needs a subject and a body")
 	}
-	b, err := r.markdown.body(defuse(n.Body))
+	md := r.markdown
+	if len(n.Pictures) > 0 {
+		md = newMarkdownWith(n.Pictures)
+	}
+	b, err := md.body(defuse(n.Body))
 	if err != nil {
 		return nil, err
 	}

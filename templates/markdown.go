@@ -3,6 +3,7 @@ package templates
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -22,23 +23,36 @@ type markdown struct {
 	md goldmark.Markdown
 }
 
-func newMarkdown() markdown {
+func newMarkdown() markdown { return newMarkdownWith(nil) }
+
+// newMarkdownWith is markdown that shows the pictures carried inline:
+// an image whose address is "cid:" and a key of pictures.
+func newMarkdownWith(pictures map[string]Picture) markdown {
 	return markdown{md: goldmark.New(
 		goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
 		// No html.WithUnsafe: raw HTML becomes a comment.
 		goldmark.WithRendererOptions(html.WithHardWraps(),
-			renderer.WithNodeRenderers(util.Prioritized(safeLinks{}, 100))),
+			renderer.WithNodeRenderers(util.Prioritized(safeLinks{pictures: pictures}, 100))),
 	)}
 }
+
+// Picture is a picture a newsletter carries inline, by its Content-ID:
+// its size in pixels.
+type Picture struct{ Width, Height int }
+
+// pictureWidth is the widest a picture is shown in a mail: the body's
+// width.
+const pictureWidth = 520
 
 // safeLinks renders links only to web pages, mail addresses and phone
 // numbers (http, https, mailto, tel); any other link is its text alone.
 // A Markdown image becomes a link to it, its alt text the link's text: a
 // mail from the office loads nothing from elsewhere when it is opened, so
-// no image can report who read it and when.
-type safeLinks struct{}
+// no image can report who read it and when. Only a picture the mail
+// carries itself ("cid:", one of pictures) is shown.
+type safeLinks struct{ pictures map[string]Picture }
 
-func (safeLinks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
+func (sl safeLinks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	anchor := func(w util.BufWriter, dest []byte, entering bool) {
 		if !allowedLink(dest) {
 			return
@@ -55,8 +69,19 @@ func (safeLinks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 		anchor(w, util.URLEscape(node.(*ast.Link).Destination, true), entering)
 		return ast.WalkContinue, nil
 	})
-	reg.Register(ast.KindImage, func(w util.BufWriter, _ []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
-		anchor(w, util.URLEscape(node.(*ast.Image).Destination, true), entering)
+	reg.Register(ast.KindImage, func(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+		img := node.(*ast.Image)
+		id, isCID := strings.CutPrefix(string(img.Destination), "cid:")
+		if p, ok := sl.pictures[id]; isCID && ok && entering {
+			width, height := p.Width, p.Height
+			if width > pictureWidth {
+				width, height = pictureWidth, max(1, p.Height*pictureWidth/p.Width)
+			}
+			fmt.Fprintf(w, `<img src="cid:%s" alt="%s" width="%d" height="%d" style="display:block;max-width:100%%;height:auto;border:0;margin:12px 0">`,
+				util.EscapeHTML([]byte(id)), util.EscapeHTML([]byte(plainAlt(img, source))), width, height)
+			return ast.WalkSkipChildren, nil
+		}
+		anchor(w, util.URLEscape(img.Destination, true), entering)
 		return ast.WalkContinue, nil
 	})
 	reg.Register(ast.KindAutoLink, func(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -73,6 +98,11 @@ func (safeLinks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 		anchor(w, dest, false)
 		return ast.WalkContinue, nil
 	})
+}
+
+// plainAlt is an image's alt text: the text of its children.
+func plainAlt(img *ast.Image, source []byte) string {
+	return strings.Join(strings.Fields(inlines(img, source)), " ")
 }
 
 // allowedLink reports whether dest is a link a mail may carry.
@@ -94,7 +124,49 @@ func (m markdown) body(src string) (*body, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &body{html: linkColour(h), text: m.plainText(src)}, nil
+	return &body{html: styleBody(linkColour(h)), text: m.plainText(src)}, nil
+}
+
+// bodyTag matches the opening tags of the body's HTML that get inline
+// styles: goldmark writes them, without raw HTML, so each is a plain tag
+// or carries only an alignment.
+var bodyTag = regexp.MustCompile(`<(h[1-6]|table|th|td|blockquote|hr)(\s[^>]*)?>|</h[1-6]>`)
+
+// styleBody styles the body's HTML inline, for mail programs that drop
+// style elements; the body is filled in after the layout's stylesheet was
+// inlined. Its headings go one level down, since the mail's title is its
+// one h1, and stay smaller than the title; its tables get borders,
+// padding and header cells that say they head a column.
+func styleBody(h string) string {
+	const heading = "margin: 21px 0 8px; color: #2F3133; font-weight: bold; "
+	sizes := map[string]string{"h1": "h2", "h2": "h3", "h3": "h4", "h4": "h5", "h5": "h6", "h6": "h6"}
+	fontSize := map[string]string{"h2": "17px", "h3": "15px", "h4": "15px", "h5": "14px", "h6": "14px"}
+	return bodyTag.ReplaceAllStringFunc(h, func(tag string) string {
+		if strings.HasPrefix(tag, "</h") {
+			return "</" + sizes[tag[2:4]] + ">"
+		}
+		m := bodyTag.FindStringSubmatch(tag)
+		name, attrs := m[1], m[2]
+		style := ""
+		if i := strings.Index(attrs, `style="`); i >= 0 { // goldmark's alignment
+			end := strings.IndexByte(attrs[i+7:], '"')
+			style, attrs = attrs[i+7:i+7+end]+"; ", attrs[:i]+attrs[i+8+end:]
+		}
+		switch name {
+		case "table":
+			return `<table role="table" cellpadding="0" cellspacing="0"` + attrs + ` style="border-collapse: collapse; margin: 0 0 21px; width: 100%;">`
+		case "th":
+			return `<th scope="col"` + attrs + ` style="` + style + `border: 1px solid #C9CDD2; padding: 6px 8px; text-align: left; background: #F2F4F6; font-weight: bold;">`
+		case "td":
+			return `<td` + attrs + ` style="` + style + `border: 1px solid #C9CDD2; padding: 6px 8px; vertical-align: top;">`
+		case "blockquote":
+			return `<blockquote style="margin: 0 0 21px; padding-left: 12px; border-left: 4px solid #C9CDD2;">`
+		case "hr":
+			return `<hr style="border: 0; border-top: 1px solid #EDEFF2; margin: 21px 0;">`
+		}
+		level := sizes[name]
+		return "<" + level + attrs + ` style="` + heading + "font-size: " + fontSize[level] + `;">`
+	})
 }
 
 func (m markdown) html(src string) (string, error) {

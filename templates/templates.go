@@ -32,6 +32,32 @@ type Brand struct {
 	Impressum    string // one line: office and postal address
 	ImpressumURL string // optional, with PrivacyURL
 	PrivacyURL   string // optional, with ImpressumURL
+	// Logo is shown in every mail's header instead of the name (which
+	// becomes its alt text); FooterLogos in every footer, such as the EU
+	// emblem with "Kofinanziert von der Europäischen Union" that an
+	// ESF-funded office must show. The mails carry them inline (compose);
+	// nothing is fetched when a mail is opened.
+	Logo        *Image
+	FooterLogos []Image
+}
+
+// Image is a picture every mail carries inline: its Content-ID, its size
+// in pixels, its alt text and, for a footer logo, a caption shown beside
+// it (optional).
+type Image struct {
+	ContentID     string
+	Alt, Caption  string
+	Width, Height int
+}
+
+// logoHeight is how high the logos are shown, in CSS pixels.
+const logoHeight = 48
+
+// imgTag is im as an HTML img element, logoHeight high.
+func (im Image) imgTag(alt string) string {
+	w := max(1, im.Width*logoHeight/max(1, im.Height))
+	return fmt.Sprintf(`<img src="cid:%s" alt="%s" width="%d" height="%d" style="border:0;height:%dpx;width:%dpx;max-width:100%%;vertical-align:middle">`,
+		html.EscapeString(im.ContentID), html.EscapeString(alt), w, logoHeight, logoHeight, w)
 }
 
 func (b Brand) check() error {
@@ -40,6 +66,14 @@ func (b Brand) check() error {
 	}
 	if (b.ImpressumURL == "") != (b.PrivacyURL == "") {
 		return errors.New("templates: give both the Impressum and the privacy URL, or neither")
+	}
+	if l := b.Logo; l != nil && (l.ContentID == "" || l.Width <= 0 || l.Height <= 0) {
+		return errors.New("templates: the logo needs its Content-ID and its size")
+	}
+	for _, im := range b.FooterLogos {
+		if im.ContentID == "" || strings.TrimSpace(im.Alt) == "" || im.Width <= 0 || im.Height <= 0 {
+			return errors.New("templates: a footer logo needs its Content-ID, its size and an alt text")
+		}
 	}
 	for _, u := range []string{b.Link, b.ImpressumURL, b.PrivacyURL} {
 		if u == "" {
@@ -50,6 +84,15 @@ func (b Brand) check() error {
 		}
 	}
 	return nil
+}
+
+// logoSrc is the header logo's address for hermes, which shows the name
+// without one.
+func logoSrc(b Brand) string {
+	if b.Logo == nil {
+		return ""
+	}
+	return "cid:" + b.Logo.ContentID
 }
 
 // Kind is a kind of message.
@@ -142,7 +185,8 @@ func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*La
 	if i := strings.IndexFunc(c.subject, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
 		return nil, fmt.Errorf("templates: the subject %q holds a control character; use one line of text", c.subject)
 	}
-	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", footer: footer, why: c.why, body: c.body != nil})
+	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", footer: footer, why: c.why, body: c.body != nil,
+		brand: r.brand})
 	if err != nil {
 		return nil, err
 	}
@@ -152,6 +196,7 @@ func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*La
 			Name:        r.brand.Name,
 			Link:        r.brand.Link,
 			Copyright:   r.brand.Impressum,
+			Logo:        logoSrc(r.brand),
 			TroubleText: c.trouble,
 		},
 	}

@@ -84,6 +84,8 @@ type themeOptions struct {
 	// body: the mail has a body of its own (a rendered Markdown text) after
 	// the facts and before the button, in the varBody slot.
 	body bool
+	// brand: the logos in the header and the footer.
+	brand Brand
 }
 
 // newTheme builds the theme for one language and kind of mail.
@@ -93,6 +95,20 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
 	e := html.EscapeString
 
 	var footer strings.Builder
+	if logos := o.brand.FooterLogos; len(logos) > 0 {
+		footer.WriteString(`<p class="sub center" style="margin: 0 0 12px;">`)
+		for i, im := range logos {
+			if i > 0 {
+				footer.WriteString(" ")
+			}
+			footer.WriteString(`<span style="display: inline-block; margin: 0 8px 8px; vertical-align: middle;">` + im.imgTag(im.Alt))
+			if im.Caption != "" {
+				footer.WriteString(` <span style="vertical-align: middle;">` + e(im.Caption) + `</span>`)
+			}
+			footer.WriteString(`</span>`)
+		}
+		footer.WriteString("</p>\n                    ")
+	}
 	footer.WriteString(`<p class="sub center">{{.Hermes.Product.Copyright}}</p>`)
 	if links {
 		fmt.Fprintf(&footer, `
@@ -135,6 +151,7 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
                     </p>`, footer.String()},
 		// The facts of an event are a table of label and value, read
 		// row by row, not hermes' definition list.
+		{`<img src="{{.Hermes.Product.Logo | url }}" class="email-logo" />`, logoTag(o.brand)},
 		{`<dl class="body-dictionary">
                             {{ range $entry := . }}
                               <dt>{{ $entry.Key }}:</dt>
@@ -159,6 +176,14 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
 		fc.whyList = o.why
 	}
 	return &theme{html: src, text: plainTextTemplate(fc, o)}, nil
+}
+
+// logoTag is the header's logo: the brand's name as its alt text.
+func logoTag(b Brand) string {
+	if b.Logo == nil {
+		return ""
+	}
+	return b.Logo.imgTag(cmp.Or(b.Logo.Alt, b.Name))
 }
 
 // factsTable shows hermes' Dictionary as a two-column table with a header
@@ -199,7 +224,11 @@ func plainTextTemplate(fc footerCopy, o themeOptions) string {
 <p>{{ .Button.Link }}</p>
 {{ end }}{{ range .Email.Body.Outros }}<p>{{ . }}</p>
 {{ end }}{{ if .Email.Body.Signature }}<p>{{ .Email.Body.Signature }}<br />{{ .Hermes.Product.Name }}</p>{{ end }}
-<p>-- <br />{{ .Hermes.Product.Copyright }}`)
+<p>-- <br />`)
+	for _, im := range o.brand.FooterLogos {
+		b.WriteString(html.EscapeString(cmp.Or(im.Caption, im.Alt)) + "<br />")
+	}
+	b.WriteString(`{{ .Hermes.Product.Copyright }}`)
 	if links {
 		fmt.Fprintf(&b, "<br />%s: %s<br />%s: %s", fc.impressum, placeholder(varImpressumURL), fc.privacy, placeholder(varPrivacyURL))
 	}

@@ -39,9 +39,12 @@ type Config struct {
 	Sender    mailer.Sender
 	From      mail.Address
 	ReplyTo   mail.Address // where answers go, if not to From; optional
-	BaseURL   string
-	OptInTTL  time.Duration // default 7 days
-	Logger    *slog.Logger  // default slog.Default()
+	// Logos are the pictures every mail carries inline (see
+	// compose.Composer.Logos).
+	Logos    []mailer.Attachment
+	BaseURL  string
+	OptInTTL time.Duration // default 7 days
+	Logger   *slog.Logger  // default slog.Default()
 
 	// Concurrency is how many mails are sent at once; with SMTP, also the
 	// most connections held open. Default 4.
@@ -127,7 +130,7 @@ func New(cfg Config) (*Worker, error) {
 	}
 	client := NewClient(cfg.Redis, cfg.Namespace)
 	client.maxRetry = cfg.MaxRetry
-	composer := &compose.Composer{Templates: cfg.Templates, Keys: cfg.Keys, From: cfg.From, ReplyTo: cfg.ReplyTo,
+	composer := &compose.Composer{Templates: cfg.Templates, Keys: cfg.Keys, From: cfg.From, ReplyTo: cfg.ReplyTo, Logos: cfg.Logos,
 		Links: compose.Links{Base: cfg.BaseURL}, OptInTTL: cfg.OptInTTL}
 	w := &Worker{
 		cfg:    cfg,

@@ -244,5 +244,5 @@ func (a *app) composer() (*compose.Composer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &compose.Composer{Templates: r, Keys: keys, From: cfg.FromAddress(), ReplyTo: cfg.ReplyToAddress(), Links: compose.Links{Base: cfg.BaseURL}, OptInTTL: time.Duration(cfg.OptInTTL)}, nil
+	return &compose.Composer{Templates: r, Keys: keys, From: cfg.FromAddress(), ReplyTo: cfg.ReplyToAddress(), Logos: logos(cfg), Links: compose.Links{Base: cfg.BaseURL}, OptInTTL: time.Duration(cfg.OptInTTL)}, nil
 }

@@ -106,7 +106,7 @@ func newCampaignsCreateCmd(a *app) *cobra.Command {
 	var (
 		event, subject, body, subjectEN, bodyEN string
 		intro, introEN                          string
-		kinds, topics                           []string
+		kinds, topics, attach                   []string
 		asJSON, newOnly                         bool
 		greeting                                string
 	)
@@ -127,7 +127,10 @@ wir Sie zu dieser Veranstaltung ein.“; Absätze durch eine Leerzeile trennen).
 mit einer eigenen Anrede („Liebe Eltern,“), entfällt die übliche.
 
 Ein Rundbrief (newsletter) hat einen Betreff (--subject) und einen Text in Markdown
-(--body DATEI.md). --subject-en und --body-en geben die englische Fassung; ohne sie
+(--body DATEI.md). Bilder darin gibt der Text als Datei an, z. B. ![Die Preisträgerinnen](bilder/preis.jpg)
+(Pfad von der Markdown-Datei aus; JPEG oder PNG, breitere als 1200 Pixel werden verkleinert):
+Sie reisen in der Mail mit, nichts wird beim Öffnen nachgeladen. --attach hängt Dateien an
+(PDF, JPEG, PNG oder .ics, zusammen höchstens 5 MB), bei jeder Art von Kampagne. --subject-en und --body-en geben die englische Fassung; ohne sie
 bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 		Example: `  rundbrief campaigns create invitation --event talent-campus-2027
   rundbrief campaigns create invitation --event job-speeddating-2027 --kinds Unternehmen
@@ -140,7 +143,7 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := cmd.Flags()
 			return a.createCampaign(cmd.Context(), cmd.OutOrStdout(), createOptions{
-				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN, Intro: intro, IntroEN: introEN,
+				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN, Intro: intro, IntroEN: introEN, Attach: attach,
 				Kinds: kinds, Topics: topics, SetKinds: fl.Changed("kinds"), SetTopics: fl.Changed("topics"), NewOnly: newOnly, Greeting: greeting, JSON: asJSON})
 		},
 	}
@@ -155,6 +158,7 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 	f.StringSliceVar(&kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle; Einladung: wie die Veranstaltung)")
 	f.StringSliceVar(&topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. ausbildung,jugend (leer: alle; Einladung: wie die Veranstaltung)")
 	f.StringVar(&greeting, "anrede", "förmlich", "förmlich: „Sehr geehrte Frau Köhler,“, wo die Anrede bekannt ist; neutral: „Guten Tag Sabine Köhler,“")
+	f.StringArrayVar(&attach, "attach", nil, "eine Datei anhängen (PDF, JPEG, PNG, .ics; zusammen höchstens 5 MB); mehrmals möglich")
 	f.BoolVar(&newOnly, "new-only", false, "Einladung: nur an die, die noch keine Einladung zu dieser Veranstaltung bekommen haben")
 	f.BoolVar(&asJSON, "json", false, "die angelegte Kampagne als JSON ausgeben")
 	return c
@@ -169,6 +173,7 @@ type createOptions struct {
 	BodyEN        string // the English Markdown file, with SubjectEN
 	Intro         string // an invitation's own paragraph
 	IntroEN       string
+	Attach        []string // files to attach
 	Kinds, Topics []string
 	SetKinds      bool   // Kinds was given (an invitation takes the event's otherwise)
 	SetTopics     bool   // Topics was given
@@ -209,9 +214,22 @@ func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) 
 		if spec.BodyEN, err = readBody("--body-en", o.BodyEN, o.SubjectEN != ""); err != nil {
 			return err
 		}
+		var pics pictures
+		if spec.Body, err = pics.embed("--body", o.Body, spec.Body); err != nil {
+			return err
+		}
+		if spec.BodyEN, err = pics.embed("--body-en", o.BodyEN, spec.BodyEN); err != nil {
+			return err
+		}
+		spec.Files = pics.files
 	default:
 		return fmt.Errorf("„%s“: möglich sind invitation (Einladung) und newsletter (Rundbrief)", o.Kind)
 	}
+	attachments, err := readAttachments(o.Attach)
+	if err != nil {
+		return err
+	}
+	spec.Files = append(spec.Files, attachments...)
 	if o.SetKinds || o.SetTopics {
 		aud, err := a.audience(ctx, spec.Kind, o)
 		if err != nil {

@@ -42,6 +42,7 @@ Prüfungen wie beim Anlegen. Was nicht angegeben ist, bleibt.`,
 	f.StringSliceVar(&o.Kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle)")
 	f.StringSliceVar(&o.Topics, "topics", nil, "Zielgruppe: Themen-Kürzel (leer: alle)")
 	f.StringVar(&o.Note, "note", "", "Erinnerung, Änderung, Absage: der zusätzliche Satz")
+	f.StringArrayVar(&o.Attach, "attach", nil, `die Anhänge ersetzen (PDF, JPEG, PNG, .ics; mehrmals möglich; --attach "" entfernt alle)`)
 	f.StringVar(&o.Greeting, "anrede", "", "förmlich oder neutral")
 	return c
 }
@@ -51,6 +52,7 @@ type editCampaignOptions struct {
 	Campaign                         string
 	Subject, Body, SubjectEN, BodyEN string // Body and BodyEN are files
 	Intro, IntroEN                   string
+	Attach                           []string // files; replace the attachments
 	Kinds, Topics                    []string
 	Note                             string
 	Greeting                         string
@@ -79,6 +81,13 @@ func (a *app) editCampaign(ctx context.Context, w io.Writer, o editCampaignOptio
 		g := parseGreeting(o.Greeting)
 		e.Greeting = &g
 	}
+	var files []campaigns.File
+	if o.Set("body") || o.Set("body-en") || o.Set("attach") {
+		if files, err = s.Files(ctx, camp.ID); err != nil {
+			return err
+		}
+	}
+	pics := pictures{files: slices.DeleteFunc(slices.Clone(files), func(f campaigns.File) bool { return f.ContentID == "" })}
 	for _, b := range []struct {
 		flag, path string
 		to         **string
@@ -91,8 +100,28 @@ func (a *app) editCampaign(ctx context.Context, w io.Writer, o editCampaignOptio
 			if body, err = readBody("--"+b.flag, b.path, true); err != nil {
 				return err
 			}
+			if body, err = pics.embed("--"+b.flag, b.path, body); err != nil {
+				return err
+			}
 		}
 		*b.to = &body
+	}
+	if o.Set("body") || o.Set("body-en") || o.Set("attach") {
+		final := func(v *string, old string) string {
+			if v != nil {
+				return *v
+			}
+			return old
+		}
+		pics.keepUsed(final(e.Body, camp.Body), final(e.BodyEN, camp.BodyEN))
+		attachments := slices.DeleteFunc(files, func(f campaigns.File) bool { return f.ContentID != "" })
+		if o.Set("attach") {
+			if attachments, err = readAttachments(o.Attach); err != nil {
+				return err
+			}
+		}
+		all := append(pics.files, attachments...)
+		e.Files = &all
 	}
 	if o.Set("kinds") || o.Set("topics") {
 		aud, err := a.editedAudience(ctx, camp.Audience, o)
@@ -102,7 +131,7 @@ func (a *app) editCampaign(ctx context.Context, w io.Writer, o editCampaignOptio
 		e.Audience = &aud
 	}
 	if e == (campaigns.Edit{}) {
-		return errors.New("nichts zu ändern: --subject, --body, --subject-en, --body-en, --kinds, --topics, --note oder --anrede angeben")
+		return errors.New("nichts zu ändern: --subject, --body, --subject-en, --body-en, --intro, --intro-en, --attach, --kinds, --topics, --note oder --anrede angeben")
 	}
 	a.started = true
 	camp, err = s.Edit(ctx, camp.ID, e)

@@ -277,8 +277,17 @@ func (a *app) showCampaign(ctx context.Context, w io.Writer, o showCampaignOptio
 	if camp.Kind.AboutEvent() {
 		rows = append(rows, [2]string{"Veranstaltung", camp.EventSlug})
 	}
+	if camp.Kind.AboutEvent() && camp.Subject != "" {
+		rows = append(rows, [2]string{"Eigener Betreff", camp.Subject})
+	}
 	if camp.SubjectEN != "" {
 		rows = append(rows, [2]string{"Betreff (englisch)", camp.SubjectEN})
+	}
+	if camp.Intro != "" {
+		rows = append(rows, [2]string{"Eigener Absatz", camp.Intro})
+	}
+	if len(camp.Attachments) > 0 {
+		rows = append(rows, [2]string{"Anhänge", strings.Join(camp.Attachments, ", ")})
 	}
 	rows = append(rows, [][2]string{
 		{"Zielgruppe", campaignAudienceLabel(camp)}, {"Anrede", word(greetingWords, camp.Greeting)}, {"Status", word(campaignStatusWords, camp.Status)},

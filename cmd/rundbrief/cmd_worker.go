@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/knf-nordhausen/rundbrief/config"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/templates"
 	"github.com/knf-nordhausen/rundbrief/worker"
@@ -79,7 +80,7 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 	}
 	w, err = worker.New(worker.Config{
 		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: st.subs, Campaigns: st.campaigns, Events: st.events, Keys: st.keys, Templates: renderer,
-		Sender: sender, From: cfg.FromAddress(), ReplyTo: cfg.ReplyToAddress(), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
+		Sender: sender, From: cfg.FromAddress(), ReplyTo: cfg.ReplyToAddress(), Logos: logos(cfg), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
 		PendingTTL: time.Duration(cfg.PendingTTL), RegistrationTTL: time.Duration(cfg.RegistrationTTL), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Logger: a.logger(),
 		Lease: time.Duration(cfg.Lease), RequeueEvery: time.Duration(cfg.RequeueEvery),
 		RetryDelay: worker.Backoff(time.Duration(cfg.RetryDelay)),
@@ -96,13 +97,35 @@ func (a *app) renderer() (*templates.Renderer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return templates.NewRenderer(templates.Brand{
+	brand := templates.Brand{
 		Name:         cfg.Name,
 		Link:         cfg.BaseURL,
 		Impressum:    cfg.Impressum,
 		ImpressumURL: cfg.ImpressumURL,
 		PrivacyURL:   cfg.PrivacyURL,
-	}, time.Duration(cfg.OptInTTL))
+	}
+	logo, footer := cfg.Logos()
+	if logo != nil {
+		brand.Logo = &templates.Image{ContentID: logo.ContentID, Alt: logo.Alt, Width: logo.Width, Height: logo.Height}
+	}
+	for _, l := range footer {
+		brand.FooterLogos = append(brand.FooterLogos, templates.Image{ContentID: l.ContentID, Alt: l.Alt, Caption: l.Caption, Width: l.Width, Height: l.Height})
+	}
+	return templates.NewRenderer(brand, time.Duration(cfg.OptInTTL))
+}
+
+// logos are the pictures every mail carries inline: the logo and the
+// footer's (RUNDBRIEF_LOGO, RUNDBRIEF_FOOTER_LOGOS).
+func logos(cfg *config.Config) []mailer.Attachment {
+	logo, footer := cfg.Logos()
+	var out []mailer.Attachment
+	if logo != nil {
+		footer = append([]config.Logo{*logo}, footer...)
+	}
+	for _, l := range footer {
+		out = append(out, mailer.Attachment{Name: l.Name, ContentType: l.ContentType, Data: l.Data, ContentID: l.ContentID})
+	}
+	return out
 }
 
 // sender is the relay of RUNDBRIEF_SMTP_URL, or else the outbox folder;

@@ -20,6 +20,7 @@ import (
 	"math/big"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/textproto"
@@ -84,6 +85,27 @@ func (m Message) Part(mediaType string) (Part, bool) {
 		return true
 	})
 	return found, ok
+}
+
+// Parts returns every leaf part of the message, decoded, in order.
+func (m Message) Parts() []Part {
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		return nil
+	}
+	var parts []Part
+	walkParts(textproto.MIMEHeader(msg.Header), msg.Body, func(h textproto.MIMEHeader, body io.Reader) bool {
+		switch strings.ToLower(h.Get("Content-Transfer-Encoding")) {
+		case "base64":
+			body = base64.NewDecoder(base64.StdEncoding, body)
+		case "quoted-printable":
+			body = quotedprintable.NewReader(body)
+		}
+		b, _ := io.ReadAll(body)
+		parts = append(parts, Part{Header: h, Body: b})
+		return false
+	})
+	return parts
 }
 
 // walkParts calls fn for every leaf part until fn reports true.
