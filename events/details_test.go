@@ -99,7 +99,9 @@ func TestEventDetailsChecked(t *testing.T) {
 // with the independent parser: one recurring event, at the right times in
 // Europe/Berlin, whatever the form the days take.
 func TestSessionsInTheCalendar(t *testing.T) {
-	at := func(month time.Month, d, h, m int) time.Time { return time.Date(2027, month, d, h, m, 0, 0, events.Berlin()) }
+	at := func(month time.Month, d, h, m int) time.Time {
+		return time.Date(2027, month, d, h, m, 0, 0, events.Berlin())
+	}
 	session := func(month time.Month, d, fromH, toH int) events.Session {
 		return events.Session{Start: at(month, d, fromH, 0), End: at(month, d, toH, 0)}
 	}
