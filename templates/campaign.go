@@ -151,6 +151,8 @@ func invitationCopy(lang i18n.Lang, inv Invitation) messageCopy {
 		}
 	}
 	c.facts = eventFacts(lang, inv)
+	// The inbox shows when and where after the subject.
+	c.preheader = strings.Join(nonEmptyStrings(c.facts[0].value, inv.Place), " · ")
 	reg := func(label, value string) { c.facts = append(c.facts, fact{label, value}) }
 	switch {
 	case inv.Registration && inv.Deadline != nil:
@@ -355,4 +357,14 @@ func ownClosing(body string) bool {
 		}
 	}
 	return false
+}
+
+func nonEmptyStrings(xs ...string) []string {
+	var out []string
+	for _, x := range xs {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }

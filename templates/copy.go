@@ -28,6 +28,9 @@ type messageCopy struct {
 	// body is the mail's own text after the facts: HTML for the HTML
 	// part, plain text for the text part. Filled in as it is.
 	body *body
+	// preheader is the line an inbox shows after the subject, hidden in
+	// the mail itself; "" makes one from the copy (see preheaderOf).
+	preheader string
 }
 
 // fact is one row of the facts table: "Wann" and its value.

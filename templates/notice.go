@@ -46,6 +46,7 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 	base := inv
 	base.Registration, base.Deadline, base.Audience = false, nil, ""
 	c := invitationCopy(lang, base)
+	c.preheader = ""                 // the first sentence after the greeting says what happened
 	c.facts = eventFacts(lang, base) // without the invitation's registration row
 	c.outros = nil
 	if registered {

@@ -20,6 +20,7 @@ const (
 	varImpressumURL = "impressum_url" // static
 	varPrivacyURL   = "privacy_url"   // static
 	varBody         = "body"          // static, filled in as it is: the mail's own text
+	varPreheader    = "preheader"     // static: the inbox preview's first line
 
 	varGreeting       = "greeting"
 	varConfirmURL     = "confirm_url"

@@ -49,6 +49,7 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 	base := Invitation{Title: inv.Title, Start: inv.Start, End: inv.End, Place: inv.Place, OnlineURL: inv.OnlineURL, Organiser: inv.Organiser,
 		Days: inv.Days, Contact: inv.Contact}
 	c := invitationCopy(lang, base)
+	c.preheader = ""                 // the first sentence after the greeting says what happened
 	c.facts = eventFacts(lang, base) // without the invitation's registration row
 	c.why = pick(en, "You receive this e-mail because you registered for this event.",
 		"Sie erhalten diese E-Mail, weil Sie sich für diese Veranstaltung angemeldet haben.")

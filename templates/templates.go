@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/matcornic/hermes/v2"
 
@@ -229,6 +231,7 @@ func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*La
 		return nil, err
 	}
 	static := map[string]string{
+		varPreheader:    preheaderOf(c),
 		varSubject:      c.subject,
 		varImpressumURL: r.brand.ImpressumURL,
 		varPrivacyURL:   r.brand.PrivacyURL,
@@ -246,6 +249,53 @@ func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*La
 		return nil, err
 	}
 	return l, nil
+}
+
+// preheaderOf is the first line an inbox shows of c after the subject: its
+// own preheader, or the first sentence after the greeting, or its first
+// facts, at most about 110 characters, cut at a word.
+func preheaderOf(c messageCopy) string {
+	s := c.preheader
+	if s == "" {
+		for _, in := range c.intros {
+			if in != placeholder(varGreeting) && !strings.Contains(in, phOpen) {
+				s = in
+				break
+			}
+		}
+	}
+	if s == "" && c.body != nil {
+		for _, line := range strings.Split(c.body.text, "\n") {
+			if line = strings.TrimSpace(line); line != "" && !greetingLine.MatchString(line) && !strings.Contains(line, phOpen) &&
+				strings.Trim(line, "=-_*#") != "" {
+				s = line
+				break
+			}
+		}
+	}
+	if s == "" && len(c.facts) > 0 {
+		s = c.facts[0].value
+	}
+	s = cutAtWord(strings.Join(strings.Fields(s), " "), 110)
+	// After the greeting a sentence begins in lower case ("wir laden
+	// Sie …"); on its own it begins with a capital.
+	if r, n := utf8.DecodeRuneInString(s); n > 0 && unicode.IsLower(r) {
+		s = string(unicode.ToUpper(r)) + s[n:]
+	}
+	return s
+}
+
+// cutAtWord is s, or its first words up to about n characters and "…".
+func cutAtWord(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,;:–-") + " …"
 }
 
 // Salutation is a recipient's Anrede, as the subscribers package keeps it:

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"flag"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -368,5 +369,32 @@ func TestNewsletterHeadingsBelowTheTitle(t *testing.T) {
 	}
 	if !strings.Contains(h, "font-size:19px") {
 		t.Errorf("the title is no longer 19px, larger than the headings")
+	}
+}
+
+// Every mail has a hidden preheader, the inbox's preview after the
+// subject: an invitation's when and where, a newsletter's first line after
+// its greeting, otherwise the first sentence after the greeting, with a
+// capital (issue 16, point 8).
+func TestPreheader(t *testing.T) {
+	t.Parallel()
+	r := newTestRenderer(t)
+	hidden := regexp.MustCompile(`<div style="display: none;[^"]*">([^<]*)</div>`)
+	inv, _ := r.Invitation(testInvitation(t), i18n.German)
+	nl, _ := r.Newsletter(Newsletter{Subject: "Rundbrief", Body: "Liebe Partnerinnen und Partner,\n\nim Dezember laden wir zur Regionalkonferenz ein."}, i18n.German)
+	welcome, _ := r.Layout(Welcome, i18n.German)
+	for _, tc := range []struct {
+		name string
+		l    *Layout
+		want string
+	}{
+		{"invitation", inv, "Donnerstag, 18. März 2027, 9:00 bis 14:00 Uhr · Hochschule Nordhausen, Weinberghof 4, 99734 Nordhausen"},
+		{"newsletter", nl, "Im Dezember laden wir zur Regionalkonferenz ein."},
+		{"welcome", welcome, "Vielen Dank für Ihre Bestätigung."},
+	} {
+		m := hidden.FindStringSubmatch(tc.l.Render(testVars()).HTML)
+		if m == nil || !strings.HasPrefix(html.UnescapeString(m[1]), tc.want) {
+			t.Errorf("%s: preheader %q, want it to begin %q", tc.name, m, tc.want)
+		}
 	}
 }

@@ -152,6 +152,11 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
 		// The facts of an event are a table of label and value, read
 		// row by row, not hermes' definition list.
 		{`<img src="{{.Hermes.Product.Logo | url }}" class="email-logo" />`, logoTag(o.brand)},
+		// The preheader: what an inbox shows after the subject, hidden
+		// in the mail (display none, and sized to nothing for the
+		// programs that ignore it).
+		{`<body dir="{{.Hermes.TextDirection}}">`, `<body dir="{{.Hermes.TextDirection}}">
+<div style="display: none; font-size: 1px; line-height: 1px; max-height: 0; max-width: 0; opacity: 0; overflow: hidden; mso-hide: all; color: #FFFFFF;">` + placeholder(varPreheader) + `</div>`},
 		{`<dl class="body-dictionary">
                             {{ range $entry := . }}
                               <dt>{{ $entry.Key }}:</dt>
