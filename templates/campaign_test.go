@@ -350,3 +350,57 @@ func TestBlanksFillLikeRender(t *testing.T) {
 		}
 	}
 }
+
+// The office's looks (issue 16): an invitation to five days with the
+// logo, the EU emblem, a contact person and the office's own intro; a
+// newsletter with a picture it carries. Their HTML is also what the
+// browser test screenshots (web/TestMailInBrowser).
+func TestLooksGolden(t *testing.T) {
+	brand := testBrand()
+	brand.Logo = &Image{ContentID: "logo@rundbrief", Width: 360, Height: 120}
+	brand.FooterLogos = []Image{{ContentID: "fusszeile-1@rundbrief", Alt: "Kofinanziert von der Europäischen Union",
+		Caption: "Kofinanziert von der Europäischen Union", Width: 240, Height: 160}}
+	r, err := NewRenderer(brand, 7*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv := testInvitation(t)
+	inv.Title = "Talent-Campus: Hip-Hop, Breakdance, Videodreh"
+	inv.Description = "Fünf Tage in den Sommerferien: Hip-Hop, Breakdance und ein eigener Videodreh mit Profis. Kostenlos, mit Mittagessen."
+	inv.Place, inv.Audience = "Kreisvolkshochschule Nordhausen, Käthe-Kollwitz-Straße 17, 99734 Nordhausen", "Jugendliche von 12 bis 18 Jahren"
+	inv.Organiser = "Kommunale Netzwerkstelle Fachkräftesicherung mit dem Kreisjugendring Nordhausen"
+	inv.Days = nil
+	for d := range 5 {
+		start := time.Date(2027, 7, 5+d, 9, 0, 0, 0, inv.Start.Location())
+		inv.Days = append(inv.Days, Span{start, start.Add(6 * time.Hour)})
+	}
+	inv.Start, inv.End = inv.Days[0].Start, inv.Days[4].End
+	deadline := time.Date(2027, 6, 25, 23, 59, 0, 0, inv.Start.Location())
+	inv.Deadline = &deadline
+	inv.Contact = Contact{Name: "Anja Berger", Phone: "03631 911-0", Email: "fachkraefte@example.org"}
+	inv.Intro = "Liebe Eltern,\n\nin den Sommerferien wird in der Kreisvolkshochschule getanzt, gefilmt und gerappt – fünf Tage lang, kostenlos und mit Mittagessen."
+	inv.Subject = "Sommerferien: Talent-Campus für Ihre Kinder"
+	inv.Calendar.Outlook = "https://outlook.live.com/calendar/0/deeplink/compose?rru=addevent&subject=Talent-Campus"
+	inv.Calendar.Office365 = "https://outlook.office.com/calendar/0/deeplink/compose?rru=addevent&subject=Talent-Campus"
+	l, err := r.Invitation(inv, i18n.German)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := l.Render(campaignVars())
+	golden(t, "invitation-days.de.subject.txt", m.Subject+"\n")
+	golden(t, "invitation-days.de.html", m.HTML)
+	golden(t, "invitation-days.de.txt", m.Text)
+
+	nl, err := r.Newsletter(Newsletter{Subject: "Rundbrief Juli 2027",
+		Body: "Liebe Partnerinnen und Partner,\n\nder Talent-Campus war ein Erfolg: 58 Jugendliche haben eine Woche lang getanzt und gefilmt.\n\n" +
+			"![Jugendliche beim Videodreh im Hof der Kreisvolkshochschule](cid:bild-1@rundbrief)\n\n" +
+			"## Termine im Herbst\n\n| Datum | Veranstaltung | Ort |\n|---|---|---|\n| 9. Oktober | Codeweek | Schülerforschungszentrum |\n| 22. April | Job-Speeddating | Hochschule Nordhausen |\n\n" +
+			"Mit freundlichen Grüßen\nIhre Netzwerkstelle Fachkräftesicherung",
+		Pictures: map[string]Picture{"bild-1@rundbrief": {Width: 1200, Height: 675}}}, i18n.German)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = nl.Render(campaignVars())
+	golden(t, "newsletter-picture.de.html", m.HTML)
+	golden(t, "newsletter-picture.de.txt", m.Text)
+}

@@ -208,6 +208,11 @@ func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*La
 		Outros:    c.outros,
 		Signature: c.signature,
 	}}
+	if c.signature == "" {
+		// hermes fills an empty signature with "Yours truly"; "-" is
+		// none, which the theme leaves out.
+		email.Body.Signature = "-"
+	}
 	for _, f := range c.facts {
 		email.Body.Dictionary = append(email.Body.Dictionary, hermes.Entry{Key: f.label, Value: f.value})
 	}

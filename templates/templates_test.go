@@ -305,6 +305,9 @@ func TestNewsletterGreetsAndClosesOnce(t *testing.T) {
 			if n := strings.Count(part, "Guten Tag"); n != tc.greetings {
 				t.Errorf("%s: %d default greetings, want %d", tc.name, n, tc.greetings)
 			}
+			if strings.Contains(part, "Yours truly") {
+				t.Errorf("%s: hermes' default signature", tc.name)
+			}
 			if n := strings.Count(part, "Mit freundlichen Grüßen"); n != tc.signatures {
 				t.Errorf("%s: %d closings, want %d", tc.name, n, tc.signatures)
 			}

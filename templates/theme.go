@@ -141,7 +141,7 @@ func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
                       {{.Email.Body.Signature}},
                       <br />
                       {{.Hermes.Product.Name}}
-                    </p>`, `{{ if .Email.Body.Signature }}<p>
+                    </p>`, `{{ if ne .Email.Body.Signature "-" }}<p>
                       {{.Email.Body.Signature}}
                       <br />
                       {{.Hermes.Product.Name}}
@@ -228,7 +228,7 @@ func plainTextTemplate(fc footerCopy, o themeOptions) string {
 	b.WriteString(`{{ range .Email.Body.Actions }}<p>{{ .Instructions }}</p>
 <p>{{ .Button.Link }}</p>
 {{ end }}{{ range .Email.Body.Outros }}<p>{{ . }}</p>
-{{ end }}{{ if .Email.Body.Signature }}<p>{{ .Email.Body.Signature }}<br />{{ .Hermes.Product.Name }}</p>{{ end }}
+{{ end }}{{ if ne .Email.Body.Signature "-" }}<p>{{ .Email.Body.Signature }}<br />{{ .Hermes.Product.Name }}</p>{{ end }}
 <p>-- <br />`)
 	for _, im := range o.brand.FooterLogos {
 		b.WriteString(html.EscapeString(cmp.Or(im.Caption, im.Alt)) + "<br />")

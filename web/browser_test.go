@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,11 +12,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
@@ -109,6 +112,8 @@ func (b *tab) page(name, heading string, wantText ...string) {
 	if strings.Contains(html, "<script") || strings.Contains(html, "MISSING:") {
 		b.t.Errorf("%s: the page has a script or missing copy", name)
 	}
+	b.checkReflow(name)
+	b.checkAxe(name)
 	b.n++
 	for _, v := range []struct {
 		suffix        string
@@ -146,6 +151,79 @@ func (b *tab) page(name, heading string, wantText ...string) {
 		}
 	}
 }
+
+// checkReflow fails if the page scrolls sideways on a phone 320 CSS
+// pixels wide, or on a phone 390 pixels wide at 200 % zoom (195 CSS
+// pixels): WCAG 2.1, 1.4.10 Reflow.
+func (b *tab) checkReflow(name string) {
+	b.t.Helper()
+	for _, v := range []struct {
+		label  string
+		width  int64
+		height int64
+	}{{"320 px", 320, 640}, {"200 % zoom", 195, 422}} {
+		b.do(chromedp.EmulateViewport(v.width, v.height, chromedp.EmulateMobile, chromedp.EmulateTouch))
+		// A phone browser widens the window to a page that is too wide
+		// (and shrinks it to fit), so the page is measured against the
+		// screen's width, not innerWidth.
+		widths, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]int](`[document.documentElement.scrollWidth, window.innerWidth]`))
+		if err != nil {
+			b.t.Fatalf("%s: measuring the width: %v", name, err)
+		}
+		if widths[0] > int(v.width) || widths[1] > int(v.width) {
+			wide, _ := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](fmt.Sprintf(`Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > %d + 1).slice(-5).map(e => e.tagName + '.' + e.className + ': ' + (e.textContent || '').trim().slice(0, 40))`, v.width)))
+			b.t.Errorf("%s at %s: the page is %d px wide on a screen of %d: it scrolls sideways (too wide: %q)", name, v.label, widths[0], v.width, wide)
+		}
+	}
+}
+
+// axeSource is axe-core (web/testdata/axe), injected into every page.
+var axeSource = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile(filepath.Join("testdata", "axe", "axe.min.js"))
+	return string(b), err
+})
+
+// checkAxe runs axe-core on the page, at desktop width, and fails on any
+// violation of WCAG 2.1 A and AA or axe's best practices.
+func (b *tab) checkAxe(name string) {
+	b.t.Helper()
+	src, err := axeSource()
+	if err != nil {
+		b.t.Fatalf("axe-core: %v", err)
+	}
+	b.do(chromedp.EmulateViewport(1280, 800))
+	// axe-core runs on timers, which pages without scripts do not fire:
+	// scripts are on while it runs (the pages have none of their own).
+	if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+		b.t.Fatal(err)
+	}
+	defer chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](src+";true")); err != nil {
+		b.t.Fatalf("%s: injecting axe-core: %v", name, err)
+	}
+	type violation struct {
+		ID    string `json:"id"`
+		Help  string `json:"help"`
+		Nodes []struct {
+			Target []any `json:"target"`
+		} `json:"nodes"`
+	}
+	got, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]violation](
+		`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}}).then(r => r.violations)`,
+		func(p *runtime.EvaluateParams) { p.AwaitPromise = ptr(true) }))
+	if err != nil {
+		b.t.Fatalf("%s: axe-core: %v", name, err)
+	}
+	for _, v := range got {
+		var where []string
+		for _, n := range v.Nodes {
+			where = append(where, fmt.Sprint(n.Target...))
+		}
+		b.t.Errorf("%s: axe-core: %s (%s) at %v", name, v.ID, v.Help, where)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // walk is the copy a browser walk checks, in one language.
 type walk struct {
@@ -286,14 +364,27 @@ func waitForFile(t *testing.T, dir, name string) []byte {
 func TestMailInBrowser(t *testing.T) {
 	t.Parallel()
 	b := newTab(t, nil, "de", "de-DE,de")
+	// The pictures a mail carries, shown from files as a mail program
+	// shows its parts.
+	pictures := map[string]string{
+		"cid:logo@rundbrief":        "../examples/bilder/knf-logo.png",
+		"cid:fusszeile-1@rundbrief": "../examples/bilder/eu-emblem.png",
+		"cid:bild-1@rundbrief":      "../examples/bilder/sommerferien.jpg",
+	}
 	for _, m := range []struct{ file, shot string }{
 		{"invitation.de.html", "mail-einladung.png"},
 		{"newsletter.de.html", "mail-rundbrief.png"},
+		{"invitation-days.de.html", "mail-einladung-fuenf-tage.png"},
+		{"newsletter-picture.de.html", "mail-rundbrief-mit-bild.png"},
 	} {
 		// The golden file, under a name that says HTML to the browser.
 		data, err := os.ReadFile(filepath.Join("..", "templates", "testdata", m.file+".golden"))
 		if err != nil {
 			t.Fatal(err)
+		}
+		for cid, file := range pictures {
+			abs, _ := filepath.Abs(file)
+			data = bytes.ReplaceAll(data, []byte(`"`+cid+`"`), []byte(`"file://`+abs+`"`))
 		}
 		path := filepath.Join(t.TempDir(), m.file)
 		if err := os.WriteFile(path, data, 0o644); err != nil {
@@ -304,7 +395,11 @@ func TestMailInBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"Guten Tag Anna Beispiel", "Landratsamt Nordhausen", "Rundbrief abbestellen"} {
+		greeting := "Guten Tag Anna Beispiel"
+		if strings.Contains(m.file, "-") {
+			greeting = "Liebe"
+		}
+		for _, want := range []string{greeting, "Landratsamt Nordhausen", "Rundbrief abbestellen"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("%s: %q not shown", m.file, want)
 			}
@@ -318,6 +413,10 @@ func TestMailInBrowser(t *testing.T) {
 				t.Errorf("no registration button: %v", err)
 			}
 		}
+		// Every picture the mail shows has loaded.
+		if broken, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](`Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).length`)); err != nil || broken != 0 {
+			t.Errorf("%s: %d pictures not shown (%v)", m.file, broken, err)
+		}
 		if *screenshots {
 			png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
 			if err != nil {
@@ -326,6 +425,44 @@ func TestMailInBrowser(t *testing.T) {
 			if err := os.WriteFile(filepath.Join("../docs/screenshots", m.shot), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// The event pages in a real browser: an event over five days with its
+// contact person, the cancelled Codeweek, and the registration page
+// before and after registering, in German and English. Each page is
+// checked like those of the walk: reflow at 320 px and at 200 % zoom, and
+// axe-core. With -screenshots the German ones go to docs/screenshots/.
+func TestEventPagesInBrowser(t *testing.T) {
+	t.Parallel()
+	s, evs := eventSite(t)
+	ctx := context.Background()
+	for _, f := range []string{"talent-campus-2027.yaml", "codeweek-2027.yaml", "job-speeddating-2027.yaml"} {
+		spec := createEvent(t, evs, f, nil)
+		if _, err := evs.Publish(ctx, spec.Slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := evs.CancelEvent(ctx, "codeweek-2027"); err != nil {
+		t.Fatal(err)
+	}
+	anna, _ := s.confirmed("anna@example.org")
+	for _, lang := range []struct{ lang, accept, q, campus, cancelled, register, registered string }{
+		{"de", "de-DE,de", "", "Talent-Campus: Hip-Hop, Breakdance, Videodreh", "Diese Veranstaltung ist abgesagt", "Verbindlich anmelden", "angemeldet"},
+		{"en", "en-GB,en", "?lang=en", "Talent Campus: hip-hop, breakdance, making a video", "This event has been cancelled", "registered", "registered"},
+	} {
+		b := newTab(t, nil, lang.lang, lang.accept)
+		b.n = 20 // the screenshots follow those of the walk
+		b.do(chromedp.Navigate(s.srv.URL + "/events/talent-campus-2027" + lang.q))
+		b.page("veranstaltung", lang.campus, "Anja Berger")
+		b.do(chromedp.Navigate(s.srv.URL + "/events/codeweek-2027" + lang.q))
+		b.page("abgesagt", "Codeweek", lang.cancelled)
+		b.do(chromedp.Navigate(s.srv.URL + s.registerLink("job-speeddating-2027", anna) + lang.q))
+		b.page("anmeldeseite", "Job", lang.register)
+		if lang.lang == "de" {
+			b.do(chromedp.Click(chromedp.CSS("main form button[type=submit]")))
+			b.page("angemeldet", "Job", lang.registered)
 		}
 	}
 }
