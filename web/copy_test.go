@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/knf-nordhausen/rundbrief/i18n"
+	"github.com/knf-nordhausen/rundbrief/texts"
 )
 
 // Every page exists in German and English: both have the same keys, and no
 // text is empty.
 func TestCopyComplete(t *testing.T) {
-	c := pageCopy()
+	c := pageCopy(texts.Default())
 	de, en := slices.Sorted(maps.Keys(c[i18n.German])), slices.Sorted(maps.Keys(c[i18n.English]))
 	for _, k := range de {
 		if _, ok := c[i18n.English][k]; !ok {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/knf-nordhausen/rundbrief/i18n"
 )
@@ -87,6 +88,25 @@ func (p *page) T(key string) string {
 		return s
 	}
 	return "MISSING:" + key
+}
+
+// Tf is the page's copy for key with its placeholders filled in:
+// Tf("register.hint", "Höchstens", "4").
+func (p *page) Tf(key string, vars ...string) string {
+	s := p.T(key)
+	for i := 0; i+1 < len(vars); i += 2 {
+		s = strings.ReplaceAll(s, "{"+vars[i]+"}", vars[i+1])
+	}
+	return s
+}
+
+// count is n of a thing in words: "1 Person", "3 Personen" (one and many
+// are texts of their own, woerter.ONE and woerter.MANY).
+func (p *page) count(n int, one, many string) string {
+	if n == 1 {
+		return p.T("woerter." + one)
+	}
+	return p.Tf("woerter."+many, "Anzahl", strconv.Itoa(n))
 }
 
 // URL is path with the language kept, if it was chosen explicitly.

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -81,14 +80,14 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	p := s.newPage(r, pageLang(r, rg.sub), "", "")
 	people, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("people")))
 	if err != nil || people < 1 || people > rg.event.MaxParty() {
-		s.showRegistration(w, r, rg, http.StatusUnprocessableEntity, "", fmt.Sprintf(p.T("register.badPeople"), rg.event.MaxParty()))
+		s.showRegistration(w, r, rg, http.StatusUnprocessableEntity, "", p.Tf("register.badPeople", "Höchstens", strconv.Itoa(rg.event.MaxParty())))
 		return
 	}
 	out, err := s.cfg.Events.Register(r.Context(), rg.event.ID, rg.sub.ID, people, events.ByWeb, s.cfg.Now())
 	var noRoom *events.NoRoomError
 	switch {
 	case errors.As(err, &noRoom):
-		s.showRegistration(w, r, rg, http.StatusConflict, fmt.Sprintf(p.T("register.noRoom"), noRoom.Free), "")
+		s.showRegistration(w, r, rg, http.StatusConflict, p.Tf("register.noRoom", "Plätze", p.count(noRoom.Free, "platz", "plaetze")), "")
 		return
 	case errors.Is(err, events.ErrClosed):
 		s.showRegistration(w, r, rg, http.StatusConflict, "", "")
@@ -119,7 +118,7 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *re
 	}
 	v := &registrationView{
 		Facts: facts, Action: p.URL(r.URL.Path), People: 1, PartyMax: e.MaxParty(),
-		Hint: fmt.Sprintf(p.T("register.hint"), e.MaxParty()), Error: fieldErr, Button: p.T("register.button"),
+		Hint: p.Tf("register.hint", "Höchstens", strconv.Itoa(e.MaxParty())), Error: fieldErr, Button: p.T("register.button"),
 		EventURL: p.URL(paths{}.Event(e.Slug)),
 	}
 	active := rg.reg != nil && rg.reg.Status != events.Cancelled
@@ -135,9 +134,9 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *re
 	case e.Status == events.StatusCancelled:
 		v.Notice, v.CancelURL = p.T("register.cancelled"), ""
 	case active && rg.reg.Status == events.Registered:
-		v.Notice = fmt.Sprintf(p.T("register.registered"), rg.reg.People)
+		v.Notice = p.Tf("register.registered", "Personen", p.count(rg.reg.People, "person", "personen"))
 	case active:
-		v.Notice = fmt.Sprintf(p.T("register.waiting"), rg.reg.People, rg.reg.Position)
+		v.Notice = p.Tf("register.waiting", "Personen", p.count(rg.reg.People, "person", "personen"), "Platz", strconv.Itoa(rg.reg.Position))
 	case closed != nil:
 		v.Notice = p.T("register.closed")
 	}

@@ -58,13 +58,13 @@ func TestRegistrationPages(t *testing.T) {
 		status       int
 		want         string
 	}{
-		{annaLink, "0", 422, "Bitte eine Zahl von 1 bis 3 angeben"},
-		{annaLink, "4", 422, "Bitte eine Zahl von 1 bis 3 angeben"}, // more than the event has places
-		{annaLink, "2", 200, "Sie sind mit 2 Person(en) angemeldet"},
-		{annaLink, "2", 200, "Sie sind mit 2 Person(en) angemeldet"}, // twice: the same registration
-		{carlLink, "1", 200, "Sie sind mit 1 Person(en) angemeldet"},
-		{benLink, "2", 200, "Sie stehen mit 2 Person(en) auf Platz 1 der Warteliste"},
-		{annaLink, "3", 409, "es sind noch 0 frei"},
+		{annaLink, "0", 422, "Bitte geben Sie eine Zahl von 1 bis 3 an."},
+		{annaLink, "4", 422, "Bitte geben Sie eine Zahl von 1 bis 3 an."}, // more than the event has places
+		{annaLink, "2", 200, "Sie sind mit 2 Personen angemeldet"},
+		{annaLink, "2", 200, "Sie sind mit 2 Personen angemeldet"}, // twice: the same registration
+		{carlLink, "1", 200, "Sie sind mit 1 Person angemeldet"},
+		{benLink, "2", 200, "Sie stehen mit 2 Personen auf Platz 1 der Warteliste"},
+		{annaLink, "3", 409, "Es sind noch 0 Plätze frei."},
 	} {
 		r := s.post(tc.link, url.Values{"people": {tc.people}})
 		if r.status != tc.status || !strings.Contains(r.body, tc.want) {
@@ -89,7 +89,7 @@ func TestRegistrationPages(t *testing.T) {
 	if reg, err := evs.Registration(ctx, e.ID, ben.ID); err != nil || reg.Status != events.Registered {
 		t.Errorf("after Anna cancelled, Ben is %+v (%v), want registered", reg, err)
 	}
-	if r := s.get(benLink); !strings.Contains(r.body, "Sie sind mit 2 Person(en) angemeldet") || !strings.Contains(r.body, "Anmeldung absagen") {
+	if r := s.get(benLink); !strings.Contains(r.body, "Sie sind mit 2 Personen angemeldet") || !strings.Contains(r.body, "Anmeldung absagen") {
 		t.Errorf("Ben's page after moving up:\n%s", r.body)
 	}
 

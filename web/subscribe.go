@@ -61,7 +61,9 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	res, err := s.cfg.Store.Subscribe(r.Context(), n, s.consent(r, ConsentVersion))
+	// The consent log keeps the version of the wording the person saw.
+	version, _ := s.cfg.Texts.Consent(p.Lang)
+	res, err := s.cfg.Store.Subscribe(r.Context(), n, s.consent(r, version))
 	if invalid, ok := errors.AsType[subscribers.InvalidFields](err); ok {
 		f.storeErrors(p, invalid) // a topic removed in the meantime
 		s.showSubscribeForm(w, r, p, f, chosen, http.StatusUnprocessableEntity)

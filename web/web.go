@@ -42,12 +42,8 @@ import (
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
+	"github.com/knf-nordhausen/rundbrief/texts"
 )
-
-// ConsentVersion is the version of the consent wording on the subscription
-// form. The consent log stores it with every request; change it whenever the
-// wording in copy.go changes.
-const ConsentVersion = "2026-11-25"
 
 // MaxBodyBytes caps a request body. The largest form, the preferences, is
 // far below it.
@@ -103,8 +99,11 @@ type Config struct {
 	// expiry less this, and a link issued before the person unsubscribed
 	// or bounced confirms nothing.
 	OptInTTL time.Duration
-	Logger   *slog.Logger     // default slog.Default()
-	Now      func() time.Time // default time.Now
+	// Texts are the pages' words and the consent wording with its
+	// version (package texts); default the shipped ones.
+	Texts  *texts.Catalog
+	Logger *slog.Logger     // default slog.Default()
+	Now    func() time.Time // default time.Now
 }
 
 // Server is the public web server. It is an http.Handler.
@@ -144,6 +143,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.OptInTTL <= 0 {
 		cfg.OptInTTL = 7 * 24 * time.Hour
 	}
+	if cfg.Texts == nil {
+		cfg.Texts = texts.Default()
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -151,7 +153,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		pages:    pages,
-		copy:     pageCopy(),
+		copy:     pageCopy(cfg.Texts),
 		limiter:  newLimiter(cfg.SubscribeEvery, cfg.SubscribeBurst, cfg.Now),
 		markdown: templates.NewMarkdown(),
 	}
@@ -310,3 +312,19 @@ func (s *Server) clientIP(r *http.Request) string {
 
 // absolute is the external URL of path, under BaseURL.
 func (s *Server) absolute(path string) string { return strings.TrimRight(s.cfg.BaseURL, "/") + path }
+
+// pageCopy is the wording of every page in each language: the texts'
+// section "seiten", with the consent wording (einwilligung.text) as
+// subscribe.consent.
+func pageCopy(c *texts.Catalog) map[i18n.Lang]map[string]string {
+	out := map[i18n.Lang]map[string]string{}
+	for _, lang := range i18n.All() {
+		m := c.Section(lang, "seiten")
+		_, m["subscribe.consent"] = c.Consent(lang)
+		for k, v := range c.Section(lang, "woerter") {
+			m["woerter."+k] = v
+		}
+		out[lang] = m
+	}
+	return out
+}
