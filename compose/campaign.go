@@ -63,7 +63,7 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 			inv.Registration = camp.ToRegistered
 			l, err := c.Templates.Notice(templates.Notice{
 				Kind: templates.NoticeKind(camp.Kind), Event: inv, Note: camp.Note,
-				Until: templates.Until(lang, now, e.Start.In(events.Berlin())),
+				Until: c.Templates.Until(lang, now, e.Start.In(events.Berlin())),
 			}, lang)
 			if err != nil {
 				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)

@@ -77,11 +77,12 @@ func (r *Renderer) Invitation(inv Invitation, lang i18n.Lang) (*Layout, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := invitationCopy(lang, inv)
+	w := r.words(lang)
+	c := invitationCopy(w, inv)
 	if inv.LastCall {
-		lastCall(&c, lang, inv)
+		lastCall(&c, w, inv)
 	}
-	c.body = calendarBody(lang, desc, inv.Calendar, len(inv.Days) > 1)
+	c.body = calendarBody(w, desc, inv.Calendar, len(inv.Days) > 1)
 	l, err := r.render(c, lang, footerList)
 	if err != nil {
 		return nil, fmt.Errorf("templates: invitation (%s): %w", lang, err)
@@ -108,8 +109,8 @@ func (r *Renderer) Newsletter(n Newsletter, lang i18n.Lang) (*Layout, error) {
 		title:     subject,
 		intros:    []string{placeholder(varGreeting)},
 		body:      b,
-		signature: signature(lang),
-		trouble:   trouble(lang),
+		signature: signature(r.words(lang)),
+		trouble:   trouble(r.words(lang)),
 	}
 	// Staff's text that brings its own greeting or closing gets none of
 	// ours: each appears once.
@@ -130,16 +131,15 @@ func (r *Renderer) Newsletter(n Newsletter, lang i18n.Lang) (*Layout, error) {
 // joiner (U+2060, invisible) goes after "rbvar".
 func defuse(s string) string { return strings.ReplaceAll(s, phOpen, "rbvar\u2060-") }
 
-func invitationCopy(lang i18n.Lang, inv Invitation) messageCopy {
-	en := lang == i18n.English
+func invitationCopy(w words, inv Invitation) messageCopy {
 	title := defuse(strings.TrimSpace(inv.Title))
 	c := messageCopy{
-		subject:   invitationSubject(lang, title),
+		subject:   invitationSubject(w, title),
 		title:     title,
-		intros:    []string{placeholder(varGreeting), pick(en, "we warmly invite you to this event.", "herzlich laden wir Sie zu dieser Veranstaltung ein.")},
-		outros:    []string{pick(en, "We look forward to seeing you!", "Wir freuen uns auf Sie!")},
-		signature: signature(lang),
-		trouble:   trouble(lang),
+		intros:    append([]string{placeholder(varGreeting)}, w.paras("einladung.text")...),
+		outros:    w.paras("einladung.nachsatz"),
+		signature: signature(w),
+		trouble:   trouble(w),
 	}
 	if subject := defuse(strings.TrimSpace(inv.Subject)); subject != "" {
 		c.subject = subject
@@ -150,26 +150,26 @@ func invitationCopy(lang i18n.Lang, inv Invitation) messageCopy {
 			c.intros = append([]string{placeholder(varGreeting)}, intro...)
 		}
 	}
-	c.facts = eventFacts(lang, inv)
+	c.facts = eventFacts(w, inv)
 	// The inbox shows when and where after the subject.
 	c.preheader = strings.Join(nonEmptyStrings(c.facts[0].value, inv.Place), " · ")
 	reg := func(label, value string) { c.facts = append(c.facts, fact{label, value}) }
 	switch {
 	case inv.Registration && inv.Deadline != nil:
-		reg(pick(en, "Register by", "Anmeldung bis"), day(lang, *inv.Deadline)+", "+clock(lang, *inv.Deadline))
+		reg(w.t("fakten.anmeldung_bis"), At(w.lang, *inv.Deadline))
 	case inv.Registration:
-		reg(pick(en, "Registration", "Anmeldung"), pick(en, "required, until the event starts", "erforderlich, bis zum Beginn"))
+		reg(w.t("fakten.anmeldung"), w.t("fakten.anmeldung_bis_beginn"))
 	default:
-		reg(pick(en, "Registration", "Anmeldung"), pick(en, "not required", "nicht erforderlich"))
+		reg(w.t("fakten.anmeldung"), w.t("fakten.anmeldung_keine"))
 	}
 	switch {
 	case inv.Registration:
-		c.instructions = pick(en, "Please register – it takes a minute:", "Bitte melden Sie sich an – es dauert nur eine Minute:")
-		c.button = pick(en, "Register now", "Jetzt anmelden")
+		c.instructions = w.t("einladung.anleitung")
+		c.button = w.t("einladung.knopf")
 		c.buttonVar = varRegisterURL
 	case inv.MoreURL != "":
-		c.instructions = pick(en, "All details of the event:", "Alle Einzelheiten zur Veranstaltung:")
-		c.button = pick(en, "Learn more", "Mehr erfahren")
+		c.instructions = w.t("einladung.anleitung_ohne_anmeldung")
+		c.button = w.t("einladung.knopf_ohne_anmeldung")
 		c.buttonLink = inv.MoreURL
 	}
 	return c
@@ -177,57 +177,53 @@ func invitationCopy(lang i18n.Lang, inv Invitation) messageCopy {
 
 // lastCall turns c, an invitation's copy, into the reminder that
 // registration closes soon.
-func lastCall(c *messageCopy, lang i18n.Lang, inv Invitation) {
-	en := lang == i18n.English
+func lastCall(c *messageCopy, w words, inv Invitation) {
 	title := defuse(strings.TrimSpace(inv.Title))
-	c.subject = pick(en, "Registration closes soon: ", "Anmeldeschluss naht: ") + title
+	c.subject = w.t("anmeldeschluss_naht.betreff", "Titel", title)
 	if subject := defuse(strings.TrimSpace(inv.Subject)); subject != "" {
 		c.subject = subject
 	}
-	until := pick(en, "until the event begins", "bis zum Beginn")
+	until := w.t("anmeldeschluss_naht.bis_beginn")
 	if inv.Deadline != nil {
-		until = pick(en, "until ", "bis ") + day(lang, *inv.Deadline) + ", " + clock(lang, *inv.Deadline)
+		until = w.t("anmeldeschluss_naht.bis", "Zeitpunkt", At(w.lang, *inv.Deadline))
 	}
-	c.intros = []string{placeholder(varGreeting), pick(en,
-		"a short reminder: you can register for “"+title+"” only "+until+". If you would like to take part, please register now.",
-		"eine kurze Erinnerung: Zu „"+title+"“ können Sie sich nur noch "+until+" anmelden. Wenn Sie teilnehmen möchten, melden Sie sich bitte jetzt an.")}
+	c.intros = append([]string{placeholder(varGreeting)}, w.paras("anmeldeschluss_naht.text", "Titel", title, "Bis", until)...)
 	if note := defuse(strings.TrimSpace(inv.Note)); note != "" {
 		c.intros = append(c.intros, note)
 	}
 }
 
 // eventFacts are the facts every mail about an event shows: when, where,
-// online, for whom, organised by. Empty ones are left out.
-func eventFacts(lang i18n.Lang, inv Invitation) []fact {
-	en := lang == i18n.English
+// online, for whom, organised by, whom to ask. Empty ones are left out.
+func eventFacts(w words, inv Invitation) []fact {
 	var facts []fact
 	add := func(label, value string) {
 		if value = strings.TrimSpace(value); value != "" {
 			facts = append(facts, fact{label, defuse(value)})
 		}
 	}
-	when := When(lang, inv.Start, inv.End)
+	when := When(w.lang, inv.Start, inv.End)
 	if len(inv.Days) > 1 {
-		when = WhenDays(lang, inv.Days)
+		when = WhenDays(w.lang, inv.Days)
 	}
-	add(pick(en, "When", "Wann"), when)
-	add(pick(en, "Where", "Wo"), inv.Place)
-	add("Online", inv.OnlineURL)
-	add(pick(en, "For", "Für wen"), inv.Audience)
-	add(pick(en, "Organised by", "Veranstalter"), inv.Organiser)
-	add(pick(en, "Contact", "Ansprechperson"), contactLine(lang, inv.Contact))
+	add(w.t("fakten.wann"), when)
+	add(w.t("fakten.wo"), inv.Place)
+	add(w.t("fakten.online"), inv.OnlineURL)
+	add(w.t("fakten.fuer_wen"), inv.Audience)
+	add(w.t("fakten.veranstalter"), inv.Organiser)
+	add(w.t("fakten.ansprechperson"), contactLine(w, inv.Contact))
 	return facts
 }
 
 // contactLine is the contact person in one line: "Anja Berger, Telefon
 // 03631 911-0, fachkraefte@example.org".
-func contactLine(lang i18n.Lang, c Contact) string {
+func contactLine(w words, c Contact) string {
 	var parts []string
 	if c.Name != "" {
 		parts = append(parts, c.Name)
 	}
 	if c.Phone != "" {
-		parts = append(parts, pick(lang == i18n.English, "phone ", "Telefon ")+c.Phone)
+		parts = append(parts, w.t("fakten.telefon", "Nummer", c.Phone))
 	}
 	if c.Email != "" {
 		parts = append(parts, c.Email)
@@ -238,12 +234,11 @@ func contactLine(lang i18n.Lang, c Contact) string {
 // invitationSubject is an invitation's subject: "Einladung: Job-Speeddating",
 // or with the title in quotes where it has a colon of its own
 // ("Einladung zu „Talent-Campus: Hip-Hop, …“"), never two colons.
-func invitationSubject(lang i18n.Lang, title string) string {
-	en := lang == i18n.English
+func invitationSubject(w words, title string) string {
 	if strings.Contains(title, ":") {
-		return pick(en, "Invitation to “"+title+"”", "Einladung zu „"+title+"“")
+		return w.t("einladung.betreff_mit_doppelpunkt", "Titel", title)
 	}
-	return pick(en, "Invitation: ", "Einladung: ") + title
+	return w.t("einladung.betreff", "Titel", title)
 }
 
 // paragraphs splits staff's plain text at blank lines into paragraphs,
@@ -261,19 +256,16 @@ func paragraphs(s string) []string {
 // calendarBody is the event's description followed by the calendar file
 // and links. Outlook's links take only the first day of an event over
 // several days; the mail says so.
-func calendarBody(lang i18n.Lang, desc *body, links CalendarLinks, days bool) *body {
-	en := lang == i18n.English
-	file := pick(en, "The attached calendar file (.ics) adds the date to Outlook, Apple Calendar or Thunderbird.",
-		"Mit der angehängten Kalenderdatei (.ics) tragen Sie den Termin in Outlook, Apple Kalender oder Thunderbird ein.")
+func calendarBody(w words, desc *body, links CalendarLinks, days bool) *body {
+	file := w.t("kalender.datei")
 	if days {
-		file = pick(en, "The attached calendar file (.ics) adds every day of the event to Outlook, Apple Calendar or Thunderbird.",
-			"Mit der angehängten Kalenderdatei (.ics) tragen Sie alle Tage der Veranstaltung in Outlook, Apple Kalender oder Thunderbird ein.")
+		file = w.t("kalender.datei_tage")
 	}
 	b := &body{html: desc.html, text: desc.text}
 	if b.text != "" {
 		b.text += "\n\n"
 	}
-	h, t := webCalendars(lang, links, days)
+	h, t := webCalendars(w, links, days)
 	b.html += `<p>` + html.EscapeString(file) + h + `</p>`
 	b.text += file + t
 	return b
@@ -281,11 +273,10 @@ func calendarBody(lang i18n.Lang, desc *body, links CalendarLinks, days bool) *b
 
 // webCalendars are the links to web calendars, to follow a sentence: a
 // line break and the links, in HTML and in text; "" for none.
-func webCalendars(lang i18n.Lang, links CalendarLinks, days bool) (htmlPart, textPart string) {
-	en := lang == i18n.English
+func webCalendars(w words, links CalendarLinks, days bool) (htmlPart, textPart string) {
 	type link struct{ label, url string }
 	var web []link
-	for _, l := range []link{{pick(en, "Google Calendar", "Google Kalender"), links.Google}, {"Outlook.com", links.Outlook}, {"Microsoft 365", links.Office365}} {
+	for _, l := range []link{{w.t("kalender.google"), links.Google}, {"Outlook.com", links.Outlook}, {"Microsoft 365", links.Office365}} {
 		if l.url != "" {
 			web = append(web, l)
 		}
@@ -293,7 +284,7 @@ func webCalendars(lang i18n.Lang, links CalendarLinks, days bool) (htmlPart, tex
 	if len(web) == 0 {
 		return "", ""
 	}
-	lead := pick(en, "Or add it to a web calendar:", "Oder im Webkalender eintragen:")
+	lead := w.t("kalender.webkalender")
 	htmlPart, textPart = `<br>`+html.EscapeString(lead), "\n"+lead
 	for i, l := range web {
 		sep := " "
@@ -304,23 +295,19 @@ func webCalendars(lang i18n.Lang, links CalendarLinks, days bool) (htmlPart, tex
 		textPart += "\n- " + l.label + ": " + l.url
 	}
 	if days && (links.Outlook != "" || links.Office365 != "") {
-		note := pick(en, "Outlook.com and Microsoft 365 take only the first day from their link; the calendar file brings every day.",
-			"Outlook.com und Microsoft 365 übernehmen über ihren Link nur den ersten Tag; die Kalenderdatei bringt alle Tage.")
+		note := w.t("kalender.nur_erster_tag")
 		htmlPart += `<br>` + html.EscapeString(note)
 		textPart += "\n" + note
 	}
 	return htmlPart, textPart
 }
 
-func signature(lang i18n.Lang) string {
-	return pick(lang == i18n.English, "Kind regards", "Mit freundlichen Grüßen")
-}
+// signature is how a mail closes, before the office's name.
+func signature(w words) string { return w.t("gruss") }
 
-func trouble(lang i18n.Lang) string {
-	return pick(lang == i18n.English,
-		"If the button “{ACTION}” does not work, copy this link into the address bar of your browser:",
-		"Falls die Schaltfläche „{ACTION}“ nicht funktioniert, kopieren Sie diesen Link in die Adresszeile Ihres Browsers:")
-}
+// trouble is hermes' line for a button that does not work; hermes fills
+// in {ACTION}.
+func trouble(w words) string { return w.t("schaltflaeche_geht_nicht", "Aktion", "{ACTION}") }
 
 func pick(cond bool, a, b string) string {
 	if cond {

@@ -262,6 +262,7 @@ func TestRegistrationGolden(t *testing.T) {
 }
 
 func TestUntil(t *testing.T) {
+	r := newTestRenderer(t)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	start := time.Date(2027, 3, 18, 9, 0, 0, 0, berlin)
 	for _, tc := range []struct {
@@ -276,10 +277,10 @@ func TestUntil(t *testing.T) {
 		{40 * time.Minute, "in einer Stunde", "in one hour"},
 	} {
 		now := start.Add(-tc.before)
-		if got := Until(i18n.German, now, start); got != tc.de {
+		if got := r.Until(i18n.German, now, start); got != tc.de {
 			t.Errorf("%v before: %q, want %q", tc.before, got, tc.de)
 		}
-		if got := Until(i18n.English, now, start); got != tc.en {
+		if got := r.Until(i18n.English, now, start); got != tc.en {
 			t.Errorf("%v before: %q, want %q", tc.before, got, tc.en)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,21 +40,20 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 	if strings.TrimSpace(inv.Title) == "" || inv.Start.IsZero() {
 		return nil, errors.New("templates: a notice needs its event")
 	}
-	en := lang == i18n.English
+	w := r.words(lang)
 	title := defuse(strings.TrimSpace(inv.Title))
 	note := defuse(strings.TrimSpace(n.Note))
 	registered := inv.Registration
 	base := inv
 	base.Registration, base.Deadline, base.Audience = false, nil, ""
-	c := invitationCopy(lang, base)
-	c.preheader = ""                 // the first sentence after the greeting says what happened
-	c.facts = eventFacts(lang, base) // without the invitation's registration row
+	c := invitationCopy(w, base)
+	c.preheader = ""              // the first sentence after the greeting says what happened
+	c.facts = eventFacts(w, base) // without the invitation's registration row
 	c.outros = nil
 	if registered {
-		c.why = pick(en, "You receive this e-mail because you registered for this event.",
-			"Sie erhalten diese E-Mail, weil Sie sich für diese Veranstaltung angemeldet haben.")
-		c.instructions = pick(en, "Your registration:", "Ihre Anmeldung:")
-		c.button, c.buttonVar, c.buttonLink = pick(en, "Open my registration", "Meine Anmeldung öffnen"), varRegisterURL, ""
+		c.why = w.t("fusszeile.warum_anmeldung")
+		c.instructions = w.t("anmeldung.ihre_anmeldung")
+		c.button, c.buttonVar, c.buttonLink = w.t("anmeldung.oeffnen"), varRegisterURL, ""
 	}
 	b := &body{}
 	add := func(h, t string) {
@@ -63,54 +63,46 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 		}
 		b.text += t
 	}
-	cancelAsk := pick(en, "If you cannot come, please cancel, so that your place goes to someone on the waiting list: ",
-		"Falls Sie nicht kommen können, sagen Sie bitte ab – Ihr Platz geht dann an die Warteliste: ")
+	greet := func(key string, vars ...string) []string {
+		return append([]string{placeholder(varGreeting)}, w.paras(key, vars...)...)
+	}
 	switch n.Kind {
 	case NoticeReminder:
-		c.subject = pick(en, "Reminder: ", "Erinnerung: ") + title + " – " + n.Until
-		c.intros = []string{placeholder(varGreeting), pick(en,
-			"a friendly reminder: the event begins "+n.Until+".",
-			"wir möchten Sie erinnern: Die Veranstaltung beginnt "+n.Until+".")}
+		c.subject = w.t("erinnerung.betreff", "Titel", title, "Wann", n.Until)
+		c.intros = greet("erinnerung.text", "Wann", n.Until)
 		if note != "" {
 			c.intros = append(c.intros, note)
 		}
-		c.outros = []string{pick(en, "We look forward to seeing you!", "Wir freuen uns auf Sie!")}
+		c.outros = w.paras("erinnerung.nachsatz")
 		if registered {
-			add(cancelParagraph(lang, cancelAsk))
+			add(cancelParagraph(w, w.t("erinnerung.absagen")))
 		}
-		cb := calendarBody(lang, &body{}, inv.Calendar, len(inv.Days) > 1)
+		cb := calendarBody(w, &body{}, inv.Calendar, len(inv.Days) > 1)
 		add(cb.html, cb.text)
 	case NoticeUpdate:
-		c.subject = pick(en, "Changed: ", "Geändert: ") + title
-		c.intros = []string{placeholder(varGreeting), pick(en, "please note: the event has changed.", "bitte beachten Sie: Die Veranstaltung hat sich geändert.")}
+		c.subject = w.t("aenderung.betreff", "Titel", title)
+		c.intros = greet("aenderung.text")
 		if note != "" {
 			c.intros = append(c.intros, note)
 		}
 		if registered {
-			c.intros = append(c.intros, pick(en, "Your registration stands, as does a place on the waiting list.",
-				"Ihre Anmeldung gilt weiter, ebenso ein Platz auf der Warteliste."))
-			add(cancelParagraph(lang, pick(en, "If you can no longer come, please cancel: ", "Falls Sie nun nicht kommen können, sagen Sie bitte ab: ")))
+			c.intros = append(c.intros, w.paras("aenderung.anmeldung_gilt")...)
+			add(cancelParagraph(w, w.t("aenderung.absagen")))
 		}
-		file := pick(en, "The attached calendar file (.ics) moves the date in your calendar if you added it with the calendar file of an earlier e-mail.",
-			"Die angehängte Kalenderdatei (.ics) verschiebt den Termin in Ihrem Kalender, wenn Sie ihn mit der Kalenderdatei einer früheren E-Mail eingetragen haben.")
+		file := w.t("kalender.verschiebt")
 		add(`<p>`+html.EscapeString(file)+`</p>`, file)
-		byLink := pick(en, "No e-mail can change an entry you added with a link to Google Calendar or Outlook: please delete it and add the new date.",
-			"Einen Eintrag, den Sie über einen Link in Google Kalender oder Outlook angelegt haben, kann keine E-Mail ändern: Bitte löschen Sie ihn und tragen Sie den neuen Termin ein.")
-		h, t := webCalendars(lang, inv.Calendar, len(inv.Days) > 1)
+		byLink := w.t("kalender.link_eintrag")
+		h, t := webCalendars(w, inv.Calendar, len(inv.Days) > 1)
 		add(`<p>`+html.EscapeString(byLink)+h+`</p>`, byLink+t)
 	case NoticeCancellation:
-		c.subject = pick(en, "Cancelled: ", "Abgesagt: ") + title
-		c.intros = []string{placeholder(varGreeting), pick(en,
-			"unfortunately we have to cancel the event “"+title+"”.",
-			"leider müssen wir die Veranstaltung „"+title+"“ absagen.")}
+		c.subject = w.t("absage.betreff", "Titel", title)
+		c.intros = greet("absage.text", "Titel", title)
 		if note != "" {
-			c.intros = append(c.intros, pick(en, "Reason: ", "Grund: ")+note)
+			c.intros = append(c.intros, w.t("absage.grund", "Grund", note))
 		}
-		c.outros = []string{pick(en, "We apologise and hope to see you at another event.",
-			"Wir bitten um Ihr Verständnis und hoffen, Sie bei einer anderen Veranstaltung zu sehen.")}
+		c.outros = w.paras("absage.nachsatz")
 		c.button, c.buttonVar, c.buttonLink, c.instructions = "", "", "", ""
-		file := pick(en, "The attached calendar file (.ics) removes the date from your calendar if you added it with a calendar file. Please delete an entry you added with a link to Google Calendar or Outlook yourself.",
-			"Die angehängte Kalenderdatei (.ics) entfernt den Termin aus Ihrem Kalender, wenn Sie ihn mit einer Kalenderdatei eingetragen haben. Einen Eintrag, den Sie über einen Link in Google Kalender oder Outlook angelegt haben, löschen Sie bitte selbst.")
+		file := w.t("kalender.entfernt")
 		add(`<p>`+html.EscapeString(file)+`</p>`, file)
 	default:
 		return nil, fmt.Errorf("templates: unknown notice %q", n.Kind)
@@ -131,16 +123,16 @@ func (r *Renderer) Notice(n Notice, lang i18n.Lang) (*Layout, error) {
 
 // Until says how long until start, from now, for a reminder: "heute",
 // "morgen", "übermorgen", "in 7 Tagen", "in 3 Stunden" (in the time zone
-// of start).
-func Until(lang i18n.Lang, now, start time.Time) string {
-	en := lang == i18n.English
+// of start), in the texts' words.
+func (r *Renderer) Until(lang i18n.Lang, now, start time.Time) string {
+	w := r.words(lang)
 	d := start.Sub(now)
 	if d < 12*time.Hour {
 		h := max(int(d.Round(time.Hour)/time.Hour), 1)
 		if h == 1 {
-			return pick(en, "in one hour", "in einer Stunde")
+			return w.t("erinnerung.in_einer_stunde")
 		}
-		return pick(en, fmt.Sprintf("in %d hours", h), fmt.Sprintf("in %d Stunden", h))
+		return w.t("erinnerung.in_stunden", "Anzahl", strconv.Itoa(h))
 	}
 	n := now.In(start.Location())
 	y, m, dd := n.Date()
@@ -148,11 +140,11 @@ func Until(lang i18n.Lang, now, start time.Time) string {
 		Sub(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)) / (24 * time.Hour))
 	switch days {
 	case 0:
-		return pick(en, "today", "heute")
+		return w.t("erinnerung.heute")
 	case 1:
-		return pick(en, "tomorrow", "morgen")
+		return w.t("erinnerung.morgen")
 	case 2:
-		return pick(en, "the day after tomorrow", "übermorgen")
+		return w.t("erinnerung.uebermorgen")
 	}
-	return pick(en, fmt.Sprintf("in %d days", days), fmt.Sprintf("in %d Tagen", days))
+	return w.t("erinnerung.in_tagen", "Anzahl", strconv.Itoa(days))
 }

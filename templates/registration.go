@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"strconv"
 	"strings"
 
 	"github.com/knf-nordhausen/rundbrief/i18n"
@@ -40,65 +41,55 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 	if strings.TrimSpace(inv.Title) == "" || inv.Start.IsZero() || reg.People < 1 {
 		return nil, errors.New("templates: a registration mail needs the event and the number of people")
 	}
-	en := lang == i18n.English
+	w := r.words(lang)
 	title := defuse(strings.TrimSpace(inv.Title))
-	party := pick(en, fmt.Sprintf("%d people", reg.People), fmt.Sprintf("%d Personen", reg.People))
+	party := w.c.Text(w.lang, "woerter.personen", "Anzahl", strconv.Itoa(reg.People))
 	if reg.People == 1 {
-		party = pick(en, "1 person", "1 Person")
+		party = w.c.Text(w.lang, "woerter.person")
 	}
 	base := Invitation{Title: inv.Title, Start: inv.Start, End: inv.End, Place: inv.Place, OnlineURL: inv.OnlineURL, Organiser: inv.Organiser,
 		Days: inv.Days, Contact: inv.Contact}
-	c := invitationCopy(lang, base)
-	c.preheader = ""                 // the first sentence after the greeting says what happened
-	c.facts = eventFacts(lang, base) // without the invitation's registration row
-	c.why = pick(en, "You receive this e-mail because you registered for this event.",
-		"Sie erhalten diese E-Mail, weil Sie sich für diese Veranstaltung angemeldet haben.")
-	c.instructions = pick(en, "To change the number of people or cancel, open your registration:",
-		"Personenzahl ändern oder absagen können Sie hier:")
-	c.button = pick(en, "Open my registration", "Meine Anmeldung öffnen")
+	c := invitationCopy(w, base)
+	c.preheader = ""              // the first sentence after the greeting says what happened
+	c.facts = eventFacts(w, base) // without the invitation's registration row
+	c.why = w.t("fusszeile.warum_anmeldung")
+	c.instructions = w.t("anmeldung.aendern")
+	c.button = w.t("anmeldung.oeffnen")
 	c.buttonVar = varRegisterURL
-	cancel := pick(en, "If you cannot come after all, please cancel, so that your place goes to someone on the waiting list: ",
-		"Falls Sie doch nicht kommen können, sagen Sie bitte ab – Ihr Platz geht dann an die Warteliste: ")
+	cancel := w.t("anmeldung.doch_nicht")
+	greet := func(key string, vars ...string) []string {
+		return append([]string{placeholder(varGreeting)}, w.paras(key, vars...)...)
+	}
 	calendar, removed := true, ""
 	switch reg.Kind {
 	case RegistrationConfirmed:
-		c.subject = pick(en, "Registration confirmed: ", "Anmeldung bestätigt: ") + title
-		c.intros = []string{placeholder(varGreeting), pick(en,
-			"thank you for registering. You are registered for "+party+".",
-			"vielen Dank für Ihre Anmeldung. Sie sind mit "+party+" angemeldet.")}
+		c.subject = w.t("anmeldung.bestaetigt_betreff", "Titel", title)
+		c.intros = greet("anmeldung.bestaetigt_text", "Personen", party)
 	case RegistrationMovedUp:
-		c.subject = pick(en, "A place has become free: ", "Ein Platz ist frei geworden: ") + title
-		c.intros = []string{placeholder(varGreeting), pick(en,
-			"good news: a place has become free, and you have moved up from the waiting list. You are now registered for "+party+".",
-			"gute Nachricht: Ein Platz ist frei geworden, und Sie sind von der Warteliste nachgerückt. Sie sind jetzt mit "+party+" angemeldet.")}
+		c.subject = w.t("anmeldung.nachgerueckt_betreff", "Titel", title)
+		c.intros = greet("anmeldung.nachgerueckt_text", "Personen", party)
 	case RegistrationWaiting:
 		calendar = false
-		c.subject = pick(en, "Waiting list: ", "Warteliste: ") + title
-		c.intros = []string{placeholder(varGreeting), pick(en,
-			fmt.Sprintf("the event is fully booked. You are on the waiting list with %s, in place %d. If a place becomes free, you move up automatically and we will write to you.", party, reg.Position),
-			fmt.Sprintf("die Veranstaltung ist leider ausgebucht. Sie stehen mit %s auf Platz %d der Warteliste. Wird ein Platz frei, rücken Sie automatisch nach – wir schreiben Ihnen dann.", party, reg.Position))}
-		cancel = pick(en, "If you no longer wish to wait, please leave the waiting list: ",
-			"Falls Sie nicht mehr warten möchten, nehmen Sie sich bitte von der Warteliste: ")
+		c.subject = w.t("anmeldung.warteliste_betreff", "Titel", title)
+		c.intros = greet("anmeldung.warteliste_text", "Personen", party, "Platz", strconv.Itoa(reg.Position))
+		cancel = w.t("anmeldung.warteliste_verlassen")
 	case RegistrationCancelled:
 		calendar = false
-		c.subject = pick(en, "Cancellation received: ", "Absage erhalten: ") + title
-		c.intros = []string{placeholder(varGreeting), pick(en,
-			"we have received your cancellation; your place goes to the waiting list. You can register again as long as registration is open.",
-			"Ihre Absage ist bei uns eingegangen; Ihr Platz geht an die Warteliste. Solange die Anmeldung offen ist, können Sie sich wieder anmelden.")}
-		c.instructions = pick(en, "To register again:", "Wieder anmelden:")
-		c.outros = []string{pick(en, "Perhaps next time.", "Vielleicht beim nächsten Mal.")}
+		c.subject = w.t("anmeldung.abgesagt_betreff", "Titel", title)
+		c.intros = greet("anmeldung.abgesagt_text")
+		c.instructions = w.t("anmeldung.wieder_anmelden")
+		c.outros = w.paras("anmeldung.abgesagt_nachsatz")
 		cancel = ""
-		removed = pick(en, "The attached calendar file (.ics) removes the date from your calendar if you added it with the calendar file of your confirmation. Please delete an entry you added with a link to Google Calendar or Outlook yourself.",
-			"Die angehängte Kalenderdatei (.ics) entfernt den Termin aus Ihrem Kalender, wenn Sie ihn mit der Kalenderdatei Ihrer Bestätigung eingetragen haben. Einen Eintrag, den Sie über einen Link in Google Kalender oder Outlook angelegt haben, löschen Sie bitte selbst.")
+		removed = w.t("kalender.entfernt_anmeldung")
 	default:
 		return nil, fmt.Errorf("templates: unknown registration mail %q", reg.Kind)
 	}
 	b := &body{}
 	if cancel != "" {
-		b.html, b.text = cancelParagraph(lang, cancel)
+		b.html, b.text = cancelParagraph(w, cancel)
 	}
 	if calendar {
-		cb := calendarBody(lang, &body{}, inv.Calendar, len(inv.Days) > 1)
+		cb := calendarBody(w, &body{}, inv.Calendar, len(inv.Days) > 1)
 		b.html += cb.html
 		if b.text != "" {
 			b.text += "\n\n"
@@ -119,8 +110,8 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 }
 
 // cancelParagraph asks to cancel, with the recipient's cancel link.
-func cancelParagraph(lang i18n.Lang, ask string) (htmlPart, textPart string) {
-	label := pick(lang == i18n.English, "cancel my registration", "Anmeldung absagen")
+func cancelParagraph(w words, ask string) (htmlPart, textPart string) {
+	label := w.t("anmeldung.absagen_link")
 	return `<p>` + html.EscapeString(ask) + linkColour(`<a href="`+placeholder(varCancelURL)+`">`) + html.EscapeString(label) + `</a></p>`,
 		ask + placeholder(varCancelURL)
 }

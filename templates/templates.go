@@ -24,6 +24,7 @@ import (
 	"github.com/matcornic/hermes/v2"
 
 	"github.com/knf-nordhausen/rundbrief/i18n"
+	"github.com/knf-nordhausen/rundbrief/texts"
 )
 
 // Brand is the sender as subscribers see it: the name in the header, the
@@ -120,6 +121,7 @@ type Renderer struct {
 	brand    Brand
 	optInTTL time.Duration
 	markdown markdown
+	texts    *texts.Catalog
 
 	mu    sync.Mutex
 	cache map[layoutKey]*Layout
@@ -130,17 +132,34 @@ type layoutKey struct {
 	lang i18n.Lang
 }
 
+// Option sets something of a Renderer.
+type Option func(*Renderer)
+
+// WithTexts makes the mails say the texts of c (the office's own, see
+// package texts) instead of the shipped ones.
+func WithTexts(c *texts.Catalog) Option { return func(r *Renderer) { r.texts = c } }
+
 // NewRenderer returns a renderer for brand. optInTTL is how long an opt-in
 // link stays valid; the opt-in mail says so.
-func NewRenderer(brand Brand, optInTTL time.Duration) (*Renderer, error) {
+func NewRenderer(brand Brand, optInTTL time.Duration, opts ...Option) (*Renderer, error) {
 	if err := brand.check(); err != nil {
 		return nil, err
 	}
 	if optInTTL < time.Hour {
 		return nil, fmt.Errorf("templates: an opt-in link valid for %s is too short to be useful", optInTTL)
 	}
-	return &Renderer{brand: brand, optInTTL: optInTTL, markdown: newMarkdown(), cache: map[layoutKey]*Layout{}}, nil
+	r := &Renderer{brand: brand, optInTTL: optInTTL, markdown: newMarkdown(), cache: map[layoutKey]*Layout{}}
+	for _, o := range opts {
+		o(r)
+	}
+	if r.texts == nil {
+		r.texts = texts.Default()
+	}
+	return r, nil
 }
+
+// words are the mail texts in lang.
+func (r *Renderer) words(lang i18n.Lang) words { return words{r.texts, lang.Known()} }
 
 // Layout returns the layout of kind in lang, rendering it on first use.
 func (r *Renderer) Layout(kind Kind, lang i18n.Lang) (*Layout, error) {
@@ -152,15 +171,16 @@ func (r *Renderer) Layout(kind Kind, lang i18n.Lang) (*Layout, error) {
 		return l, nil
 	}
 	var c messageCopy
+	w := r.words(lang)
 	switch kind {
 	case OptIn:
-		c = optInCopy(lang, r.optInTTL)
+		c = subscriptionCopy(w, "bestaetigung", varConfirmURL, r.optInTTL)
 	case Welcome:
-		c = welcomeCopy(lang)
+		c = subscriptionCopy(w, "willkommen", varPreferencesURL, r.optInTTL)
 	case PreferencesLink:
-		c = preferencesLinkCopy(lang)
+		c = subscriptionCopy(w, "einstellungslink", varPreferencesURL, r.optInTTL)
 	case PermissionRequest:
-		c = permissionCopy(lang, r.optInTTL)
+		c = subscriptionCopy(w, "erlaubnis", varConfirmURL, r.optInTTL)
 	default:
 		return nil, fmt.Errorf("templates: unknown message kind %q", kind)
 	}
@@ -187,7 +207,8 @@ func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*La
 	if i := strings.IndexFunc(c.subject, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
 		return nil, fmt.Errorf("templates: the subject %q holds a control character; use one line of text", c.subject)
 	}
-	th, err := newTheme(lang, themeOptions{links: r.brand.ImpressumURL != "", footer: footer, why: c.why, body: c.body != nil,
+	w := r.words(lang)
+	th, err := newTheme(lang, w, themeOptions{links: r.brand.ImpressumURL != "", footer: footer, why: c.why, body: c.body != nil,
 		brand: r.brand})
 	if err != nil {
 		return nil, err
@@ -246,7 +267,10 @@ func (r *Renderer) render(c messageCopy, lang i18n.Lang, footer footerKind) (*La
 		htmlBody = map[string]string{varBody: c.body.html}
 		textBody = map[string]string{varBody: c.body.text}
 	}
-	l := &Layout{Subject: c.subject, Lang: lang}
+	l := &Layout{Subject: c.subject, Lang: lang, greet: greetings{
+		ms: w.t("anrede.frau"), mr: w.t("anrede.herr"), name: w.t("anrede.name"), none: w.t("anrede.ohne_name"),
+		noTopics: w.t("themen_keine"),
+	}}
 	if l.html, err = compile(htmlPart, static, htmlBody, html.EscapeString); err != nil {
 		return nil, err
 	}
@@ -341,7 +365,12 @@ type Layout struct {
 	Lang    i18n.Lang
 	html    compiled
 	text    compiled
+	greet   greetings
 }
+
+// greetings are the forms of the greeting ({Nachname}, {Name}) and the
+// words for no topics, in the layout's language.
+type greetings struct{ ms, mr, name, none, noTopics string }
 
 // Render fills in v: HTML-escaped in the HTML part, as is in the text part.
 func (l *Layout) Render(v Vars) Mail {
@@ -351,11 +380,11 @@ func (l *Layout) Render(v Vars) Mail {
 
 func (l *Layout) values(v Vars) map[string]string {
 	return map[string]string{
-		varGreeting:       greeting(l.Lang, v),
+		varGreeting:       greeting(l.greet, v),
 		varConfirmURL:     v.ConfirmURL,
 		varPreferencesURL: v.PreferencesURL,
 		varUnsubscribeURL: v.UnsubscribeURL,
-		varTopics:         topicList(l.Lang, v.Topics),
+		varTopics:         topicList(l.greet, v.Topics),
 		varRegisterURL:    v.RegisterURL,
 		varCancelURL:      v.CancelURL,
 	}
@@ -404,39 +433,27 @@ func (l *Layout) BlankValues(v Vars, dst map[string]string) {
 
 // greeting is how a mail to v opens (COPY.md): "Sehr geehrte Frau
 // Köhler," when the Anrede is known and the mail is formal, "Guten Tag
-// Vorname Nachname," otherwise, "Guten Tag," without a name.
-func greeting(lang i18n.Lang, v Vars) string {
+// Vorname Nachname," otherwise, "Guten Tag," without a name — in the
+// words of g.
+func greeting(g greetings, v Vars) string {
 	name := strings.TrimSpace(v.Name)
 	if surname := formalName(name); v.Formal && surname != "" {
-		switch {
-		case lang == i18n.English && v.Salutation == SalutationMs:
-			return "Dear Ms " + surname + ","
-		case lang == i18n.English && v.Salutation == SalutationMr:
-			return "Dear Mr " + surname + ","
-		case v.Salutation == SalutationMs:
-			return "Sehr geehrte Frau " + surname + ","
-		case v.Salutation == SalutationMr:
-			return "Sehr geehrter Herr " + surname + ","
+		switch v.Salutation {
+		case SalutationMs:
+			return strings.ReplaceAll(g.ms, "{Nachname}", surname)
+		case SalutationMr:
+			return strings.ReplaceAll(g.mr, "{Nachname}", surname)
 		}
 	}
-	switch {
-	case lang == i18n.English && name != "":
-		return "Hello " + name + ","
-	case lang == i18n.English:
-		return "Hello,"
-	case name != "":
-		return "Guten Tag " + name + ","
-	default:
-		return "Guten Tag,"
+	if name != "" {
+		return strings.ReplaceAll(g.name, "{Name}", name)
 	}
+	return g.none
 }
 
-func topicList(lang i18n.Lang, topics []string) string {
+func topicList(g greetings, topics []string) string {
 	if len(topics) == 0 {
-		if lang == i18n.English {
-			return "none chosen yet"
-		}
-		return "noch keine ausgewählt"
+		return g.noTopics
 	}
 	return strings.Join(topics, ", ")
 }

@@ -240,7 +240,7 @@ func TestCompileRefusesUnknownPlaceholder(t *testing.T) {
 func BenchmarkRenderLayout(b *testing.B) {
 	r := newTestRenderer(b)
 	for b.Loop() {
-		if _, err := r.render(welcomeCopy(i18n.German), i18n.German, footerList); err != nil {
+		if _, err := r.render(subscriptionCopy(r.words(i18n.German), "willkommen", varPreferencesURL, r.optInTTL), i18n.German, footerList); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -261,6 +261,7 @@ func BenchmarkPersonalize(b *testing.B) {
 // (COPY.md; issue 16, point 2).
 func TestGreeting(t *testing.T) {
 	t.Parallel()
+	r := newTestRenderer(t)
 	for _, tc := range []struct {
 		lang i18n.Lang
 		v    Vars
@@ -276,7 +277,11 @@ func TestGreeting(t *testing.T) {
 		{i18n.English, Vars{Name: "Sabine Köhler", Salutation: SalutationMs, Formal: true}, "Dear Ms Köhler,"},
 		{i18n.English, Vars{Name: "Jan Neumann", Salutation: SalutationMr, Formal: true}, "Dear Mr Neumann,"},
 	} {
-		if got := greeting(tc.lang, tc.v); got != tc.want {
+		l, err := r.Layout(Welcome, tc.lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := greeting(l.greet, tc.v); got != tc.want {
 			t.Errorf("greeting(%s, %+v) = %q, want %q", tc.lang, tc.v, got, tc.want)
 		}
 	}

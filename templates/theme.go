@@ -41,18 +41,11 @@ type footerCopy struct {
 	whyList, whyOptIn                            string
 }
 
-func footerFor(lang i18n.Lang) footerCopy {
-	if lang == i18n.English {
-		return footerCopy{
-			impressum: "Legal notice", privacy: "Privacy", preferences: "Change preferences", unsubscribe: "Unsubscribe",
-			whyList:  "You receive this e-mail because you subscribed to the newsletter of the Netzwerkstelle Fachkräftesicherung.",
-			whyOptIn: "You receive this e-mail because your address was entered in the form to subscribe to our newsletter. Without your confirmation we will not write to you again.",
-		}
-	}
+func footerFor(w words) footerCopy {
 	return footerCopy{
-		impressum: "Impressum", privacy: "Datenschutz", preferences: "Einstellungen ändern", unsubscribe: "Rundbrief abbestellen",
-		whyList:  "Sie erhalten diese E-Mail, weil Sie den Rundbrief der Netzwerkstelle Fachkräftesicherung abonniert haben.",
-		whyOptIn: "Sie erhalten diese E-Mail, weil Ihre Adresse in das Formular zum Abonnieren unseres Rundbriefs eingetragen wurde. Ohne Ihre Bestätigung schreiben wir Ihnen nicht wieder.",
+		impressum: w.t("fusszeile.impressum"), privacy: w.t("fusszeile.datenschutz"),
+		preferences: w.t("fusszeile.einstellungen"), unsubscribe: w.t("fusszeile.abbestellen"),
+		whyList: w.t("fusszeile.warum_rundbrief"), whyOptIn: w.t("fusszeile.warum_formular"),
 	}
 }
 
@@ -89,9 +82,9 @@ type themeOptions struct {
 }
 
 // newTheme builds the theme for one language and kind of mail.
-func newTheme(lang i18n.Lang, o themeOptions) (*theme, error) {
+func newTheme(lang i18n.Lang, w words, o themeOptions) (*theme, error) {
 	links := o.links
-	fc := footerFor(lang)
+	fc := footerFor(w)
 	e := html.EscapeString
 
 	var footer strings.Builder
