@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"reflect"
 	"regexp"
 	"strings"
@@ -57,6 +58,7 @@ type Config struct {
 	ImpressumURL    string     `env:"RUNDBRIEF_IMPRESSUM_URL"`
 	PrivacyURL      string     `env:"RUNDBRIEF_PRIVACY_URL"`
 	Logo            string     `env:"RUNDBRIEF_LOGO"`
+	Texts           string     `env:"RUNDBRIEF_TEXTS"`
 	FooterLogos     string     `env:"RUNDBRIEF_FOOTER_LOGOS"`
 	LogLevel        slog.Level `env:"RUNDBRIEF_LOG_LEVEL" envDefault:"info"`
 
@@ -181,6 +183,11 @@ func (c *Config) check() []error {
 		}
 	}
 	c.loadLogos(fail)
+	if dir := strings.TrimSpace(c.Texts); dir != "" {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			fail("RUNDBRIEF_TEXTS", fmt.Errorf("%s ist kein Ordner; er soll de.yaml und/oder en.yaml mit den eigenen Texten enthalten (rundbrief texts export %s legt sie an)", dir, dir))
+		}
+	}
 	if strings.TrimSpace(c.ReplyTo) != "" {
 		if a, err := mail.ParseAddress(c.ReplyTo); err != nil || strings.ContainsAny(c.ReplyTo, "\r\n") {
 			fail("RUNDBRIEF_REPLY_TO", fmt.Errorf("erwartet eine Adresse für Antworten wie %q", "Netzwerkstelle Fachkräftesicherung <fachkraefte@example.org>"))

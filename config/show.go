@@ -89,6 +89,7 @@ func (c *Config) Entries() []Entry {
 		e("RUNDBRIEF_IMPRESSUM_URL", c.ImpressumURL),
 		e("RUNDBRIEF_PRIVACY_URL", c.PrivacyURL),
 		e("RUNDBRIEF_LOGO", c.Logo),
+		e("RUNDBRIEF_TEXTS", c.Texts),
 		e("RUNDBRIEF_FOOTER_LOGOS", c.FooterLogos),
 		e("RUNDBRIEF_LOG_LEVEL", strings.ToLower(c.LogLevel.String())),
 	}

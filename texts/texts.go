@@ -123,6 +123,12 @@ func Load(dir string) (*Catalog, []Problem, error) {
 	return c, problems, nil
 }
 
+// Shipped is the shipped file of lang, as it is, for staff to copy.
+func Shipped(lang i18n.Lang) []byte {
+	b, _ := shipped.ReadFile(string(lang.Known()) + ".yaml")
+	return b
+}
+
 // Text is the text of key in lang with vars filled in ({Name} by
 // vars["Name"]). A key that does not exist is shown as such, which the
 // tests rule out for the keys the code uses.

@@ -241,7 +241,12 @@ func (a *app) previewCampaign(ctx context.Context, w io.Writer, o campaignMailOp
 		return fmt.Errorf("der Ordner %s lässt sich nicht anlegen; bitte Pfad und Rechte prüfen", dir)
 	}
 	a.started = true
-	base := filepath.Join(dir, fmt.Sprintf("kampagne-%d", camp.ID))
+	return writeMailFiles(w, msg, filepath.Join(dir, fmt.Sprintf("kampagne-%d", camp.ID)))
+}
+
+// writeMailFiles writes msg as base.eml (whole, with its parts), base.html
+// and base.txt and names the files.
+func writeMailFiles(w io.Writer, msg *mailer.Message, base string) error {
 	var eml strings.Builder
 	if _, err := msg.WriteTo(&eml); err != nil {
 		return err

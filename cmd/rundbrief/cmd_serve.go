@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/knf-nordhausen/rundbrief/texts"
 	"github.com/knf-nordhausen/rundbrief/web"
 )
 
@@ -84,8 +85,25 @@ func stopOthers(err error) error {
 	return err
 }
 
-// newWebServer builds the web server from the configuration.
+// newWebServer builds the web server from the configuration, with the
+// texts in effect, and keeps the consent wording with its version.
 func (a *app) newWebServer(ctx context.Context) (*web.Server, error) {
+	c, err := a.checkedCatalog()
+	if err != nil {
+		return nil, err
+	}
+	st, err := a.stores(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.recordConsentTexts(ctx, st.subs, c); err != nil {
+		return nil, err
+	}
+	return a.newWebServerWith(ctx, c)
+}
+
+// newWebServerWith builds the web server with the texts c.
+func (a *app) newWebServerWith(ctx context.Context, c *texts.Catalog) (*web.Server, error) {
 	cfg, err := a.config()
 	if err != nil {
 		return nil, err
@@ -102,5 +120,6 @@ func (a *app) newWebServer(ctx context.Context) (*web.Server, error) {
 		Store: st.subs, Keys: st.keys, Queue: q, Events: st.events, Campaigns: st.campaigns, From: cfg.FromAddress(), BaseURL: cfg.BaseURL,
 		Name: cfg.Name, Impressum: cfg.Impressum, ImpressumURL: cfg.ImpressumURL, PrivacyURL: cfg.PrivacyURL,
 		RecordIP: cfg.RecordIP, TrustProxy: cfg.TrustProxy, OptInTTL: time.Duration(cfg.OptInTTL), Logger: a.logger(),
+		Texts: c,
 	})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/config"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/templates"
+	"github.com/knf-nordhausen/rundbrief/texts"
 	"github.com/knf-nordhausen/rundbrief/worker"
 )
 
@@ -91,8 +92,18 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 	return w, sender, where, nil
 }
 
-// renderer builds the mail templates from the configuration.
+// renderer builds the mail templates from the configuration, with the
+// texts in effect (refused while RUNDBRIEF_TEXTS has problems).
 func (a *app) renderer() (*templates.Renderer, error) {
+	c, err := a.checkedCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return a.rendererWith(c)
+}
+
+// rendererWith builds the mail templates with the texts c.
+func (a *app) rendererWith(c *texts.Catalog) (*templates.Renderer, error) {
 	cfg, err := a.config()
 	if err != nil {
 		return nil, err
@@ -111,7 +122,7 @@ func (a *app) renderer() (*templates.Renderer, error) {
 	for _, l := range footer {
 		brand.FooterLogos = append(brand.FooterLogos, templates.Image{ContentID: l.ContentID, Alt: l.Alt, Caption: l.Caption, Width: l.Width, Height: l.Height})
 	}
-	return templates.NewRenderer(brand, time.Duration(cfg.OptInTTL))
+	return templates.NewRenderer(brand, time.Duration(cfg.OptInTTL), templates.WithTexts(c))
 }
 
 // logos are the pictures every mail carries inline: the logo and the

@@ -37,7 +37,7 @@ zeigt, welche gelten.`,
 		newSubscribersCmd(a),
 		newTopicsCmd(a),
 		newEventsCmd(a), newCampaignsCmd(a),
-		newWorkerCmd(a), newPurgeCmd(a),
+		newWorkerCmd(a), newPurgeCmd(a), newTextsCmd(a),
 		newServeCmd(a),
 		newRunCmd(a),
 	)
