@@ -18,6 +18,11 @@ mode=$(scripts/services.sh)
 export RUNDBRIEF_SECRET="demo-secret-for-make-demo-only-never-use-in-production"
 export RUNDBRIEF_QUEUE_NAMESPACE=rundbrief-demo
 export RUNDBRIEF_BASE_URL="${RUNDBRIEF_BASE_URL:-http://127.0.0.1:8080}"
+# The office's looks: a logo in every mail's header, the EU emblem in every
+# footer (examples/bilder; replace them with your own), answers to the office.
+export RUNDBRIEF_LOGO="${RUNDBRIEF_LOGO:-examples/bilder/knf-logo.png}"
+export RUNDBRIEF_FOOTER_LOGOS="${RUNDBRIEF_FOOTER_LOGOS:-examples/bilder/eu-emblem.png|Kofinanziert von der Europäischen Union|Kofinanziert von der Europäischen Union}"
+export RUNDBRIEF_REPLY_TO="${RUNDBRIEF_REPLY_TO:-Netzwerkstelle Fachkräftesicherung <fachkraefte@example.org>}"
 unset RUNDBRIEF_SMTP_URL RUNDBRIEF_OUTBOX
 
 if [ "$mode" = docker ]; then
@@ -39,6 +44,11 @@ else
 		echo "(psql fehlt: die Demo-Datenbank bleibt, wie sie ist)"
 	fi
 	rm -rf ./outbox/demo ./outbox/demo-vorschau
+	# The queue of an earlier demo run (a newsletter it scheduled) goes too.
+	if command -v redis-cli >/dev/null; then
+		redis-cli --scan --pattern "asynq:{$RUNDBRIEF_QUEUE_NAMESPACE:*" | xargs -r redis-cli del >/dev/null
+		redis-cli --scan --pattern "$RUNDBRIEF_QUEUE_NAMESPACE:*" | xargs -r redis-cli del >/dev/null
+	fi
 fi
 
 step "Einstellungen"
@@ -82,8 +92,10 @@ echo "\$ rundbrief subscribers import examples/kontakte-messe.csv --confirmed --
 $bin subscribers import examples/kontakte-messe.csv --confirmed --consent-note "Anmeldekarten Berufemesse 2026"
 
 step "Einladung zum Talent-Campus: anlegen, Probelauf, Vorschau, verschicken"
-echo "\$ rundbrief campaigns create invitation --event talent-campus-2027"
-$bin campaigns create invitation --event talent-campus-2027
+echo "\$ rundbrief campaigns create invitation --event talent-campus-2027 --intro \"Liebe Eltern, …\" --attach examples/programm-talent-campus.pdf"
+$bin campaigns create invitation --event talent-campus-2027 \
+	--intro "Liebe Eltern, in den Sommerferien wird in der Kreisvolkshochschule getanzt, gefilmt und gerappt – fünf Tage lang, kostenlos und mit Mittagessen." \
+	--attach examples/programm-talent-campus.pdf
 echo "\$ rundbrief campaigns send 1 --dry-run"
 $bin campaigns send 1 --dry-run
 echo "\$ rundbrief campaigns preview 1 --dir ./outbox/demo-vorschau"
@@ -97,7 +109,7 @@ $bin campaigns status 1
 echo "\$ rundbrief subscribers show maria.kowalska@example.org   (warum bekam sie die Einladung?)"
 $bin subscribers show maria.kowalska@example.org | sed -n '/^Kampagnen/,$p'
 
-step "Anmeldungen zum Talent-Campus (eine am Telefon) und die Teilnehmerliste"
+step "Anmeldungen zum Talent-Campus (eine am Telefon) und die Teilnahmeliste"
 echo "\$ rundbrief events register talent-campus-2027 familie.schubert@example.org --people 3"
 $bin events register talent-campus-2027 familie.schubert@example.org --people 3
 echo "\$ rundbrief events registrations talent-campus-2027"

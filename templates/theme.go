@@ -149,7 +149,7 @@ func newTheme(lang i18n.Lang, w words, o themeOptions) (*theme, error) {
 		// in the mail (display none, and sized to nothing for the
 		// programs that ignore it).
 		{`<body dir="{{.Hermes.TextDirection}}">`, `<body dir="{{.Hermes.TextDirection}}">
-<div style="display: none; font-size: 1px; line-height: 1px; max-height: 0; max-width: 0; opacity: 0; overflow: hidden; mso-hide: all; color: #FFFFFF;">` + placeholder(varPreheader) + `</div>`},
+<div style="display: none; font-size: 1px; line-height: 1px; max-height: 0; max-width: 0; opacity: 0; overflow: hidden; mso-hide: all;">` + placeholder(varPreheader) + `</div>`},
 		{`<dl class="body-dictionary">
                             {{ range $entry := . }}
                               <dt>{{ $entry.Key }}:</dt>

@@ -327,7 +327,13 @@ func (w *Worker) queued(insp *asynq.Inspector) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("worker: queue info: %w", err)
 		}
-		total += info.Pending + info.Active + info.Scheduled + info.Retry
+		total += info.Pending + info.Active + info.Retry
+		// A mail waiting for its retry is owed; a campaign scheduled for
+		// later (campaigns send --at) is not owed yet, and waiting for it
+		// would keep RunUntilEmpty running until its time.
+		if q == w.queue {
+			total += info.Scheduled
+		}
 	}
 	return total, nil
 }

@@ -51,7 +51,7 @@ nachweislich schon eingewilligt haben, nimmt --confirmed sie direkt auf;
   rundbrief subscribers import kontakte.csv
   rundbrief subscribers import schulen.csv --kind Schule --skip-invalid
   rundbrief subscribers import teilnehmer.csv --confirmed \
-      --consent-note "Teilnehmerliste Regionalkonferenz 2026, Einwilligung per Unterschrift"`,
+      --consent-note "Teilnahmeliste Regionalkonferenz 2026, Einwilligung per Unterschrift"`,
 		Args: exactArgs(1, "eine CSV-Datei"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.importSubscribers(cmd.Context(), cmd.OutOrStdout(), importOptions{

@@ -38,10 +38,10 @@ func newEventsRegistrationsCmd(a *app) *cobra.Command {
 	var asCSV bool
 	c := &cobra.Command{
 		Use:   "registrations KÜRZEL",
-		Short: "Wer kommt, wer wartet – für die Teilnehmerliste",
+		Short: "Wer kommt, wer wartet – für die Teilnahmeliste",
 		Long: `Zeigt die Anmeldungen einer Veranstaltung: erst die Angemeldeten, dann die Warteliste
 in ihrer Reihenfolge. Mit --csv als Tabelle für Excel (Semikolon, UTF-8 mit BOM), etwa
-für die Teilnehmerliste zum Unterschreiben.`,
+für die Teilnahmeliste zum Unterschreiben.`,
 		Example: `  rundbrief events registrations job-speeddating-2027
   rundbrief events registrations job-speeddating-2027 --csv > teilnehmer.csv`,
 		Args: exactArgs(1, "das Kürzel der Veranstaltung"),
@@ -72,7 +72,7 @@ Möchte die Person auch den Rundbrief, nehmen Sie sie zusätzlich auf:
 rundbrief subscribers add E-MAIL --kind … (sie bekommt dann eine Bestätigungsmail).
 
 Wer keine E-Mail-Adresse hat, wird ohne sie angemeldet, mit --name und --phone: Die
-Person steht auf der Teilnehmerliste, bekommt aber keine Mails. Sie hat eine Nummer
+Person steht auf der Teilnahmeliste, bekommt aber keine Mails. Sie hat eine Nummer
 („Nr. 42“), mit der andere Befehle sie finden, etwa events unregister KÜRZEL 42.`,
 		Example: `  rundbrief events register job-speeddating-2027 personal@metallbau.example --people 2
   rundbrief events register talent-campus-2027 eltern.meier@example.org --name "Familie Meier" --phone "03631 123456" --people 2
@@ -90,7 +90,7 @@ Person steht auf der Teilnehmerliste, bekommt aber keine Mails. Sie hat eine Num
 	f.IntVar(&o.People, "people", 1, "Anzahl Teilnehmende")
 	f.StringVar(&o.Name, "name", "", "neuer Kontakt: Name")
 	f.StringVar(&o.Organisation, "organisation", "", "neuer Kontakt: Organisation")
-	f.StringVar(&o.Phone, "phone", "", "Telefonnummer, für die Teilnehmerliste und Rückfragen")
+	f.StringVar(&o.Phone, "phone", "", "Telefonnummer, für die Teilnahmeliste und Rückfragen")
 	f.StringVar(&o.Kind, "kind", "", "neuer Kontakt: Art (Unternehmen, Schule, Familie, Sonstige; ohne Angabe Sonstige)")
 	return c
 }

@@ -45,7 +45,7 @@ func newRunCmd(a *app) *cobra.Command {
 		Use:   "run",
 		Short: "Webseiten und Worker in einem Prozess (für eine kleine Stelle)",
 		Long: `Startet die Webseiten (wie rundbrief serve) und den Worker (wie rundbrief worker)
-in einem Prozess. Das genügt für eine Stelle mit einigen tausend Empfängern; für mehr
+in einem Prozess. Das genügt für eine Stelle mit einigen tausend Empfängerinnen und Empfängern; für mehr
 Last laufen serve und mehrere worker als eigene Prozesse. Strg+C oder SIGTERM
 beendet beides; Mails, die gerade unterwegs sind, werden noch verschickt.`,
 		Args: noArgs,

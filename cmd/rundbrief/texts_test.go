@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 )
 
@@ -105,5 +107,20 @@ func TestConsentWordingNeedsANewVersion(t *testing.T) {
 	}
 	if err := st.subs.RecordConsentText(ctx, "2027-01-15", i18n.German, "anders"); err == nil {
 		t.Error("a version's wording was changed in the database")
+	}
+}
+
+// A newsletter scheduled for later is not owed yet: worker --until-empty
+// ends when the mails owed now are out, rather than waiting for its time.
+func TestUntilEmptyDoesNotWaitForAScheduledCampaign(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
+	e.ok(t, "campaigns", "create", "newsletter", "--subject", "Rundbrief", "--body", writeFile(t, "r.md", "Neues."))
+	e.ok(t, "campaigns", "send", "1", "--at", time.Now().AddDate(0, 0, 3).In(events.Berlin()).Format("2006-01-02 15:04"), "--yes")
+	start := time.Now()
+	e.ok(t, "worker", "--until-empty")
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("worker --until-empty took %s with a campaign scheduled in three days", took)
 	}
 }
