@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -541,6 +542,22 @@ func printEvent(w io.Writer, e *events.Event) {
 		{"Erinnerungen", strings.Join(reminders, ", ") + " vor Beginn"},
 		{"Anmeldeschluss naht", lastCallLine(e)},
 		{"Kalender-Version", strconv.Itoa(e.Sequence)},
+	}
+	if len(e.Sessions) > 1 {
+		days := make([]string, len(e.Sessions))
+		for i, x := range e.Sessions {
+			days[i] = x.Start.In(events.Berlin()).Format("02.01.2006 15:04") + " bis " + x.End.In(events.Berlin()).Format("15:04")
+		}
+		rows = append(rows, [2]string{"Termine", strings.Join(days, "; ")})
+	}
+	if e.ForWhom != "" {
+		rows = append(rows, [2]string{"Für wen (Mails)", e.ForWhom})
+	}
+	if c := e.Contact; !c.IsZero() {
+		rows = append(rows, [2]string{"Ansprechperson", strings.Join(slices.DeleteFunc([]string{c.Name, c.Phone, c.Email}, func(s string) bool { return s == "" }), ", ")})
+	}
+	if e.TitleEN != "" {
+		rows = append(rows, [2]string{"Titel (englisch)", e.TitleEN})
 	}
 	if f := e.Figures; f != nil {
 		rows = append(rows, [2]string{"Anmeldungen", fmt.Sprintf("%s mit %s, %s auf der Warteliste (gelöscht am %s; nur die Zahlen bleiben)",

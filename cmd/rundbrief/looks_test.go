@@ -67,6 +67,10 @@ func TestInvitationWithTheOfficesLooks(t *testing.T) {
 	e.importConfirmed(t, "../../examples/kontakte-demo.csv")
 	e.ok(t, "events", "create", "-f", "../../examples/events/talent-campus-2027.yaml")
 	e.ok(t, "events", "publish", "talent-campus-2027")
+	if out := e.ok(t, "events", "show", "talent-campus-2027"); !strings.Contains(out, "05.07.2027 09:00 bis 15:00; 06.07.2027") ||
+		!strings.Contains(out, "Anja Berger, 03631 911-0, fachkraefte@example.org") || !strings.Contains(out, "Jugendliche von 12 bis 18 Jahren") {
+		t.Errorf("events show:\n%s", out)
+	}
 	pdf := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{0, 0xff, '\r', '\n', '.', ' '}, 40000)...)
 	programme := writeFile(t, "Programm Talent-Campus.pdf", string(pdf))
 	e.ok(t, "campaigns", "create", "invitation", "--event", "talent-campus-2027", "--subject", "Sommerferien: Talent-Campus für Ihre Kinder",
