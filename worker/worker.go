@@ -329,14 +329,30 @@ func (w *Worker) queued(insp *asynq.Inspector) (int, error) {
 		}
 		total += info.Pending + info.Active + info.Retry
 		// A mail waiting for its retry is owed; a campaign scheduled for
-		// later (campaigns send --at) is not owed yet, and waiting for it
-		// would keep RunUntilEmpty running until its time.
-		if q == w.queue {
+		// later (campaigns send --at) is owed only once its time is near:
+		// waiting for one due in days would keep RunUntilEmpty running
+		// until then.
+		switch {
+		case q == w.queue:
 			total += info.Scheduled
+		case info.Scheduled > 0:
+			due, err := insp.ListScheduledTasks(q, asynq.PageSize(1000))
+			if err != nil {
+				return 0, fmt.Errorf("worker: scheduled tasks: %w", err)
+			}
+			for _, task := range due {
+				if time.Until(task.NextProcessAt) < startsSoon {
+					total++
+				}
+			}
 		}
 	}
 	return total, nil
 }
+
+// startsSoon is how near a scheduled campaign's time must be for
+// RunUntilEmpty to wait for it.
+const startsSoon = 2 * time.Minute
 
 // start sweeps for what was lost and starts the asynq server and scheduler.
 // stop shuts them down, waiting for the mails in flight, and closes the
