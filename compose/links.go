@@ -9,6 +9,8 @@ const (
 	RouteConfirm       = "/confirm/{token}"
 	RoutePreferences   = "/preferences/{token}"
 	RouteUnsubscribe   = "/unsubscribe/{token}"
+	RouteEvents        = "/events"
+	RouteEventsFeed    = "/events.ics"
 	RouteEvent         = "/events/{slug}"
 	RouteEventCalendar = "/events/{slug}/kalender.ics"
 	RouteRegister      = "/events/{slug}/register/{token}"
@@ -44,6 +46,12 @@ func (l Links) Unsubscribe(token string) string { return l.fill(RouteUnsubscribe
 
 // Event is the public page of the event with slug.
 func (l Links) Event(slug string) string { return l.fill(RouteEvent, slug) }
+
+// Events is the overview of the published events.
+func (l Links) Events() string { return l.Base + RouteEvents }
+
+// EventsFeed is the iCalendar feed of the published events.
+func (l Links) EventsFeed() string { return l.Base + RouteEventsFeed }
 
 // EventCalendar is the .ics file of the event with slug.
 func (l Links) EventCalendar(slug string) string { return l.fill(RouteEventCalendar, slug) }

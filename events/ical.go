@@ -58,6 +58,31 @@ func (e *Event) UID(organizer mail.Address) string {
 func (e *Event) ICS(method Method, c Calendar) []byte {
 	cal := ics.NewCalendarFor("Netzwerkstelle Fachkräftesicherung//rundbrief")
 	cal.SetMethod(ics.Method(method))
+	e.addTo(cal, method, c)
+	return serialize(cal, c.Organizer)
+}
+
+// Feed is the events evs as one iCalendar file to subscribe to (a
+// calendar's "subscribe by URL", webcal://): METHOD:PUBLISH, each event
+// as ICS writes it (a cancelled one as cancelled), with name the
+// calendar's name. url gives each event's page.
+func Feed(evs []*Event, name string, c Calendar, url func(*Event) string) []byte {
+	cal := ics.NewCalendarFor("Netzwerkstelle Fachkräftesicherung//rundbrief")
+	cal.SetMethod(ics.MethodPublish)
+	cal.SetXWRCalName(name)
+	cal.SetXWRTimezone("Europe/Berlin")
+	for _, e := range evs {
+		ec := c
+		if url != nil {
+			ec.URL = url(e)
+		}
+		e.addTo(cal, MethodPublish, ec)
+	}
+	return serialize(cal, c.Organizer)
+}
+
+// addTo adds the event's VEVENTs to cal.
+func (e *Event) addTo(cal *ics.Calendar, method Method, c Calendar) {
 	days := e.Days()
 	fill := func(ev *ics.VEvent, x Session) {
 		ev.SetDtStampTime(c.Stamp.UTC())
@@ -93,11 +118,15 @@ func (e *Event) ICS(method Method, c Calendar) []byte {
 			fill(own, x)
 		}
 	}
-	// golang-ical escapes parameter values with backslashes, as if they
-	// were text; RFC 5545 has no escapes there, and strict parsers refuse
-	// "CN=KNF\; Nordhausen". The ORGANIZER lines are written here instead.
+}
+
+// serialize writes cal with lines ending in CRLF. golang-ical escapes
+// parameter values with backslashes, as if they were text; RFC 5545 has
+// no escapes there, and strict parsers refuse "CN=KNF\; Nordhausen". The
+// ORGANIZER lines are written here instead.
+func serialize(cal *ics.Calendar, organizer mail.Address) []byte {
 	out := cal.Serialize(ics.WithNewLineWindows)
-	return []byte(strings.ReplaceAll(out, "END:VEVENT\r\n", foldLine(organizerLine(c.Organizer))+"END:VEVENT\r\n"))
+	return []byte(strings.ReplaceAll(out, "END:VEVENT\r\n", foldLine(organizerLine(organizer))+"END:VEVENT\r\n"))
 }
 
 // organizerLine is ORGANIZER;CN=name:mailto:address, unfolded.

@@ -454,6 +454,8 @@ func TestEventPagesInBrowser(t *testing.T) {
 	} {
 		b := newTab(t, nil, lang.lang, lang.accept)
 		b.n = 20 // the screenshots follow those of the walk
+		b.do(chromedp.Navigate(s.srv.URL + "/events" + lang.q))
+		b.page("veranstaltungen", map[string]string{"de": "Veranstaltungen", "en": "Events"}[lang.lang], "Codeweek")
 		b.do(chromedp.Navigate(s.srv.URL + "/events/talent-campus-2027" + lang.q))
 		b.page("veranstaltung", lang.campus, "Anja Berger")
 		b.do(chromedp.Navigate(s.srv.URL + "/events/codeweek-2027" + lang.q))

@@ -5,6 +5,7 @@ import (
 	"mime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/icstest"
@@ -81,5 +82,96 @@ func TestEventPage(t *testing.T) {
 	}
 	if r := s.get("/events/gibt-es-nicht"); r.status != 404 {
 		t.Errorf("unknown event: %d", r.status)
+	}
+}
+
+// /events lists the published events to come and those of the last 90
+// days, marks the cancelled and the past, filters by kind, and offers them
+// as one iCalendar feed (issue 17, point 1).
+func TestEventsOverviewAndFeed(t *testing.T) {
+	t.Parallel()
+	s, evs := eventSite(t)
+	ctx := context.Background()
+	for _, f := range []string{"talent-campus-2027.yaml", "job-speeddating-2027.yaml", "codeweek-2027.yaml"} {
+		spec := createEvent(t, evs, f, nil)
+		if _, err := evs.Publish(ctx, spec.Slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	createEvent(t, evs, "regionalkonferenz-2027.yaml", nil) // a draft
+	if _, _, err := evs.CancelEvent(ctx, "codeweek-2027"); err != nil {
+		t.Fatal(err)
+	}
+	past := func(slug, title string, ago time.Duration) {
+		createEvent(t, evs, "regionalkonferenz-2027.yaml", func(sp *events.Spec) {
+			sp.Slug, sp.Title, sp.Deadline, sp.Registration, sp.Capacity, sp.LastCall = slug, title, nil, false, 0, 0
+			sp.Start, sp.End = time.Now().Add(-ago), time.Now().Add(-ago+3*time.Hour)
+		})
+		if _, err := evs.Publish(ctx, slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past("messe-2026", "Berufemesse 2026", 10*24*time.Hour)
+	past("messe-2025", "Berufemesse 2025", 200*24*time.Hour)
+
+	r := s.get("/events")
+	if r.status != 200 {
+		t.Fatalf("/events: %d", r.status)
+	}
+	for _, want := range []string{"<h1>Veranstaltungen</h1>", "Talent-Campus: Hip-Hop", "Job-Speeddating", "Codeweek", "abgesagt",
+		"5. bis 9. Juli 2027, jeweils 9:00 bis 15:00 Uhr", "Vergangene Veranstaltungen", "Berufemesse 2026", `href="webcal://`, "/events.ics"} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("/events lacks %q", want)
+		}
+	}
+	for _, not := range []string{"Regionalkonferenz", "Berufemesse 2025"} {
+		if strings.Contains(r.body, not) {
+			t.Errorf("/events shows %q (a draft, or past more than 90 days)", not)
+		}
+	}
+	if i, j := strings.Index(r.body, "Job-Speeddating"), strings.Index(r.body, "Talent-Campus"); i < 0 || j < 0 || i > j {
+		t.Error("the events are not in order of their start")
+	}
+	schools := s.get("/events?art=schule")
+	if !strings.Contains(schools.body, "Talent-Campus") || !strings.Contains(schools.body, "Codeweek") || strings.Contains(schools.body, "Job-Speeddating") ||
+		!strings.Contains(schools.body, `aria-current="page"`) {
+		t.Errorf("/events?art=schule shows the wrong events")
+	}
+	if r := s.get("/events?art=verein"); r.status != 404 {
+		t.Errorf("an unknown kind: %d, want 404", r.status)
+	}
+
+	feed := s.get("/events.ics?art=schule")
+	mt, _, _ := mime.ParseMediaType(feed.header.Get("Content-Type"))
+	if feed.status != 200 || mt != "text/calendar" {
+		t.Fatalf("feed: %d %s", feed.status, feed.header.Get("Content-Type"))
+	}
+	cal := icstest.ParseCalendar(t, []byte(feed.body))
+	uids := map[string]string{}
+	for _, ev := range cal.Events() {
+		uids[icstest.Text(t, ev.Component, "SUMMARY")] = icstest.Text(t, ev.Component, "STATUS")
+	}
+	// The Berufemesse (for companies) is not for schools.
+	want := map[string]string{"Talent-Campus: Hip-Hop, Breakdance, Videodreh": "CONFIRMED", "Codeweek im Schülerforschungszentrum": "CANCELLED"}
+	if len(uids) != len(want) {
+		t.Errorf("feed for schools holds %v, want %v", uids, want)
+	}
+	for title, status := range want {
+		if uids[title] != status {
+			t.Errorf("feed: %q has status %q, want %q", title, uids[title], status)
+		}
+	}
+	if name := icstest.Text(t, cal.Component, "X-WR-CALNAME"); name != "Netzwerkstelle Fachkräftesicherung Nordhausen" {
+		t.Errorf("X-WR-CALNAME = %q", name)
+	}
+	// Every kind: the four events shown, each once (the Talent-Campus's
+	// five days are one recurring entry).
+	all := icstest.ParseCalendar(t, []byte(s.get("/events.ics").body))
+	seen := map[string]bool{}
+	for _, ev := range all.Events() {
+		seen[icstest.Text(t, ev.Component, "UID")] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("the whole feed holds %d events, want 4", len(seen))
 	}
 }

@@ -16,7 +16,7 @@ import (
 var pageFiles embed.FS
 
 // The page templates. Each is the base layout with its own "content".
-var pageNames = []string{"message", "subscribe", "preferences", "event", "registration"}
+var pageNames = []string{"message", "subscribe", "preferences", "event", "events", "registration"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
@@ -50,6 +50,7 @@ type page struct {
 	Form    *formView
 	Notice  string
 	Event   *eventView
+	Events  *eventsView
 
 	Registration *registrationView
 }

@@ -184,6 +184,8 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST "+compose.RoutePreferences+"/delete", s.erase)
 	mux.HandleFunc("GET "+compose.RouteUnsubscribe, s.unsubscribePage)
 	mux.HandleFunc("POST "+compose.RouteUnsubscribe, s.unsubscribe)
+	mux.HandleFunc("GET "+compose.RouteEvents, s.eventsPage)
+	mux.HandleFunc("GET "+compose.RouteEventsFeed, s.eventsFeed)
 	mux.HandleFunc("GET "+compose.RouteEvent, s.eventPage)
 	mux.HandleFunc("GET "+compose.RouteEventCalendar, s.eventCalendar)
 	mux.HandleFunc("GET "+compose.RouteRegister, s.registrationPage)

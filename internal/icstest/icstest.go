@@ -26,6 +26,13 @@ func Parse(t testing.TB, data []byte) (*ical.Calendar, *ical.Event) {
 	return cal, &evs[0]
 }
 
+// ParseCalendar checks the form of data as Parse does and returns the
+// calendar, with any number of events.
+func ParseCalendar(t testing.TB, data []byte) *ical.Calendar {
+	t.Helper()
+	return parse(t, data)
+}
+
 func parse(t testing.TB, data []byte) *ical.Calendar {
 	t.Helper()
 	if !bytes.HasSuffix(data, []byte("\r\n")) {
