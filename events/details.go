@@ -75,6 +75,15 @@ func (s *Spec) setDetails(raw []byte) error {
 	return nil
 }
 
+// cancelReason is the reason stored with a cancelled event's details.
+func cancelReason(raw []byte) string {
+	var d struct {
+		CancelReason string `json:"cancel_reason"`
+	}
+	_ = json.Unmarshal(raw, &d) // setDetails has read raw already
+	return d.CancelReason
+}
+
 // checkDetails normalises and checks the details of s: the English words,
 // whom it is for, the contact, the sessions. With sessions, start and end
 // are the first session's start and the last one's end.

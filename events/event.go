@@ -108,6 +108,9 @@ type Event struct {
 	// CalendarUID is the random part of the event's iCalendar UID (see
 	// UID); empty for an event from before UIDs were random.
 	CalendarUID string `json:"-"`
+	// CancelReason is why a cancelled event was called off, as its page
+	// says; may be empty.
+	CancelReason string `json:"cancel_reason,omitempty"`
 }
 
 // Limits of the text fields.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -90,6 +91,7 @@ func (r *eventRow) event() (*Event, error) {
 	if err := e.setDetails(r.Details); err != nil {
 		return nil, fmt.Errorf("events: event %s: details: %w", r.Slug, err)
 	}
+	e.CancelReason = cancelReason(r.Details)
 	return e, nil
 }
 
@@ -282,10 +284,12 @@ func (s *Store) ByID(ctx context.Context, id int64) (*Event, error) {
 
 // CancelEvent calls the event with slug off: it is cancelled and its
 // SEQUENCE raised, so that calendars drop it when the cancellation
-// arrives. Cancelling twice changes nothing and reports false.
-func (s *Store) CancelEvent(ctx context.Context, slug string) (*Event, bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = now()
-		WHERE slug = $1 AND status <> 'cancelled'`, slug)
+// arrives; reason (may be empty) is what its page says of why.
+// Cancelling twice changes nothing and reports false.
+func (s *Store) CancelEvent(ctx context.Context, slug, reason string) (*Event, bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = now(),
+		details = CASE WHEN $2 = '' THEN details ELSE jsonb_set(details, '{cancel_reason}', to_jsonb($2::text)) END
+		WHERE slug = $1 AND status <> 'cancelled'`, slug, strings.TrimSpace(reason))
 	if err != nil {
 		return nil, false, fmt.Errorf("events: cancel: %w", err)
 	}

@@ -444,7 +444,7 @@ func TestEventPagesInBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := evs.CancelEvent(ctx, "codeweek-2027"); err != nil {
+	if _, _, err := evs.CancelEvent(ctx, "codeweek-2027", "Das Schülerforschungszentrum wird umgebaut."); err != nil {
 		t.Fatal(err)
 	}
 	anna, _ := s.confirmed("anna@example.org")

@@ -23,6 +23,7 @@ type eventView struct {
 	Office365URL string
 	Days         bool // over several days: Outlook's links take the first only
 	Cancelled    bool
+	Reason       string // why it was cancelled; may be empty
 }
 
 // fact is a row of an event's facts: a label, a value, and a link after
@@ -71,6 +72,7 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 		OutlookURL:  e.OutlookCalendarURL(false), Office365URL: e.OutlookCalendarURL(true),
 		Days:      len(e.Sessions) > 1,
 		Cancelled: e.Status == events.StatusCancelled,
+		Reason:    e.CancelReason,
 	}
 	if html, err := s.markdown.HTML(description); err == nil {
 		v.Description = template.HTML(html) // goldmark without raw HTML: safe

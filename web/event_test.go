@@ -99,7 +99,7 @@ func TestEventsOverviewAndFeed(t *testing.T) {
 		}
 	}
 	createEvent(t, evs, "regionalkonferenz-2027.yaml", nil) // a draft
-	if _, _, err := evs.CancelEvent(ctx, "codeweek-2027"); err != nil {
+	if _, _, err := evs.CancelEvent(ctx, "codeweek-2027", "Das Schülerforschungszentrum wird umgebaut."); err != nil {
 		t.Fatal(err)
 	}
 	past := func(slug, title string, ago time.Duration) {
@@ -123,6 +123,10 @@ func TestEventsOverviewAndFeed(t *testing.T) {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("/events lacks %q", want)
 		}
+	}
+	// The cancelled event's page warns, with the reason.
+	if r := s.get("/events/codeweek-2027"); !strings.Contains(r.body, `class="notice warn"`) || !strings.Contains(r.body, "Grund: Das Schülerforschungszentrum wird umgebaut.") {
+		t.Errorf("the cancelled event's page:\n%s", r.body)
 	}
 	for _, not := range []string{"Regionalkonferenz", "Berufemesse 2025"} {
 		if strings.Contains(r.body, not) {

@@ -116,7 +116,7 @@ func TestEventLifeWithRemindersAndCancellation(t *testing.T) {
 	if err == nil {
 		t.Fatal("a cancellation campaign was started for an event that is not cancelled")
 	}
-	cancelled, changed, err := e.events.CancelEvent(ctx, ev.Slug)
+	cancelled, changed, err := e.events.CancelEvent(ctx, ev.Slug, "")
 	if err != nil || !changed || cancelled.Sequence <= ev.Sequence {
 		t.Fatalf("cancel event: %v, changed %v, sequence %d", err, changed, cancelled.Sequence)
 	}

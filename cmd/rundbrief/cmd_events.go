@@ -391,7 +391,7 @@ func (a *app) cancelEvent(ctx context.Context, w io.Writer, in io.Reader, o canc
 	}
 	a.started = true
 	wasPublished := e.Status == events.StatusPublished
-	e, changed, err := s.CancelEvent(ctx, e.Slug)
+	e, changed, err := s.CancelEvent(ctx, e.Slug, o.Reason)
 	if err != nil {
 		return err
 	}
