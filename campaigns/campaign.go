@@ -81,8 +81,11 @@ type Campaign struct {
 	IntroEN string `json:"intro_en,omitempty"`
 	// Attachments are the names of the files the mails carry (Files has
 	// them whole, with the newsletter's pictures).
-	Attachments []string             `json:"attachments"`
-	Audience    subscribers.Audience `json:"audience"`
+	Attachments []string `json:"attachments"`
+	// Archive shows the campaign in the public archive (/rundbrief) once
+	// it is sent.
+	Archive  bool                 `json:"archive"`
+	Audience subscribers.Audience `json:"audience"`
 	// ToRegistered sends a campaign about an event to the people
 	// registered for it instead of the audience.
 	ToRegistered bool `json:"to_registered,omitempty"`
@@ -119,6 +122,9 @@ type Spec struct {
 	Intro, IntroEN string
 	// Files are the attachments and a newsletter's pictures (see File).
 	Files []File
+	// Archive shows the campaign in the public archive once sent; nil for
+	// the default: newsletters yes, invitations no.
+	Archive *bool
 	// Audience overrides the default: the event's audience for an
 	// invitation, everyone for a newsletter.
 	Audience *subscribers.Audience
@@ -159,6 +165,8 @@ const (
 	ProblemEventGiven   Problem = "event_given"    // a newsletter names an event
 	ProblemNewOnly      Problem = "new_only"       // new-only for a campaign that is no invitation
 	ProblemNoteOfNotice Problem = "note_of_notice" // a note for a newsletter or an invitation
+	// ProblemArchive: the archive is for newsletters and invitations.
+	ProblemArchive Problem = "archive"
 	// ProblemIntroOfInvitation: an intro for a campaign that is not an
 	// invitation or a last call.
 	ProblemIntroOfInvitation Problem = "intro_of_invitation"

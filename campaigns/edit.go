@@ -32,6 +32,8 @@ type Edit struct {
 	Greeting *Greeting
 	// Files replaces the attachments and pictures (see File).
 	Files *[]File
+	// Archive shows the campaign in the public archive once sent.
+	Archive *bool
 }
 
 // Edit changes campaign id as e says, with the checks of Create, while it
@@ -102,11 +104,17 @@ func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
 			return nil, err
 		}
 	}
+	if e.Archive != nil {
+		if *e.Archive && c.Kind != KindNewsletter && c.Kind != KindInvitation {
+			return nil, invalid("archive", ProblemArchive)
+		}
+		next.Archive = *e.Archive
+	}
 	return s.transition(ctx, c, `subject = $2, body = $3, subject_en = $4, body_en = $5, note = $6,
-		audience_kinds = $7, audience_topics = $8, greeting = $9, intro = $10, intro_en = $11`, []Status{StatusDraft, StatusScheduled},
+		audience_kinds = $7, audience_topics = $8, greeting = $9, intro = $10, intro_en = $11, archive = $12`, []Status{StatusDraft, StatusScheduled},
 		"only a draft or a scheduled campaign can be edited",
 		next.Subject, next.Body, next.SubjectEN, next.BodyEN, next.Note,
-		pq.StringArray(kindStrings(next.Audience.Kinds)), pq.StringArray(next.Audience.Topics), next.Greeting, next.Intro, next.IntroEN)
+		pq.StringArray(kindStrings(next.Audience.Kinds)), pq.StringArray(next.Audience.Topics), next.Greeting, next.Intro, next.IntroEN, next.Archive)
 }
 
 // Delete removes campaign id while it is a draft; a campaign scheduled,

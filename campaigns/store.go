@@ -39,6 +39,7 @@ func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
 }
 
 const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.intro, c.intro_en, c.audience_kinds, c.audience_topics, c.to_registered, c.new_only, c.greeting,
+	c.archive,
 	ARRAY(SELECT f.name FROM campaign_files f WHERE f.campaign_id = c.id AND f.content_id = '' ORDER BY f.position) AS attachments,
 	COALESCE(c.reminder_hours, 0) AS reminder_hours, c.note, c.status, c.send_at,
 	c.created_at, c.updated_at, c.started_at, c.finished_at`
@@ -56,6 +57,7 @@ type campaignRow struct {
 	Intro      string         `db:"intro"`
 	IntroEN    string         `db:"intro_en"`
 	Files      pq.StringArray `db:"attachments"`
+	Archive    bool           `db:"archive"`
 	Kinds      pq.StringArray `db:"audience_kinds"`
 	Topics     pq.StringArray `db:"audience_topics"`
 	ToReg      bool           `db:"to_registered"`
@@ -74,7 +76,7 @@ type campaignRow struct {
 func (r *campaignRow) campaign() *Campaign {
 	c := &Campaign{
 		ID: r.ID, Kind: r.Kind, EventID: r.EventID,
-		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Intro: r.Intro, IntroEN: r.IntroEN, Attachments: append([]string{}, r.Files...), Status: r.Status,
+		Subject: r.Subject, Body: r.Body, SubjectEN: r.SubjectEN, BodyEN: r.BodyEN, Intro: r.Intro, IntroEN: r.IntroEN, Attachments: append([]string{}, r.Files...), Archive: r.Archive, Status: r.Status,
 		ToRegistered: r.ToReg, NewOnly: r.NewOnly, Greeting: r.Greeting, ReminderHours: r.Hours, Note: r.Note,
 		SendAt: r.SendAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
 		Audience: subscribers.Audience{Kinds: []subscribers.Kind{}, Topics: append([]string{}, r.Topics...),
@@ -223,6 +225,13 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	if err := checkFiles(spec.Files); err != nil {
 		return nil, err
 	}
+	archive := spec.Kind == KindNewsletter
+	if spec.Archive != nil {
+		if *spec.Archive && spec.Kind != KindNewsletter && spec.Kind != KindInvitation {
+			return nil, invalid("archive", ProblemArchive)
+		}
+		archive = *spec.Archive
+	}
 	if spec.Kind != KindNewsletter && slices.ContainsFunc(spec.Files, func(f File) bool { return f.ContentID != "" }) {
 		return nil, invalid("picture", ProblemPicture)
 	}
@@ -230,11 +239,11 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 	err = postgres.InTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &id, `INSERT INTO campaigns
 		(kind, event_id, subject, body, subject_en, body_en, audience_kinds, audience_topics, to_registered, reminder_hours, note, new_only, greeting,
-		 intro, intro_en)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`,
+		 intro, intro_en, archive)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
 			spec.Kind, eventID, spec.Subject, spec.Body, spec.SubjectEN, spec.BodyEN,
 			pq.StringArray(kindStrings(audience.Kinds)), pq.StringArray(audience.Topics), toRegistered, hours, spec.Note, spec.NewOnly, spec.Greeting,
-			spec.Intro, spec.IntroEN); err != nil {
+			spec.Intro, spec.IntroEN, archive); err != nil {
 			return fmt.Errorf("campaigns: create: %w", err)
 		}
 		return setFiles(ctx, tx, id, spec.Files)

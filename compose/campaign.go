@@ -82,7 +82,11 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 				pictures[f.ContentID] = templates.Picture{Width: f.Width, Height: f.Height}
 			}
 		}
-		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body, Pictures: pictures}, i18n.German)
+		webURL := ""
+		if camp.Archive {
+			webURL = c.Links.Archived(camp.ID)
+		}
+		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body, Pictures: pictures, WebURL: webURL}, i18n.German)
 		if err != nil {
 			return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
 		}
@@ -91,7 +95,7 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 		// mail whole rather than a mix of languages.
 		p.layouts[i18n.English] = de
 		if camp.SubjectEN != "" {
-			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN, Pictures: pictures}, i18n.English)
+			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN, Pictures: pictures, WebURL: webURL + "?lang=en"}, i18n.English)
 			if err != nil {
 				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
 			}

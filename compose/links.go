@@ -1,6 +1,9 @@
 package compose
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // The routes of the public pages, as net/http's ServeMux patterns: the
 // one place where the public URL scheme is spelled. Links fills them in
@@ -9,6 +12,9 @@ const (
 	RouteConfirm       = "/confirm/{token}"
 	RoutePreferences   = "/preferences/{token}"
 	RouteUnsubscribe   = "/unsubscribe/{token}"
+	RouteArchive       = "/rundbrief"
+	RouteArchived      = "/rundbrief/{id}"
+	RouteArchivedFile  = "/rundbrief/{id}/bild/{name}"
 	RouteEvents        = "/events"
 	RouteEventsFeed    = "/events.ics"
 	RouteEvent         = "/events/{slug}"
@@ -46,6 +52,17 @@ func (l Links) Unsubscribe(token string) string { return l.fill(RouteUnsubscribe
 
 // Event is the public page of the event with slug.
 func (l Links) Event(slug string) string { return l.fill(RouteEvent, slug) }
+
+// Archive is the list of the newsletters in the public archive.
+func (l Links) Archive() string { return l.Base + RouteArchive }
+
+// Archived is the web page of campaign id in the archive.
+func (l Links) Archived(id int64) string { return l.fill(RouteArchived, strconv.FormatInt(id, 10)) }
+
+// ArchivedFile is a picture of campaign id in the archive, by its file name.
+func (l Links) ArchivedFile(id int64, name string) string {
+	return l.fill(RouteArchivedFile, strconv.FormatInt(id, 10), name)
+}
 
 // Events is the overview of the published events.
 func (l Links) Events() string { return l.Base + RouteEvents }

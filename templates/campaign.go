@@ -65,6 +65,9 @@ type Newsletter struct {
 	// Pictures are the pictures the mail carries, by Content-ID: the
 	// body shows them as ![Alt](cid:ID).
 	Pictures map[string]Picture
+	// WebURL is the newsletter's page in the archive; the mail links to
+	// it ("Im Browser ansehen"). Empty for none.
+	WebURL string
 }
 
 // Invitation renders inv in lang once, for many recipients. The .ics file
@@ -119,6 +122,16 @@ func (r *Renderer) Newsletter(n Newsletter, lang i18n.Lang) (*Layout, error) {
 	}
 	if ownClosing(n.Body) {
 		c.signature = ""
+	}
+	if n.WebURL != "" {
+		// The preheader is the text's first line, not the link above it.
+		c.preheader = preheaderOf(c)
+		label := r.words(lang).t("im_browser")
+		c.body = &body{
+			html: `<p style="font-size: 13px; text-align: right; margin: 0 0 12px;">` + linkColour(`<a href="`+html.EscapeString(n.WebURL)+`">`) +
+				html.EscapeString(label) + `</a></p>` + b.html,
+			text: label + ": " + n.WebURL + "\n\n" + b.text,
+		}
 	}
 	l, err := r.render(c, lang, footerList)
 	if err != nil {

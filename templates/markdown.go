@@ -27,12 +27,17 @@ func newMarkdown() markdown { return newMarkdownWith(nil) }
 
 // newMarkdownWith is markdown that shows the pictures carried inline:
 // an image whose address is "cid:" and a key of pictures.
-func newMarkdownWith(pictures map[string]Picture) markdown {
+func newMarkdownWith(pictures map[string]Picture) markdown { return newMarkdownAt(pictures, nil) }
+
+// newMarkdownAt is markdown that shows the pictures at the addresses src
+// gives for their Content-IDs (a web page's), or as "cid:" when src is
+// nil (a mail's).
+func newMarkdownAt(pictures map[string]Picture, src func(id string) string) markdown {
 	return markdown{md: goldmark.New(
 		goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
 		// No html.WithUnsafe: raw HTML becomes a comment.
 		goldmark.WithRendererOptions(html.WithHardWraps(),
-			renderer.WithNodeRenderers(util.Prioritized(safeLinks{pictures: pictures}, 100))),
+			renderer.WithNodeRenderers(util.Prioritized(safeLinks{pictures: pictures, src: src}, 100))),
 	)}
 }
 
@@ -50,7 +55,10 @@ const pictureWidth = 520
 // mail from the office loads nothing from elsewhere when it is opened, so
 // no image can report who read it and when. Only a picture the mail
 // carries itself ("cid:", one of pictures) is shown.
-type safeLinks struct{ pictures map[string]Picture }
+type safeLinks struct {
+	pictures map[string]Picture
+	src      func(id string) string // where a picture is on the web; nil: "cid:"
+}
 
 func (sl safeLinks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	anchor := func(w util.BufWriter, dest []byte, entering bool) {
@@ -77,8 +85,12 @@ func (sl safeLinks) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 			if width > pictureWidth {
 				width, height = pictureWidth, max(1, p.Height*pictureWidth/p.Width)
 			}
-			fmt.Fprintf(w, `<img src="cid:%s" alt="%s" width="%d" height="%d" style="display:block;max-width:100%%;height:auto;border:0;margin:12px 0">`,
-				util.EscapeHTML([]byte(id)), util.EscapeHTML([]byte(plainAlt(img, source))), width, height)
+			addr := "cid:" + id
+			if sl.src != nil {
+				addr = sl.src(id)
+			}
+			fmt.Fprintf(w, `<img src="%s" alt="%s" width="%d" height="%d" style="display:block;max-width:100%%;height:auto;border:0;margin:12px 0">`,
+				util.EscapeHTML([]byte(addr)), util.EscapeHTML([]byte(plainAlt(img, source))), width, height)
 			return ast.WalkSkipChildren, nil
 		}
 		anchor(w, util.URLEscape(img.Destination, true), entering)
@@ -196,3 +208,10 @@ func NewMarkdown() *Markdown { return &Markdown{newMarkdown()} }
 
 // HTML renders src as HTML, styled by the page's stylesheet.
 func (m *Markdown) HTML(src string) (string, error) { return m.m.html(src) }
+
+// HTMLWithPictures renders src as HTML for a web page, showing the
+// pictures a newsletter carries (![Alt](cid:ID), ID a key of pictures)
+// from the address url gives.
+func (m *Markdown) HTMLWithPictures(src string, pictures map[string]Picture, url func(id string) string) (string, error) {
+	return newMarkdownAt(pictures, url).html(src)
+}

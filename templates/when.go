@@ -117,3 +117,6 @@ func sameDay(a, b time.Time) bool {
 // At is a moment as an office writes it: "Freitag, 25. Juni 2027, 23:59
 // Uhr".
 func At(lang i18n.Lang, t time.Time) string { return day(lang, t) + ", " + clock(lang, t) }
+
+// Date is a day as an office writes it: "Donnerstag, 3. Dezember 2026".
+func Date(lang i18n.Lang, t time.Time) string { return day(lang, t) }

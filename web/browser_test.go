@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
@@ -448,6 +450,16 @@ func TestEventPagesInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	anna, _ := s.confirmed("anna@example.org")
+	// A newsletter in the archive, sent yesterday.
+	camps := campaigns.NewStore(s.db, s.store, evs)
+	nl, err := camps.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "Rundbrief Juli 2027",
+		Body: "Liebe Partnerinnen und Partner,\n\nder Talent-Campus im Schülerforschungszentrum war ein Erfolg.\n\n| Datum | Veranstaltung |\n|---|---|\n| 9. Oktober | Codeweek |"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(`UPDATE campaigns SET status = 'done', started_at = now() - interval '1 day' WHERE id = $1`, nl.ID); err != nil {
+		t.Fatal(err)
+	}
 	for _, lang := range []struct{ lang, accept, q, campus, cancelled, register, registered string }{
 		{"de", "de-DE,de", "", "Talent-Campus: Hip-Hop, Breakdance, Videodreh", "Diese Veranstaltung ist abgesagt", "Verbindlich anmelden", "angemeldet"},
 		{"en", "en-GB,en", "?lang=en", "Talent Campus: hip-hop, breakdance, making a video", "This event has been cancelled", "registered", "registered"},
@@ -466,5 +478,9 @@ func TestEventPagesInBrowser(t *testing.T) {
 			b.do(chromedp.Click(chromedp.CSS("main form button[type=submit]")))
 			b.page("angemeldet", "Job", lang.registered)
 		}
+		b.do(chromedp.Navigate(s.srv.URL + "/rundbrief" + lang.q))
+		b.page("archiv", map[string]string{"de": "Rundbrief-Archiv", "en": "Newsletter archive"}[lang.lang], "Rundbrief Juli 2027")
+		b.do(chromedp.Navigate(s.srv.URL + "/rundbrief/" + strconv.FormatInt(nl.ID, 10) + lang.q))
+		b.page("archiv-rundbrief", "Rundbrief Juli 2027", "Codeweek")
 	}
 }

@@ -16,7 +16,7 @@ import (
 var pageFiles embed.FS
 
 // The page templates. Each is the base layout with its own "content".
-var pageNames = []string{"message", "subscribe", "preferences", "event", "events", "registration"}
+var pageNames = []string{"message", "subscribe", "preferences", "event", "events", "registration", "archive", "archived"}
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
@@ -51,6 +51,7 @@ type page struct {
 	Notice  string
 	Event   *eventView
 	Events  *eventsView
+	Archive *archiveView
 
 	Registration *registrationView
 }

@@ -107,7 +107,7 @@ func newCampaignsCreateCmd(a *app) *cobra.Command {
 		event, subject, body, subjectEN, bodyEN string
 		intro, introEN                          string
 		kinds, topics, attach                   []string
-		asJSON, newOnly                         bool
+		asJSON, newOnly, archive                bool
 		greeting                                string
 	)
 	c := &cobra.Command{
@@ -143,7 +143,7 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := cmd.Flags()
 			return a.createCampaign(cmd.Context(), cmd.OutOrStdout(), createOptions{
-				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN, Intro: intro, IntroEN: introEN, Attach: attach,
+				Kind: args[0], Event: event, Subject: subject, Body: body, SubjectEN: subjectEN, BodyEN: bodyEN, Intro: intro, IntroEN: introEN, Attach: attach, Archive: archive, SetArchive: fl.Changed("archive"),
 				Kinds: kinds, Topics: topics, SetKinds: fl.Changed("kinds"), SetTopics: fl.Changed("topics"), NewOnly: newOnly, Greeting: greeting, JSON: asJSON})
 		},
 	}
@@ -158,6 +158,7 @@ bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
 	f.StringSliceVar(&kinds, "kinds", nil, "Zielgruppe: Arten, z. B. Unternehmen,Schule (leer: alle; Einladung: wie die Veranstaltung)")
 	f.StringSliceVar(&topics, "topics", nil, "Zielgruppe: Themen-Kürzel, z. B. ausbildung,jugend (leer: alle; Einladung: wie die Veranstaltung)")
 	f.StringVar(&greeting, "anrede", "förmlich", "förmlich: „Sehr geehrte Frau Köhler,“, wo die Anrede bekannt ist; neutral: „Guten Tag Sabine Köhler,“")
+	f.BoolVar(&archive, "archive", false, "nach dem Versand im öffentlichen Archiv /rundbrief zeigen (Standard: ja bei Rundbriefen, nein bei Einladungen; --archive=false)")
 	f.StringArrayVar(&attach, "attach", nil, "eine Datei anhängen (PDF, JPEG, PNG, .ics; zusammen höchstens 5 MB); mehrmals möglich")
 	f.BoolVar(&newOnly, "new-only", false, "Einladung: nur an die, die noch keine Einladung zu dieser Veranstaltung bekommen haben")
 	f.BoolVar(&asJSON, "json", false, "die angelegte Kampagne als JSON ausgeben")
@@ -174,6 +175,8 @@ type createOptions struct {
 	Intro         string // an invitation's own paragraph
 	IntroEN       string
 	Attach        []string // files to attach
+	Archive       bool     // show in the public archive once sent (with SetArchive)
+	SetArchive    bool
 	Kinds, Topics []string
 	SetKinds      bool   // Kinds was given (an invitation takes the event's otherwise)
 	SetTopics     bool   // Topics was given
@@ -228,6 +231,9 @@ func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) 
 	attachments, err := readAttachments(o.Attach)
 	if err != nil {
 		return err
+	}
+	if o.SetArchive {
+		spec.Archive = &o.Archive
 	}
 	spec.Files = append(spec.Files, attachments...)
 	if o.SetKinds || o.SetTopics {

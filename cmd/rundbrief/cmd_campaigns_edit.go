@@ -44,6 +44,7 @@ Prüfungen wie beim Anlegen. Was nicht angegeben ist, bleibt.`,
 	f.StringVar(&o.Note, "note", "", "Erinnerung, Änderung, Absage: der zusätzliche Satz")
 	f.StringArrayVar(&o.Attach, "attach", nil, `die Anhänge ersetzen (PDF, JPEG, PNG, .ics; mehrmals möglich; --attach "" entfernt alle)`)
 	f.StringVar(&o.Greeting, "anrede", "", "förmlich oder neutral")
+	f.BoolVar(&o.Archive, "archive", false, "nach dem Versand im öffentlichen Archiv /rundbrief zeigen (--archive=false: nicht)")
 	return c
 }
 
@@ -56,6 +57,7 @@ type editCampaignOptions struct {
 	Kinds, Topics                    []string
 	Note                             string
 	Greeting                         string
+	Archive                          bool
 	Set                              func(flag string) bool // whether a flag was given
 }
 
@@ -77,6 +79,9 @@ func (a *app) editCampaign(ctx context.Context, w io.Writer, o editCampaignOptio
 	}
 	e.Subject, e.SubjectEN, e.Note = text("subject", o.Subject), text("subject-en", o.SubjectEN), text("note", o.Note)
 	e.Intro, e.IntroEN = text("intro", o.Intro), text("intro-en", o.IntroEN)
+	if o.Set("archive") {
+		e.Archive = &o.Archive
+	}
 	if o.Set("anrede") {
 		g := parseGreeting(o.Greeting)
 		e.Greeting = &g
@@ -131,7 +136,7 @@ func (a *app) editCampaign(ctx context.Context, w io.Writer, o editCampaignOptio
 		e.Audience = &aud
 	}
 	if e == (campaigns.Edit{}) {
-		return errors.New("nichts zu ändern: --subject, --body, --subject-en, --body-en, --intro, --intro-en, --attach, --kinds, --topics, --note oder --anrede angeben")
+		return errors.New("nichts zu ändern: --subject, --body, --subject-en, --body-en, --intro, --intro-en, --attach, --archive, --kinds, --topics, --note oder --anrede angeben")
 	}
 	a.started = true
 	camp, err = s.Edit(ctx, camp.ID, e)

@@ -294,6 +294,9 @@ func (a *app) showCampaign(ctx context.Context, w io.Writer, o showCampaignOptio
 	if len(camp.Attachments) > 0 {
 		rows = append(rows, [2]string{"Anhänge", strings.Join(camp.Attachments, ", ")})
 	}
+	if camp.Archive {
+		rows = append(rows, [2]string{"Archiv", "nach dem Versand öffentlich unter /rundbrief"})
+	}
 	rows = append(rows, [][2]string{
 		{"Zielgruppe", campaignAudienceLabel(camp)}, {"Anrede", word(greetingWords, camp.Greeting)}, {"Status", word(campaignStatusWords, camp.Status)},
 		{"Angelegt", when(camp.CreatedAt)}, {"Geplant für", whenPtr(camp.SendAt)},

@@ -75,7 +75,8 @@ func TestInvitationWithTheOfficesLooks(t *testing.T) {
 	programme := writeFile(t, "Programm Talent-Campus.pdf", string(pdf))
 	e.ok(t, "campaigns", "create", "invitation", "--event", "talent-campus-2027", "--subject", "Sommerferien: Talent-Campus für Ihre Kinder",
 		"--intro", "Liebe Eltern,\n\nin den Sommerferien wird getanzt, gefilmt und gerappt.", "--attach", programme)
-	if out := e.ok(t, "campaigns", "show", "1"); !strings.Contains(out, "Programm-Talent-Campus.pdf") || !strings.Contains(out, "Liebe Eltern") {
+	if out := e.ok(t, "campaigns", "show", "1"); !strings.Contains(out, "Programm-Talent-Campus.pdf") || !strings.Contains(out, "Liebe Eltern") ||
+		strings.Contains(out, "Archiv") {
 		t.Errorf("campaigns show:\n%s", out)
 	}
 	e.ok(t, "campaigns", "send", "1", "--yes")
@@ -170,6 +171,10 @@ func TestNewsletterPictureEmbedded(t *testing.T) {
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(pic.Body))
 	if err != nil || format != "jpeg" || cfg.Width != 1200 || cfg.Height != 675 {
 		t.Errorf("the picture: %s %d×%d (%v), want a JPEG 1200×675", format, cfg.Width, cfg.Height, err)
+	}
+	// A newsletter is in the archive by default; its mail links there.
+	if !strings.Contains(m.Text(), "Im Browser ansehen: https://rundbrief.example/rundbrief/1\n") {
+		t.Errorf("no link to the archive:\n%s", m.Text())
 	}
 	if !strings.Contains(m.HTML(), `alt="Sommerferien in Nordhausen"`) || strings.Contains(m.Text(), "bilder/sommer.jpg") {
 		t.Errorf("alt text or file name:\n%s", m.Text())

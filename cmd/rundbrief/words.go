@@ -155,6 +155,7 @@ var campaignProblemWords = map[campaigns.Problem]string{
 	campaigns.ProblemTooLong:           "ist zu lang (höchstens %[2]d Zeichen)",
 	campaigns.ProblemInvisible:         "enthält einen Zeilenumbruch, ein Steuerzeichen oder ein unsichtbares Zeichen",
 	campaigns.ProblemWordsOfEvent:      "eine Kampagne zu einer Veranstaltung nimmt ihren Text aus der Veranstaltung; einen Text gibt es nur beim Rundbrief, einen eigenen Betreff beim Rundbrief und bei der Einladung",
+	campaigns.ProblemArchive:           "ins Archiv kommen nur Rundbriefe und Einladungen",
 	campaigns.ProblemIntroOfInvitation: "einen eigenen Absatz (--intro) gibt es nur bei Einladungen",
 	campaigns.ProblemFileType:          "„%[1]s“ ist keine PDF-, JPEG-, PNG- oder Kalenderdatei (.ics); andere Dateien können Mailprogramme blockieren",
 	campaigns.ProblemFilesSize:         "alle Dateien zusammen sind größer als 5 MB; jede Empfängerin und jeder Empfänger bekommt sie – bitte verkleinern oder einen Link angeben",
