@@ -432,3 +432,38 @@ func (s *Store) Withdraw(ctx context.Context, subscriberID int64, now time.Time)
 	}
 	return outs, nil
 }
+
+// PersonRegistration is one of a person's registrations, with its event:
+// what "Meine Daten" and the preferences page show them.
+type PersonRegistration struct {
+	EventID    int64              `db:"event_id" json:"-"`
+	EventSlug  string             `db:"slug" json:"event"`
+	EventTitle string             `db:"title" json:"event_title"`
+	Start      time.Time          `db:"starts_at" json:"starts_at"`
+	People     int                `db:"people" json:"people"`
+	Status     RegistrationStatus `db:"status" json:"status"`
+	Source     RegistrationSource `db:"source" json:"source"`
+	CreatedAt  time.Time          `db:"created_at" json:"created_at"`
+	UpdatedAt  time.Time          `db:"updated_at" json:"updated_at"`
+	// Position is the place on the waitlist, from 1; 0 unless waiting.
+	Position int `db:"position" json:"position,omitempty"`
+}
+
+// RegistrationsOf returns every registration of the subscriber with id,
+// cancelled ones included (they are data about the person too), by the
+// start of their event.
+func (s *Store) RegistrationsOf(ctx context.Context, subscriberID int64) ([]PersonRegistration, error) {
+	var out []PersonRegistration
+	err := s.db.SelectContext(ctx, &out, `SELECT r.event_id, e.slug, e.title, e.starts_at, r.people, r.status, r.source, r.created_at, r.updated_at,
+		CASE WHEN r.status = 'waiting' THEN (SELECT count(*) FROM registrations w
+			WHERE w.event_id = r.event_id AND w.status = 'waiting' AND (w.waiting_since, w.id) <= (r.waiting_since, r.id)) ELSE 0 END AS position
+		FROM registrations r JOIN events e ON e.id = r.event_id
+		WHERE r.subscriber_id = $1 ORDER BY e.starts_at, e.id`, subscriberID)
+	if err != nil {
+		return nil, fmt.Errorf("events: registrations of a person: %w", err)
+	}
+	for i := range out {
+		out[i].Start = out[i].Start.In(Berlin())
+	}
+	return out, nil
+}

@@ -31,6 +31,14 @@ type formView struct {
 	UnsubscribeAction string
 	DataAction        string
 	DeleteURL         string
+	// Registrations are the person's registrations for events to come.
+	Registrations []registrationItem
+}
+
+// registrationItem is one of a person's registrations on their
+// preferences page.
+type registrationItem struct {
+	Title, EventURL, When, State, ChangeURL string
 }
 
 type option struct {

@@ -4,10 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
+	"github.com/knf-nordhausen/rundbrief/templates"
 )
 
 // subscriberFor verifies the preferences token of the request and loads its
@@ -53,6 +57,29 @@ func (s *Server) showPreferences(w http.ResponseWriter, r *http.Request, sub *su
 	f.UnsubscribeAction = p.URL(paths{}.Unsubscribe(r.PathValue("token")))
 	f.options(p, topics, chosen)
 	f.sortErrors()
+	if s.cfg.Events != nil {
+		regs, err := s.cfg.Events.RegistrationsOf(r.Context(), sub.ID)
+		if err != nil {
+			s.internal(w, r, "loading registrations", err)
+			return
+		}
+		token := s.cfg.Keys.Token(subscribers.PurposeRegister, sub.ID, time.Time{})
+		now := s.cfg.Now()
+		for _, rg := range regs {
+			if rg.Status == events.Cancelled || rg.Start.Before(now) {
+				continue // the person's data has them; the page shows what is to come
+			}
+			item := registrationItem{Title: rg.EventTitle, EventURL: p.URL(paths{}.Event(rg.EventSlug)), When: templates.At(p.Lang, rg.Start),
+				ChangeURL: p.URL(paths{}.Register(rg.EventSlug, token))}
+			switch rg.Status {
+			case events.Waiting:
+				item.State = p.Tf("preferences.regWaiting", "Personen", p.count(rg.People, "person", "personen"), "Platz", strconv.Itoa(rg.Position))
+			default:
+				item.State = p.Tf("preferences.regRegistered", "Personen", p.count(rg.People, "person", "personen"))
+			}
+			f.Registrations = append(f.Registrations, item)
+		}
+	}
 	p.Form = f
 	p.Notice = notice
 	s.render(w, r, "preferences", status, p)
@@ -114,11 +141,19 @@ func (s *Server) downloadData(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	var regs []events.PersonRegistration
+	if s.cfg.Events != nil {
+		if regs, err = s.cfg.Events.RegistrationsOf(r.Context(), sub.ID); err != nil {
+			s.internal(w, r, "exporting data", err)
+			return
+		}
+	}
 	body, err := json.MarshalIndent(struct {
 		Controller string `json:"controller"`
 		*subscribers.Export
-		Campaigns []campaigns.Received `json:"campaigns"`
-	}{s.cfg.Name + ", " + s.cfg.Impressum, exp, orNone(received)}, "", "  ")
+		Campaigns     []campaigns.Received        `json:"campaigns"`
+		Registrations []events.PersonRegistration `json:"registrations"`
+	}{s.cfg.Name + ", " + s.cfg.Impressum, exp, orNone(received), orNone(regs)}, "", "  ")
 	if err != nil {
 		s.internal(w, r, "exporting data", err)
 		return

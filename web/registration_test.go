@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"context"
 	"fmt"
 	"net/url"
@@ -193,5 +194,47 @@ func TestParallelRegistrationPOSTs(t *testing.T) {
 	if wrong > 0 || len(told) != people-places || len(named) != people-places {
 		t.Errorf("%d of %d pages named a place other than the list's; %d distinct places named, want %d",
 			wrong, len(told), len(named), people-places)
+	}
+}
+
+// The preferences page lists the person's registrations to come, with a
+// link to change or cancel each, and "Meine Daten" holds them all
+// (issue 17, point 5).
+func TestPreferencesListRegistrations(t *testing.T) {
+	t.Parallel()
+	s, evs := eventSite(t)
+	ctx := context.Background()
+	spec := createEvent(t, evs, "job-speeddating-2027.yaml", func(sp *events.Spec) { sp.Capacity = 2 })
+	e, err := evs.Publish(ctx, spec.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anna, annaToken := s.confirmed("anna@example.org")
+	ben, benToken := s.confirmed("ben@example.org")
+	if _, err := evs.Register(ctx, e.ID, anna.ID, 2, events.ByWeb, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evs.Register(ctx, e.ID, ben.ID, 1, events.ByWeb, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r := s.get("/preferences/" + annaToken)
+	if !strings.Contains(r.body, "Meine Anmeldungen") || !strings.Contains(r.body, "angemeldet mit 2 Personen") ||
+		!strings.Contains(r.body, s.registerLink(spec.Slug, anna)) {
+		t.Errorf("Anna's preferences page:\n%s", r.body)
+	}
+	if r := s.get("/preferences/" + benToken); !strings.Contains(r.body, "auf der Warteliste mit 1 Person, Platz 1") {
+		t.Errorf("Ben's preferences page:\n%s", r.body)
+	}
+	data := s.post("/preferences/"+annaToken+"/data", nil)
+	var exp struct {
+		Registrations []struct {
+			Event  string `json:"event"`
+			People int    `json:"people"`
+			Status string `json:"status"`
+		} `json:"registrations"`
+	}
+	if err := json.Unmarshal([]byte(data.body), &exp); err != nil || len(exp.Registrations) != 1 ||
+		exp.Registrations[0].Event != spec.Slug || exp.Registrations[0].People != 2 || exp.Registrations[0].Status != "registered" {
+		t.Errorf("Meine Daten: %v\n%s", err, data.body)
 	}
 }
