@@ -35,21 +35,24 @@ func registrationError(err error, e *events.Event) error {
 }
 
 func newEventsRegistrationsCmd(a *app) *cobra.Command {
-	var asCSV bool
+	var asCSV, asHTML bool
 	c := &cobra.Command{
 		Use:   "registrations KÜRZEL",
 		Short: "Wer kommt, wer wartet – für die Teilnahmeliste",
 		Long: `Zeigt die Anmeldungen einer Veranstaltung: erst die Angemeldeten, dann die Warteliste
-in ihrer Reihenfolge. Mit --csv als Tabelle für Excel (Semikolon, UTF-8 mit BOM), etwa
-für die Teilnahmeliste zum Unterschreiben.`,
+in ihrer Reihenfolge. Mit --csv als Tabelle für Excel (Semikolon, UTF-8 mit BOM); mit
+--html als Teilnahmeliste zum Ausdrucken (im Browser öffnen, drucken): eine Zeile je
+Anmeldung mit Platz zum Unterschreiben, darunter die Warteliste.`,
 		Example: `  rundbrief events registrations job-speeddating-2027
-  rundbrief events registrations job-speeddating-2027 --csv > teilnehmer.csv`,
+  rundbrief events registrations job-speeddating-2027 --csv > teilnahmeliste.csv
+  rundbrief events registrations job-speeddating-2027 --html > teilnahmeliste.html`,
 		Args: exactArgs(1, "das Kürzel der Veranstaltung"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.listRegistrations(cmd.Context(), cmd.OutOrStdout(), registrationsOptions{Event: args[0], CSV: asCSV})
+			return a.listRegistrations(cmd.Context(), cmd.OutOrStdout(), registrationsOptions{Event: args[0], CSV: asCSV, HTML: asHTML})
 		},
 	}
 	c.Flags().BoolVar(&asCSV, "csv", false, "als CSV für Excel ausgeben")
+	c.Flags().BoolVar(&asHTML, "html", false, "als Teilnahmeliste zum Ausdrucken ausgeben (HTML, im Browser öffnen und drucken)")
 	return c
 }
 
@@ -263,6 +266,7 @@ func queueRegistrationMails(ctx context.Context, w io.Writer, q *worker.Client, 
 type registrationsOptions struct {
 	Event string // its slug
 	CSV   bool   // a table for Excel instead
+	HTML  bool   // the printable sign-in sheet instead
 }
 
 // listRegistrations writes who comes and who waits for the event o names,
@@ -293,6 +297,12 @@ func (a *app) listRegistrations(ctx context.Context, w io.Writer, o registration
 			return "Warteliste, Platz " + strconv.Itoa(r.Position)
 		}
 		return word(registrationWords, r.Status)
+	}
+	if o.CSV && o.HTML {
+		return errors.New("--csv oder --html, nicht beides")
+	}
+	if o.HTML {
+		return writeSignInSheet(w, e, regs, contacts)
 	}
 	if o.CSV {
 		sw := spreadsheet.NewWriter(w)

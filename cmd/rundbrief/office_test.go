@@ -200,6 +200,14 @@ func TestPhoneRegistrationGetsNoNewsletter(t *testing.T) {
 	if csv := e.ok(t, "events", "registrations", "job-speeddating-2027", "--csv"); !strings.Contains(csv, "Karl Anrufer;;anrufer@example.org;03631 123456;2;") {
 		t.Errorf("the sign-in sheet lacks the phone:\n%s", csv)
 	}
+	// The printable sign-in sheet: a row with room to sign, the name
+	// escaped as HTML.
+	e.ok(t, "events", "register", "job-speeddating-2027", "--name", "Ida <Test> & Co", "--phone", "03631 55555")
+	if html := e.ok(t, "events", "registrations", "job-speeddating-2027", "--html"); !strings.Contains(html, "<h1>Teilnahmeliste: Job-Speeddating</h1>") ||
+		!strings.Contains(html, "<td>Karl Anrufer</td><td></td><td>03631 123456</td><td class=\"num\">2</td><td class=\"sign\"></td>") ||
+		!strings.Contains(html, "Ida &lt;Test&gt; &amp; Co") || !strings.Contains(html, "2 Anmeldungen mit 3 Personen") {
+		t.Errorf("the printable sign-in sheet:\n%s", html)
+	}
 	e.ok(t, "worker", "--until-empty")
 	mails := newMails(t, e.outbox, seen)
 	if len(mails) != 1 {
