@@ -17,11 +17,8 @@ import (
 func invitationOf(e *events.Event, lang i18n.Lang, audience, moreURL string) templates.Invitation {
 	en := lang == i18n.English
 	title, description := e.InLanguage(en)
-	switch {
-	case en && e.English() && e.ForWhomEN != "":
-		audience = e.ForWhomEN
-	case !en && e.ForWhom != "":
-		audience = e.ForWhom
+	if own := e.ForWhomIn(en); own != "" {
+		audience = own
 	}
 	inv := templates.Invitation{
 		Title: title, Description: description, Start: e.Start.In(events.Berlin()), End: e.End.In(events.Berlin()),

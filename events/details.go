@@ -198,6 +198,19 @@ func (s Spec) Days() []Session {
 	return []Session{{Start: s.Start, End: s.End}}
 }
 
+// ForWhomIn is whom the event is for in people's words, in English when
+// english is set and the event has its words in English; "" when the
+// event does not say (the mails then describe its audience).
+func (s Spec) ForWhomIn(english bool) string {
+	if english {
+		if s.English() {
+			return s.ForWhomEN
+		}
+		return ""
+	}
+	return s.ForWhom
+}
+
 // English reports whether the event has its words in English; without
 // them, English subscribers get the German mail whole rather than a mix
 // of languages.

@@ -95,23 +95,12 @@ func (s *Server) eventFacts(r *http.Request, p *page, e *events.Event) ([]fact, 
 			facts = append(facts, fact{Label: p.T(key), Value: value})
 		}
 	}
-	days := make([]templates.Span, 0, len(e.Sessions))
-	for _, x := range e.Days() {
-		days = append(days, templates.Span{Start: x.Start.In(events.Berlin()), End: x.End.In(events.Berlin())})
-	}
-	add("event.when", templates.WhenDays(tl, days))
+	add("event.when", templates.WhenDays(tl, spans(e)))
 	add("event.where", e.Place())
 	if e.OnlineURL != "" {
 		facts = append(facts, fact{Label: p.T("event.online"), URL: e.OnlineURL, LinkText: e.OnlineURL})
 	}
-	forWhom := templates.DescribeAudience(sl, e.Kinds, subscribers.TopicTitles(topics, e.Topics, sl))
-	switch {
-	case sl == i18n.English && e.ForWhomEN != "":
-		forWhom = e.ForWhomEN
-	case sl != i18n.English && e.ForWhom != "":
-		forWhom = e.ForWhom
-	}
-	add("event.for", forWhom)
+	add("event.for", forWhom(e, sl, topics))
 	add("event.organiser", e.Organiser)
 	if len(e.Partners) > 0 {
 		add("event.partners", templates.JoinAnd(p.Lang, e.Partners))
@@ -160,4 +149,23 @@ func (s *Server) eventCalendar(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Disposition", `attachment; filename="`+e.Slug+`.ics"`)
 	h.Set("Cache-Control", "no-cache")
 	w.Write(data)
+}
+
+// spans are the days of e for templates.WhenDays, in Europe/Berlin.
+func spans(e *events.Event) []templates.Span {
+	days := e.Days()
+	out := make([]templates.Span, len(days))
+	for i, x := range days {
+		out[i] = templates.Span{Start: x.Start.In(events.Berlin()), End: x.End.In(events.Berlin())}
+	}
+	return out
+}
+
+// forWhom says whom e is for in l: the event's own words, or its audience
+// described.
+func forWhom(e *events.Event, l i18n.Lang, topics []subscribers.Topic) string {
+	if own := e.ForWhomIn(l == i18n.English); own != "" {
+		return own
+	}
+	return templates.DescribeAudience(l, e.Kinds, subscribers.TopicTitles(topics, e.Topics, l))
 }

@@ -64,6 +64,23 @@ func (s *Server) publicEvents(r *http.Request, kind subscribers.Kind, since time
 	return out, nil
 }
 
+// eventsRequested is the kind the request asks for (?art=) and the public
+// events of the last 90 days and to come for it; it answers 404 for an
+// unknown kind or a server without events.
+func (s *Server) eventsRequested(w http.ResponseWriter, r *http.Request) (subscribers.Kind, []*events.Event, bool) {
+	kind, ok := kindOf(r)
+	if s.cfg.Events == nil || !ok {
+		s.fail(w, r, http.StatusNotFound)
+		return "", nil, false
+	}
+	evs, err := s.publicEvents(r, kind, s.cfg.Now().Add(-pastWindow))
+	if err != nil {
+		s.internal(w, r, "listing events", err)
+		return "", nil, false
+	}
+	return kind, evs, true
+}
+
 // kindOf reads ?art= ("schule"); "" for every kind, ok false for a word
 // that names no kind.
 func kindOf(r *http.Request) (subscribers.Kind, bool) {
@@ -78,21 +95,11 @@ func kindOf(r *http.Request) (subscribers.Kind, bool) {
 // eventsPage lists the upcoming events and those of the last 90 days,
 // filterable by kind, with the feed to subscribe to.
 func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Events == nil {
-		s.fail(w, r, http.StatusNotFound)
-		return
-	}
-	kind, ok := kindOf(r)
+	kind, evs, ok := s.eventsRequested(w, r)
 	if !ok {
-		s.fail(w, r, http.StatusNotFound)
 		return
 	}
 	now := s.cfg.Now()
-	evs, err := s.publicEvents(r, kind, now.Add(-pastWindow))
-	if err != nil {
-		s.internal(w, r, "listing events", err)
-		return
-	}
 	topics, err := s.cfg.Store.Topics(r.Context())
 	if err != nil {
 		s.internal(w, r, "loading topics", err)
@@ -121,19 +128,8 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, e := range evs {
 		title, _ := e.InLanguage(l == i18n.English)
-		days := make([]templates.Span, 0, len(e.Sessions))
-		for _, x := range e.Days() {
-			days = append(days, templates.Span{Start: x.Start.In(events.Berlin()), End: x.End.In(events.Berlin())})
-		}
-		forWhom := templates.DescribeAudience(l, e.Kinds, subscribers.TopicTitles(topics, e.Topics, l))
-		switch {
-		case l == i18n.English && e.ForWhomEN != "":
-			forWhom = e.ForWhomEN
-		case l != i18n.English && e.ForWhom != "":
-			forWhom = e.ForWhom
-		}
-		item := eventItem{URL: p.URL(paths{}.Event(e.Slug)), Title: title, When: templates.WhenDays(l, days),
-			Where: e.Where(), For: forWhom, Cancelled: e.Status == events.StatusCancelled}
+		item := eventItem{URL: p.URL(paths{}.Event(e.Slug)), Title: title, When: templates.WhenDays(l, spans(e)),
+			Where: e.Where(), For: forWhom(e, l, topics), Cancelled: e.Status == events.StatusCancelled}
 		if e.End.Before(now) {
 			v.Past = append(v.Past, item)
 		} else {
@@ -152,18 +148,8 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 // calendars drop them) of the last 90 days and to come as one iCalendar
 // feed, for every kind or for ?art=.
 func (s *Server) eventsFeed(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.Events == nil {
-		s.fail(w, r, http.StatusNotFound)
-		return
-	}
-	kind, ok := kindOf(r)
+	_, evs, ok := s.eventsRequested(w, r)
 	if !ok {
-		s.fail(w, r, http.StatusNotFound)
-		return
-	}
-	evs, err := s.publicEvents(r, kind, s.cfg.Now().Add(-pastWindow))
-	if err != nil {
-		s.internal(w, r, "listing events", err)
 		return
 	}
 	name := s.cfg.Name
