@@ -43,10 +43,10 @@ const (
 // The problems of a campaign's files (InvalidError, Field "attach" or
 // "picture", Value the file's name).
 const (
-	ProblemFileType    Problem = "file_type"      // not a PDF, JPEG, PNG or calendar file
-	ProblemFilesSize   Problem = "files_size"     // Limit: the most bytes of all files together
-	ProblemPicture     Problem = "picture"        // a picture that is no JPEG or PNG, or cannot be read
-	ProblemTooManyFile Problem = "too_many_files" // Limit: the most files
+	ProblemFileType     Problem = "file_type"      // not a PDF, JPEG, PNG or calendar file
+	ProblemFilesSize    Problem = "files_size"     // Limit: the most bytes of all files together
+	ProblemPicture      Problem = "picture"        // a picture that is no JPEG or PNG, or cannot be read
+	ProblemTooManyFiles Problem = "too_many_files" // Limit: the most files
 )
 
 // NewAttachment checks data, the file name, as an attachment: a PDF, a
@@ -90,7 +90,7 @@ func NewPicture(name, alt string, data []byte, n int) (File, error) {
 // checkFiles checks the files of one campaign together.
 func checkFiles(files []File) error {
 	if len(files) > MaxFiles {
-		return &InvalidError{Field: "attach", Problem: ProblemTooManyFile, Limit: MaxFiles}
+		return &InvalidError{Field: "attach", Problem: ProblemTooManyFiles, Limit: MaxFiles}
 	}
 	total := 0
 	for _, f := range files {

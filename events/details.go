@@ -47,6 +47,8 @@ type eventDetails struct {
 	ForWhomEN     string    `json:"for_whom_en,omitempty"`
 	Contact       Contact   `json:"contact,omitzero"`
 	Sessions      []Session `json:"sessions,omitempty"`
+	// CancelReason is the Event's, set when it is cancelled.
+	CancelReason string `json:"cancel_reason,omitempty"`
 }
 
 func (s Spec) details() []byte {
@@ -60,11 +62,13 @@ func (s Spec) details() []byte {
 	return b
 }
 
-func (s *Spec) setDetails(raw []byte) error {
+// setDetails reads raw, the stored details, into s and returns them
+// whole (with what belongs to the Event rather than its Spec).
+func (s *Spec) setDetails(raw []byte) (eventDetails, error) {
 	var d eventDetails
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &d); err != nil {
-			return err
+			return d, err
 		}
 	}
 	s.TitleEN, s.DescriptionEN, s.ForWhom, s.ForWhomEN, s.Contact = d.TitleEN, d.DescriptionEN, d.ForWhom, d.ForWhomEN, d.Contact
@@ -72,16 +76,7 @@ func (s *Spec) setDetails(raw []byte) error {
 	for _, x := range d.Sessions {
 		s.Sessions = append(s.Sessions, Session{Start: x.Start.In(Berlin()), End: x.End.In(Berlin())})
 	}
-	return nil
-}
-
-// cancelReason is the reason stored with a cancelled event's details.
-func cancelReason(raw []byte) string {
-	var d struct {
-		CancelReason string `json:"cancel_reason"`
-	}
-	_ = json.Unmarshal(raw, &d) // setDetails has read raw already
-	return d.CancelReason
+	return d, nil
 }
 
 // checkDetails normalises and checks the details of s: the English words,

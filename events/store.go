@@ -88,10 +88,11 @@ func (r *eventRow) event() (*Event, error) {
 		f := r.Figures
 		e.Figures, e.RegistrationsPurgedAt = &f, r.PurgedAt
 	}
-	if err := e.setDetails(r.Details); err != nil {
+	d, err := e.setDetails(r.Details)
+	if err != nil {
 		return nil, fmt.Errorf("events: event %s: details: %w", r.Slug, err)
 	}
-	e.CancelReason = cancelReason(r.Details)
+	e.CancelReason = d.CancelReason
 	return e, nil
 }
 

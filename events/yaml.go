@@ -76,14 +76,19 @@ func ParseYAML(r io.Reader) (Spec, error) {
 		Partners: f.Partners, Topics: f.Topics, Capacity: f.Capacity, PartyMax: f.PartyMax, Registration: f.Registration,
 		TitleEN: f.TitleEN, DescriptionEN: f.DescriptionEN, ForWhom: f.ForWhom, ForWhomEN: f.ForWhomEN, Contact: f.Contact,
 	}
-	for _, x := range f.Sessions {
-		session, err := ParseSession(x)
-		if fe, ok := errors.AsType[FieldError](err); ok {
-			fe.Field = "termine"
+	// failed records err, a FieldError without its field, for field.
+	failed := func(field string, err error) bool {
+		fe, ok := errors.AsType[FieldError](err)
+		if ok {
+			fe.Field = field
 			errs = append(errs, fe)
-			continue
 		}
-		spec.Sessions = append(spec.Sessions, session)
+		return ok
+	}
+	for _, x := range f.Sessions {
+		if session, err := ParseSession(x); !failed("termine", err) {
+			spec.Sessions = append(spec.Sessions, session)
+		}
 	}
 	for _, k := range f.Kinds {
 		spec.Kinds = append(spec.Kinds, subscribers.Kind(k))
@@ -93,10 +98,7 @@ func ParseYAML(r io.Reader) (Spec, error) {
 			return time.Time{}
 		}
 		t, err := ParseTime(v)
-		if fe, ok := errors.AsType[FieldError](err); ok {
-			fe.Field = field
-			errs = append(errs, fe)
-		}
+		failed(field, err)
 		return t
 	}
 	spec.Start = parseTime("start", f.Start)
@@ -107,21 +109,14 @@ func ParseYAML(r io.Reader) (Spec, error) {
 	if f.Reminders != nil {
 		spec.Reminders = []time.Duration{}
 		for _, r := range f.Reminders {
-			d, err := ParseOffset(r)
-			if fe, ok := errors.AsType[FieldError](err); ok {
-				fe.Field = "reminders"
-				errs = append(errs, fe)
-				continue
+			if d, err := ParseOffset(r); !failed("reminders", err) {
+				spec.Reminders = append(spec.Reminders, d)
 			}
-			spec.Reminders = append(spec.Reminders, d)
 		}
 	}
 	if strings.TrimSpace(f.LastCall) != "" {
 		d, err := ParseOffset(f.LastCall)
-		if fe, ok := errors.AsType[FieldError](err); ok {
-			fe.Field = "last_call"
-			errs = append(errs, fe)
-		}
+		failed("last_call", err)
 		spec.LastCall = d
 	}
 	return spec.CheckWith(errs)

@@ -52,7 +52,7 @@ func placeholders(s string) []string {
 var required = map[string]bool{"Link": true, "Aktion": true}
 
 // check compares a file's entries with the shipped texts of lang.
-func check(lang i18n.Lang, entries []entry, base map[string]string, baseAt map[string]Place) []Problem {
+func check(entries []entry, base map[string]string) []Problem {
 	var out []Problem
 	for _, e := range entries {
 		want, ok := base[e.key]
@@ -90,7 +90,6 @@ func check(lang i18n.Lang, entries []entry, base map[string]string, baseAt map[s
 	if changed && text.text != base[KeyConsentText] && version == base[KeyConsentVersion] {
 		out = append(out, Problem{Place: text.at, Key: KeyConsentText, Kind: ProblemConsentVersion, Detail: version})
 	}
-	_ = baseAt
 	return out
 }
 

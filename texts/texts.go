@@ -108,7 +108,7 @@ func Load(dir string) (*Catalog, []Problem, error) {
 			}
 			return nil, nil, err
 		}
-		ps := check(lang, entries, c.texts[lang], c.from[lang])
+		ps := check(entries, c.texts[lang])
 		problems = append(problems, ps...)
 		bad := map[string]bool{}
 		for _, p := range ps {

@@ -141,7 +141,7 @@ func TestCampaignErrorsInGerman(t *testing.T) {
 		}
 	}
 	for _, p := range []campaigns.Problem{campaigns.ProblemMissing, campaigns.ProblemTooLong, campaigns.ProblemInvisible,
-		campaigns.ProblemWordsOfEvent, campaigns.ProblemNoHours, campaigns.ProblemNewOnly, campaigns.ProblemNoteOfNotice, campaigns.ProblemIntroOfInvitation, campaigns.ProblemArchive, campaigns.ProblemFileType, campaigns.ProblemFilesSize, campaigns.ProblemPicture, campaigns.ProblemTooManyFile, campaigns.ProblemToRegistered, campaigns.ProblemGreeting, campaigns.ProblemEventGiven, campaigns.ProblemNoEvent,
+		campaigns.ProblemWordsOfEvent, campaigns.ProblemNoHours, campaigns.ProblemNewOnly, campaigns.ProblemNoteOfNotice, campaigns.ProblemIntroOfInvitation, campaigns.ProblemArchive, campaigns.ProblemFileType, campaigns.ProblemFilesSize, campaigns.ProblemPicture, campaigns.ProblemTooManyFiles, campaigns.ProblemToRegistered, campaigns.ProblemGreeting, campaigns.ProblemEventGiven, campaigns.ProblemNoEvent,
 		campaigns.ProblemKind, campaigns.ProblemNotFuture} {
 		if _, ok := campaignProblemWords[p]; !ok {
 			t.Errorf("no German words for %s", p)

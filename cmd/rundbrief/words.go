@@ -160,7 +160,7 @@ var campaignProblemWords = map[campaigns.Problem]string{
 	campaigns.ProblemFileType:          "„%[1]s“ ist keine PDF-, JPEG-, PNG- oder Kalenderdatei (.ics); andere Dateien können Mailprogramme blockieren",
 	campaigns.ProblemFilesSize:         "alle Dateien zusammen sind größer als 5 MB; jede Empfängerin und jeder Empfänger bekommt sie – bitte verkleinern oder einen Link angeben",
 	campaigns.ProblemPicture:           "„%[1]s“ ist kein lesbares JPEG- oder PNG-Bild (Bilder gibt es nur im Rundbrief)",
-	campaigns.ProblemTooManyFile:       "höchstens %[2]d Dateien je Kampagne",
+	campaigns.ProblemTooManyFiles:      "höchstens %[2]d Dateien je Kampagne",
 	campaigns.ProblemNewOnly:           "--new-only gilt nur für Einladungen",
 	campaigns.ProblemNoteOfNotice:      "--note gilt nur für Erinnerungen, Änderungen und Absagen; ein Rundbrief hat seinen Text, eine Einladung den ihrer Veranstaltung",
 	campaigns.ProblemGreeting:          "„%[1]s“: möglich sind förmlich (Sehr geehrte Frau …, wo die Anrede bekannt ist) und neutral (Guten Tag Vorname Nachname)",
