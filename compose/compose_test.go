@@ -93,13 +93,18 @@ func TestRegistrationMails(t *testing.T) {
 	to := &subscribers.Contact{ID: 7, Email: "j.mueller@metallbau.example", Name: "Jörg Müller", Language: i18n.German}
 	for _, tc := range []struct {
 		kind     events.MailKind
+		status   events.RegistrationStatus
 		calendar string // the calendar file's METHOD; "" for none
 	}{
-		{events.MailRegistered, "PUBLISH"}, {events.MailWaiting, ""}, {events.MailMovedUp, "PUBLISH"},
+		{events.MailRegistered, events.Registered, "PUBLISH"}, {events.MailWaiting, events.Waiting, ""},
+		{events.MailMovedUp, events.Registered, "PUBLISH"},
 		// The receipt of a cancellation takes the entry out again.
-		{events.MailCancelled, "CANCEL"},
+		{events.MailCancelled, events.Cancelled, "CANCEL"},
+		// A request from the public page gets no calendar file before it
+		// is confirmed; nor does the mail with the link.
+		{events.MailRequested, events.Requested, ""}, {events.MailLink, events.Registered, ""},
 	} {
-		reg := &events.Registration{ID: 1, EventID: e.ID, SubscriberID: to.ID, People: 2, Status: tc.kind.State(), Position: 1}
+		reg := &events.Registration{ID: 1, EventID: e.ID, SubscriberID: to.ID, People: 2, Status: tc.status, Position: 1}
 		m, err := c.Registration(tc.kind, reg, e, to, now)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.kind, err)

@@ -41,12 +41,14 @@ const (
 
 // eventDetails is the JSON object in events.details.
 type eventDetails struct {
-	TitleEN       string    `json:"title_en,omitempty"`
-	DescriptionEN string    `json:"description_en,omitempty"`
-	ForWhom       string    `json:"for_whom,omitempty"`
-	ForWhomEN     string    `json:"for_whom_en,omitempty"`
-	Contact       Contact   `json:"contact,omitzero"`
-	Sessions      []Session `json:"sessions,omitempty"`
+	TitleEN       string     `json:"title_en,omitempty"`
+	DescriptionEN string     `json:"description_en,omitempty"`
+	ForWhom       string     `json:"for_whom,omitempty"`
+	ForWhomEN     string     `json:"for_whom_en,omitempty"`
+	Contact       Contact    `json:"contact,omitzero"`
+	Sessions      []Session  `json:"sessions,omitempty"`
+	Questions     []Question `json:"questions,omitempty"`
+	Names         Names      `json:"names,omitempty"`
 	// CancelReason is the Event's, set when it is cancelled.
 	CancelReason string `json:"cancel_reason,omitempty"`
 }
@@ -54,7 +56,7 @@ type eventDetails struct {
 func (s Spec) details() []byte {
 	b, err := json.Marshal(eventDetails{
 		TitleEN: s.TitleEN, DescriptionEN: s.DescriptionEN, ForWhom: s.ForWhom, ForWhomEN: s.ForWhomEN,
-		Contact: s.Contact, Sessions: s.Sessions,
+		Contact: s.Contact, Sessions: s.Sessions, Questions: s.Questions, Names: s.Names,
 	})
 	if err != nil { // strings and times only
 		panic("events: details: " + err.Error())
@@ -72,6 +74,7 @@ func (s *Spec) setDetails(raw []byte) (eventDetails, error) {
 		}
 	}
 	s.TitleEN, s.DescriptionEN, s.ForWhom, s.ForWhomEN, s.Contact = d.TitleEN, d.DescriptionEN, d.ForWhom, d.ForWhomEN, d.Contact
+	s.Questions, s.Names = d.Questions, d.Names
 	s.Sessions = nil
 	for _, x := range d.Sessions {
 		s.Sessions = append(s.Sessions, Session{Start: x.Start.In(Berlin()), End: x.End.In(Berlin())})
@@ -114,6 +117,7 @@ func (s *Spec) checkDetails(fail func(field string, p Problem, value string, lim
 		}
 	}
 	s.checkSessions(fail)
+	s.checkQuestions(fail)
 }
 
 func (s *Spec) checkSessions(fail func(field string, p Problem, value string, limit int)) {

@@ -43,10 +43,12 @@ const (
 )
 
 // DefaultPartyMax is how many people one registration may bring unless the
-// event says otherwise; MaxPartyMax the most an event may allow.
+// event says otherwise; MaxPartyMax the most an event may allow (a school
+// registers a class, a company its apprentices; never more than the
+// capacity, see MaxParty).
 const (
 	DefaultPartyMax = 4
-	MaxPartyMax     = 50
+	MaxPartyMax     = 500
 )
 
 // DefaultReminders are the reminder offsets of an event that names none: 7
@@ -90,6 +92,10 @@ type Spec struct {
 	// and End are then the first one's start and the last one's end.
 	// Empty for an event in one piece.
 	Sessions []Session `json:"sessions,omitempty"`
+	// Questions are what a registration is asked besides the number of
+	// people, in order; Names whether it names each person.
+	Questions []Question `json:"questions,omitempty"`
+	Names     Names      `json:"names,omitempty"`
 }
 
 // Event is a stored event.

@@ -16,22 +16,31 @@ type MailKind string
 
 // The mails about a registration; each says the registration's state.
 const (
+	// MailRequested asks to confirm a request from the public page.
+	MailRequested MailKind = "requested"
+	// MailLink names the registration link to someone who asked on the
+	// public page and is registered or waiting already.
+	MailLink       MailKind = "link"
 	MailRegistered MailKind = "registered" // places held
 	MailWaiting    MailKind = "waiting"    // on the waitlist
 	MailMovedUp    MailKind = "moved_up"   // moved up from the waitlist
 	MailCancelled  MailKind = "cancelled"  // the cancellation is received
 )
 
-// State is the registration status a mail of kind k is about: a mail is
-// sent only while the registration is still in it.
-func (k MailKind) State() RegistrationStatus {
+// Fits reports whether a mail of kind k still says how a registration in
+// status is: a mail is sent only while it does.
+func (k MailKind) Fits(status RegistrationStatus) bool {
 	switch k {
+	case MailRequested:
+		return status == Requested
+	case MailLink:
+		return status == Registered || status == Waiting
 	case MailWaiting:
-		return Waiting
+		return status == Waiting
 	case MailCancelled:
-		return Cancelled
+		return status == Cancelled
 	}
-	return Registered
+	return status == Registered
 }
 
 // ErrNothingOwed means the mail was sent already, replaced by a newer

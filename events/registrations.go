@@ -15,6 +15,9 @@ type RegistrationStatus string
 
 // The statuses of a registration.
 const (
+	// Requested: asked for on the public page, not yet confirmed by the
+	// link mailed to the address; holds no place (see Store.Request).
+	Requested  RegistrationStatus = "requested"
 	Registered RegistrationStatus = "registered" // has places
 	Waiting    RegistrationStatus = "waiting"    // on the waitlist
 	Cancelled  RegistrationStatus = "cancelled"  // withdrew, or was withdrawn by staff
@@ -42,7 +45,12 @@ type Registration struct {
 	WaitingSince *time.Time         `db:"waiting_since" json:"waiting_since,omitempty"`
 	// Position is the place on the waitlist, from 1; 0 unless waiting.
 	Position int `db:"position" json:"position,omitempty"`
+	// Answers are the answers to the event's questions.
+	Answers Answers `db:"answers" json:"answers,omitzero"`
 }
+
+// Active reports whether r holds places or waits for them.
+func (r *Registration) Active() bool { return r.Status == Registered || r.Status == Waiting }
 
 // Errors of registration.
 var (
@@ -69,6 +77,8 @@ type Outcome struct {
 	Registration *Registration
 	// Changed is false when the registration was already as asked.
 	Changed bool
+	// AnswersChanged says the answers were changed (see Store.Enter).
+	AnswersChanged bool
 	// MovedUp are the people who left the waitlist for a freed place, in
 	// order.
 	MovedUp []*Registration
@@ -154,6 +164,25 @@ func (e *Event) OpenFor(now time.Time) error {
 // for the deadline; the change itself is recorded at the time the event's
 // lock was won, so the waitlist is first come, first served in that order.
 func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, people int, source RegistrationSource, now time.Time) (*Outcome, error) {
+	return s.Enter(ctx, Entry{EventID: eventID, SubscriberID: subscriberID, People: people, Source: source}, now)
+}
+
+// Entry is a registration as a person or staff ask for it.
+type Entry struct {
+	EventID, SubscriberID int64
+	People                int
+	// Answers replace the stored answers; nil keeps them.
+	Answers *Answers
+	Source  RegistrationSource
+}
+
+// Enter is Register with the answers to the event's questions: they are
+// stored with the registration, also when the number of people stays
+// (Outcome.Changed is then false, and no mail is owed). A request from
+// the public page (Requested) is confirmed by it: it gets places or a
+// place on the waitlist like a new registration.
+func (s *Store) Enter(ctx context.Context, in Entry, now time.Time) (*Outcome, error) {
+	eventID, subscriberID, people, source := in.EventID, in.SubscriberID, in.People, in.Source
 	out := &Outcome{}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		*out = Outcome{}
@@ -216,6 +245,15 @@ func (s *Store) Register(ctx context.Context, eventID, subscriberID int64, peopl
 		if err != nil {
 			return fmt.Errorf("events: register: %w", err)
 		}
+		if in.Answers != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE registrations SET answers = $3, updated_at = $4
+				WHERE event_id = $1 AND subscriber_id = $2 AND answers <> $3::jsonb`, eventID, subscriberID, *in.Answers, now)
+			if err != nil {
+				return fmt.Errorf("events: register: answers: %w", err)
+			}
+			n, _ := res.RowsAffected()
+			out.AnswersChanged = n > 0
+		}
 		return out.finish(ctx, tx, e, subscriberID, now)
 	})
 	if err != nil {
@@ -243,8 +281,10 @@ func (s *Store) Cancel(ctx context.Context, eventID, subscriberID int64, now tim
 			return err
 		}
 		if old.Status != Cancelled {
+			// The answers go with the places: the children's names are
+			// needed for the event, not for a cancellation.
 			if _, err := tx.ExecContext(ctx, `UPDATE registrations SET status = 'cancelled', cancelled_at = $2, updated_at = $2,
-				waiting_since = NULL WHERE id = $1`, old.ID, now); err != nil {
+				waiting_since = NULL, answers = '{}' WHERE id = $1`, old.ID, now); err != nil {
 				return fmt.Errorf("events: cancel registration: %w", err)
 			}
 			out.Changed = true
@@ -257,13 +297,14 @@ func (s *Store) Cancel(ctx context.Context, eventID, subscriberID int64, now tim
 	return out, nil
 }
 
-// Registrations returns the registrations of event eventID that are not
-// cancelled: the registered ones first, by time, then the waitlist in
-// order.
+// Registrations returns the registrations of event eventID that hold
+// places or wait for them: the registered ones first, by time, then the
+// waitlist in order. Cancelled ones and unconfirmed requests are not
+// among them.
 func (s *Store) Registrations(ctx context.Context, eventID int64) ([]*Registration, error) {
 	var rs []*Registration
 	err := s.db.SelectContext(ctx, &rs, `SELECT `+registrationColumns+` FROM registrations r
-		WHERE r.event_id = $1 AND r.status <> 'cancelled'
+		WHERE r.event_id = $1 AND r.status IN ('registered', 'waiting')
 		ORDER BY r.status = 'waiting', r.waiting_since NULLS FIRST, r.created_at, r.id`, eventID)
 	if err != nil {
 		return nil, fmt.Errorf("events: registrations: %w", err)
@@ -290,7 +331,7 @@ func (s *Store) Taken(ctx context.Context, eventID int64) (taken, waiting int, e
 
 // registrationColumns selects a registration r with its waitlist position.
 const registrationColumns = `r.id, r.event_id, r.subscriber_id, r.people, r.status, r.source, r.created_at, r.updated_at,
-	r.waiting_since, CASE WHEN r.status = 'waiting' THEN (SELECT count(*) FROM registrations w
+	r.waiting_since, r.answers, CASE WHEN r.status = 'waiting' THEN (SELECT count(*) FROM registrations w
 		WHERE w.event_id = r.event_id AND w.status = 'waiting'
 		  AND (w.waiting_since, w.id) <= (r.waiting_since, r.id)) ELSE 0 END AS position`
 
@@ -446,7 +487,8 @@ type PersonRegistration struct {
 	CreatedAt  time.Time          `db:"created_at" json:"created_at"`
 	UpdatedAt  time.Time          `db:"updated_at" json:"updated_at"`
 	// Position is the place on the waitlist, from 1; 0 unless waiting.
-	Position int `db:"position" json:"position,omitempty"`
+	Position int     `db:"position" json:"position,omitempty"`
+	Answers  Answers `db:"answers" json:"answers,omitzero"`
 }
 
 // RegistrationsOf returns every registration of the subscriber with id,
@@ -454,7 +496,7 @@ type PersonRegistration struct {
 // start of their event.
 func (s *Store) RegistrationsOf(ctx context.Context, subscriberID int64) ([]PersonRegistration, error) {
 	var out []PersonRegistration
-	err := s.db.SelectContext(ctx, &out, `SELECT r.event_id, e.slug, e.title, e.starts_at, r.people, r.status, r.source, r.created_at, r.updated_at,
+	err := s.db.SelectContext(ctx, &out, `SELECT r.event_id, e.slug, e.title, e.starts_at, r.people, r.status, r.source, r.created_at, r.updated_at, r.answers,
 		CASE WHEN r.status = 'waiting' THEN (SELECT count(*) FROM registrations w
 			WHERE w.event_id = r.event_id AND w.status = 'waiting' AND (w.waiting_since, w.id) <= (r.waiting_since, r.id)) ELSE 0 END AS position
 		FROM registrations r JOIN events e ON e.id = r.event_id

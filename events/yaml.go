@@ -47,6 +47,9 @@ type eventFile struct {
 	ForWhomEN     string   `yaml:"für_wen_en"`
 	Contact       Contact  `yaml:"kontakt"`
 	Sessions      []string `yaml:"termine"`
+	// What a registration is asked.
+	Questions []Question `yaml:"fragen"`
+	Names     string     `yaml:"namen"`
 }
 
 // ParseYAML reads an event from YAML and checks it (Spec.Check). Unknown
@@ -75,6 +78,7 @@ func ParseYAML(r io.Reader) (Spec, error) {
 		PlaceName: f.Place, PlaceAddress: f.Address, OnlineURL: f.Online, Organiser: f.Organiser,
 		Partners: f.Partners, Topics: f.Topics, Capacity: f.Capacity, PartyMax: f.PartyMax, Registration: f.Registration,
 		TitleEN: f.TitleEN, DescriptionEN: f.DescriptionEN, ForWhom: f.ForWhom, ForWhomEN: f.ForWhomEN, Contact: f.Contact,
+		Questions: f.Questions, Names: Names(strings.TrimSpace(f.Names)),
 	}
 	// failed records err, a FieldError without its field, for field.
 	failed := func(field string, err error) bool {

@@ -233,6 +233,7 @@ func TestRegistrationGolden(t *testing.T) {
 	}{
 		{RegistrationConfirmed, i18n.German}, {RegistrationConfirmed, i18n.English}, {RegistrationWaiting, i18n.German},
 		{RegistrationMovedUp, i18n.German}, {RegistrationCancelled, i18n.German},
+		{RegistrationRequested, i18n.German}, {RegistrationRequested, i18n.English}, {RegistrationLink, i18n.German},
 	} {
 		l, err := r.Registration(Registration{
 			Event: testInvitation(t), Kind: tc.kind, People: 2, Position: 3,
@@ -250,7 +251,17 @@ func TestRegistrationGolden(t *testing.T) {
 		if tc.kind == RegistrationConfirmed {
 			golden(t, base+".html", m.HTML)
 		}
-		for _, want := range []string{"/register/AQMA", "weil Sie sich für diese Veranstaltung angemeldet haben"} {
+		why := "weil Sie sich für diese Veranstaltung angemeldet haben"
+		if tc.kind == RegistrationRequested || tc.kind == RegistrationLink {
+			// Nobody has shown yet that they registered: the mail says
+			// only that the address was entered, and offers no cancel
+			// link and no calendar entry for what is not confirmed.
+			why = "weil Ihre Adresse auf unserer Internetseite in die Anmeldung"
+			if strings.Contains(m.Text, "/cancel/") || strings.Contains(m.Text, "Google") {
+				t.Errorf("%s offers a cancel link or a calendar entry", base)
+			}
+		}
+		for _, want := range []string{"/register/AQMA", why} {
 			if tc.lang == i18n.German && !strings.Contains(m.Text, want) {
 				t.Errorf("%s lacks %q", base, want)
 			}

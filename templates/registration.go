@@ -20,6 +20,12 @@ const (
 	RegistrationWaiting   RegistrationKind = "waiting"    // on the waitlist, at a place
 	RegistrationMovedUp   RegistrationKind = "moved_up"   // "Ein Platz ist frei geworden"; with the calendar file
 	RegistrationCancelled RegistrationKind = "cancelled"  // the cancellation is received
+	// RegistrationRequested asks to confirm a registration sent from the
+	// public page; RegistrationLink names the registration page to someone
+	// who sent it while registered already. Neither carries a calendar
+	// file or a cancel link.
+	RegistrationRequested RegistrationKind = "requested"
+	RegistrationLink      RegistrationKind = "link"
 )
 
 // Registration is what a mail about a registration says besides the
@@ -81,6 +87,20 @@ func (r *Renderer) Registration(reg Registration, lang i18n.Lang) (*Layout, erro
 		c.outros = w.paras("anmeldung.abgesagt_nachsatz")
 		cancel = ""
 		removed = w.t("kalender.entfernt_anmeldung")
+	case RegistrationRequested:
+		calendar, cancel = false, ""
+		c.why = w.t("fusszeile.warum_anfrage")
+		c.subject = w.t("anmeldung.angefragt_betreff", "Titel", title)
+		c.intros = greet("anmeldung.angefragt_text", "Personen", party)
+		c.instructions = w.t("anmeldung.angefragt_anleitung")
+		c.button = w.t("anmeldung.angefragt_knopf")
+		c.outros = w.paras("anmeldung.angefragt_nachsatz")
+	case RegistrationLink:
+		calendar, cancel = false, ""
+		c.why = w.t("fusszeile.warum_anfrage")
+		c.subject = w.t("anmeldung.link_betreff", "Titel", title)
+		c.intros = greet("anmeldung.link_text")
+		c.instructions = w.t("anmeldung.link_anleitung")
 	default:
 		return nil, fmt.Errorf("templates: unknown registration mail %q", reg.Kind)
 	}

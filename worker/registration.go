@@ -95,7 +95,7 @@ func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) er
 		}
 		return err
 	}
-	if reg.Status != m.Kind.State() {
+	if !m.Kind.Fits(reg.Status) {
 		log.Info("registration mail skipped; the registration changed", "status", reg.Status)
 		return recorded(log, record(rec, m.Skipped("registration is "+string(reg.Status)+" now")))
 	}
