@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/lib/pq"
 )
 
@@ -79,9 +81,15 @@ type NewContact struct {
 	Organisation string
 	Phone        string
 	Kind         Kind // KindOther when empty
+	// Language is the language of the mails to a new contact; German when
+	// empty.
+	Language i18n.Lang
 	// Note says how the person became known, for the log ("Anruf am
 	// 02.12.2026, Job-Speeddating").
 	Note string
+	// Source is who gave the address: SourceStaff when empty, SourceWeb
+	// for the public registration form.
+	Source Source
 }
 
 // ErrNoAddress is a contact without an e-mail address that lacks the name
@@ -127,13 +135,13 @@ func (s *Store) FindOrAddContact(ctx context.Context, n NewContact) (sub *Subscr
 				return ErrSuppressed
 			}
 		}
-		err := tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, phone, kind, status)
-			VALUES (NULLIF($1, ''), $2, $3, $4, $5, 'contact') RETURNING id`, n.Email, n.Name, n.Organisation, n.Phone, n.Kind)
+		err := tx.GetContext(ctx, &id, `INSERT INTO subscribers (email, name, organisation, phone, kind, language, status)
+			VALUES (NULLIF($1, ''), $2, $3, $4, $5, $6, 'contact') RETURNING id`, n.Email, n.Name, n.Organisation, n.Phone, n.Kind, n.Language)
 		if err != nil {
 			return fmt.Errorf("subscribers: add contact: %w", err)
 		}
 		added = true
-		return logConsent(ctx, tx, id, ActionContact, Consent{Source: SourceStaff, Note: n.Note})
+		return logConsent(ctx, tx, id, ActionContact, Consent{Source: n.Source, Note: n.Note})
 	})
 	if err != nil {
 		return nil, false, err
@@ -170,6 +178,14 @@ func (n NewContact) clean() (NewContact, error) {
 		n.Kind = KindOther
 	} else if n.Kind, err = ParseKind(string(n.Kind)); err != nil {
 		return n, err
+	}
+	if n.Language == "" {
+		n.Language = i18n.German
+	} else if n.Language, err = i18n.Parse(string(n.Language)); err != nil {
+		return n, err
+	}
+	if n.Source == "" {
+		n.Source = SourceStaff
 	}
 	return n, nil
 }

@@ -24,6 +24,11 @@ type eventView struct {
 	Days         bool // over several days: Outlook's links take the first only
 	Cancelled    bool
 	Reason       string // why it was cancelled; may be empty
+	// Register is the registration form, while the event takes
+	// registrations.
+	Register *publicForm
+	// Closed: the event takes registrations, but no more now.
+	Closed bool
 }
 
 // fact is a row of an event's facts: a label, a value, and a link after
@@ -49,15 +54,20 @@ func (s *Server) publicEvent(w http.ResponseWriter, r *http.Request) (*events.Ev
 	return e, true
 }
 
-// eventPage shows an event: its facts, description and calendar links.
-// Invitations without registration link here ("Mehr erfahren").
+// eventPage shows an event: its facts, description and calendar links,
+// and while it takes registrations the form to register.
 func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 	e, ok := s.publicEvent(w, r)
 	if !ok {
 		return
 	}
-	l := pageLang(r, nil)
-	p := s.newPage(r, l, "", "")
+	s.showEvent(w, r, s.newPage(r, pageLang(r, nil), "", ""), e, http.StatusOK, nil)
+}
+
+// showEvent renders the page of e with the registration form f (nil: an
+// empty one, if the event takes registrations now).
+func (s *Server) showEvent(w http.ResponseWriter, r *http.Request, p *page, e *events.Event, status int, f *publicForm) {
+	l := p.Lang
 	title, description := e.InLanguage(l == i18n.English)
 	p.Title = title
 	facts, err := s.eventFacts(r, p, e)
@@ -74,11 +84,19 @@ func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
 		Cancelled: e.Status == events.StatusCancelled,
 		Reason:    e.CancelReason,
 	}
+	if e.OpenFor(s.cfg.Now()) == nil {
+		if f == nil {
+			f = newPublicForm(p, e, nil)
+		}
+		v.Register = f
+	} else {
+		v.Closed = e.Registration && e.Status == events.StatusPublished
+	}
 	if html, err := s.markdown.HTML(description); err == nil {
 		v.Description = template.HTML(html) // goldmark without raw HTML: safe
 	}
 	p.Event = v
-	s.render(w, r, "event", http.StatusOK, p)
+	s.render(w, r, "event", status, p)
 }
 
 // eventFacts are the facts of e in p's language: when, where, for whom,

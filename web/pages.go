@@ -21,7 +21,7 @@ var pageNames = []string{"message", "subscribe", "preferences", "event", "events
 func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(template.FuncMap{"pageForm": pageForm}).
+		t, err := template.New(name).Funcs(template.FuncMap{"pageForm": pageForm, "pageField": pageField, "pageQuestions": pageQuestions}).
 			ParseFS(pageFiles, "pages/base.html", "pages/fields.html", "pages/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: page %s: %w", name, err)
@@ -63,6 +63,22 @@ type pageAndForm struct {
 }
 
 func pageForm(p *page, f *formView) pageAndForm { return pageAndForm{p, f} }
+
+// pageAndField and pageAndQuestions hand a page and a registration form's
+// questions to the shared templates "question" and "questions".
+type pageAndField struct {
+	Page  *page
+	Field questionField
+}
+
+type pageAndQuestions struct {
+	Page      *page
+	Questions *questionsView
+}
+
+func pageField(p *page, f questionField) pageAndField { return pageAndField{p, f} }
+
+func pageQuestions(p *page, q *questionsView) pageAndQuestions { return pageAndQuestions{p, q} }
 
 // message is the content of a page that says something and offers at most
 // one button and a few links.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/i18n"
@@ -14,20 +13,67 @@ import (
 
 // registrationView is what the registration and cancel pages show.
 type registrationView struct {
-	Notice   string
-	Facts    []fact
-	Form     bool // the form for the number of people
-	Action   string
-	People   int
-	PartyMax int
-	Hint     string
-	Error    string
-	Button   string
+	Notice string
+	Facts  []fact
+	Form   bool // the form: the number of people and the questions
+	Action string
+	// Questions are the number of people and the event's questions;
+	// Errors lists the problems for the summary at the top.
+	Questions *questionsView
+	Errors    []fieldMessage
+	Button    string
 	// CancelURL links to the cancel page; Cancel is the cancel button's
 	// action on that page.
 	CancelURL string
 	Cancel    string
 	EventURL  string
+}
+
+// regForm is what a registration form was sent with: the values as sent,
+// the number of people, and the problems by field.
+type regForm struct {
+	values map[string][]string
+	people int
+	errs   map[string]string
+	order  []string // the fields with problems, in the form's order
+}
+
+func (f *regForm) fail(field, message string) {
+	if f.errs == nil {
+		f.errs = map[string]string{}
+	}
+	if _, ok := f.errs[field]; !ok {
+		f.errs[field] = message
+		f.order = append(f.order, field)
+	}
+}
+
+// summary lists the problems for the box at the top, each linking to its
+// field.
+func (f *regForm) summary() []fieldMessage {
+	out := make([]fieldMessage, 0, len(f.order))
+	for _, id := range f.order {
+		out = append(out, fieldMessage{ID: id, Message: f.errs[id]})
+	}
+	return out
+}
+
+// readRegForm reads the number of people and the answers to e's
+// questions from the request's form, checking both.
+func readRegForm(p *page, e *events.Event, r *http.Request) (*regForm, events.Answers) {
+	f := &regForm{values: r.PostForm}
+	people, msg := readPeople(p, e, r.PostForm)
+	f.people = people
+	if msg != "" {
+		f.fail("people", msg)
+	}
+	answers, err := e.ReadAnswers(r.PostForm, people)
+	if aerrs, ok := errors.AsType[events.AnswerErrors](err); ok {
+		for _, ae := range aerrs {
+			f.fail(ae.Field, answerMessage(p, ae))
+		}
+	}
+	return f, answers
 }
 
 // registrant is the event and subscriber a registration link names, with
@@ -68,29 +114,40 @@ func (s *Server) registrationPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.showRegistration(w, r, rg, http.StatusOK, "", "")
+	s.showRegistration(w, r, rg, http.StatusOK, "", nil)
 }
 
-// register registers the person, or changes their number of people.
+// register registers the person, confirms their request from the public
+// page, or changes their number of people and answers.
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	rg, ok := s.registrantFor(w, r)
 	if !ok {
 		return
 	}
-	p := s.newPage(r, pageLang(r, rg.sub), "", "")
-	people, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("people")))
-	if err != nil || people < 1 || people > rg.event.MaxParty() {
-		s.showRegistration(w, r, rg, http.StatusUnprocessableEntity, "", p.Tf("register.badPeople", "Höchstens", strconv.Itoa(rg.event.MaxParty())))
+	if !s.readForm(w, r) {
 		return
 	}
-	out, err := s.cfg.Events.Register(r.Context(), rg.event.ID, rg.sub.ID, people, events.ByWeb, s.cfg.Now())
+	p := s.newPage(r, pageLang(r, rg.sub), "", "")
+	f, answers := readRegForm(p, rg.event, r)
+	if r.PostForm.Get("step") == "recount" {
+		// "Anzahl übernehmen": the form again, with a block per person.
+		f.errs, f.order = nil, nil
+		s.showRegistration(w, r, rg, http.StatusOK, "", f)
+		return
+	}
+	if len(f.errs) > 0 {
+		s.showRegistration(w, r, rg, http.StatusUnprocessableEntity, "", f)
+		return
+	}
+	out, err := s.cfg.Events.Enter(r.Context(), events.Entry{EventID: rg.event.ID, SubscriberID: rg.sub.ID, People: f.people,
+		Answers: &answers, Source: events.ByWeb}, s.cfg.Now())
 	var noRoom *events.NoRoomError
 	switch {
 	case errors.As(err, &noRoom):
-		s.showRegistration(w, r, rg, http.StatusConflict, p.Tf("register.noRoom", "Plätze", p.count(noRoom.Free, "platz", "plaetze")), "")
+		s.showRegistration(w, r, rg, http.StatusConflict, p.Tf("register.noRoom", "Plätze", p.count(noRoom.Free, "platz", "plaetze")), f)
 		return
 	case errors.Is(err, events.ErrClosed):
-		s.showRegistration(w, r, rg, http.StatusConflict, "", "")
+		s.showRegistration(w, r, rg, http.StatusConflict, "", nil)
 		return
 	case err != nil:
 		s.internal(w, r, "registering", err)
@@ -102,12 +159,17 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	s.queueRegistrationMails(r, out)
 	rg.reg = out.Registration
-	s.showRegistration(w, r, rg, http.StatusOK, "", "")
+	notice := ""
+	if !out.Changed && out.AnswersChanged {
+		notice = p.T("register.saved")
+	}
+	s.showRegistration(w, r, rg, http.StatusOK, notice, nil)
 }
 
 // showRegistration renders the registration page for rg, with notice (or
-// the registration's state) on top and a field error if any.
-func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *registrant, status int, notice, fieldErr string) {
+// the registration's state) on top. f is the form as sent, with its
+// problems; nil shows what is stored.
+func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *registrant, status int, notice string, f *regForm) {
 	e := rg.event
 	p := s.newPage(r, pageLang(r, rg.sub), "", "")
 	p.Title, _ = e.InLanguage(p.Lang == i18n.English)
@@ -116,14 +178,27 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *re
 		s.internal(w, r, "loading topics", err)
 		return
 	}
-	v := &registrationView{
-		Facts: facts, Action: p.URL(r.URL.Path), People: 1, PartyMax: e.MaxParty(),
-		Hint: p.Tf("register.hint", "Höchstens", strconv.Itoa(e.MaxParty())), Error: fieldErr, Button: p.T("register.button"),
-		EventURL: p.URL(paths{}.Event(e.Slug)),
+	if f == nil {
+		f = &regForm{people: 1}
+		if rg.reg != nil && rg.reg.Status != events.Cancelled {
+			f.people, f.values = rg.reg.People, e.FormValues(rg.reg.Answers)
+		}
 	}
-	active := rg.reg != nil && rg.reg.Status != events.Cancelled
-	if active {
-		v.People, v.Button = rg.reg.People, p.T("register.change")
+	v := &registrationView{
+		Facts: facts, Action: p.URL(r.URL.Path), Questions: questionsOf(p, e, f.values, f.people, f.errs), Errors: f.summary(),
+		Button: p.T("register.button"), EventURL: p.URL(paths{}.Event(e.Slug)),
+	}
+	state := events.RegistrationStatus("")
+	if rg.reg != nil {
+		state = rg.reg.Status
+	}
+	active := state == events.Registered || state == events.Waiting
+	switch {
+	case active:
+		v.Button = p.T("register.change")
+		v.CancelURL = p.URL(paths{}.Cancel(e.Slug, r.PathValue("token")))
+	case state == events.Requested:
+		v.Button = p.T("register.confirm")
 		v.CancelURL = p.URL(paths{}.Cancel(e.Slug, r.PathValue("token")))
 	}
 	closed := e.OpenFor(s.cfg.Now())
@@ -133,12 +208,14 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, rg *re
 		v.Notice = notice
 	case e.Status == events.StatusCancelled:
 		v.Notice, v.CancelURL = p.T("register.cancelled"), ""
-	case active && rg.reg.Status == events.Registered:
+	case state == events.Registered:
 		v.Notice = p.Tf("register.registered", "Personen", p.count(rg.reg.People, "person", "personen"))
-	case active:
+	case state == events.Waiting:
 		v.Notice = p.Tf("register.waiting", "Personen", p.count(rg.reg.People, "person", "personen"), "Platz", strconv.Itoa(rg.reg.Position))
 	case closed != nil:
 		v.Notice = p.T("register.closed")
+	case state == events.Requested:
+		v.Notice = p.T("register.requested")
 	}
 	p.Registration = v
 	s.render(w, r, "registration", status, p)

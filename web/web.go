@@ -190,6 +190,7 @@ func New(cfg Config) (*Server, error) {
 	mux.HandleFunc("GET "+compose.RouteEvents, s.eventsPage)
 	mux.HandleFunc("GET "+compose.RouteEventsFeed, s.eventsFeed)
 	mux.HandleFunc("GET "+compose.RouteEvent, s.eventPage)
+	mux.HandleFunc("POST "+compose.RouteEvent, s.requestRegistration)
 	mux.HandleFunc("GET "+compose.RouteEventCalendar, s.eventCalendar)
 	mux.HandleFunc("GET "+compose.RouteRegister, s.registrationPage)
 	mux.HandleFunc("POST "+compose.RouteRegister, s.register)
