@@ -116,11 +116,14 @@ func questionsOf(p *page, e *events.Event, values map[string][]string, people in
 }
 
 // answerMessage says what is wrong with an answer, in p's language.
-func answerMessage(p *page, e events.AnswerError) string {
+func answerMessage(p *page, ev *events.Event, e events.AnswerError) string {
 	switch e.Problem {
 	case events.AnswerMissing:
 		if e.Question == events.NameField {
 			return p.T("answer.missingName")
+		}
+		if q, _ := ev.Question(e.Question); q.Kind == events.QuestionConsent {
+			return p.T("answer.missingConsent")
 		}
 		return p.T("answer.missing")
 	case events.AnswerNotNumber:

@@ -70,7 +70,7 @@ func readRegForm(p *page, e *events.Event, r *http.Request) (*regForm, events.An
 	answers, err := e.ReadAnswers(r.PostForm, people)
 	if aerrs, ok := errors.AsType[events.AnswerErrors](err); ok {
 		for _, ae := range aerrs {
-			f.fail(ae.Field, answerMessage(p, ae))
+			f.fail(ae.Field, answerMessage(p, e, ae))
 		}
 	}
 	return f, answers

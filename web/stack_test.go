@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/mailer"
@@ -55,7 +56,7 @@ func newStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	w, err := worker.New(worker.Config{
-		Redis: redis, Namespace: ns, Store: s.store, Keys: s.keys, Templates: renderer, Sender: sender,
+		Redis: redis, Namespace: ns, Store: s.store, Keys: s.keys, Templates: renderer, Sender: sender, Events: events.NewStore(s.db),
 		From:    mail.Address{Name: "Netzwerkstelle Fachkräftesicherung", Address: "rundbrief@knf.example"},
 		BaseURL: s.srv.URL, Concurrency: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		RetryPoll: 100 * time.Millisecond,
