@@ -435,8 +435,9 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 // purgePending deletes the subscribers who did not confirm within
 // PendingTTL (DSGVO Art. 5(1)(e): data kept no longer than needed); those
 // who hold a registration stay, as contacts. With Events, it then deletes
-// the registrations RegistrationTTL after their event, and the contacts
-// left without one.
+// the requests from the public page not confirmed within OptInTTL, the
+// registrations RegistrationTTL after their event, and the contacts left
+// without one.
 func (w *Worker) purgePending(ctx context.Context, _ *asynq.Task) error {
 	_, err := w.Purge(ctx)
 	return err
@@ -446,13 +447,15 @@ func (w *Worker) purgePending(ctx context.Context, _ *asynq.Task) error {
 type Purged struct {
 	Pending        int // unconfirmed subscribers past PendingTTL
 	KeptAsContacts int // of them, those who hold a registration, kept as contacts
+	Requests       int // requests from the public page not confirmed within OptInTTL
 	Events         int // past events whose registrations went
 	Registrations  int // registrations deleted with them
 	Contacts       int // contacts left without a registration
 }
 
 // Purge is the hourly purge (TypePurgePending), run at once: it applies
-// PendingTTL and RegistrationTTL and says what went.
+// PendingTTL, OptInTTL to requests, and RegistrationTTL, and says what
+// went.
 func (w *Worker) Purge(ctx context.Context) (Purged, error) {
 	var p Purged
 	registered := func(context.Context, sqlx.QueryerContext, []int64) (map[int64]bool, error) { return nil, nil }
@@ -464,17 +467,29 @@ func (w *Worker) Purge(ctx context.Context) (Purged, error) {
 	if p.Pending > 0 || p.KeptAsContacts > 0 {
 		w.cfg.Logger.Info("deleted subscribers who did not confirm in time", "count", p.Pending, "kept_as_contacts", p.KeptAsContacts, "ttl", w.cfg.PendingTTL)
 	}
-	if err != nil || w.cfg.Events == nil || w.cfg.RegistrationTTL <= 0 {
+	if err != nil || w.cfg.Events == nil {
 		return p, err
 	}
-	p.Events, p.Registrations, err = w.cfg.Events.PurgeRegistrations(ctx, w.cfg.RegistrationTTL, w.cfg.Now())
-	if err != nil {
+	// A request held no place; the address it names was never shown to
+	// be the asker's.
+	if p.Requests, err = w.cfg.Events.ExpireRequests(ctx, w.cfg.Now().Add(-w.cfg.OptInTTL)); err != nil {
 		return p, err
 	}
-	if p.Events > 0 {
-		w.cfg.Logger.Info("deleted the registrations of past events", "events", p.Events, "registrations", p.Registrations, "ttl", w.cfg.RegistrationTTL)
+	if p.Requests > 0 {
+		w.cfg.Logger.Info("deleted registration requests not confirmed in time", "count", p.Requests, "ttl", w.cfg.OptInTTL)
 	}
-	p.Contacts, err = w.cfg.Store.PurgeContacts(ctx, w.cfg.RegistrationTTL, registered)
+	if w.cfg.RegistrationTTL > 0 {
+		p.Events, p.Registrations, err = w.cfg.Events.PurgeRegistrations(ctx, w.cfg.RegistrationTTL, w.cfg.Now())
+		if err != nil {
+			return p, err
+		}
+		if p.Events > 0 {
+			w.cfg.Logger.Info("deleted the registrations of past events", "events", p.Events, "registrations", p.Registrations, "ttl", w.cfg.RegistrationTTL)
+		}
+	}
+	// A contact exists for their registrations only: once none is left
+	// (purged, or an expired request), they go after OptInTTL.
+	p.Contacts, err = w.cfg.Store.PurgeContacts(ctx, w.cfg.OptInTTL, registered)
 	if p.Contacts > 0 {
 		w.cfg.Logger.Info("deleted contacts without a registration", "count", p.Contacts)
 	}

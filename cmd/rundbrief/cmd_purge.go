@@ -51,12 +51,13 @@ func (a *app) purge(ctx context.Context, w io.Writer) error {
 	if p.KeptAsContacts > 0 {
 		fmt.Fprintf(w, "  als Kontakt behalten, weil zu einer Veranstaltung angemeldet: %d\n", p.KeptAsContacts)
 	}
+	fmt.Fprintf(w, "  Anmeldungen von der Veranstaltungsseite ohne Bestätigung nach %s gelöscht: %d\n", days(cfg.OptInTTL), p.Requests)
 	if cfg.RegistrationTTL == 0 {
 		fmt.Fprintf(w, "  Anmeldungen zu Veranstaltungen: werden behalten (RUNDBRIEF_REGISTRATION_TTL=0)\n")
-		return nil
+	} else {
+		fmt.Fprintf(w, "  Anmeldungen zu Veranstaltungen, die vor mehr als %s endeten, gelöscht: %d (aus %s)\n", days(cfg.RegistrationTTL),
+			p.Registrations, plural(p.Events, "Veranstaltung", "Veranstaltungen"))
 	}
-	fmt.Fprintf(w, "  Anmeldungen zu Veranstaltungen, die vor mehr als %s endeten, gelöscht: %d (aus %s)\n", days(cfg.RegistrationTTL),
-		p.Registrations, plural(p.Events, "Veranstaltung", "Veranstaltungen"))
 	fmt.Fprintf(w, "  Kontakte ohne Anmeldung gelöscht: %d\n", p.Contacts)
 	return nil
 }

@@ -286,12 +286,20 @@ func TestPurgeKeepsRegistrationsUntilTheirTime(t *testing.T) {
 	e.ok(t, "events", "create", "-f", "../../examples/events/job-speeddating-2027.yaml", "--deadline", "")
 	e.ok(t, "events", "publish", "job-speeddating-2027")
 	e.ok(t, "events", "register", "job-speeddating-2027", "angemeldet@example.org", "--people", "2")
+	// Someone asked on the event page eight days ago and never
+	// confirmed: the request and the contact it made go.
+	if _, err := db.ExecContext(ctx, `WITH c AS (INSERT INTO subscribers (email, kind, status) VALUES ('anfrage@example.org', 'other', 'contact') RETURNING id)
+		INSERT INTO registrations (event_id, subscriber_id, people, status, source, updated_at)
+		SELECT e.id, c.id, 1, 'requested', 'web', now() - interval '8 days' FROM c, events e`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.ExecContext(ctx, `UPDATE subscribers SET updated_at = now() - interval '15 days'`); err != nil {
 		t.Fatal(err)
 	}
 
 	out := e.ok(t, "purge")
 	for _, want := range []string{"Abonnements ohne Bestätigung nach 14 Tagen gelöscht: 1", "als Kontakt behalten, weil zu einer Veranstaltung angemeldet: 1",
+		"Anmeldungen von der Veranstaltungsseite ohne Bestätigung nach 7 Tagen gelöscht: 1", "Kontakte ohne Anmeldung gelöscht: 1",
 		"Anmeldungen zu Veranstaltungen, die vor mehr als 90 Tagen endeten, gelöscht: 0"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("purge lacks %q:\n%s", want, out)
@@ -299,6 +307,9 @@ func TestPurgeKeepsRegistrationsUntilTheirTime(t *testing.T) {
 	}
 	if r := e.run(t, "", "subscribers", "show", "vergessen@example.org"); r.code == 0 {
 		t.Errorf("the unconfirmed subscriber without a registration is still there")
+	}
+	if r := e.run(t, "", "subscribers", "show", "anfrage@example.org"); r.code == 0 {
+		t.Errorf("the contact of an expired request is still there")
 	}
 	if out := e.ok(t, "subscribers", "show", "angemeldet@example.org"); !strings.Contains(out, "nur Veranstaltung") {
 		t.Errorf("the registered one after the purge:\n%s", out)
