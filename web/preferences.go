@@ -72,6 +72,8 @@ func (s *Server) showPreferences(w http.ResponseWriter, r *http.Request, sub *su
 			item := registrationItem{Title: rg.EventTitle, EventURL: p.URL(paths{}.Event(rg.EventSlug)), When: templates.At(p.Lang, rg.Start),
 				ChangeURL: p.URL(paths{}.Register(rg.EventSlug, token))}
 			switch rg.Status {
+			case events.Requested:
+				item.State = p.Tf("preferences.regRequested", "Personen", p.count(rg.People, "person", "personen"))
 			case events.Waiting:
 				item.State = p.Tf("preferences.regWaiting", "Personen", p.count(rg.People, "person", "personen"), "Platz", strconv.Itoa(rg.Position))
 			default:

@@ -217,8 +217,20 @@ func TestPreferencesListRegistrations(t *testing.T) {
 	if _, err := evs.Register(ctx, e.ID, ben.ID, 1, events.ByWeb, time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// Anna asked for the Talent-Campus on its page and has not confirmed.
+	createEvent(t, evs, "talent-campus-2027.yaml", nil)
+	campus, err := evs.Publish(ctx, "talent-campus-2027")
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers := &events.Answers{Answers: map[string][]string{"fotos": {"yes"}},
+		Participants: []events.Participant{{Name: "Lena", Answers: map[string][]string{"alter": {"13"}}}}}
+	if _, err := evs.Request(ctx, events.Entry{EventID: campus.ID, SubscriberID: anna.ID, People: 1, Answers: answers}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	r := s.get("/preferences/" + annaToken)
 	if !strings.Contains(r.body, "Meine Anmeldungen") || !strings.Contains(r.body, "angemeldet mit 2 Personen") ||
+		!strings.Contains(r.body, "noch nicht bestätigt, mit 1 Person") ||
 		!strings.Contains(r.body, s.registerLink(spec.Slug, anna)) {
 		t.Errorf("Anna's preferences page:\n%s", r.body)
 	}
@@ -228,13 +240,15 @@ func TestPreferencesListRegistrations(t *testing.T) {
 	data := s.post("/preferences/"+annaToken+"/data", nil)
 	var exp struct {
 		Registrations []struct {
-			Event  string `json:"event"`
-			People int    `json:"people"`
-			Status string `json:"status"`
+			Event   string         `json:"event"`
+			People  int            `json:"people"`
+			Status  string         `json:"status"`
+			Answers events.Answers `json:"answers"`
 		} `json:"registrations"`
 	}
-	if err := json.Unmarshal([]byte(data.body), &exp); err != nil || len(exp.Registrations) != 1 ||
-		exp.Registrations[0].Event != spec.Slug || exp.Registrations[0].People != 2 || exp.Registrations[0].Status != "registered" {
+	if err := json.Unmarshal([]byte(data.body), &exp); err != nil || len(exp.Registrations) != 2 ||
+		exp.Registrations[0].Event != spec.Slug || exp.Registrations[0].People != 2 || exp.Registrations[0].Status != "registered" ||
+		exp.Registrations[1].Status != "requested" || exp.Registrations[1].Answers.Participants[0].Name != "Lena" {
 		t.Errorf("Meine Daten: %v\n%s", err, data.body)
 	}
 }

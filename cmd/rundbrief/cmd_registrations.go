@@ -306,13 +306,17 @@ func (a *app) listRegistrations(ctx context.Context, w io.Writer, o registration
 	}
 	if o.CSV {
 		sw := spreadsheet.NewWriter(w)
-		sw.Write("Nr.", "Name", "Organisation", "E-Mail", "Telefon", "Personen", "Status", "Angemeldet am", "Unterschrift")
+		// The answers follow the fixed columns; every cell is made safe
+		// from formulas by the writer (the public typed them).
+		sw.Write(append([]string{"Nr.", "Name", "Organisation", "E-Mail", "Telefon", "Personen", "Status", "Angemeldet am", "Unterschrift"},
+			answerColumns(e)...)...)
 		for i, r := range regs {
 			c := contacts[r.SubscriberID]
 			if c == nil {
 				c = &subscribers.Contact{}
 			}
-			sw.Write(strconv.Itoa(i+1), c.Name, c.Org, c.Email, c.Phone, strconv.Itoa(r.People), status(r), when(r.CreatedAt), "")
+			sw.Write(append([]string{strconv.Itoa(i + 1), c.Name, c.Org, c.Email, c.Phone, strconv.Itoa(r.People), status(r), when(r.CreatedAt), ""},
+				answerCells(e, r.Answers)...)...)
 		}
 		return sw.Flush()
 	}
@@ -342,6 +346,19 @@ func (a *app) listRegistrations(ctx context.Context, w io.Writer, o registration
 		t.row(strconv.Itoa(i+1), c.Name, c.Org, email, strconv.Itoa(r.People), status(r), when(r.CreatedAt))
 	}
 	t.flush()
+	// The answers, per registration by its number in the table.
+	var answered bool
+	for i, r := range regs {
+		lines := append(personAnswers(e, r.Answers), sharedAnswers(e, r.Answers)...)
+		if len(lines) == 0 {
+			continue
+		}
+		if !answered {
+			fmt.Fprintf(w, "\nAngaben:\n")
+			answered = true
+		}
+		fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(lines, "\n     "))
+	}
 	return nil
 }
 

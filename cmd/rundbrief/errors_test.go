@@ -90,7 +90,8 @@ func TestEventErrorsInGerman(t *testing.T) {
 	for _, p := range []events.Problem{events.ProblemMissing, events.ProblemTooLong, events.ProblemInvisible, events.ProblemSlug,
 		events.ProblemURL, events.ProblemNoPlace, events.ProblemNotAfterStart, events.ProblemAfterStart, events.ProblemPartner,
 		events.ProblemKind, events.ProblemTopic, events.ProblemNegative, events.ProblemNeedsRegistration, events.ProblemPartySize,
-		events.ProblemReminder, events.ProblemTime, events.ProblemNoSuchTime, events.ProblemOffset, events.ProblemEmail, events.ProblemSession, events.ProblemSessions, events.ProblemLastCallDeadline} {
+		events.ProblemReminder, events.ProblemTime, events.ProblemNoSuchTime, events.ProblemOffset, events.ProblemEmail, events.ProblemSession, events.ProblemSessions, events.ProblemLastCallDeadline,
+		events.ProblemQuestionID, events.ProblemQuestionKind, events.ProblemOptions, events.ProblemRange, events.ProblemNames, events.ProblemTooMany} {
 		if _, ok := eventProblemWords[p]; !ok {
 			t.Errorf("no German words for %s", p)
 		}

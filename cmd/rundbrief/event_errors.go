@@ -32,6 +32,12 @@ var eventProblemWords = map[events.Problem]string{
 	events.ProblemOffset:            "„%[1]s“ ist keine Dauer wie 7d oder 2h",
 	events.ProblemEmail:             "„%[1]s“ ist keine E-Mail-Adresse wie info@beispiel.de",
 	events.ProblemSession:           "„%[1]s“ ist kein Termin wie 2027-07-05 9:00 bis 15:00 (Datum, Beginn, Ende am selben Tag)",
+	events.ProblemQuestionID:        "„%[1]s“: jede Frage braucht eine eigene id aus 1 bis 30 Kleinbuchstaben, Ziffern und _, z. B. alter",
+	events.ProblemQuestionKind:      "„%[1]s“: möglich sind text, zahl, auswahl, mehrfachauswahl, ja_nein, einwilligung",
+	events.ProblemOptions:           "eine Auswahl braucht 2 bis %[2]d verschiedene optionen, andere Fragen keine; optionen_en in gleicher Zahl und Reihenfolge",
+	events.ProblemRange:             "min und max gibt es nur bei art: zahl, und min darf nicht größer als max sein",
+	events.ProblemNames:             "„%[1]s“: möglich sind optional und pflicht (oder namen weglassen)",
+	events.ProblemTooMany:           "höchstens %[2]d",
 	events.ProblemSessions:          "die Termine müssen nacheinander liegen und dürfen sich nicht überschneiden (höchstens 60); start und end weglassen oder gleich dem ersten Beginn und dem letzten Ende setzen",
 }
 
@@ -40,7 +46,7 @@ var eventProblemWords = map[events.Problem]string{
 var eventFileWords = map[events.Problem]string{
 	events.ProblemFileTooLarge: "die Datei ist größer als %[3]d KiB",
 	events.ProblemFileEmpty:    "die Datei ist leer",
-	events.ProblemUnknownKey:   "unbekanntes Feld „%[1]s“ (möglich: slug, title, description, start, end, place, address, online, organiser, partners, kinds, topics, capacity, party_max, registration, deadline, reminders, last_call, termine, für_wen, kontakt, title_en, description_en, für_wen_en)",
+	events.ProblemUnknownKey:   "unbekanntes Feld „%[1]s“ (möglich: slug, title, description, start, end, place, address, online, organiser, partners, kinds, topics, capacity, party_max, registration, deadline, reminders, last_call, termine, für_wen, kontakt, title_en, description_en, für_wen_en, namen, fragen; in einer Frage: id, art, frage, frage_en, hinweis, hinweis_en, pflicht, je_person, min, max, optionen, optionen_en)",
 	events.ProblemWrongType:    "„%[1]s“ passt nicht (erwartet: %[2]s)",
 	events.ProblemSyntax:       "%[1]s (Einrückung und Doppelpunkte prüfen)",
 }

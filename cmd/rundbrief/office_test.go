@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/knf-nordhausen/rundbrief/events"
 )
 
 // outboxNames are the names of the mails in the outbox dir now.
@@ -819,5 +821,59 @@ func TestCampaignGreetingFromTheAnrede(t *testing.T) {
 	e.ok(t, "campaigns", "preview", "2", "--dir", dir)
 	if txt, _ := os.ReadFile(filepath.Join(dir, "kampagne-2.txt")); !strings.Contains(string(txt), "Sehr geehrte Frau Köhler,") {
 		t.Errorf("after edit --anrede förmlich:\n%s", txt)
+	}
+}
+
+// The answers to an event's questions appear in the list, the CSV (safe
+// from formulas: the public typed them) and the printable sign-in sheet.
+func TestAnswersInTheListAndTheSheet(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	a := &app{env: e.vars}
+	t.Cleanup(a.close)
+	ctx := t.Context()
+	db, err := a.database(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ok(t, "subscribers", "add", "katrin@example.org", "--kind", "Familie", "--name", "Katrin Schmidt")
+	e.ok(t, "events", "create", "-f", "../../examples/events/talent-campus-2027.yaml")
+	e.ok(t, "events", "publish", "talent-campus-2027")
+	evs := events.NewStore(db)
+	ev, err := evs.Get(ctx, "talent-campus-2027")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := db.GetContext(ctx, &id, `SELECT id FROM subscribers WHERE email = 'katrin@example.org'`); err != nil {
+		t.Fatal(err)
+	}
+	answers, err := ev.ReadAnswers(map[string][]string{"f-fotos": {"yes"}, "f-allergien": {"=HYPERLINK(\"http://evil.example\")"},
+		"t1-name": {"Lena"}, "t1-alter": {"13"}, "t1-essen": {"2"}, "t2-name": {"Max"}, "t2-alter": {"15"}, "t2-essen": {"1"}}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := evs.Enter(ctx, events.Entry{EventID: ev.ID, SubscriberID: id, People: 2, Answers: &answers, Source: events.ByWeb}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	out := e.ok(t, "events", "registrations", "talent-campus-2027")
+	for _, want := range []string{"Angaben:", "1. Lena (Alter: 13, Mittagessen: vegetarisch)", "Max (Alter: 15, Mittagessen: mit Fleisch)",
+		"Ich willige ein, dass während des Talen…: ja"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the list lacks %q:\n%s", want, out)
+		}
+	}
+	csv := e.ok(t, "events", "registrations", "talent-campus-2027", "--csv")
+	for _, want := range []string{"Namen der Teilnehmenden;Alter (je Person);Mittagessen (je Person)", `"Lena; Max";"13; 15";"vegetarisch; mit Fleisch"`} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("the CSV lacks %q:\n%s", want, csv)
+		}
+	}
+	if !strings.Contains(csv, "'=HYPERLINK") {
+		t.Errorf("an answer is a formula in the CSV:\n%s", csv)
+	}
+	html := e.ok(t, "events", "registrations", "talent-campus-2027", "--html")
+	if !strings.Contains(html, "<li>Lena (Alter: 13, Mittagessen: vegetarisch)</li>") {
+		t.Errorf("the sign-in sheet lacks the children:\n%s", html)
 	}
 }

@@ -31,6 +31,7 @@ var signInSheet = template.Must(template.New("sheet").Parse(`<!DOCTYPE html>
   td.num { width: 3em; text-align: right; }
   tr { page-break-inside: avoid; }
   h2 { font-size: 13pt; margin: 14pt 0 6pt; }
+  ul.answers { margin: 2pt 0 0; padding-left: 1.2em; font-size: 9pt; }
 </style>
 </head>
 <body>
@@ -40,7 +41,7 @@ var signInSheet = template.Must(template.New("sheet").Parse(`<!DOCTYPE html>
 <table>
 <thead><tr><th scope="col">Nr.</th><th scope="col">Name</th><th scope="col">Organisation</th><th scope="col">Telefon</th><th scope="col">Personen</th><th scope="col">Unterschrift</th></tr></thead>
 <tbody>
-{{range .Registered}}<tr><td class="num">{{.N}}</td><td>{{.Name}}</td><td>{{.Org}}</td><td>{{.Phone}}</td><td class="num">{{.People}}</td><td class="sign"></td></tr>
+{{range .Registered}}<tr><td class="num">{{.N}}</td><td>{{.Name}}{{with .Answers}}<ul class="answers">{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}</td><td>{{.Org}}</td><td>{{.Phone}}</td><td class="num">{{.People}}</td><td class="sign"></td></tr>
 {{else}}<tr><td colspan="6">Noch keine Anmeldungen.</td></tr>
 {{end}}</tbody>
 </table>
@@ -58,6 +59,9 @@ var signInSheet = template.Must(template.New("sheet").Parse(`<!DOCTYPE html>
 type sheetRow struct {
 	N, People        int
 	Name, Org, Phone string
+	// Answers are what staff need at the door: the names of the people
+	// and their answers, and the answers given once.
+	Answers []string
 }
 
 // writeSignInSheet writes the sign-in sheet of e with its registrations.
@@ -76,7 +80,8 @@ func writeSignInSheet(w io.Writer, e *events.Event, regs []*events.Registration,
 		if c == nil {
 			c = &subscribers.Contact{}
 		}
-		row := sheetRow{People: r.People, Name: c.Name, Org: c.Org, Phone: c.Phone}
+		row := sheetRow{People: r.People, Name: c.Name, Org: c.Org, Phone: c.Phone,
+			Answers: append(personAnswers(e, r.Answers), sharedAnswers(e, r.Answers)...)}
 		if row.Name == "" {
 			row.Name = c.Email
 		}

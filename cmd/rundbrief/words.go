@@ -93,6 +93,7 @@ var eventStatusWords = map[events.Status]string{
 
 // registrationWords name where a registration stands.
 var registrationWords = map[events.RegistrationStatus]string{
+	events.Requested:  "unbestätigt",
 	events.Registered: "angemeldet",
 	events.Waiting:    "Warteliste",
 	events.Cancelled:  "abgesagt",
