@@ -47,6 +47,8 @@ type Registration struct {
 	Position int `db:"position" json:"position,omitempty"`
 	// Answers are the answers to the event's questions.
 	Answers Answers `db:"answers" json:"answers,omitzero"`
+	// AttendedAt is when staff marked the person as come (events attend).
+	AttendedAt *time.Time `db:"attended_at" json:"attended_at,omitempty"`
 }
 
 // Active reports whether r holds places or waits for them.
@@ -331,7 +333,7 @@ func (s *Store) Taken(ctx context.Context, eventID int64) (taken, waiting int, e
 
 // registrationColumns selects a registration r with its waitlist position.
 const registrationColumns = `r.id, r.event_id, r.subscriber_id, r.people, r.status, r.source, r.created_at, r.updated_at,
-	r.waiting_since, r.answers, CASE WHEN r.status = 'waiting' THEN (SELECT count(*) FROM registrations w
+	r.waiting_since, r.answers, r.attended_at, CASE WHEN r.status = 'waiting' THEN (SELECT count(*) FROM registrations w
 		WHERE w.event_id = r.event_id AND w.status = 'waiting'
 		  AND (w.waiting_since, w.id) <= (r.waiting_since, r.id)) ELSE 0 END AS position`
 

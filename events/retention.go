@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -37,13 +38,37 @@ type Figures struct {
 
 // PurgeRegistrations deletes the registrations (and their mails) of the
 // events that ended more than ttl before now (DSGVO Art. 5(1)(e): kept no
-// longer than needed), after writing each event's Figures, and returns
+// longer than needed), after writing each event's Figures and its
+// Report (kinds names the kind of each person registered), and returns
 // how many events and registrations it cleared. A ttl of 0 keeps them.
-func (s *Store) PurgeRegistrations(ctx context.Context, ttl time.Duration, now time.Time) (evs, regs int, err error) {
+func (s *Store) PurgeRegistrations(ctx context.Context, ttl time.Duration, now time.Time, kinds KindsOf) (evs, regs int, err error) {
 	if ttl <= 0 {
 		return 0, 0, nil
 	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var due []eventRow
+		if err := tx.SelectContext(ctx, &due, `SELECT `+eventColumns+` FROM events e
+			WHERE e.ends_at < $1::timestamptz - make_interval(secs => $2) AND e.registrations_purged_at IS NULL
+			ORDER BY e.id FOR UPDATE`, now, ttl.Seconds()); err != nil {
+			return fmt.Errorf("events: purge registrations: %w", err)
+		}
+		for _, row := range due {
+			e, err := row.event()
+			if err != nil {
+				return err
+			}
+			rep, err := countReport(ctx, tx, e, kinds)
+			if err != nil {
+				return err
+			}
+			b, err := json.Marshal(rep)
+			if err != nil {
+				return fmt.Errorf("events: purge registrations: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE events SET figures_report = $2 WHERE id = $1`, e.ID, string(b)); err != nil {
+				return fmt.Errorf("events: purge registrations: %w", err)
+			}
+		}
 		var ids []int64
 		if err := tx.SelectContext(ctx, &ids, `UPDATE events e SET registrations_purged_at = $1::timestamptz,
 				figures_registrations = f.registrations, figures_people = f.people, figures_waiting = f.waiting

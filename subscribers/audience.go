@@ -247,3 +247,21 @@ func (s *Store) EachAmong(ctx context.Context, ids []int64, fn func(Match) error
 	}
 	return nil
 }
+
+// Kinds returns the kind of each of the subscribers ids that still
+// exists, as the events package counts them in an event's report
+// (events.KindsOf).
+func (s *Store) Kinds(ctx context.Context, ids []int64) (map[int64]string, error) {
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Kind string `db:"kind"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, `SELECT id, kind FROM subscribers WHERE id = ANY ($1)`, pq.Int64Array(ids)); err != nil {
+		return nil, fmt.Errorf("subscribers: kinds: %w", err)
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Kind
+	}
+	return out, nil
+}

@@ -479,7 +479,7 @@ func (w *Worker) Purge(ctx context.Context) (Purged, error) {
 		w.cfg.Logger.Info("deleted registration requests not confirmed in time", "count", p.Requests, "ttl", w.cfg.OptInTTL)
 	}
 	if w.cfg.RegistrationTTL > 0 {
-		p.Events, p.Registrations, err = w.cfg.Events.PurgeRegistrations(ctx, w.cfg.RegistrationTTL, w.cfg.Now())
+		p.Events, p.Registrations, err = w.cfg.Events.PurgeRegistrations(ctx, w.cfg.RegistrationTTL, w.cfg.Now(), w.cfg.Store.Kinds)
 		if err != nil {
 			return p, err
 		}

@@ -29,7 +29,8 @@ ohne Anmeldung, mit Erinnerungen. Zeiten gelten in deutscher Zeit (Europe/Berlin
 Eine Veranstaltung beginnt als Entwurf; erst veröffentlicht gehen Einladungen hinaus.`,
 		newEventsCreateCmd(a), newEventsListCmd(a), newEventsShowCmd(a), newEventsUpdateCmd(a), newEventsEditCmd(a),
 		newEventsExportCmd(a), newEventsDeleteCmd(a), newEventsPublishCmd(a),
-		newEventsCancelCmd(a), newEventsRemindCmd(a), newEventsRegistrationsCmd(a), newEventsRegisterCmd(a), newEventsUnregisterCmd(a))
+		newEventsCancelCmd(a), newEventsRemindCmd(a), newEventsRegistrationsCmd(a), newEventsRegisterCmd(a), newEventsUnregisterCmd(a),
+		newEventsAttendCmd(a), newEventsReportCmd(a))
 }
 
 // eventStore opens the events store.

@@ -308,14 +308,19 @@ func (a *app) listRegistrations(ctx context.Context, w io.Writer, o registration
 		sw := spreadsheet.NewWriter(w)
 		// The answers follow the fixed columns; every cell is made safe
 		// from formulas by the writer (the public typed them).
-		sw.Write(append([]string{"Nr.", "Name", "Organisation", "E-Mail", "Telefon", "Personen", "Status", "Angemeldet am", "Unterschrift"},
+		// „Anwesend“ is for staff to tick and give back to events attend.
+		sw.Write(append([]string{"Nr.", "Name", "Organisation", "E-Mail", "Telefon", "Personen", "Status", "Angemeldet am", "Unterschrift", "Anwesend"},
 			answerColumns(e)...)...)
 		for i, r := range regs {
 			c := contacts[r.SubscriberID]
 			if c == nil {
 				c = &subscribers.Contact{}
 			}
-			sw.Write(append([]string{strconv.Itoa(i + 1), c.Name, c.Org, c.Email, c.Phone, strconv.Itoa(r.People), status(r), when(r.CreatedAt), ""},
+			came := ""
+			if r.AttendedAt != nil {
+				came = "x"
+			}
+			sw.Write(append([]string{strconv.Itoa(i + 1), c.Name, c.Org, c.Email, c.Phone, strconv.Itoa(r.People), status(r), when(r.CreatedAt), "", came},
 				answerCells(e, r.Answers)...)...)
 		}
 		return sw.Flush()

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"encoding/csv"
+	"fmt"
 	"mime"
 	"net/mail"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -876,4 +879,151 @@ func TestAnswersInTheListAndTheSheet(t *testing.T) {
 	if !strings.Contains(html, "<li>Lena (Alter: 13, Mittagessen: vegetarisch)</li>") {
 		t.Errorf("the sign-in sheet lacks the children:\n%s", html)
 	}
+}
+
+// After the event: staff tick who came on the sign-in sheet and give it
+// back; the report counts what the rows say; after
+// RUNDBRIEF_REGISTRATION_TTL the rows are gone and the report stays.
+func TestAttendanceAndReport(t *testing.T) {
+	t.Parallel()
+	e := newCLI(t)
+	a := &app{env: e.vars}
+	t.Cleanup(a.close)
+	ctx := t.Context()
+	db, err := a.database(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ok(t, "subscribers", "add", "katrin@example.org", "--kind", "Familie", "--name", "Katrin Schmidt")
+	e.ok(t, "subscribers", "add", "jens@example.org", "--kind", "Familie", "--name", "Jens Vogel")
+	e.ok(t, "subscribers", "add", "schule@example.org", "--kind", "Schule", "--name", "Herr Wagner")
+	e.ok(t, "events", "create", "-f", "../../examples/events/talent-campus-2027.yaml")
+	e.ok(t, "events", "publish", "talent-campus-2027")
+	evs := events.NewStore(db)
+	ev, err := evs.Get(ctx, "talent-campus-2027")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []struct {
+		email string
+		form  map[string][]string
+		n     int
+	}{
+		{"katrin@example.org", map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Lena"}, "t1-alter": {"13"}, "t1-essen": {"2"},
+			"t2-name": {"Max"}, "t2-alter": {"15"}, "t2-essen": {"3"}}, 2},
+		{"jens@example.org", map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Mia"}, "t1-alter": {"12"}, "t1-essen": {"2"}}, 1},
+		{"schule@example.org", map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Ali"}, "t1-alter": {"14"}, "t1-essen": {"1"},
+			"t2-name": {"Ben"}, "t2-alter": {"14"}, "t2-essen": {"1"}, "t3-name": {"Cem"}, "t3-alter": {"15"}, "t3-essen": {"2"}}, 3},
+	} {
+		answers, err := ev.ReadAnswers(r.form, r.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := db.GetContext(ctx, &id, `SELECT id FROM subscribers WHERE email = $1`, r.email); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := evs.Enter(ctx, events.Entry{EventID: ev.ID, SubscriberID: id, People: r.n, Answers: &answers, Source: events.ByWeb}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.ok(t, "events", "register", "talent-campus-2027", "--name", "Erika Schulze", "--phone", "03631 987654")
+
+	// The sheet comes back with Katrin and Erika (no address) ticked.
+	sheet := e.ok(t, "events", "registrations", "talent-campus-2027", "--csv")
+	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(sheet, "\ufeff")))
+	r.Comma = ';'
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, sheet)
+	}
+	col := slices.Index(rows[0], "Anwesend")
+	for _, row := range rows[1:] {
+		if len(row) != len(rows[0]) {
+			t.Errorf("a row of %d cells under %d headings: %q\n%s", len(row), len(rows[0]), row, sheet)
+		}
+		if row[1] == "Katrin Schmidt" || row[1] == "Erika Schulze" {
+			row[col] = "x"
+		}
+	}
+	var b strings.Builder
+	cw := csv.NewWriter(&b)
+	cw.Comma = ';'
+	cw.WriteAll(rows)
+	out := e.ok(t, "events", "attend", "talent-campus-2027", "--csv", writeFile(t, "liste.csv", b.String()))
+	if !strings.Contains(out, "2 Anmeldungen als anwesend markiert.") {
+		t.Errorf("attend --csv:\n%s", out)
+	}
+	if r := e.run(t, "", "events", "attend", "talent-campus-2027", "schule@example.org", "fremd@example.org"); r.code == 0 ||
+		!strings.Contains(r.stdout, "1 Anmeldung als anwesend markiert.") || !strings.Contains(r.stderr, "fremd@example.org") {
+		t.Errorf("attend with someone not registered: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	e.ok(t, "events", "attend", "talent-campus-2027", "schule@example.org", "--undo")
+
+	// The report's figures are the rows'.
+	var want struct {
+		Regs, People, Came, CamePeople, Vegan int
+	}
+	if err := db.GetContext(ctx, &want, `SELECT count(*) AS regs, sum(people) AS people,
+		count(*) FILTER (WHERE attended_at IS NOT NULL) AS came, coalesce(sum(people) FILTER (WHERE attended_at IS NOT NULL), 0) AS camepeople,
+		(SELECT count(*) FROM registrations r, jsonb_array_elements(r.answers->'participants') p WHERE p->'answers'->'essen' ? 'vegan') AS vegan
+		FROM registrations WHERE status = 'registered'`); err != nil {
+		t.Fatal(err)
+	}
+	if want.Regs != 4 || want.People != 7 || want.Came != 2 || want.CamePeople != 3 || want.Vegan != 1 {
+		t.Fatalf("the rows: %+v", want)
+	}
+	report := func() string {
+		t.Helper()
+		return e.ok(t, "events", "report", "talent-campus-2027", "--csv")
+	}
+	before := report()
+	for _, line := range []string{
+		fmt.Sprintf("Gesamt;Anmeldungen;%d", want.Regs), fmt.Sprintf("Gesamt;Personen;%d", want.People),
+		fmt.Sprintf("Gesamt;Anmeldungen anwesend;%d", want.Came), fmt.Sprintf("Gesamt;Personen anwesend;%d", want.CamePeople),
+		"Art: Familie;Anmeldungen;2", "Art: Schule;Personen;3", "Art: Sonstige;Anmeldungen anwesend;1",
+		fmt.Sprintf("Frage: Mittagessen;vegan;%d", want.Vegan), "Frage: Mittagessen;vegetarisch;3", "Frage: Alter;14;2",
+		"Frage: Ich willige ein, dass während des Talen…;ja;3",
+	} {
+		if !strings.Contains(before, line) {
+			t.Errorf("the report lacks %q:\n%s", line, before)
+		}
+	}
+	if strings.Contains(before, "Lena") || strings.Contains(before, "katrin") {
+		t.Errorf("the report names people:\n%s", before)
+	}
+
+	// 91 days after the event the rows go; the report stays.
+	if _, err := db.ExecContext(ctx, `UPDATE events SET registration_deadline = NULL, starts_at = now() - interval '92 days', ends_at = now() - interval '91 days'`); err != nil {
+		t.Fatal(err)
+	}
+	e.ok(t, "purge")
+	var left int
+	if err := db.GetContext(ctx, &left, `SELECT count(*) FROM registrations`); err != nil || left != 0 {
+		t.Fatalf("%d registrations left after the purge (%v)", left, err)
+	}
+	after := report()
+	if !sameFigures(before, after) {
+		t.Errorf("the report changed with the purge:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if out := e.ok(t, "events", "report", "talent-campus-2027"); !strings.Contains(out, "Die Anmeldungen sind gelöscht") {
+		t.Errorf("the report does not say the rows are gone:\n%s", out)
+	}
+}
+
+// sameFigures compares two report CSVs without the event's date, which a
+// test moves.
+func sameFigures(a, b string) bool {
+	strip := func(s string) []string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			f := strings.Split(l, ";")
+			if len(f) == 5 {
+				out = append(out, f[2]+";"+f[3]+";"+f[4])
+			}
+		}
+		return out
+	}
+	return slices.Equal(strip(a), strip(b))
 }

@@ -101,6 +101,16 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
+// minArgs wants at least n arguments, named in what.
+func minArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usagef("%s erwartet %s (mindestens %s, %d erhalten)", cmd.CommandPath(), what, plural(n, "Angabe", "Angaben"), len(args))
+		}
+		return nil
+	}
+}
+
 // out writes to the command's standard output.
 func out(cmd *cobra.Command, format string, args ...any) {
 	fmt.Fprintf(cmd.OutOrStdout(), format, args...)
