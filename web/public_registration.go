@@ -153,4 +153,3 @@ func (s *Server) sayRequested(w http.ResponseWriter, r *http.Request, p *page, e
 	s.say(w, r, http.StatusOK, p, []string{"requested.text1", "requested.text2"}, nil,
 		link{URL: p.URL(paths{}.Event(e.Slug)), Label: p.T("register.eventLink")})
 }
-
