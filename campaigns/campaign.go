@@ -42,6 +42,10 @@ const (
 	// naht"), to those whom an invitation to the event reached and who
 	// have not registered.
 	KindLastCall Kind = "last_call"
+	// KindFollowUp follows an event up: a subject and a Markdown text
+	// (thanks, a feedback link) with attachments (the slides), to the
+	// people marked as attended.
+	KindFollowUp Kind = "followup"
 )
 
 // AboutEvent reports whether campaigns of kind k are about an event.
@@ -88,6 +92,7 @@ type Campaign struct {
 	Audience subscribers.Audience `json:"audience"`
 	// ToRegistered sends a campaign about an event to the people
 	// registered for it instead of the audience.
+	// A follow-up (KindFollowUp) goes to those of them marked as come.
 	ToRegistered bool `json:"to_registered,omitempty"`
 	// NewOnly makes an invitation a follow-up: it reaches only those of
 	// its audience whom no other invitation to the event has reached.

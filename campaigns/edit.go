@@ -65,7 +65,7 @@ func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
 	} else if e.Intro != nil || e.IntroEN != nil {
 		return nil, invalid("intro", ProblemIntroOfInvitation)
 	} else if e.Subject != nil || e.Body != nil || e.SubjectEN != nil || e.BodyEN != nil {
-		if c.Kind != KindNewsletter {
+		if c.Kind != KindNewsletter && c.Kind != KindFollowUp {
 			return nil, invalid("subject", ProblemWordsOfEvent)
 		}
 		if next.Subject, next.Body, err = checkText(pick(e.Subject, c.Subject), pick(e.Body, c.Body), "", true); err != nil {
@@ -76,7 +76,7 @@ func (s *Store) Edit(ctx context.Context, id int64, e Edit) (*Campaign, error) {
 		}
 	}
 	if e.Note != nil {
-		if c.Kind == KindNewsletter || c.Kind == KindInvitation {
+		if c.Kind == KindNewsletter || c.Kind == KindInvitation || c.Kind == KindFollowUp {
 			return nil, invalid("note", ProblemNoteOfNotice)
 		}
 		if next.Note = strings.TrimSpace(*e.Note); len([]rune(next.Note)) > MaxNote {

@@ -189,6 +189,25 @@ func (s *Store) Create(ctx context.Context, spec Spec) (*Campaign, error) {
 		if spec.Note = strings.TrimSpace(spec.Note); len([]rune(spec.Note)) > MaxNote {
 			return nil, &InvalidError{Field: "note", Problem: ProblemTooLong, Limit: MaxNote}
 		}
+	case KindFollowUp:
+		e, err := s.events.Get(ctx, strings.TrimSpace(spec.Event))
+		if err != nil {
+			return nil, err
+		}
+		if e.Status != events.StatusPublished || !e.Registration {
+			return nil, &EventNotReadyError{Slug: e.Slug, Status: e.Status, NoRegistration: !e.Registration}
+		}
+		eventID, toRegistered = &e.ID, true
+		audience = subscribers.Audience{Kinds: e.Kinds, Topics: e.Topics}
+		if spec.Intro != "" || spec.IntroEN != "" {
+			return nil, invalid("intro", ProblemIntroOfInvitation)
+		}
+		if spec.Subject, spec.Body, err = checkText(spec.Subject, spec.Body, "", true); err != nil {
+			return nil, err
+		}
+		if spec.SubjectEN, spec.BodyEN, err = checkText(spec.SubjectEN, spec.BodyEN, "-en", false); err != nil {
+			return nil, err
+		}
 	case KindNewsletter:
 		if spec.Event != "" {
 			return nil, invalid("event", ProblemEventGiven)
@@ -373,6 +392,10 @@ func (s *Store) ready(ctx context.Context, c *Campaign, now time.Time) error {
 	switch {
 	case e.Status == events.StatusDraft, e.Status == events.StatusCancelled:
 		return &EventNotReadyError{Slug: e.Slug, Status: e.Status}
+	case c.Kind == KindFollowUp:
+		// A follow-up is for after the event; before it, nobody is
+		// marked as come.
+		return nil
 	case !e.End.After(now):
 		return &EventNotReadyError{Slug: e.Slug, Status: e.Status, Over: true}
 	case c.Kind == KindLastCall && (!e.Start.After(now) || (e.Deadline != nil && !e.Deadline.After(now))):
@@ -415,6 +438,13 @@ func (e *EventNotReadyError) Unwrap() error { return ErrEventNotReady }
 // reached; for a last call those of the audience whom an invitation
 // reached and who are neither registered nor waiting.
 func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscribers.Match) error) error {
+	if c.Kind == KindFollowUp && c.EventID != nil {
+		ids, err := s.events.Attendees(ctx, *c.EventID)
+		if err != nil {
+			return err
+		}
+		return s.subscribers.EachAmong(ctx, ids, fn)
+	}
 	if c.ToRegistered && c.EventID != nil {
 		ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, c.toWaiting())
 		if err != nil {
@@ -476,6 +506,10 @@ func (s *Store) invited(ctx context.Context, event, except int64, sent bool) (ma
 func (s *Store) StillRegistered(ctx context.Context, c *Campaign) (map[int64]bool, error) {
 	if !c.ToRegistered || c.EventID == nil {
 		return nil, nil
+	}
+	if c.Kind == KindFollowUp {
+		ids, err := s.events.Attendees(ctx, *c.EventID)
+		return idSet(ids), err
 	}
 	ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, c.toWaiting())
 	if err != nil {

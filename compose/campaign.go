@@ -75,7 +75,7 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 			method = events.MethodCancel
 		}
 		p.attachments = []mailer.Attachment{c.calendarFile(e, method, now)}
-	case campaigns.KindNewsletter:
+	case campaigns.KindNewsletter, campaigns.KindFollowUp:
 		pictures := map[string]templates.Picture{}
 		for _, f := range facts.Files {
 			if f.ContentID != "" {
@@ -86,7 +86,8 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 		if camp.Archive {
 			webURL = c.Links.Archived(camp.ID)
 		}
-		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body, Pictures: pictures, WebURL: webURL}, i18n.German)
+		followUp := camp.Kind == campaigns.KindFollowUp
+		de, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.Subject, Body: camp.Body, Pictures: pictures, WebURL: webURL, FollowUp: followUp}, i18n.German)
 		if err != nil {
 			return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
 		}
@@ -95,7 +96,8 @@ func (c *Composer) Prepare(camp *campaigns.Campaign, facts campaigns.Facts, now 
 		// mail whole rather than a mix of languages.
 		p.layouts[i18n.English] = de
 		if camp.SubjectEN != "" {
-			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN, Pictures: pictures, WebURL: webURL + "?lang=en"}, i18n.English)
+			en, err := c.Templates.Newsletter(templates.Newsletter{Subject: camp.SubjectEN, Body: camp.BodyEN, Pictures: pictures, WebURL: webURL + "?lang=en",
+				FollowUp: followUp}, i18n.English)
 			if err != nil {
 				return nil, fmt.Errorf("compose: campaign %d: %w", camp.ID, err)
 			}

@@ -68,6 +68,9 @@ type Newsletter struct {
 	// WebURL is the newsletter's page in the archive; the mail links to
 	// it ("Im Browser ansehen"). Empty for none.
 	WebURL string
+	// FollowUp makes it the follow-up of an event, to those who came: a
+	// mail about their registration, without the links of the list.
+	FollowUp bool
 }
 
 // Invitation renders inv in lang once, for many recipients. The .ics file
@@ -133,7 +136,11 @@ func (r *Renderer) Newsletter(n Newsletter, lang i18n.Lang) (*Layout, error) {
 			text: label + ": " + n.WebURL + "\n\n" + b.text,
 		}
 	}
-	l, err := r.render(c, lang, footerList)
+	footer := footerList
+	if n.FollowUp {
+		footer, c.why = footerTransactional, r.words(lang).t("fusszeile.warum_teilnahme")
+	}
+	l, err := r.render(c, lang, footer)
 	if err != nil {
 		return nil, fmt.Errorf("templates: newsletter (%s): %w", lang, err)
 	}

@@ -406,3 +406,30 @@ func TestPreheader(t *testing.T) {
 		}
 	}
 }
+
+// A follow-up goes to those who came to an event: it says why, and
+// carries no link that ends a subscription (they may be contacts only).
+func TestFollowUpIsAboutTheRegistration(t *testing.T) {
+	t.Parallel()
+	r := newTestRenderer(t)
+	for _, tc := range []struct {
+		followUp            bool
+		why                 string
+		unsubscribeInFooter bool
+	}{
+		{false, "weil Sie den Rundbrief", true},
+		{true, "weil Sie an dieser Veranstaltung teilgenommen haben", false},
+	} {
+		l, err := r.Newsletter(Newsletter{Subject: "Danke für Ihr Kommen", Body: "vielen Dank.", FollowUp: tc.followUp}, i18n.German)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := l.Render(testVars())
+		if got := strings.Contains(m.Text, tc.why); !got {
+			t.Errorf("follow-up %v: the text lacks %q", tc.followUp, tc.why)
+		}
+		if got := strings.Contains(m.Text, "Rundbrief abbestellen"); got != tc.unsubscribeInFooter {
+			t.Errorf("follow-up %v: unsubscribe link %v, want %v", tc.followUp, got, tc.unsubscribeInFooter)
+		}
+	}
+}

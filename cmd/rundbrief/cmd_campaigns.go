@@ -131,15 +131,21 @@ Ein Rundbrief (newsletter) hat einen Betreff (--subject) und einen Text in Markd
 (Pfad von der Markdown-Datei aus; JPEG oder PNG, breitere als 1200 Pixel werden verkleinert):
 Sie reisen in der Mail mit, nichts wird beim Öffnen nachgeladen. --attach hängt Dateien an
 (PDF, JPEG, PNG oder .ics, zusammen höchstens 5 MB), bei jeder Art von Kampagne. --subject-en und --body-en geben die englische Fassung; ohne sie
-bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.`,
+bekommen englischsprachige Empfängerinnen und Empfänger die deutsche.
+
+Eine Nachbereitung (followup) schreibt nach der Veranstaltung an die, die gekommen sind
+(rundbrief events attend): mit --event, --subject und --body wie ein Rundbrief, etwa ein
+Dank mit dem Link zur Umfrage, und mit --attach die Folien. Sie ist eine Mail zur
+Anmeldung, ohne Abmeldelink, und erreicht auch Kontakte „nur Veranstaltung“.`,
 		Example: `  rundbrief campaigns create invitation --event talent-campus-2027
   rundbrief campaigns create invitation --event job-speeddating-2027 --kinds Unternehmen
   rundbrief campaigns create invitation --event talent-campus-2027 --new-only
   rundbrief campaigns create invitation --event talent-campus-2027 --subject "Sommerferien: Talent-Campus für Ihre Kinder" \
     --intro "Liebe Eltern, in den Sommerferien wird getanzt, gefilmt und gerappt – kostenlos und mit Mittagessen."
-  rundbrief campaigns create newsletter --subject "Rundbrief Dezember 2026" --body dezember.md --topics ausbildung,fachkraefte`,
-		Args:      exactArgs(1, "die Art: invitation (Einladung) oder newsletter (Rundbrief)"),
-		ValidArgs: []string{"invitation", "newsletter"},
+  rundbrief campaigns create newsletter --subject "Rundbrief Dezember 2026" --body dezember.md --topics ausbildung,fachkraefte
+  rundbrief campaigns create followup --event job-speeddating-2027 --subject "Danke für Ihr Kommen" --body danke.md --attach folien.pdf`,
+		Args:      exactArgs(1, "die Art: invitation (Einladung), newsletter (Rundbrief) oder followup (Nachbereitung)"),
+		ValidArgs: []string{"invitation", "newsletter", "followup"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := cmd.Flags()
 			return a.createCampaign(cmd.Context(), cmd.OutOrStdout(), createOptions{
@@ -185,6 +191,27 @@ type createOptions struct {
 	JSON          bool   // print the campaign as JSON
 }
 
+// readCampaignText reads the Markdown of a newsletter or a follow-up from
+// the files o names into spec, with the pictures they show.
+func readCampaignText(spec *campaigns.Spec, o createOptions) error {
+	var err error
+	if spec.Body, err = readBody("--body", o.Body, true); err != nil {
+		return err
+	}
+	if spec.BodyEN, err = readBody("--body-en", o.BodyEN, o.SubjectEN != ""); err != nil {
+		return err
+	}
+	var pics pictures
+	if spec.Body, err = pics.embed("--body", o.Body, spec.Body); err != nil {
+		return err
+	}
+	if spec.BodyEN, err = pics.embed("--body-en", o.BodyEN, spec.BodyEN); err != nil {
+		return err
+	}
+	spec.Files = pics.files
+	return nil
+}
+
 // createCampaign checks o, creates the campaign as a draft and says what
 // comes next.
 func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) error {
@@ -199,6 +226,19 @@ func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) 
 		if o.Body != "" || o.BodyEN != "" {
 			return errors.New("eine Einladung nimmt ihren Text von der Veranstaltung; --body gilt für Rundbriefe, für einen eigenen Absatz: --intro")
 		}
+	case "followup", "nachbereitung":
+		spec.Kind = campaigns.KindFollowUp
+		switch {
+		case o.Event == "":
+			return errors.New("eine Nachbereitung braucht --event KÜRZEL: sie geht an die, die zu dieser Veranstaltung gekommen sind")
+		case o.NewOnly || o.Intro != "" || o.IntroEN != "":
+			return errors.New("--new-only und --intro gelten nur für Einladungen")
+		case o.SetKinds || o.SetTopics:
+			return errors.New("eine Nachbereitung geht an die Anwesenden (rundbrief events attend), nicht an eine Zielgruppe: --kinds und --topics entfallen")
+		}
+		if err := readCampaignText(&spec, o); err != nil {
+			return err
+		}
 	case "newsletter", "rundbrief":
 		spec.Kind = campaigns.KindNewsletter
 		if o.NewOnly {
@@ -210,23 +250,11 @@ func (a *app) createCampaign(ctx context.Context, w io.Writer, o createOptions) 
 		if o.Event != "" {
 			return errors.New("ein Rundbrief gehört zu keiner Veranstaltung; für eine Einladung: rundbrief campaigns create invitation --event " + o.Event)
 		}
-		var err error
-		if spec.Body, err = readBody("--body", o.Body, true); err != nil {
+		if err := readCampaignText(&spec, o); err != nil {
 			return err
 		}
-		if spec.BodyEN, err = readBody("--body-en", o.BodyEN, o.SubjectEN != ""); err != nil {
-			return err
-		}
-		var pics pictures
-		if spec.Body, err = pics.embed("--body", o.Body, spec.Body); err != nil {
-			return err
-		}
-		if spec.BodyEN, err = pics.embed("--body-en", o.BodyEN, spec.BodyEN); err != nil {
-			return err
-		}
-		spec.Files = pics.files
 	default:
-		return fmt.Errorf("„%s“: möglich sind invitation (Einladung) und newsletter (Rundbrief)", o.Kind)
+		return fmt.Errorf("„%s“: möglich sind invitation (Einladung), newsletter (Rundbrief) und followup (Nachbereitung)", o.Kind)
 	}
 	attachments, err := readAttachments(o.Attach)
 	if err != nil {
@@ -340,6 +368,12 @@ func countRecipients(ctx context.Context, s *campaigns.Store, c *campaigns.Campa
 
 // campaignAudienceLabel says in German whom c goes to.
 func campaignAudienceLabel(c *campaigns.Campaign) string {
+	switch {
+	case c.Kind == campaigns.KindFollowUp:
+		return "wer zur Veranstaltung gekommen ist (rundbrief events attend)"
+	case c.ToRegistered:
+		return "wer zur Veranstaltung angemeldet ist"
+	}
 	if c.NewOnly {
 		return audienceLabel(c.Audience) + ", nur wer noch keine Einladung bekam"
 	}

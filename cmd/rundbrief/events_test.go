@@ -111,7 +111,7 @@ func TestEventRegistrationsByStaff(t *testing.T) {
 		}
 	}
 	csvOut := e.ok(t, "events", "registrations", "job-speeddating-2027", "--csv")
-	if !strings.HasPrefix(csvOut, "\uFEFFNr.;Name;Organisation;E-Mail;Telefon;Personen;Status;Angemeldet am;Unterschrift\r\n") || strings.Count(csvOut, "\r\n") != 4 {
+	if !strings.HasPrefix(csvOut, "\uFEFFNr.;Name;Organisation;E-Mail;Telefon;Personen;Status;Angemeldet am;Unterschrift;Anwesend\r\n") || strings.Count(csvOut, "\r\n") != 4 {
 		t.Errorf("CSV:\n%q", csvOut)
 	}
 	out = e.ok(t, "events", "unregister", "job-speeddating-2027", "personal@suedharz-metallbau.example")

@@ -994,6 +994,43 @@ func TestAttendanceAndReport(t *testing.T) {
 		t.Errorf("the report names people:\n%s", before)
 	}
 
+	// The follow-up goes to those who came: Katrin (Erika has no
+	// address; the school's mark was taken back), with the slides.
+	danke := writeFile(t, "danke.md", "vielen Dank für Ihr Kommen. Sagen Sie uns in zwei Minuten, wie es war: https://umfrage.example/talent-campus")
+	out = e.ok(t, "campaigns", "create", "followup", "--event", "talent-campus-2027", "--subject", "Danke für Ihr Kommen", "--body", danke,
+		"--attach", "../../examples/programm-talent-campus.pdf")
+	if !strings.Contains(out, "Nachbereitung: Talent-Campus") || !strings.Contains(out, "Zielgruppe: wer zur Veranstaltung gekommen ist (rundbrief events attend) – derzeit 1 ") {
+		t.Errorf("campaigns create followup:\n%s", out)
+	}
+	if r := e.run(t, "", "campaigns", "create", "followup", "--event", "talent-campus-2027", "--subject", "x", "--body", danke, "--kinds", "Schule"); r.code == 0 {
+		t.Error("a follow-up took an audience")
+	}
+	seen := outboxNames(t, e.outbox)
+	e.ok(t, "campaigns", "send", "1", "--yes")
+	e.ok(t, "worker", "--until-empty")
+	var thanked []string
+	for f := range outboxNames(t, e.outbox) {
+		if seen[f] {
+			continue
+		}
+		raw, _ := os.ReadFile(f)
+		if subjectOf(t, string(raw)) != "Danke für Ihr Kommen" {
+			continue
+		}
+		m, err := mail.ReadMessage(strings.NewReader(string(raw)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		thanked = append(thanked, m.Header.Get("To"))
+		if m.Header.Get("List-Unsubscribe") != "" || !strings.Contains(string(raw), "programm-talent-campus.pdf") ||
+			!strings.Contains(string(raw), "teilgenommen") {
+			t.Errorf("the follow-up is a list mail, or lacks the slides or why it came:\n%.2000s", raw)
+		}
+	}
+	if len(thanked) != 1 || !strings.Contains(thanked[0], "katrin@example.org") {
+		t.Errorf("the follow-up went to %v, want Katrin only", thanked)
+	}
+
 	// 91 days after the event the rows go; the report stays.
 	if _, err := db.ExecContext(ctx, `UPDATE events SET registration_deadline = NULL, starts_at = now() - interval '92 days', ends_at = now() - interval '91 days'`); err != nil {
 		t.Fatal(err)

@@ -103,6 +103,7 @@ var registrationWords = map[events.RegistrationStatus]string{
 var campaignKindWords = map[campaigns.Kind]string{
 	campaigns.KindInvitation:   "Einladung",
 	campaigns.KindNewsletter:   "Rundbrief",
+	campaigns.KindFollowUp:     "Nachbereitung",
 	campaigns.KindReminder:     "Erinnerung",
 	campaigns.KindUpdate:       "Änderung",
 	campaigns.KindCancellation: "Absage",
