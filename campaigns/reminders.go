@@ -45,11 +45,27 @@ func (s *Store) DueReminders(ctx context.Context, now time.Time) ([]int64, error
 			return nil, err
 		}
 	}
+	// The follow-ups event files ask for, once each (the index
+	// campaigns_followup_once).
+	followUps, err := s.events.DueFollowUps(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range followUps {
+		if _, err := s.db.ExecContext(ctx, `INSERT INTO campaigns (kind, event_id, subject, body, audience_kinds, audience_topics, to_registered, reminder_hours)
+			VALUES ('followup', $1, $2, $3, $4, $5, true, $6)
+			ON CONFLICT (event_id) WHERE kind = 'followup' AND reminder_hours IS NOT NULL DO NOTHING`,
+			e.ID, e.FollowUp.Subject, e.FollowUp.Body, pq.StringArray(kindStrings(e.Kinds)), pq.StringArray(e.Topics),
+			int(e.FollowUp.After/time.Hour)); err != nil {
+			return nil, fmt.Errorf("campaigns: create follow-up: %w", err)
+		}
+	}
 	// Created but not started, as after a crash between the two. (A
-	// reminder staff send now has no hours; it is theirs to send.)
+	// reminder or follow-up staff send by hand has no hours; it is theirs
+	// to send.)
 	var ids []int64
 	if err := s.db.SelectContext(ctx, &ids, `SELECT id FROM campaigns
-		WHERE kind IN ('reminder', 'last_call') AND reminder_hours IS NOT NULL AND status = 'draft' ORDER BY id`); err != nil {
+		WHERE kind IN ('reminder', 'last_call', 'followup') AND reminder_hours IS NOT NULL AND status = 'draft' ORDER BY id`); err != nil {
 		return nil, fmt.Errorf("campaigns: reminders to start: %w", err)
 	}
 	return ids, nil

@@ -49,6 +49,7 @@ type eventDetails struct {
 	Sessions      []Session  `json:"sessions,omitempty"`
 	Questions     []Question `json:"questions,omitempty"`
 	Names         Names      `json:"names,omitempty"`
+	FollowUp      *FollowUp  `json:"followup,omitempty"`
 	// CancelReason is the Event's, set when it is cancelled.
 	CancelReason string `json:"cancel_reason,omitempty"`
 }
@@ -56,7 +57,7 @@ type eventDetails struct {
 func (s Spec) details() []byte {
 	b, err := json.Marshal(eventDetails{
 		TitleEN: s.TitleEN, DescriptionEN: s.DescriptionEN, ForWhom: s.ForWhom, ForWhomEN: s.ForWhomEN,
-		Contact: s.Contact, Sessions: s.Sessions, Questions: s.Questions, Names: s.Names,
+		Contact: s.Contact, Sessions: s.Sessions, Questions: s.Questions, Names: s.Names, FollowUp: s.FollowUp,
 	})
 	if err != nil { // strings and times only
 		panic("events: details: " + err.Error())
@@ -74,7 +75,7 @@ func (s *Spec) setDetails(raw []byte) (eventDetails, error) {
 		}
 	}
 	s.TitleEN, s.DescriptionEN, s.ForWhom, s.ForWhomEN, s.Contact = d.TitleEN, d.DescriptionEN, d.ForWhom, d.ForWhomEN, d.Contact
-	s.Questions, s.Names = d.Questions, d.Names
+	s.Questions, s.Names, s.FollowUp = d.Questions, d.Names, d.FollowUp
 	s.Sessions = nil
 	for _, x := range d.Sessions {
 		s.Sessions = append(s.Sessions, Session{Start: x.Start.In(Berlin()), End: x.End.In(Berlin())})
@@ -118,6 +119,7 @@ func (s *Spec) checkDetails(fail func(field string, p Problem, value string, lim
 	}
 	s.checkSessions(fail)
 	s.checkQuestions(fail)
+	s.checkFollowUp(fail)
 }
 
 func (s *Spec) checkSessions(fail func(field string, p Problem, value string, limit int)) {

@@ -96,6 +96,9 @@ type Spec struct {
 	// people, in order; Names whether it names each person.
 	Questions []Question `json:"questions,omitempty"`
 	Names     Names      `json:"names,omitempty"`
+	// FollowUp, when set, is sent automatically after the event to those
+	// marked as come.
+	FollowUp *FollowUp `json:"followup,omitempty"`
 }
 
 // Event is a stored event.

@@ -34,32 +34,33 @@ func (s *Store) Delete(ctx context.Context, slug string) error {
 // yamlFile is an event as WriteYAML writes it: the keys ParseYAML reads,
 // the empty ones left out.
 type yamlFile struct {
-	Slug          string     `yaml:"slug"`
-	Title         string     `yaml:"title"`
-	Start         string     `yaml:"start"`
-	End           string     `yaml:"end"`
-	Place         string     `yaml:"place,omitempty"`
-	Address       string     `yaml:"address,omitempty"`
-	Online        string     `yaml:"online,omitempty"`
-	Organiser     string     `yaml:"organiser,omitempty"`
-	Partners      []string   `yaml:"partners,omitempty"`
-	Kinds         []string   `yaml:"kinds,flow"`
-	Topics        []string   `yaml:"topics,flow"`
-	Registration  bool       `yaml:"registration"`
-	Capacity      int        `yaml:"capacity,omitempty"`
-	PartyMax      int        `yaml:"party_max,omitempty"`
-	Deadline      string     `yaml:"deadline,omitempty"`
-	Reminders     []string   `yaml:"reminders,flow"`
-	LastCall      string     `yaml:"last_call,omitempty"`
-	Sessions      []string   `yaml:"termine,omitempty"`
-	ForWhom       string     `yaml:"für_wen,omitempty"`
-	Contact       *Contact   `yaml:"kontakt,omitempty"`
-	Description   string     `yaml:"description,omitempty"`
-	TitleEN       string     `yaml:"title_en,omitempty"`
-	ForWhomEN     string     `yaml:"für_wen_en,omitempty"`
-	DescriptionEN string     `yaml:"description_en,omitempty"`
-	Names         string     `yaml:"namen,omitempty"`
-	Questions     []Question `yaml:"fragen,omitempty"`
+	Slug          string        `yaml:"slug"`
+	Title         string        `yaml:"title"`
+	Start         string        `yaml:"start"`
+	End           string        `yaml:"end"`
+	Place         string        `yaml:"place,omitempty"`
+	Address       string        `yaml:"address,omitempty"`
+	Online        string        `yaml:"online,omitempty"`
+	Organiser     string        `yaml:"organiser,omitempty"`
+	Partners      []string      `yaml:"partners,omitempty"`
+	Kinds         []string      `yaml:"kinds,flow"`
+	Topics        []string      `yaml:"topics,flow"`
+	Registration  bool          `yaml:"registration"`
+	Capacity      int           `yaml:"capacity,omitempty"`
+	PartyMax      int           `yaml:"party_max,omitempty"`
+	Deadline      string        `yaml:"deadline,omitempty"`
+	Reminders     []string      `yaml:"reminders,flow"`
+	LastCall      string        `yaml:"last_call,omitempty"`
+	Sessions      []string      `yaml:"termine,omitempty"`
+	ForWhom       string        `yaml:"für_wen,omitempty"`
+	Contact       *Contact      `yaml:"kontakt,omitempty"`
+	Description   string        `yaml:"description,omitempty"`
+	TitleEN       string        `yaml:"title_en,omitempty"`
+	ForWhomEN     string        `yaml:"für_wen_en,omitempty"`
+	DescriptionEN string        `yaml:"description_en,omitempty"`
+	Names         string        `yaml:"namen,omitempty"`
+	Questions     []Question    `yaml:"fragen,omitempty"`
+	FollowUp      *followUpFile `yaml:"nachbereitung,omitempty"`
 }
 
 // timeLayout is how an event file writes a time (Europe/Berlin).
@@ -77,6 +78,9 @@ func WriteYAML(w io.Writer, spec Spec, kindName func(subscribers.Kind) string) e
 		Kinds: []string{}, Reminders: []string{},
 		ForWhom: spec.ForWhom, TitleEN: spec.TitleEN, ForWhomEN: spec.ForWhomEN, DescriptionEN: spec.DescriptionEN,
 		Names: string(spec.Names), Questions: spec.Questions,
+	}
+	if fu := spec.FollowUp; fu != nil {
+		f.FollowUp = &followUpFile{After: FormatOffset(fu.After), Subject: fu.Subject, Body: fu.Body}
 	}
 	if !spec.Contact.IsZero() {
 		c := spec.Contact

@@ -41,6 +41,10 @@ func TestQuestionsInTheEventFile(t *testing.T) {
 		{"min on text", "fragen:\n  - {id: a, art: text, frage: A, min: 1}\n", "fragen.a.min", events.ProblemRange},
 		{"names", "namen: vielleicht\n", "namen", events.ProblemNames},
 		{"party beyond the most", "party_max: 501\n", "party_max", events.ProblemPartySize},
+		{"follow-up at no time", "nachbereitung:\n  nach: bald\n  betreff: Danke\n  text: Danke.\n", "nachbereitung.nach", events.ProblemOffset},
+		{"follow-up too late", "nachbereitung:\n  nach: 100d\n  betreff: Danke\n  text: Danke.\n", "nachbereitung.nach", events.ProblemFollowUpAfter},
+		{"follow-up without a subject", "nachbereitung:\n  nach: 2d\n  text: Danke.\n", "nachbereitung.betreff", events.ProblemMissing},
+		{"follow-up without a time", "nachbereitung:\n  betreff: Danke\n  text: Danke.\n", "nachbereitung.nach", events.ProblemMissing},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := events.ParseYAML(strings.NewReader(baseFile + tc.yaml))

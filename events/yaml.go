@@ -50,6 +50,15 @@ type eventFile struct {
 	// What a registration is asked.
 	Questions []Question `yaml:"fragen"`
 	Names     string     `yaml:"namen"`
+	// The follow-up sent after the event.
+	FollowUp *followUpFile `yaml:"nachbereitung"`
+}
+
+// followUpFile is a follow-up as staff write it.
+type followUpFile struct {
+	After   string `yaml:"nach"`
+	Subject string `yaml:"betreff"`
+	Body    string `yaml:"text"`
 }
 
 // ParseYAML reads an event from YAML and checks it (Spec.Check). Unknown
@@ -116,6 +125,14 @@ func ParseYAML(r io.Reader) (Spec, error) {
 			if d, err := ParseOffset(r); !failed("reminders", err) {
 				spec.Reminders = append(spec.Reminders, d)
 			}
+		}
+	}
+	if f.FollowUp != nil {
+		spec.FollowUp = &FollowUp{Subject: f.FollowUp.Subject, Body: f.FollowUp.Body}
+		if strings.TrimSpace(f.FollowUp.After) == "" {
+			errs = append(errs, FieldError{Field: "nachbereitung.nach", Problem: ProblemMissing})
+		} else if d, err := ParseOffset(f.FollowUp.After); !failed("nachbereitung.nach", err) {
+			spec.FollowUp.After = d
 		}
 	}
 	if strings.TrimSpace(f.LastCall) != "" {

@@ -91,7 +91,7 @@ func TestEventErrorsInGerman(t *testing.T) {
 		events.ProblemURL, events.ProblemNoPlace, events.ProblemNotAfterStart, events.ProblemAfterStart, events.ProblemPartner,
 		events.ProblemKind, events.ProblemTopic, events.ProblemNegative, events.ProblemNeedsRegistration, events.ProblemPartySize,
 		events.ProblemReminder, events.ProblemTime, events.ProblemNoSuchTime, events.ProblemOffset, events.ProblemEmail, events.ProblemSession, events.ProblemSessions, events.ProblemLastCallDeadline,
-		events.ProblemQuestionID, events.ProblemQuestionKind, events.ProblemOptions, events.ProblemRange, events.ProblemNames, events.ProblemTooMany} {
+		events.ProblemQuestionID, events.ProblemQuestionKind, events.ProblemOptions, events.ProblemRange, events.ProblemNames, events.ProblemTooMany, events.ProblemFollowUpAfter} {
 		if _, ok := eventProblemWords[p]; !ok {
 			t.Errorf("no German words for %s", p)
 		}

@@ -38,6 +38,7 @@ var eventProblemWords = map[events.Problem]string{
 	events.ProblemRange:             "min und max gibt es nur bei art: zahl, und min darf nicht größer als max sein",
 	events.ProblemNames:             "„%[1]s“: möglich sind optional und pflicht (oder namen weglassen)",
 	events.ProblemTooMany:           "höchstens %[2]d",
+	events.ProblemFollowUpAfter:     "%[1]s: ganze Stunden zwischen 1h und 90d nach dem Ende, z. B. 2d",
 	events.ProblemSessions:          "die Termine müssen nacheinander liegen und dürfen sich nicht überschneiden (höchstens 60); start und end weglassen oder gleich dem ersten Beginn und dem letzten Ende setzen",
 }
 
@@ -46,7 +47,7 @@ var eventProblemWords = map[events.Problem]string{
 var eventFileWords = map[events.Problem]string{
 	events.ProblemFileTooLarge: "die Datei ist größer als %[3]d KiB",
 	events.ProblemFileEmpty:    "die Datei ist leer",
-	events.ProblemUnknownKey:   "unbekanntes Feld „%[1]s“ (möglich: slug, title, description, start, end, place, address, online, organiser, partners, kinds, topics, capacity, party_max, registration, deadline, reminders, last_call, termine, für_wen, kontakt, title_en, description_en, für_wen_en, namen, fragen; in einer Frage: id, art, frage, frage_en, hinweis, hinweis_en, pflicht, je_person, min, max, optionen, optionen_en)",
+	events.ProblemUnknownKey:   "unbekanntes Feld „%[1]s“ (möglich: slug, title, description, start, end, place, address, online, organiser, partners, kinds, topics, capacity, party_max, registration, deadline, reminders, last_call, termine, für_wen, kontakt, title_en, description_en, für_wen_en, namen, fragen, nachbereitung (mit nach, betreff, text); in einer Frage: id, art, frage, frage_en, hinweis, hinweis_en, pflicht, je_person, min, max, optionen, optionen_en)",
 	events.ProblemWrongType:    "„%[1]s“ passt nicht (erwartet: %[2]s)",
 	events.ProblemSyntax:       "%[1]s (Einrückung und Doppelpunkte prüfen)",
 }
