@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/knf-nordhausen/rundbrief/internal/plain"
 )
@@ -215,7 +216,7 @@ func (q Question) read(sent []string) (vals []string, problem AnswerProblem, lim
 		switch {
 		case len([]rune(v)) > MaxAnswerLength:
 			return nil, AnswerTooLong, MaxAnswerLength
-		case strings.ContainsFunc(v, plain.Forbidden):
+		case strings.ContainsFunc(v, plain.Forbidden) || !utf8.ValidString(v):
 			return nil, AnswerInvisible, 0
 		}
 		return []string{v}, "", 0

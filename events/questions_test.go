@@ -79,7 +79,7 @@ func TestQuestionsInTheEventFile(t *testing.T) {
 	}
 }
 
-func talentCampus(t *testing.T) events.Spec {
+func talentCampus(t testing.TB) events.Spec {
 	t.Helper()
 	r, err := os.Open("../examples/events/talent-campus-2027.yaml")
 	if err != nil {
