@@ -560,6 +560,32 @@ func printEvent(w io.Writer, e *events.Event) {
 	if e.TitleEN != "" {
 		rows = append(rows, [2]string{"Titel (englisch)", e.TitleEN})
 	}
+	switch e.Names {
+	case events.NamesRequired:
+		rows = append(rows, [2]string{"Namen der Teilnehmenden", "Pflicht"})
+	case events.NamesOptional:
+		rows = append(rows, [2]string{"Namen der Teilnehmenden", "freiwillig"})
+	}
+	for _, q := range e.Questions {
+		var how []string
+		if q.Required {
+			how = append(how, "Pflicht")
+		}
+		if q.PerPerson {
+			how = append(how, "je Person")
+		}
+		if len(q.Options) > 0 {
+			how = append(how, strings.Join(q.Options, " / "))
+		}
+		line := shortLabel(q)
+		if len(how) > 0 {
+			line += " (" + strings.Join(how, ", ") + ")"
+		}
+		rows = append(rows, [2]string{"Frage " + q.ID, line})
+	}
+	if fu := e.FollowUp; fu != nil {
+		rows = append(rows, [2]string{"Nachbereitung", fmt.Sprintf("%s nach dem Ende, %s: „%s“ an die Anwesenden", events.FormatOffset(fu.After), when(e.FollowUpDue()), fu.Subject)})
+	}
 	if f := e.Figures; f != nil {
 		rows = append(rows, [2]string{"Anmeldungen", fmt.Sprintf("%s mit %s, %s auf der Warteliste (gelöscht am %s; nur die Zahlen bleiben)",
 			plural(f.Registrations, "Anmeldung", "Anmeldungen"), plural(f.People, "Person", "Personen"),

@@ -51,7 +51,9 @@ func TestEventsCommands(t *testing.T) {
 		t.Errorf("show --json = %+v", ev)
 	}
 	out = e.ok(t, "events", "show", "talent-campus-2027")
-	for _, want := range []string{"05.07.2027 09:00 bis 09.07.2027 15:00", "Familie, Schule × jugend", "nötig, 60 Plätze, bis 25.06.2027 23:59", "14d, 7d, 1d vor Beginn", "Kreisjugendring"} {
+	for _, want := range []string{"05.07.2027 09:00 bis 09.07.2027 15:00", "Familie, Schule × jugend", "nötig, 60 Plätze, bis 25.06.2027 23:59", "14d, 7d, 1d vor Beginn", "Kreisjugendring",
+		"Namen der Teilnehmenden  Pflicht", "Frage essen", "Mittagessen (Pflicht, je Person, mit Fleisch / vegetarisch / vegan)",
+		"Nachbereitung", "2d nach dem Ende, 11.07.2027 15:00: „Danke für Ihr Kommen zum Talent-Campus“ an die Anwesenden"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("show lacks %q:\n%s", want, out)
 		}
