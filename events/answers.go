@@ -136,29 +136,32 @@ func OptionValue(i int) string { return strconv.Itoa(i + 1) }
 func (s Spec) ReadAnswers(form map[string][]string, people int) (Answers, error) {
 	var a Answers
 	var errs AnswerErrors
-	read := func(person int, q Question) []string {
+	// read takes the answer to q for person (0: the registration) into
+	// to, and keeps the wording of a consent ticked.
+	read := func(person int, q Question, to *map[string][]string) []string {
 		field := FormField(person, q.ID)
 		vals, problem, limit := q.read(form[field])
 		if problem != "" {
 			errs = append(errs, AnswerError{Field: field, Question: q.ID, Person: person, Problem: problem, Limit: limit})
 		}
+		if len(vals) == 0 || to == nil {
+			return vals
+		}
+		if *to == nil {
+			*to = map[string][]string{}
+		}
+		(*to)[q.ID] = vals
+		if q.Kind == QuestionConsent {
+			if a.Agreed == nil {
+				a.Agreed = map[string]string{}
+			}
+			a.Agreed[q.ID] = q.Text
+		}
 		return vals
 	}
 	for _, q := range s.Questions {
-		if q.PerPerson {
-			continue
-		}
-		if vals := read(0, q); len(vals) > 0 {
-			if a.Answers == nil {
-				a.Answers = map[string][]string{}
-			}
-			a.Answers[q.ID] = vals
-			if q.Kind == QuestionConsent {
-				if a.Agreed == nil {
-					a.Agreed = map[string]string{}
-				}
-				a.Agreed[q.ID] = q.Text
-			}
+		if !q.PerPerson {
+			read(0, q, &a.Answers)
 		}
 	}
 	if s.Asks() {
@@ -166,25 +169,13 @@ func (s Spec) ReadAnswers(form map[string][]string, people int) (Answers, error)
 			var p Participant
 			if s.Names != NamesNone {
 				name := Question{ID: NameField, Kind: QuestionText, Required: s.Names == NamesRequired}
-				if vals := read(person, name); len(vals) > 0 {
+				if vals := read(person, name, nil); len(vals) > 0 {
 					p.Name = vals[0]
 				}
 			}
 			for _, q := range s.Questions {
-				if !q.PerPerson {
-					continue
-				}
-				if vals := read(person, q); len(vals) > 0 {
-					if p.Answers == nil {
-						p.Answers = map[string][]string{}
-					}
-					p.Answers[q.ID] = vals
-					if q.Kind == QuestionConsent {
-						if a.Agreed == nil {
-							a.Agreed = map[string]string{}
-						}
-						a.Agreed[q.ID] = q.Text
-					}
+				if q.PerPerson {
+					read(person, q, &p.Answers)
 				}
 			}
 			a.Participants = append(a.Participants, p)

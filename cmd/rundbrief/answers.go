@@ -24,14 +24,7 @@ func answerText(q events.Question, vals []string) string {
 
 // shortLabel is a question as a column heading: a consent's wording is a
 // paragraph, the heading its first words.
-func shortLabel(q events.Question) string {
-	const most = 40
-	r := []rune(q.Text)
-	if len(r) <= most {
-		return q.Text
-	}
-	return strings.TrimSpace(string(r[:most-1])) + "…"
-}
+func shortLabel(q events.Question) string { return shorten(q.Text, 40) }
 
 // sharedAnswers are the answers a registration gave once, "Frage: Antwort",
 // in the order of the questions; unanswered ones are left out.

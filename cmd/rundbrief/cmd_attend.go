@@ -291,10 +291,7 @@ func reportLines(rep *events.Report) [][3]string {
 			[3]string{"Art: " + kind, "Anmeldungen anwesend", n(k.Attended)})
 	}
 	for _, ac := range rep.Answers {
-		label := ac.Label
-		if r := []rune(label); len(r) > 40 {
-			label = strings.TrimSpace(string(r[:39])) + "…"
-		}
+		label := shorten(ac.Label, 40)
 		answer := ac.Answer
 		if wd, ok := answerWords[answer]; ok {
 			answer = wd

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/knf-nordhausen/rundbrief/events"
@@ -832,33 +833,10 @@ func TestCampaignGreetingFromTheAnrede(t *testing.T) {
 func TestAnswersInTheListAndTheSheet(t *testing.T) {
 	t.Parallel()
 	e := newCLI(t)
-	a := &app{env: e.vars}
-	t.Cleanup(a.close)
-	ctx := t.Context()
-	db, err := a.database(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.ok(t, "subscribers", "add", "katrin@example.org", "--kind", "Familie", "--name", "Katrin Schmidt")
-	e.ok(t, "events", "create", "-f", "../../examples/events/talent-campus-2027.yaml")
-	e.ok(t, "events", "publish", "talent-campus-2027")
-	evs := events.NewStore(db)
-	ev, err := evs.Get(ctx, "talent-campus-2027")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id int64
-	if err := db.GetContext(ctx, &id, `SELECT id FROM subscribers WHERE email = 'katrin@example.org'`); err != nil {
-		t.Fatal(err)
-	}
-	answers, err := ev.ReadAnswers(map[string][]string{"f-fotos": {"yes"}, "f-allergien": {"=HYPERLINK(\"http://evil.example\")"},
-		"t1-name": {"Lena"}, "t1-alter": {"13"}, "t1-essen": {"2"}, "t2-name": {"Max"}, "t2-alter": {"15"}, "t2-essen": {"1"}}, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := evs.Enter(ctx, events.Entry{EventID: ev.ID, SubscriberID: id, People: 2, Answers: &answers, Source: events.ByWeb}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	c := newCampus(t, e)
+	c.enter(t, "katrin@example.org", 2, map[string][]string{"f-fotos": {"yes"}, "f-allergien": {"=HYPERLINK(\"http://evil.example\")"},
+		"t1-name": {"Lena"}, "t1-alter": {"13"}, "t1-essen": {"2"}, "t2-name": {"Max"}, "t2-alter": {"15"}, "t2-essen": {"1"}})
 	out := e.ok(t, "events", "registrations", "talent-campus-2027")
 	for _, want := range []string{"Angaben:", "1. Lena (Alter: 13, Mittagessen: vegetarisch)", "Max (Alter: 15, Mittagessen: mit Fleisch)",
 		"Ich willige ein, dass während des Talen…: ja"} {
@@ -887,46 +865,17 @@ func TestAnswersInTheListAndTheSheet(t *testing.T) {
 func TestAttendanceAndReport(t *testing.T) {
 	t.Parallel()
 	e := newCLI(t)
-	a := &app{env: e.vars}
-	t.Cleanup(a.close)
 	ctx := t.Context()
-	db, err := a.database(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	e.ok(t, "subscribers", "add", "katrin@example.org", "--kind", "Familie", "--name", "Katrin Schmidt")
 	e.ok(t, "subscribers", "add", "jens@example.org", "--kind", "Familie", "--name", "Jens Vogel")
 	e.ok(t, "subscribers", "add", "schule@example.org", "--kind", "Schule", "--name", "Herr Wagner")
-	e.ok(t, "events", "create", "-f", "../../examples/events/talent-campus-2027.yaml")
-	e.ok(t, "events", "publish", "talent-campus-2027")
-	evs := events.NewStore(db)
-	ev, err := evs.Get(ctx, "talent-campus-2027")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range []struct {
-		email string
-		form  map[string][]string
-		n     int
-	}{
-		{"katrin@example.org", map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Lena"}, "t1-alter": {"13"}, "t1-essen": {"2"},
-			"t2-name": {"Max"}, "t2-alter": {"15"}, "t2-essen": {"3"}}, 2},
-		{"jens@example.org", map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Mia"}, "t1-alter": {"12"}, "t1-essen": {"2"}}, 1},
-		{"schule@example.org", map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Ali"}, "t1-alter": {"14"}, "t1-essen": {"1"},
-			"t2-name": {"Ben"}, "t2-alter": {"14"}, "t2-essen": {"1"}, "t3-name": {"Cem"}, "t3-alter": {"15"}, "t3-essen": {"2"}}, 3},
-	} {
-		answers, err := ev.ReadAnswers(r.form, r.n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var id int64
-		if err := db.GetContext(ctx, &id, `SELECT id FROM subscribers WHERE email = $1`, r.email); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := evs.Enter(ctx, events.Entry{EventID: ev.ID, SubscriberID: id, People: r.n, Answers: &answers, Source: events.ByWeb}, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
+	c := newCampus(t, e)
+	db := c.db
+	c.enter(t, "katrin@example.org", 2, map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Lena"}, "t1-alter": {"13"}, "t1-essen": {"2"},
+		"t2-name": {"Max"}, "t2-alter": {"15"}, "t2-essen": {"3"}})
+	c.enter(t, "jens@example.org", 1, map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Mia"}, "t1-alter": {"12"}, "t1-essen": {"2"}})
+	c.enter(t, "schule@example.org", 3, map[string][]string{"f-fotos": {"yes"}, "t1-name": {"Ali"}, "t1-alter": {"14"}, "t1-essen": {"1"},
+		"t2-name": {"Ben"}, "t2-alter": {"14"}, "t2-essen": {"1"}, "t3-name": {"Cem"}, "t3-alter": {"15"}, "t3-essen": {"2"}})
 	e.ok(t, "events", "register", "talent-campus-2027", "--name", "Erika Schulze", "--phone", "03631 987654")
 
 	// The sheet comes back with Katrin and Erika (no address) ticked.
@@ -1063,4 +1012,47 @@ func sameFigures(a, b string) bool {
 		return out
 	}
 	return slices.Equal(strip(a), strip(b))
+}
+
+// campus is the Talent-Campus published through the CLI of e, with the
+// database, for registrations with answers as the public form makes them.
+type campus struct {
+	db  *sqlx.DB
+	evs *events.Store
+	ev  *events.Event
+}
+
+func newCampus(t *testing.T, e *cliEnv) *campus {
+	t.Helper()
+	a := &app{env: e.vars}
+	t.Cleanup(a.close)
+	db, err := a.database(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ok(t, "events", "create", "-f", "../../examples/events/talent-campus-2027.yaml")
+	e.ok(t, "events", "publish", "talent-campus-2027")
+	evs := events.NewStore(db)
+	ev, err := evs.Get(t.Context(), "talent-campus-2027")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &campus{db: db, evs: evs, ev: ev}
+}
+
+// enter registers the subscriber with email for n people with the answers
+// a form sent.
+func (c *campus) enter(t *testing.T, email string, n int, form map[string][]string) {
+	t.Helper()
+	answers, err := c.ev.ReadAnswers(form, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := c.db.GetContext(t.Context(), &id, `SELECT id FROM subscribers WHERE email = $1`, email); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.evs.Enter(t.Context(), events.Entry{EventID: c.ev.ID, SubscriberID: id, People: n, Answers: &answers, Source: events.ByWeb}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
