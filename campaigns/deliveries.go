@@ -2,6 +2,8 @@ package campaigns
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -148,4 +150,24 @@ func (s *Store) Record(ctx context.Context, outs []maillog.Outcome) (lost int, e
 		return nil
 	})
 	return lost, err
+}
+
+// ErrNoDelivery is the error of a delivery that does not exist (any more).
+var ErrNoDelivery = errors.New("campaigns: no such delivery")
+
+// DeliveryRecipient returns the subscriber and the campaign of the
+// delivery with id, or ErrNoDelivery.
+func (s *Store) DeliveryRecipient(ctx context.Context, id int64) (subscriberID, campaignID int64, err error) {
+	var row struct {
+		Subscriber int64 `db:"subscriber_id"`
+		Campaign   int64 `db:"campaign_id"`
+	}
+	err = s.db.GetContext(ctx, &row, `SELECT subscriber_id, campaign_id FROM deliveries WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, ErrNoDelivery
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("campaigns: recipient of delivery %d: %w", id, err)
+	}
+	return row.Subscriber, row.Campaign, nil
 }

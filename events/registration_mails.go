@@ -2,6 +2,7 @@ package events
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -130,4 +131,20 @@ func (s *Store) CountOpenMails(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("events: count open registration mails: %w", err)
 	}
 	return n, nil
+}
+
+// MailRecipient returns the subscriber the registration mail with id went
+// to, or ErrNothingOwed when the mail (or its registration) no longer
+// exists.
+func (s *Store) MailRecipient(ctx context.Context, id int64) (int64, error) {
+	var sub int64
+	err := s.db.GetContext(ctx, &sub, `SELECT r.subscriber_id FROM registration_mails m
+		JOIN registrations r ON r.id = m.registration_id WHERE m.id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNothingOwed
+	}
+	if err != nil {
+		return 0, fmt.Errorf("events: recipient of mail %d: %w", id, err)
+	}
+	return sub, nil
 }

@@ -25,9 +25,18 @@ type envelope struct {
 	rcpt     string // the recipient as given, kept out of error texts
 }
 
-// newEnvelope is the envelope of a message from from to to.
-func newEnvelope(from, to mail.Address) (envelope, error) {
-	f, fu, err := wireAddress(from.Address)
+// newEnvelope is the envelope of a message from from to to. The
+// envelope sender, where bounces go, is returnPath when it is set (a
+// bounce address that names the mail, VERP), else from.
+func newEnvelope(from, to mail.Address, returnPath string) (envelope, error) {
+	sender := from.Address
+	if returnPath != "" {
+		if err := checkAddress(mail.Address{Address: returnPath}); err != nil {
+			return envelope{}, fmt.Errorf("%w: return path: %v", ErrInvalidMessage, err)
+		}
+		sender = returnPath
+	}
+	f, fu, err := wireAddress(sender)
 	if err != nil {
 		return envelope{}, fmt.Errorf("%w: From: %v", ErrInvalidMessage, err)
 	}

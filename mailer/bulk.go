@@ -153,6 +153,9 @@ type Letter struct {
 	MessageID string    // without angle brackets; made on the sender's domain if empty
 	Date      time.Time // the current time if zero
 	Values    map[string]string
+	// ReturnPath is the envelope sender when it is not the Bulk's From
+	// (see Message.ReturnPath). Optional.
+	ReturnPath string
 }
 
 // check validates l and fills in its Message-ID and Date.

@@ -51,6 +51,10 @@ type Receipt struct {
 type Message struct {
 	From mail.Address
 	To   mail.Address
+	// ReturnPath is the envelope sender (MAIL FROM, RFC 5321 section
+	// 4.4), where reports of failed delivery go, when it is not From: a
+	// bounce address that names this mail. Optional.
+	ReturnPath string
 	// ReplyTo is where answers go when it is not From (RFC 5322,
 	// section 3.6.2): the contact person of an event, the office's
 	// mailbox. Optional.
@@ -277,7 +281,7 @@ func (m *Message) content(msg *gomail.Msg) error {
 // encode validates m and returns it as it goes to the relay (RFC 5322,
 // lines ending in CRLF, the last one too) with its envelope.
 func (m *Message) encode() ([]byte, envelope, error) {
-	env, err := newEnvelope(m.From, m.To)
+	env, err := newEnvelope(m.From, m.To, m.ReturnPath)
 	if err != nil {
 		return nil, env, err
 	}

@@ -36,20 +36,26 @@ func (o *Outbox) Dir() string { return o.dir }
 // Send writes m to DIR/TIME-ID.eml, where TIME is the Date in UTC and ID the
 // Message-ID's local part.
 func (o *Outbox) Send(ctx context.Context, m *Message) (Receipt, error) {
+	if _, err := newEnvelope(m.From, m.To, m.ReturnPath); err != nil {
+		return Receipt{}, &Error{Stage: StageBuild, Err: err}
+	}
 	msg, err := m.build()
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
-	return o.write(m.MessageID, m.Date, msg)
+	return o.write(m.MessageID, m.Date, returnPath(m.ReturnPath, msg))
 }
 
 // SendBulk writes l's copy of b, named like Send's files.
 func (o *Outbox) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt, error) {
+	if _, err := newEnvelope(b.from, l.To, l.ReturnPath); err != nil {
+		return Receipt{}, &Error{Stage: StageBuild, Err: err}
+	}
 	data, err := b.AppendLetter(nil, l)
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
-	return o.write(l.MessageID, l.Date, bytes.NewReader(data))
+	return o.write(l.MessageID, l.Date, returnPath(l.ReturnPath, bytes.NewReader(data)))
 }
 
 func (o *Outbox) write(messageID string, date time.Time, msg io.WriterTo) (Receipt, error) {
@@ -72,6 +78,31 @@ func (o *Outbox) write(messageID string, date time.Time, msg io.WriterTo) (Recei
 		return Receipt{}, &Error{Temporary: true, Stage: StageOutbox, Err: err}
 	}
 	return Receipt{MessageID: messageID, Reply: "250 written to " + path}, nil
+}
+
+// returnPath puts the Return-Path field a delivering server would add
+// (RFC 5321, section 4.4) before msg, when a return path is set, so that
+// the outbox shows where bounces would go.
+func returnPath(path string, msg io.WriterTo) io.WriterTo {
+	if path == "" {
+		return msg
+	}
+	return writers{strings.NewReader("Return-Path: <" + path + ">\r\n"), msg}
+}
+
+// writers writes each of its parts in turn.
+type writers []io.WriterTo
+
+func (ws writers) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, part := range ws {
+		m, err := part.WriteTo(w)
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // Close does nothing; an outbox holds no connections.

@@ -220,7 +220,7 @@ func (s *SMTPSender) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt,
 	if err := l.check(b.from); err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
-	env, err := newEnvelope(b.from, l.To)
+	env, err := newEnvelope(b.from, l.To, l.ReturnPath)
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}

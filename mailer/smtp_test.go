@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -235,5 +236,72 @@ func TestParseSMTPURL(t *testing.T) {
 	cfg, _ := ParseSMTPURL("smtp://knf:geheim@mail.example.org")
 	if r := cfg.Redacted(); strings.Contains(r, "geheim") || !strings.Contains(r, "knf:xxxxx@") {
 		t.Errorf("Redacted = %q", r)
+	}
+}
+
+// A return path goes into MAIL FROM on both paths, and refuses what is
+// not a bare address; without one, MAIL FROM is From. The outbox writes
+// it as the Return-Path a delivering server would add.
+func TestReturnPathIsTheEnvelopeSender(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t, smtptest.Options{})
+	s := newSender(t, srv, 1)
+	ctx := context.Background()
+	const verp = "bounces+d42-0123456789abcdef@example.org"
+
+	plain := messageTo("plain@example.org")
+	with := messageTo("single@example.org")
+	with.ReturnPath = verp
+	b, err := NewBulk(testMessage())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, send := range []func() error{
+		func() error { _, err := s.Send(ctx, plain); return err },
+		func() error { _, err := s.Send(ctx, with); return err },
+		func() error {
+			_, err := s.SendBulk(ctx, b, &Letter{To: mail.Address{Address: "bulk@example.org"}, ReturnPath: verp})
+			return err
+		},
+	} {
+		if err := send(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := map[string]string{}
+	for _, m := range srv.Messages() {
+		got[m.To[0]] = m.From
+		if strings.Contains(string(m.Data), "Return-Path") {
+			t.Errorf("the message to %s carries a Return-Path field; the receiving server adds it", m.To[0])
+		}
+	}
+	want := map[string]string{"plain@example.org": testMessage().From.Address, "single@example.org": verp, "bulk@example.org": verp}
+	for to, from := range want {
+		if got[to] != from {
+			t.Errorf("MAIL FROM of the message to %s = %q, want %q", to, got[to], from)
+		}
+	}
+
+	bad := messageTo("x@example.org")
+	bad.ReturnPath = "bounces@example.org\r\nRCPT TO:<victim@example.org>"
+	if _, err := s.Send(ctx, bad); err == nil {
+		t.Error("a return path with a line break was sent")
+	}
+
+	o, err := NewOutbox(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := o.SendBulk(ctx, b, &Letter{To: mail.Address{Address: "bulk@example.org"}, ReturnPath: verp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := strings.TrimPrefix(r.Reply, "250 written to ")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(data), "Return-Path: <"+verp+">\r\n") {
+		t.Errorf("outbox file starts %q, want the Return-Path", string(data[:min(len(data), 80)]))
 	}
 }

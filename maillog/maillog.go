@@ -86,3 +86,22 @@ func (c Claim) Skipped(reason string) Outcome {
 func (c Claim) Failed(reason string) Outcome {
 	return Outcome{Claim: c, Status: Failed, Reply: reason}
 }
+
+// Log names one of the logs: the table of one kind of outgoing mail.
+type Log byte
+
+// The logs, by the letter that names them in a bounce address.
+const (
+	Deliveries        Log = 'd' // a campaign's deliveries (campaigns)
+	RegistrationMails Log = 'r' // the mails about a registration (events)
+	SubscriptionMails Log = 's' // opt-in, welcome and preferences link (subscribers)
+)
+
+// Valid reports whether l is one of the logs.
+func (l Log) Valid() bool { return l == Deliveries || l == RegistrationMails || l == SubscriptionMails }
+
+// Ref names one outgoing mail: the log it is in and its ID there.
+type Ref struct {
+	Log Log
+	ID  int64
+}

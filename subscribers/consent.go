@@ -29,6 +29,10 @@ const (
 	// ActionOptInExpired: the opt-in was not confirmed in time; the person
 	// stays a contact for the registration they hold.
 	ActionOptInExpired ConsentAction = "optin_expired"
+	// ActionComplained: the person marked a mail as spam with their
+	// mailbox provider, which reported it (RFC 5965); they were
+	// unsubscribed and the address suppressed.
+	ActionComplained ConsentAction = "complained"
 )
 
 // ConsentEntry is one line of a subscriber's consent log.

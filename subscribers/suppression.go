@@ -40,8 +40,12 @@ func isSuppressed(ctx context.Context, q sqlx.QueryerContext, hash []byte) (bool
 }
 
 // replyCodes matches the reply code and enhanced status code at the start
-// of a relay's reply: "550 5.1.1".
-var replyCodes = regexp.MustCompile(`^[245]\d\d(?: [245]\.\d{1,3}\.\d{1,3})?`)
+// of a relay's reply, "550 5.1.1", or the enhanced status code alone, as a
+// delivery status notification gives it.
+var (
+	replyCodes = regexp.MustCompile(`^(?:[245]\d\d(?: [245]\.\d{1,3}\.\d{1,3})?|[245]\.\d{1,3}\.\d{1,3})`)
+	statusCode = regexp.MustCompile(`^[245]\.\d{1,3}\.\d{1,3}$`)
+)
 
 // replyCodesOf is what the suppression list keeps of a relay's reply: its
 // codes ("550 5.1.1"), not its text. An entry outlives the person's

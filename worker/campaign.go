@@ -11,6 +11,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/bounces"
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/mailer"
@@ -25,7 +26,8 @@ type CampaignHandler struct {
 	Subscribers *subscribers.Store
 	Composer    *compose.Composer
 	Sender      mailer.Sender
-	Client      *Client // queues retries and the batches of started campaigns
+	VERP        *bounces.VERP // the envelope sender of each mail; nil: From
+	Client      *Client       // queues retries and the batches of started campaigns
 	Lease       time.Duration
 	MaxRetry    int // retries of a temporary failure before a delivery is given up
 	RetryDelay  func(n int) time.Duration
@@ -246,6 +248,7 @@ func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *compose
 		return h.failed(log, d, &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err})
 	}
 	b, l := p.Letter(c, h.Now())
+	l.ReturnPath = returnPath(h.VERP, maillog.Deliveries, d.ID)
 	r, err := h.Sender.SendBulk(ctx, b, l)
 	if err != nil {
 		return h.failed(log, d, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/bounces"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 	"github.com/knf-nordhausen/rundbrief/maillog"
@@ -22,6 +23,7 @@ type MailHandler struct {
 	Store    *subscribers.Store
 	Composer *compose.Composer
 	Sender   mailer.Sender
+	VERP     *bounces.VERP // the envelope sender of each mail; nil: From
 	Lease    time.Duration // how long a claim holds before another worker may take over
 	MaxRetry int           // retries of a temporary failure before the mail is given up
 	Log      *slog.Logger
@@ -75,6 +77,7 @@ func (h *MailHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		recorded(log, record(ctx, m.Failed(err.Error())))
 		return fmt.Errorf("worker: compose %s mail %d: %v: %w", kind, m.ID, err, asynq.SkipRetry)
 	}
+	msg.ReturnPath = returnPath(h.VERP, maillog.SubscriptionMails, m.ID)
 	rec, err := h.Sender.Send(ctx, msg)
 	if err == nil {
 		log.Info("mail sent", "message_id", rec.MessageID)
@@ -92,4 +95,13 @@ func (h *MailHandler) notOwed(kind subscribers.MailKind, sub *subscribers.Subscr
 		return "subscriber is " + string(sub.Status) + ", not confirmed"
 	}
 	return ""
+}
+
+// returnPath is the envelope sender of the mail id in log: its bounce
+// address when v is set, else "" (From).
+func returnPath(v *bounces.VERP, log maillog.Log, id int64) string {
+	if v == nil {
+		return ""
+	}
+	return v.Address(maillog.Ref{Log: log, ID: id})
 }

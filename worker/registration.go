@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/bounces"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/mailer"
@@ -61,6 +62,7 @@ type RegistrationHandler struct {
 	Subscribers *subscribers.Store
 	Composer    *compose.Composer
 	Sender      mailer.Sender
+	VERP        *bounces.VERP // the envelope sender of each mail; nil: From
 	Lease       time.Duration
 	MaxRetry    int
 	Log         *slog.Logger
@@ -120,6 +122,7 @@ func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) er
 		recorded(log, record(rec, m.Failed(err.Error())))
 		return fmt.Errorf("worker: compose registration mail %d: %v: %w", m.ID, err, asynq.SkipRetry)
 	}
+	msg.ReturnPath = returnPath(h.VERP, maillog.RegistrationMails, m.ID)
 	r, err := h.Sender.Send(ctx, msg)
 	if err == nil {
 		log.Info("registration mail sent", "message_id", r.MessageID)

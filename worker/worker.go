@@ -14,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/bounces"
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/events"
@@ -39,6 +40,11 @@ type Config struct {
 	Sender    mailer.Sender
 	From      mail.Address
 	ReplyTo   mail.Address // where answers go, if not to From; optional
+	// VERP, when set, gives every mail its own envelope sender, the
+	// bounce address with a token that names the mail, so that a report
+	// that comes back later maps to it (see bounces). Without it, the
+	// envelope sender is From.
+	VERP *bounces.VERP
 	// Logos are the pictures every mail carries inline (see
 	// compose.Composer.Logos).
 	Logos    []mailer.Attachment
@@ -137,20 +143,20 @@ func New(cfg Config) (*Worker, error) {
 		queue:  MailQueue(cfg.Namespace),
 		client: client,
 		handler: &MailHandler{
-			Store: cfg.Store, Composer: composer, Sender: cfg.Sender,
+			Store: cfg.Store, Composer: composer, Sender: cfg.Sender, VERP: cfg.VERP,
 			Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, Log: cfg.Logger, Now: cfg.Now,
 		},
 	}
 	if cfg.Campaigns != nil {
 		w.campaigns = &CampaignHandler{
 			Campaigns: cfg.Campaigns, Subscribers: cfg.Store, Sender: cfg.Sender, Client: client,
-			Composer: composer,
-			Lease:    cfg.Lease, MaxRetry: cfg.MaxRetry, RetryDelay: cfg.RetryDelay, Log: cfg.Logger, Now: cfg.Now,
+			Composer: composer, VERP: cfg.VERP,
+			Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, RetryDelay: cfg.RetryDelay, Log: cfg.Logger, Now: cfg.Now,
 		}
 	}
 	if cfg.Events != nil {
 		w.regs = &RegistrationHandler{
-			Events: cfg.Events, Subscribers: cfg.Store, Composer: composer, Sender: cfg.Sender,
+			Events: cfg.Events, Subscribers: cfg.Store, Composer: composer, Sender: cfg.Sender, VERP: cfg.VERP,
 			Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, Log: cfg.Logger, Now: cfg.Now,
 		}
 	}

@@ -13,7 +13,8 @@ const module = "github.com/knf-nordhausen/rundbrief/"
 
 // forbidden says which of the module's packages a package must not
 // import (DESIGN.md: packages depend downward, cmd → web/worker →
-// compose → campaigns/events → subscribers; turning a kind of mail, a
+// compose → campaigns/events → subscribers; bounces sits beside compose,
+// over campaigns, events and subscribers; turning a kind of mail, a
 // recipient and the facts into a message happens in compose, so the
 // domain packages import neither mailer nor templates; nothing imports
 // cmd, web or worker).
@@ -21,6 +22,7 @@ var forbidden = map[string][]string{
 	"subscribers": {"mailer", "templates", "compose", "events", "campaigns", "web", "worker"},
 	"events":      {"mailer", "templates", "compose", "campaigns", "web", "worker"},
 	"campaigns":   {"mailer", "templates", "compose", "web", "worker"},
+	"bounces":     {"mailer", "templates", "compose", "web", "worker"},
 	"maillog":     {"mailer", "templates", "compose", "subscribers", "events", "campaigns", "web", "worker"},
 	"i18n":        {"mailer", "templates", "compose", "subscribers", "events", "campaigns", "maillog", "web", "worker"},
 	"templates":   {"mailer", "compose", "subscribers", "events", "campaigns", "maillog", "web", "worker"},

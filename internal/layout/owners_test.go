@@ -20,7 +20,7 @@ const root = "../.."
 // owners says which package owns each table (DESIGN.md: "A package owns
 // its tables; another package goes through the owner's Store").
 var owners = map[string][]string{
-	"subscribers": {"topics", "subscribers", "subscriber_topics", "consent_log", "suppressions", "subscription_mails", "consent_texts"},
+	"subscribers": {"topics", "subscribers", "subscriber_topics", "consent_log", "suppressions", "subscription_mails", "consent_texts", "bounces"},
 	"events":      {"events", "event_topics", "registrations", "registration_mails", "reminders"},
 	"campaigns":   {"campaigns", "deliveries", "campaign_files"},
 }
