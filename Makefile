@@ -58,6 +58,7 @@ fuzz: check-go
 	$(GO) test -run '^$$' -fuzz '^FuzzBulkValues$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./mailer
 	$(GO) test -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./events
 	$(GO) test -run '^$$' -fuzz '^FuzzReadAnswers$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./events
+	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./bounces
 	$(GO) test -run '^$$' -fuzz '^FuzzMarkdownMail$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./templates
 
 ## vulncheck: govulncheck against the Go vulnerability database (from the

@@ -19,6 +19,7 @@ import (
 	"github.com/caarlos0/env/v11"
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/bounces/imapbox"
 	"github.com/knf-nordhausen/rundbrief/mailer"
 )
 
@@ -61,12 +62,16 @@ type Config struct {
 	Texts           string     `env:"RUNDBRIEF_TEXTS"`
 	FooterLogos     string     `env:"RUNDBRIEF_FOOTER_LOGOS"`
 	LogLevel        slog.Level `env:"RUNDBRIEF_LOG_LEVEL" envDefault:"info"`
+	BounceAddress   string     `env:"RUNDBRIEF_BOUNCE_ADDRESS"`
+	BounceIMAPURL   string     `env:"RUNDBRIEF_BOUNCE_IMAP_URL"`
+	BouncePoll      Duration   `env:"RUNDBRIEF_BOUNCE_POLL" envDefault:"5m"`
 
-	set     map[string]bool // variables given in the environment
-	smtp    *mailer.SMTPConfig
-	from    mail.Address
-	replyTo mail.Address
-	redis   asynq.RedisConnOpt
+	set        map[string]bool // variables given in the environment
+	smtp       *mailer.SMTPConfig
+	bounceIMAP *imapbox.Config
+	from       mail.Address
+	replyTo    mail.Address
+	redis      asynq.RedisConnOpt
 
 	logo        *Logo
 	footerLogos []Logo
@@ -243,11 +248,41 @@ func (c *Config) check() []error {
 			fail(v.name, errors.New("erwartet eine vollständige Adresse wie https://www.example.org/impressum"))
 		}
 	}
+	c.checkBounces(fail)
 	if (c.ImpressumURL == "") != (c.PrivacyURL == "") {
 		fail("RUNDBRIEF_PRIVACY_URL", errors.New("RUNDBRIEF_IMPRESSUM_URL und RUNDBRIEF_PRIVACY_URL gehören zusammen: beide setzen oder keine"))
 	}
 	return errs
 }
+
+// checkBounces checks the bounce address and mailbox: the address is a
+// bare address whose local part has no '+', the mailbox a valid
+// imaps:// or imap:// URL, and the mailbox needs the address.
+func (c *Config) checkBounces(fail func(string, error)) {
+	if c.BounceAddress != "" {
+		a, err := mail.ParseAddress(c.BounceAddress)
+		at := strings.LastIndexByte(c.BounceAddress, '@')
+		if err != nil || a.Address != c.BounceAddress || at < 0 || strings.Contains(c.BounceAddress[:at], "+") {
+			fail("RUNDBRIEF_BOUNCE_ADDRESS", errors.New("erwartet eine Adresse ohne Namen und ohne + wie bounces@example.org; an sie gehen die Fehlermeldungen der Mailserver, mit einem Zeichen hinter + für jede Mail"))
+		}
+	}
+	if c.BounceIMAPURL != "" {
+		if b, err := imapbox.ParseURL(c.BounceIMAPURL); err != nil {
+			fail("RUNDBRIEF_BOUNCE_IMAP_URL", fmt.Errorf("erwartet eine Adresse wie imaps://benutzer:passwort@mail.example.org/INBOX (%v)", err))
+		} else {
+			c.bounceIMAP = &b
+		}
+		if c.BounceAddress == "" {
+			fail("RUNDBRIEF_BOUNCE_IMAP_URL", errors.New("braucht RUNDBRIEF_BOUNCE_ADDRESS: nur Fehlermeldungen an diese Adresse lassen sich einer Mail zuordnen"))
+		}
+	}
+	if d := time.Duration(c.BouncePoll); d < 10*time.Second || d > 24*time.Hour {
+		fail("RUNDBRIEF_BOUNCE_POLL", fmt.Errorf("%s liegt nicht zwischen 10s und 24h", c.BouncePoll))
+	}
+}
+
+// BounceMailbox is the parsed RUNDBRIEF_BOUNCE_IMAP_URL, or nil.
+func (c *Config) BounceMailbox() *imapbox.Config { return c.bounceIMAP }
 
 // ErrNoSecret is returned by RequireSecret when RUNDBRIEF_SECRET is unset.
 var ErrNoSecret = &Error{Var: "RUNDBRIEF_SECRET", Err: fmt.Errorf(

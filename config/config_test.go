@@ -67,6 +67,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"RUNDBRIEF_RETRY_DELAY=2h", "RUNDBRIEF_RETRY_DELAY"},
 		{"RUNDBRIEF_LOG_LEVEL=laut", "RUNDBRIEF_LOG_LEVEL"},
 		{"RUNDBRIEF_IMPRESSUM_URL=https://lra.example/impressum", "RUNDBRIEF_PRIVACY_URL"},
+		{"RUNDBRIEF_BOUNCE_ADDRESS=Bounces <bounces@lra.example>", "RUNDBRIEF_BOUNCE_ADDRESS"},
+		{"RUNDBRIEF_BOUNCE_ADDRESS=rundbrief+bounces@lra.example", "RUNDBRIEF_BOUNCE_ADDRESS"},
+		{"RUNDBRIEF_BOUNCE_IMAP_URL=pop3://u:p@mail.lra.example", "RUNDBRIEF_BOUNCE_IMAP_URL"},
+		{"RUNDBRIEF_BOUNCE_IMAP_URL=imaps://u:p@mail.lra.example", "RUNDBRIEF_BOUNCE_IMAP_URL"}, // without the address
+		{"RUNDBRIEF_BOUNCE_POLL=1s", "RUNDBRIEF_BOUNCE_POLL"},
 	}
 	for _, tt := range tests {
 		_, err := Load([]string{tt.env})

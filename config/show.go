@@ -62,6 +62,10 @@ func (c *Config) Entries() []Entry {
 	if c.smtp != nil {
 		smtp = c.smtp.Redacted()
 	}
+	bounceIMAP := ""
+	if c.bounceIMAP != nil {
+		bounceIMAP = c.bounceIMAP.String() + " (Passwort verborgen)"
+	}
 	e := func(v, val string) Entry { return Entry{Var: v, Value: val, Set: c.set[v]} }
 	return []Entry{
 		e("RUNDBRIEF_DATABASE_URL", redactURL(c.DatabaseURL)),
@@ -92,6 +96,9 @@ func (c *Config) Entries() []Entry {
 		e("RUNDBRIEF_TEXTS", c.Texts),
 		e("RUNDBRIEF_FOOTER_LOGOS", c.FooterLogos),
 		e("RUNDBRIEF_LOG_LEVEL", strings.ToLower(c.LogLevel.String())),
+		e("RUNDBRIEF_BOUNCE_ADDRESS", c.BounceAddress),
+		e("RUNDBRIEF_BOUNCE_IMAP_URL", bounceIMAP),
+		e("RUNDBRIEF_BOUNCE_POLL", c.BouncePoll.String()),
 	}
 }
 

@@ -45,6 +45,11 @@ type Config struct {
 	// that comes back later maps to it (see bounces). Without it, the
 	// envelope sender is From.
 	VERP *bounces.VERP
+	// Bounces, when set, is the reader of the bounce mailbox, which Run
+	// runs beside the queue, polling every BouncePoll (default 5 minutes)
+	// and idling in between.
+	Bounces    BounceReader
+	BouncePoll time.Duration
 	// Logos are the pictures every mail carries inline (see
 	// compose.Composer.Logos).
 	Logos    []mailer.Attachment
@@ -89,6 +94,11 @@ type Config struct {
 	// Default 30 seconds.
 	ShutdownTimeout time.Duration
 	Now             func() time.Time // default time.Now
+}
+
+// BounceReader reads the bounce mailbox until ctx ends (imapbox.Reader).
+type BounceReader interface {
+	Run(ctx context.Context, every time.Duration) error
 }
 
 // Worker sends subscription mail from the queue.
@@ -196,9 +206,14 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	var bounced sync.WaitGroup
+	if w.cfg.Bounces != nil {
+		bounced.Go(func() { w.cfg.Bounces.Run(ctx, orDefault(w.cfg.BouncePoll, 5*time.Minute)) })
+	}
 	<-ctx.Done()
 	w.cfg.Logger.Info("worker shutting down; finishing mails in flight", "timeout", w.cfg.ShutdownTimeout)
 	stop()
+	bounced.Wait()
 	w.cfg.Logger.Info("worker stopped")
 	return nil
 }

@@ -106,6 +106,9 @@ type subscriberDetails struct {
 	ConsentLog []subscribers.ConsentEntry `json:"consent_log"`
 	Mails      []subscribers.Mail         `json:"mails"`
 	Campaigns  []campaigns.Received       `json:"campaigns"`
+	// Bounces are the reports of mail servers about mails to the person:
+	// class and code only.
+	Bounces []subscribers.BounceEntry `json:"bounces"`
 }
 
 func newSubscribersShowCmd(a *app) *cobra.Command {
@@ -218,6 +221,20 @@ func printReceived(w io.Writer, received []campaigns.Received, topics []subscrib
 	t.flush()
 }
 
+// printBounces lists the reports of mail servers about mails to a
+// person, when there are any.
+func printBounces(w io.Writer, list []subscribers.BounceEntry) {
+	if len(list) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nUnzustellbarkeitsmeldungen und Beschwerden:\n")
+	t := newTable(w, "  EINGANG", "ART", "CODE", "MAIL")
+	for _, b := range list {
+		t.row("  "+when(b.ReceivedAt), bounceClassWords[b.Class], b.Status, mailWords(b.Mail()))
+	}
+	t.flush()
+}
+
 func newSubscribersDeleteCmd(a *app) *cobra.Command {
 	var suppress, yes bool
 	c := &cobra.Command{
@@ -317,8 +334,15 @@ func (a *app) showSubscriber(ctx context.Context, w io.Writer, o showOptions) er
 	if err != nil {
 		return err
 	}
+	bounced, err := s.Bounces(ctx, time.Time{}, sub.ID)
+	if err != nil {
+		return err
+	}
 	if o.JSON {
-		return writeJSON(w, subscriberDetails{sub, log, mails, received})
+		if bounced == nil {
+			bounced = []subscribers.BounceEntry{}
+		}
+		return writeJSON(w, subscriberDetails{sub, log, mails, received, bounced})
 	}
 	if o.Consent {
 		printConsentProof(w, sub, log)
@@ -330,6 +354,7 @@ func (a *app) showSubscriber(ctx context.Context, w io.Writer, o showOptions) er
 	}
 	printSubscriber(w, sub, topics, log, mails)
 	printReceived(w, received, topics)
+	printBounces(w, bounced)
 	return nil
 }
 

@@ -79,7 +79,20 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 	if sender, where, err = a.sender(); err != nil {
 		return nil, nil, "", err
 	}
+	verp, err := a.verp()
+	if err != nil {
+		return nil, nil, "", err
+	}
+	reader, err := a.bounceReader(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var bounceReader worker.BounceReader
+	if reader != nil {
+		bounceReader = reader
+	}
 	w, err = worker.New(worker.Config{
+		VERP: verp, Bounces: bounceReader, BouncePoll: time.Duration(cfg.BouncePoll),
 		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: st.subs, Campaigns: st.campaigns, Events: st.events, Keys: st.keys, Templates: renderer,
 		Sender: sender, From: cfg.FromAddress(), ReplyTo: cfg.ReplyToAddress(), Logos: logos(cfg), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
 		PendingTTL: time.Duration(cfg.PendingTTL), RegistrationTTL: time.Duration(cfg.RegistrationTTL), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Logger: a.logger(),

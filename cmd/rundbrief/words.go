@@ -82,6 +82,7 @@ var consentWords = map[subscribers.ConsentAction]string{
 	subscribers.ActionOptInExpired:   "nicht bestätigt; als Kontakt behalten, weil zu einer Veranstaltung angemeldet",
 	subscribers.ActionDetailsChanged: "Angaben berichtigt",
 	subscribers.ActionEmailChanged:   "E-Mail-Adresse geändert",
+	subscribers.ActionComplained:     "Beschwerde beim Mail-Anbieter (als Spam gemeldet); abbestellt und gesperrt",
 }
 
 // eventStatusWords name where an event stands.
