@@ -65,10 +65,15 @@ type Config struct {
 	BounceAddress   string     `env:"RUNDBRIEF_BOUNCE_ADDRESS"`
 	BounceIMAPURL   string     `env:"RUNDBRIEF_BOUNCE_IMAP_URL"`
 	BouncePoll      Duration   `env:"RUNDBRIEF_BOUNCE_POLL" envDefault:"5m"`
+	DKIMKey         string     `env:"RUNDBRIEF_DKIM_KEY"`
+	DKIMSelector    string     `env:"RUNDBRIEF_DKIM_SELECTOR"`
+	DKIMDomain      string     `env:"RUNDBRIEF_DKIM_DOMAIN"`
 
 	set        map[string]bool // variables given in the environment
 	smtp       *mailer.SMTPConfig
 	bounceIMAP *imapbox.Config
+	dkim       *mailer.DKIM
+	dkimDomain string
 	from       mail.Address
 	replyTo    mail.Address
 	redis      asynq.RedisConnOpt
@@ -249,6 +254,7 @@ func (c *Config) check() []error {
 		}
 	}
 	c.checkBounces(fail)
+	c.checkDKIM(fail)
 	if (c.ImpressumURL == "") != (c.PrivacyURL == "") {
 		fail("RUNDBRIEF_PRIVACY_URL", errors.New("RUNDBRIEF_IMPRESSUM_URL und RUNDBRIEF_PRIVACY_URL gehören zusammen: beide setzen oder keine"))
 	}
@@ -279,6 +285,66 @@ func (c *Config) checkBounces(fail func(string, error)) {
 	if d := time.Duration(c.BouncePoll); d < 10*time.Second || d > 24*time.Hour {
 		fail("RUNDBRIEF_BOUNCE_POLL", fmt.Errorf("%s liegt nicht zwischen 10s und 24h", c.BouncePoll))
 	}
+}
+
+// checkDKIM reads the DKIM keys: RUNDBRIEF_DKIM_KEY names one PEM file,
+// or two separated by a comma (an RSA and an Ed25519 key), and
+// RUNDBRIEF_DKIM_SELECTOR their selectors in the same order;
+// RUNDBRIEF_DKIM_DOMAIN is the signing domain, by default the sender's.
+func (c *Config) checkDKIM(fail func(string, error)) {
+	if c.DKIMKey == "" {
+		if c.DKIMSelector != "" || c.DKIMDomain != "" {
+			fail("RUNDBRIEF_DKIM_KEY", errors.New("fehlt: RUNDBRIEF_DKIM_SELECTOR und RUNDBRIEF_DKIM_DOMAIN wirken nur mit einem Schlüssel"))
+		}
+		return
+	}
+	paths, selectors := splitList(c.DKIMKey), splitList(c.DKIMSelector)
+	if len(paths) > 2 || len(selectors) != len(paths) {
+		fail("RUNDBRIEF_DKIM_SELECTOR", fmt.Errorf("braucht je Schlüssel in RUNDBRIEF_DKIM_KEY einen Selektor in derselben Reihenfolge (%d Schlüssel, %d Selektoren; höchstens 2)", len(paths), len(selectors)))
+		return
+	}
+	domain := c.DKIMDomain
+	if domain == "" && c.from.Address != "" {
+		domain = strings.ToLower(c.from.Address[strings.LastIndexByte(c.from.Address, '@')+1:])
+	}
+	var keys []mailer.DKIMKey
+	for i, p := range paths {
+		k, err := mailer.ReadDKIMKey(p)
+		if err != nil {
+			fail("RUNDBRIEF_DKIM_KEY", fmt.Errorf("%s ist kein lesbarer privater Schlüssel (PEM, RSA oder Ed25519): %v", p, err))
+			return
+		}
+		keys = append(keys, mailer.DKIMKey{Selector: selectors[i], Key: k})
+	}
+	d, err := mailer.NewDKIM(domain, keys...)
+	if err != nil {
+		fail("RUNDBRIEF_DKIM_KEY", err)
+		return
+	}
+	c.dkim, c.dkimDomain = d, domain
+}
+
+// splitList splits a comma-separated value, trimming each item.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// DKIM is the signer of RUNDBRIEF_DKIM_KEY, or nil.
+func (c *Config) DKIM() *mailer.DKIM { return c.dkim }
+
+// DKIMSelectors are the selectors of the DKIM keys and the signing
+// domain, for the doctor's DNS check; none without keys.
+func (c *Config) DKIMSelectors() (domain string, selectors []string) {
+	if c.dkim == nil {
+		return "", nil
+	}
+	return c.dkimDomain, splitList(c.DKIMSelector)
 }
 
 // BounceMailbox is the parsed RUNDBRIEF_BOUNCE_IMAP_URL, or nil.

@@ -1,7 +1,14 @@
 package config
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +156,43 @@ func TestDuration(t *testing.T) {
 		var d Duration
 		if err := d.UnmarshalText([]byte(bad)); err == nil && bad != "" {
 			t.Errorf("Duration(%q) accepted", bad)
+		}
+	}
+}
+
+func TestDKIMKeys(t *testing.T) {
+	dir := t.TempDir()
+	pemFile := func(name string, key any) string {
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	_, ed, _ := ed25519.GenerateKey(rand.Reader)
+	weak, _ := rsa.GenerateKey(rand.Reader, 1024)
+	edPath, weakPath := pemFile("ed.pem", ed), pemFile("weak.pem", weak)
+
+	c, err := Load([]string{"RUNDBRIEF_DKIM_KEY=" + edPath, "RUNDBRIEF_DKIM_SELECTOR=ed2026", "RUNDBRIEF_FROM=KNF <knf@lra-nordhausen.de>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if domain, sels := c.DKIMSelectors(); c.DKIM() == nil || domain != "lra-nordhausen.de" || len(sels) != 1 || sels[0] != "ed2026" {
+		t.Errorf("DKIM %v, domain %q, selectors %v", c.DKIM(), domain, sels)
+	}
+	for _, env := range [][]string{
+		{"RUNDBRIEF_DKIM_KEY=" + edPath},
+		{"RUNDBRIEF_DKIM_KEY=" + edPath + "," + edPath, "RUNDBRIEF_DKIM_SELECTOR=a"},
+		{"RUNDBRIEF_DKIM_KEY=" + filepath.Join(dir, "fehlt.pem"), "RUNDBRIEF_DKIM_SELECTOR=a"},
+		{"RUNDBRIEF_DKIM_KEY=" + weakPath, "RUNDBRIEF_DKIM_SELECTOR=a"},
+		{"RUNDBRIEF_DKIM_SELECTOR=a"},
+	} {
+		if _, err := Load(env); err == nil || !strings.Contains(err.Error(), "RUNDBRIEF_DKIM_") {
+			t.Errorf("Load(%v) = %v, want an error naming a DKIM variable", env, err)
 		}
 	}
 }

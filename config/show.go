@@ -99,6 +99,9 @@ func (c *Config) Entries() []Entry {
 		e("RUNDBRIEF_BOUNCE_ADDRESS", c.BounceAddress),
 		e("RUNDBRIEF_BOUNCE_IMAP_URL", bounceIMAP),
 		e("RUNDBRIEF_BOUNCE_POLL", c.BouncePoll.String()),
+		e("RUNDBRIEF_DKIM_KEY", c.DKIMKey),
+		e("RUNDBRIEF_DKIM_SELECTOR", c.DKIMSelector),
+		e("RUNDBRIEF_DKIM_DOMAIN", c.DKIMDomain),
 	}
 }
 

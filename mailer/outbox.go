@@ -16,6 +16,9 @@ import (
 // handing mail to another system. Files appear complete or not at all.
 type Outbox struct {
 	dir string
+	// DKIM, when set before the first message, signs every message as
+	// the relay path would.
+	DKIM *DKIM
 }
 
 // NewOutbox returns an outbox writing into dir, which it creates if needed.
@@ -39,6 +42,16 @@ func (o *Outbox) Send(ctx context.Context, m *Message) (Receipt, error) {
 	if _, err := newEnvelope(m.From, m.To, m.ReturnPath); err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
+	if o.DKIM != nil {
+		data, _, err := m.encode()
+		if err == nil {
+			data, err = o.DKIM.sign(data)
+		}
+		if err != nil {
+			return Receipt{}, &Error{Stage: StageBuild, Err: err}
+		}
+		return o.write(m.MessageID, m.Date, returnPath(m.ReturnPath, bytes.NewReader(data)))
+	}
 	msg, err := m.build()
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
@@ -52,6 +65,9 @@ func (o *Outbox) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt, err
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
 	data, err := b.AppendLetter(nil, l)
+	if err == nil {
+		data, err = o.DKIM.sign(data)
+	}
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}

@@ -44,6 +44,8 @@ type SMTPConfig struct {
 	IdleTimeout time.Duration
 	// TLSConfig overrides the TLS settings (e.g. to trust a private CA).
 	TLSConfig *tls.Config
+	// DKIM, when set, signs every message (see DKIM).
+	DKIM *DKIM
 }
 
 // ParseSMTPURL reads a relay URL: smtp://user:pass@host:port?tls=starttls.
@@ -207,6 +209,9 @@ func (s *SMTPSender) Dials() int64 { return s.dials.Load() }
 // if MaxConns are busy.
 func (s *SMTPSender) Send(ctx context.Context, m *Message) (Receipt, error) {
 	data, env, err := m.encode()
+	if err == nil {
+		data, err = s.cfg.DKIM.sign(data)
+	}
 	if err != nil {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
@@ -229,7 +234,11 @@ func (s *SMTPSender) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt,
 		if pc.buf, err = b.AppendLetter(pc.buf[:0], l); err != nil {
 			return "", &Error{Stage: StageBuild, Err: err}
 		}
-		return pc.sendRaw(env, pc.buf, s.cfg.Timeout)
+		data, err := s.cfg.DKIM.sign(pc.buf)
+		if err != nil {
+			return "", &Error{Stage: StageBuild, Err: err}
+		}
+		return pc.sendRaw(env, data, s.cfg.Timeout)
 	})
 }
 

@@ -161,6 +161,7 @@ func (a *app) sender() (sender mailer.Sender, where string, err error) {
 	}
 	if s := cfg.SMTP(); s != nil {
 		s.MaxConns = cfg.Concurrency
+		s.DKIM = cfg.DKIM()
 		if sender, err = mailer.NewSMTPSender(*s); err != nil {
 			return nil, "", err
 		}
@@ -170,6 +171,7 @@ func (a *app) sender() (sender mailer.Sender, where string, err error) {
 		if err != nil {
 			return nil, "", err
 		}
+		ob.DKIM = cfg.DKIM()
 		sender, where = ob, "in den Ausgangsordner "+ob.Dir()
 	}
 	a.closers = append(a.closers, func() { sender.Close() })
