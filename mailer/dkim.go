@@ -3,6 +3,9 @@ package mailer
 import (
 	"bytes"
 	"crypto"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -141,4 +144,33 @@ func rsaBits(k crypto.Signer) int {
 		return r.Size() * 8
 	}
 	return 0
+}
+
+// DKIMRecord is the DNS TXT record that publishes one key: at Name
+// (SELECTOR._domainkey.DOMAIN), the text Value (RFC 6376, section 3.6.1).
+type DKIMRecord struct {
+	Selector, Name, Value string
+	// PublicKey is the value of the record's p= tag.
+	PublicKey string
+}
+
+// Records are the DNS records to publish for d's keys.
+func (d *DKIM) Records() []DKIMRecord {
+	var out []DKIMRecord
+	for _, s := range d.signers {
+		kind, p := "rsa", ""
+		switch k := s.Signer.Public().(type) {
+		case ed25519.PublicKey:
+			kind, p = "ed25519", base64.StdEncoding.EncodeToString(k)
+		default:
+			der, err := x509.MarshalPKIXPublicKey(k)
+			if err != nil {
+				continue
+			}
+			p = base64.StdEncoding.EncodeToString(der)
+		}
+		out = append(out, DKIMRecord{Selector: s.Selector, Name: s.Selector + "._domainkey." + s.Domain,
+			Value: "v=DKIM1; k=" + kind + "; p=" + p, PublicKey: p})
+	}
+	return out
 }

@@ -37,7 +37,7 @@ zeigt, welche gelten.`,
 		newSubscribersCmd(a),
 		newTopicsCmd(a),
 		newEventsCmd(a), newCampaignsCmd(a), newBouncesCmd(a),
-		newWorkerCmd(a), newPurgeCmd(a), newTextsCmd(a),
+		newWorkerCmd(a), newPurgeCmd(a), newTextsCmd(a), newDoctorCmd(a),
 		newServeCmd(a),
 		newRunCmd(a),
 	)
