@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/admin"
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/maillog"
@@ -23,6 +24,7 @@ type Processor struct {
 	Campaigns   *campaigns.Store
 	Events      *events.Store
 	Now         func() time.Time
+	Metrics     *admin.Metrics // nil: none
 }
 
 // Result is what processing one mail did.
@@ -69,6 +71,9 @@ func (p *Processor) Process(ctx context.Context, r io.Reader) (Result, error) {
 		return res, fmt.Errorf("bounces: %w", err)
 	}
 	res.SubscriberID, res.Effect = sub, effect
+	if effect != subscribers.BounceRepeated {
+		p.Metrics.Bounce(string(rep.Class))
+	}
 	return res, nil
 }
 

@@ -68,6 +68,8 @@ type Config struct {
 	DKIMKey         string     `env:"RUNDBRIEF_DKIM_KEY"`
 	DKIMSelector    string     `env:"RUNDBRIEF_DKIM_SELECTOR"`
 	DKIMDomain      string     `env:"RUNDBRIEF_DKIM_DOMAIN"`
+	AdminListen     string     `env:"RUNDBRIEF_ADMIN_LISTEN"`
+	AdminPassword   string     `env:"RUNDBRIEF_ADMIN_PASSWORD"`
 
 	set        map[string]bool // variables given in the environment
 	smtp       *mailer.SMTPConfig
@@ -255,6 +257,7 @@ func (c *Config) check() []error {
 	}
 	c.checkBounces(fail)
 	c.checkDKIM(fail)
+	c.checkAdmin(fail)
 	if (c.ImpressumURL == "") != (c.PrivacyURL == "") {
 		fail("RUNDBRIEF_PRIVACY_URL", errors.New("RUNDBRIEF_IMPRESSUM_URL und RUNDBRIEF_PRIVACY_URL gehören zusammen: beide setzen oder keine"))
 	}
@@ -322,6 +325,31 @@ func (c *Config) checkDKIM(fail func(string, error)) {
 		return
 	}
 	c.dkim, c.dkimDomain = d, domain
+}
+
+// checkAdmin checks the operator's listener: an address and port, and on
+// any address but loopback a password of at least 16 characters, since
+// the queue dashboard can delete tasks.
+func (c *Config) checkAdmin(fail func(string, error)) {
+	if c.AdminListen == "" {
+		if c.AdminPassword != "" {
+			fail("RUNDBRIEF_ADMIN_LISTEN", errors.New("fehlt: RUNDBRIEF_ADMIN_PASSWORD wirkt nur mit einer Adresse für die Überwachung, z. B. 127.0.0.1:9090"))
+		}
+		return
+	}
+	host, port, err := net.SplitHostPort(c.AdminListen)
+	if err != nil || port == "" || (host != "" && net.ParseIP(host) == nil && host != "localhost") {
+		fail("RUNDBRIEF_ADMIN_LISTEN", errors.New("erwartet Adresse und Port, z. B. 127.0.0.1:9090"))
+		return
+	}
+	ip := net.ParseIP(host)
+	loopback := host == "localhost" || (ip != nil && ip.IsLoopback())
+	switch {
+	case c.AdminPassword != "" && len(c.AdminPassword) < 16:
+		fail("RUNDBRIEF_ADMIN_PASSWORD", fmt.Errorf("hat %d Zeichen, nötig sind mindestens 16; erzeugen mit: openssl rand -base64 24", len(c.AdminPassword)))
+	case !loopback && c.AdminPassword == "":
+		fail("RUNDBRIEF_ADMIN_PASSWORD", fmt.Errorf("fehlt: %s ist von anderen Rechnern erreichbar; ohne Passwort nur 127.0.0.1:PORT verwenden", c.AdminListen))
+	}
 }
 
 // splitList splits a comma-separated value, trimming each item.

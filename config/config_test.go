@@ -79,9 +79,13 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"RUNDBRIEF_BOUNCE_IMAP_URL=pop3://u:p@mail.lra.example", "RUNDBRIEF_BOUNCE_IMAP_URL"},
 		{"RUNDBRIEF_BOUNCE_IMAP_URL=imaps://u:p@mail.lra.example", "RUNDBRIEF_BOUNCE_IMAP_URL"}, // without the address
 		{"RUNDBRIEF_BOUNCE_POLL=1s", "RUNDBRIEF_BOUNCE_POLL"},
+		{"RUNDBRIEF_ADMIN_LISTEN=9090", "RUNDBRIEF_ADMIN_LISTEN"},
+		{"RUNDBRIEF_ADMIN_PASSWORD=lang-genug-aber-ohne-adresse", "RUNDBRIEF_ADMIN_LISTEN"},
+		{"RUNDBRIEF_ADMIN_LISTEN=:9090", "RUNDBRIEF_ADMIN_PASSWORD"}, // all interfaces, no password
+		{"RUNDBRIEF_ADMIN_LISTEN=127.0.0.1:9090\x00RUNDBRIEF_ADMIN_PASSWORD=kurz", "RUNDBRIEF_ADMIN_PASSWORD"},
 	}
 	for _, tt := range tests {
-		_, err := Load([]string{tt.env})
+		_, err := Load(strings.Split(tt.env, "\x00")) // NUL separates two variables
 		var ce *Error
 		if !errors.As(err, &ce) || ce.Var != tt.want || !strings.HasPrefix(err.Error(), tt.want+": ") {
 			t.Errorf("Load(%s) = %v, want an error naming %s", tt.env, err, tt.want)

@@ -62,6 +62,10 @@ func (c *Config) Entries() []Entry {
 	if c.smtp != nil {
 		smtp = c.smtp.Redacted()
 	}
+	adminPassword := ""
+	if c.AdminPassword != "" {
+		adminPassword = "********"
+	}
 	bounceIMAP := ""
 	if c.bounceIMAP != nil {
 		bounceIMAP = c.bounceIMAP.String() + " (Passwort verborgen)"
@@ -102,6 +106,8 @@ func (c *Config) Entries() []Entry {
 		e("RUNDBRIEF_DKIM_KEY", c.DKIMKey),
 		e("RUNDBRIEF_DKIM_SELECTOR", c.DKIMSelector),
 		e("RUNDBRIEF_DKIM_DOMAIN", c.DKIMDomain),
+		e("RUNDBRIEF_ADMIN_LISTEN", c.AdminListen),
+		e("RUNDBRIEF_ADMIN_PASSWORD", adminPassword),
 	}
 }
 

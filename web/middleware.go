@@ -75,8 +75,10 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
+		took := time.Since(start)
 		s.cfg.Logger.Log(r.Context(), level, "request", "route", route, "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds())
+			"duration_ms", took.Milliseconds())
+		s.cfg.Metrics.Request(route, rec.status, took)
 	})
 }
 

@@ -36,6 +36,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/knf-nordhausen/rundbrief/admin"
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/events"
@@ -104,6 +105,9 @@ type Config struct {
 	Texts  *texts.Catalog
 	Logger *slog.Logger     // default slog.Default()
 	Now    func() time.Time // default time.Now
+	// Metrics, when set, count the requests by route and status (see
+	// admin).
+	Metrics *admin.Metrics
 }
 
 // Server is the public web server. It is an http.Handler.

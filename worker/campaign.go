@@ -11,6 +11,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/admin"
 	"github.com/knf-nordhausen/rundbrief/bounces"
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/compose"
@@ -26,8 +27,9 @@ type CampaignHandler struct {
 	Subscribers *subscribers.Store
 	Composer    *compose.Composer
 	Sender      mailer.Sender
-	VERP        *bounces.VERP // the envelope sender of each mail; nil: From
-	Client      *Client       // queues retries and the batches of started campaigns
+	VERP        *bounces.VERP  // the envelope sender of each mail; nil: From
+	Metrics     *admin.Metrics // nil: none
+	Client      *Client        // queues retries and the batches of started campaigns
 	Lease       time.Duration
 	MaxRetry    int // retries of a temporary failure before a delivery is given up
 	RetryDelay  func(n int) time.Duration
@@ -186,6 +188,9 @@ func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, 
 		log.Warn("claims lost to another worker; their outcomes not recorded here", "count", lost)
 	}
 	for _, o := range outs {
+		h.Metrics.Mail(admin.KindCampaign, statusWord(o.Status))
+	}
+	for _, o := range outs {
 		if o.Status == maillog.Bounced {
 			if err := h.Subscribers.Bounce(ctx, subscriberOf[o.ID], o.Reply); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
 				log.Error("marking a subscriber bounced failed", "delivery", o.ID, "error", err)
@@ -249,7 +254,9 @@ func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *compose
 	}
 	b, l := p.Letter(c, h.Now())
 	l.ReturnPath = returnPath(h.VERP, maillog.Deliveries, d.ID)
+	start := time.Now()
 	r, err := h.Sender.SendBulk(ctx, b, l)
+	h.Metrics.Send(admin.KindCampaign, time.Since(start), replyCode(r, err))
 	if err != nil {
 		return h.failed(log, d, err)
 	}

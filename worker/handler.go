@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/admin"
 	"github.com/knf-nordhausen/rundbrief/bounces"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/mailer"
@@ -23,9 +25,10 @@ type MailHandler struct {
 	Store    *subscribers.Store
 	Composer *compose.Composer
 	Sender   mailer.Sender
-	VERP     *bounces.VERP // the envelope sender of each mail; nil: From
-	Lease    time.Duration // how long a claim holds before another worker may take over
-	MaxRetry int           // retries of a temporary failure before the mail is given up
+	VERP     *bounces.VERP  // the envelope sender of each mail; nil: From
+	Metrics  *admin.Metrics // nil: none
+	Lease    time.Duration  // how long a claim holds before another worker may take over
+	MaxRetry int            // retries of a temporary failure before the mail is given up
 	Log      *slog.Logger
 	Now      func() time.Time
 }
@@ -61,7 +64,13 @@ func (h *MailHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	}
 	log = log.With("mail", m.ID, "attempt", m.Attempts)
 
-	record := func(ctx context.Context, o maillog.Outcome) error { return h.Store.RecordMail(ctx, m, o) }
+	record := func(ctx context.Context, o maillog.Outcome) error {
+		err := h.Store.RecordMail(ctx, m, o)
+		if err == nil {
+			h.Metrics.Mail(admin.KindSubscription, statusWord(o.Status))
+		}
+		return err
+	}
 	if reason := h.notOwed(kind, sub); reason != "" {
 		log.Info("mail skipped", "reason", reason)
 		return recorded(log, record(ctx, m.Skipped(reason)))
@@ -78,7 +87,9 @@ func (h *MailHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("worker: compose %s mail %d: %v: %w", kind, m.ID, err, asynq.SkipRetry)
 	}
 	msg.ReturnPath = returnPath(h.VERP, maillog.SubscriptionMails, m.ID)
+	start := time.Now()
 	rec, err := h.Sender.Send(ctx, msg)
+	h.Metrics.Send(admin.KindSubscription, time.Since(start), replyCode(rec, err))
 	if err == nil {
 		log.Info("mail sent", "message_id", rec.MessageID)
 		return recorded(log, record(context.WithoutCancel(ctx), m.Sent(rec.MessageID, rec.Reply)))
@@ -104,4 +115,30 @@ func returnPath(v *bounces.VERP, log maillog.Log, id int64) string {
 		return ""
 	}
 	return v.Address(maillog.Ref{Log: log, ID: id})
+}
+
+// statusWord is how the metrics name an outcome's status: a mail queued
+// again is a retry.
+func statusWord(s maillog.Status) string {
+	if s == maillog.Queued {
+		return "retry"
+	}
+	return string(s)
+}
+
+// replyCode is the reply code of a send: the relay's, or 0 when there was
+// no reply (a connection that failed).
+func replyCode(r mailer.Receipt, err error) int {
+	if err != nil {
+		if e, ok := mailer.AsError(err); ok {
+			return e.Code
+		}
+		return 0
+	}
+	if len(r.Reply) >= 3 {
+		if n, perr := strconv.Atoi(r.Reply[:3]); perr == nil {
+			return n
+		}
+	}
+	return 250
 }

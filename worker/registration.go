@@ -10,6 +10,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/knf-nordhausen/rundbrief/admin"
 	"github.com/knf-nordhausen/rundbrief/bounces"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/events"
@@ -62,7 +63,8 @@ type RegistrationHandler struct {
 	Subscribers *subscribers.Store
 	Composer    *compose.Composer
 	Sender      mailer.Sender
-	VERP        *bounces.VERP // the envelope sender of each mail; nil: From
+	VERP        *bounces.VERP  // the envelope sender of each mail; nil: From
+	Metrics     *admin.Metrics // nil: none
 	Lease       time.Duration
 	MaxRetry    int
 	Log         *slog.Logger
@@ -90,6 +92,9 @@ func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) er
 	rec := context.WithoutCancel(ctx)
 	record := func(ctx context.Context, o maillog.Outcome) error {
 		err := h.Events.RecordMail(ctx, m, o)
+		if err == nil {
+			h.Metrics.Mail(admin.KindRegistration, statusWord(o.Status))
+		}
 		if err == nil && o.Status == maillog.Bounced {
 			if berr := h.Subscribers.Bounce(ctx, reg.SubscriberID, o.Reply); berr != nil && !errors.Is(berr, subscribers.ErrNotFound) {
 				log.Error("marking the subscriber bounced failed", "error", berr)
@@ -123,7 +128,9 @@ func (h *RegistrationHandler) ProcessTask(ctx context.Context, t *asynq.Task) er
 		return fmt.Errorf("worker: compose registration mail %d: %v: %w", m.ID, err, asynq.SkipRetry)
 	}
 	msg.ReturnPath = returnPath(h.VERP, maillog.RegistrationMails, m.ID)
+	start := time.Now()
 	r, err := h.Sender.Send(ctx, msg)
+	h.Metrics.Send(admin.KindRegistration, time.Since(start), replyCode(r, err))
 	if err == nil {
 		log.Info("registration mail sent", "message_id", r.MessageID)
 		return recorded(log, record(rec, m.Sent(r.MessageID, r.Reply)))

@@ -14,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/admin"
 	"github.com/knf-nordhausen/rundbrief/bounces"
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/compose"
@@ -50,6 +51,9 @@ type Config struct {
 	// and idling in between.
 	Bounces    BounceReader
 	BouncePoll time.Duration
+	// Metrics, when set, count the mails sent, failed and bounced, the
+	// relay's replies and the time to send (see admin).
+	Metrics *admin.Metrics
 	// Logos are the pictures every mail carries inline (see
 	// compose.Composer.Logos).
 	Logos    []mailer.Attachment
@@ -153,20 +157,20 @@ func New(cfg Config) (*Worker, error) {
 		queue:  MailQueue(cfg.Namespace),
 		client: client,
 		handler: &MailHandler{
-			Store: cfg.Store, Composer: composer, Sender: cfg.Sender, VERP: cfg.VERP,
+			Store: cfg.Store, Composer: composer, Sender: cfg.Sender, VERP: cfg.VERP, Metrics: cfg.Metrics,
 			Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, Log: cfg.Logger, Now: cfg.Now,
 		},
 	}
 	if cfg.Campaigns != nil {
 		w.campaigns = &CampaignHandler{
 			Campaigns: cfg.Campaigns, Subscribers: cfg.Store, Sender: cfg.Sender, Client: client,
-			Composer: composer, VERP: cfg.VERP,
+			Composer: composer, VERP: cfg.VERP, Metrics: cfg.Metrics,
 			Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, RetryDelay: cfg.RetryDelay, Log: cfg.Logger, Now: cfg.Now,
 		}
 	}
 	if cfg.Events != nil {
 		w.regs = &RegistrationHandler{
-			Events: cfg.Events, Subscribers: cfg.Store, Composer: composer, Sender: cfg.Sender, VERP: cfg.VERP,
+			Events: cfg.Events, Subscribers: cfg.Store, Composer: composer, Sender: cfg.Sender, VERP: cfg.VERP, Metrics: cfg.Metrics,
 			Lease: cfg.Lease, MaxRetry: cfg.MaxRetry, Log: cfg.Logger, Now: cfg.Now,
 		}
 	}

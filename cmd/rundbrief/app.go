@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/knf-nordhausen/rundbrief/admin"
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/compose"
 	"github.com/knf-nordhausen/rundbrief/config"
@@ -33,6 +34,8 @@ type app struct {
 	db      *sqlx.DB
 	queue   *worker.Client
 	closers []func()
+
+	adminMetrics *admin.Metrics // see metrics
 }
 
 func (a *app) close() {

@@ -156,7 +156,7 @@ func (a *app) bounceProcessor(ctx context.Context) (*bounces.Processor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &bounces.Processor{VERP: v, Subscribers: st.subs, Campaigns: st.campaigns, Events: st.events}, nil
+	return &bounces.Processor{VERP: v, Subscribers: st.subs, Campaigns: st.campaigns, Events: st.events, Metrics: a.metrics()}, nil
 }
 
 // verp is the maker of envelope senders, or nil without

@@ -34,6 +34,9 @@ unter RUNDBRIEF_BASE_URL erreichbar, meist über einen Reverse Proxy, der HTTPS
 				return err
 			}
 			cfg, _ := a.config()
+			if err := a.startAdmin(ctx, cmd.OutOrStdout()); err != nil {
+				return err
+			}
 			out(cmd, "Webseiten laufen auf %s, erreichbar unter %s. Beenden mit Strg+C.\n", cfg.Listen, cfg.BaseURL)
 			return srv.ListenAndServe(ctx, cfg.Listen)
 		},
@@ -60,6 +63,9 @@ beendet beides; Mails, die gerade unterwegs sind, werden noch verschickt.`,
 				return err
 			}
 			cfg, _ := a.config()
+			if err := a.startAdmin(ctx, cmd.OutOrStdout()); err != nil {
+				return err
+			}
 			out(cmd, "Webseiten laufen auf %s (%s); Mails gehen %s. Beenden mit Strg+C.\n", cfg.Listen, cfg.BaseURL, where)
 			// If one half fails, stop the other, so the office notices.
 			g, ctx := errgroup.WithContext(ctx)
@@ -120,6 +126,6 @@ func (a *app) newWebServerWith(ctx context.Context, c *texts.Catalog) (*web.Serv
 		Store: st.subs, Keys: st.keys, Queue: q, Events: st.events, Campaigns: st.campaigns, From: cfg.FromAddress(), BaseURL: cfg.BaseURL,
 		Name: cfg.Name, Impressum: cfg.Impressum, ImpressumURL: cfg.ImpressumURL, PrivacyURL: cfg.PrivacyURL,
 		RecordIP: cfg.RecordIP, TrustProxy: cfg.TrustProxy, OptInTTL: time.Duration(cfg.OptInTTL), Logger: a.logger(),
-		Texts: c,
+		Texts: c, Metrics: a.metrics(),
 	})
 }

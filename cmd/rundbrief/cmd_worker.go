@@ -92,7 +92,7 @@ func (a *app) newWorker(ctx context.Context) (w *worker.Worker, sender mailer.Se
 		bounceReader = reader
 	}
 	w, err = worker.New(worker.Config{
-		VERP: verp, Bounces: bounceReader, BouncePoll: time.Duration(cfg.BouncePoll),
+		VERP: verp, Bounces: bounceReader, BouncePoll: time.Duration(cfg.BouncePoll), Metrics: a.metrics(),
 		Redis: cfg.Redis(), Namespace: cfg.Namespace, Store: st.subs, Campaigns: st.campaigns, Events: st.events, Keys: st.keys, Templates: renderer,
 		Sender: sender, From: cfg.FromAddress(), ReplyTo: cfg.ReplyToAddress(), Logos: logos(cfg), BaseURL: cfg.BaseURL, OptInTTL: time.Duration(cfg.OptInTTL),
 		PendingTTL: time.Duration(cfg.PendingTTL), RegistrationTTL: time.Duration(cfg.RegistrationTTL), Concurrency: cfg.Concurrency, Rate: cfg.Rate, Logger: a.logger(),
@@ -202,6 +202,9 @@ func (a *app) runWorker(ctx context.Context, w io.Writer, o workerOptions) error
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	if !o.UntilEmpty {
+		if err := a.startAdmin(ctx, w); err != nil {
+			return err
+		}
 		fmt.Fprintf(w, "Worker läuft; Mails gehen %s. Beenden mit Strg+C.\n", where)
 		return wk.Run(ctx)
 	}

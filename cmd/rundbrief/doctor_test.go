@@ -41,9 +41,9 @@ func TestDoctor(t *testing.T) {
 	e.ok(t, "migrate")
 
 	good := dnstest.Start(t, map[string][]string{
-		"lra-nordhausen.example.org":                    {"v=spf1 ip4:127.0.0.1 -all"},
+		"lra-nordhausen.example.org":                   {"v=spf1 ip4:127.0.0.1 -all"},
 		"rb2026._domainkey.lra-nordhausen.example.org": {dkimRecord},
-		"_dmarc.lra-nordhausen.example.org":             {"v=DMARC1; p=quarantine"},
+		"_dmarc.lra-nordhausen.example.org":            {"v=DMARC1; p=quarantine"},
 	})
 	r := e.run(t, "", "doctor", "--dns", good)
 	if r.code != 0 {
@@ -69,7 +69,7 @@ func TestDoctor(t *testing.T) {
 
 	_, old, _ := ed25519.GenerateKey(rand.Reader)
 	bad := dnstest.Start(t, map[string][]string{
-		"lra-nordhausen.example.org":                    {"v=spf1 +all"},
+		"lra-nordhausen.example.org":                   {"v=spf1 +all"},
 		"rb2026._domainkey.lra-nordhausen.example.org": {"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(old.Public().(ed25519.PublicKey))},
 	})
 	r = e.with("RUNDBRIEF_BOUNCE_IMAP_URL=imap://bounces:falsch@"+box.Addr+"/INBOX").run(t, "", "doctor", "--dns", bad)

@@ -23,6 +23,8 @@ var forbidden = map[string][]string{
 	"events":      {"mailer", "templates", "compose", "campaigns", "web", "worker"},
 	"campaigns":   {"mailer", "templates", "compose", "web", "worker"},
 	"bounces":     {"mailer", "templates", "compose", "web", "worker"},
+	"admin":       {"subscribers", "events", "campaigns", "compose", "bounces", "mailer", "templates", "maillog", "web", "worker"},
+	"doctor":      {"subscribers", "events", "campaigns", "compose", "bounces", "templates", "maillog", "web", "worker"},
 	"maillog":     {"mailer", "templates", "compose", "subscribers", "events", "campaigns", "web", "worker"},
 	"i18n":        {"mailer", "templates", "compose", "subscribers", "events", "campaigns", "maillog", "web", "worker"},
 	"templates":   {"mailer", "compose", "subscribers", "events", "campaigns", "maillog", "web", "worker"},
