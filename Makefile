@@ -48,6 +48,7 @@ bench: build services
 	$(GO) test -run '^$$' -bench Deliver10k -benchtime 1x ./worker
 	$(GO) test -run '^$$' -bench . ./templates
 	$(GO) test -run '^$$' -bench Pages -benchtime 5s ./web
+	$(GO) test -run '^$$' -bench DKIM ./mailer
 
 ## fuzz: each fuzz target for FUZZTIME (default 20s)
 fuzz: check-go

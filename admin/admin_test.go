@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -69,6 +71,26 @@ func TestMetricsAndPassword(t *testing.T) {
 	m.Request("GET /{$}", 200, time.Millisecond)
 	var none *admin.Metrics // a nil Metrics counts nothing and does not fail
 	none.Mail(admin.KindCampaign, "sent")
+
+	// Every metric the Grafana dashboard queries exists.
+	families, err := m.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, f := range families {
+		have[f.GetName()] = true
+	}
+	dash, err := os.ReadFile("../docs/monitoring/grafana/dashboards/rundbrief.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range regexp.MustCompile(`rundbrief_[a-z_]+`).FindAllString(string(dash), -1) {
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_sum")
+		if !have[base] {
+			t.Errorf("the dashboard queries %s, which no metric provides", name)
+		}
+	}
 
 	srv := httptest.NewServer(admin.Handler(m, redis, password))
 	defer srv.Close()

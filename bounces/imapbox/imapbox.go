@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/url"
@@ -323,6 +324,8 @@ func (r *Reader) connect(ctx context.Context) (*client.Client, error) {
 		return nil, fmt.Errorf("imapbox: connecting to %s: %w", cfg.Addr, err)
 	}
 	c.Timeout = timeout
+	// The client logs a read that a logout cut short; that is no error.
+	c.ErrorLog = log.New(io.Discard, "", 0)
 	stop := context.AfterFunc(ctx, func() { c.Terminate() })
 	defer stop()
 	if !cfg.TLS {

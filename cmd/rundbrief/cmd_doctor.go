@@ -132,6 +132,11 @@ func (a *app) doctor(ctx context.Context, w io.Writer, dnsServer string) error {
 	return nil
 }
 
+// megabytes is n bytes as an office writes it: "7,3 MB".
+func megabytes(n int64) string {
+	return strings.Replace(strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64), ".", ",", 1) + " MB"
+}
+
 func domainOf(addr string) string {
 	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
 		return strings.ToLower(addr[at+1:])
@@ -150,14 +155,14 @@ var doctorWords = map[doctor.Code]string{
 	doctor.QueueDown:           "Warteschlange (Redis): %[1]s",
 	doctor.RelayNone:           "Mailserver: keiner eingestellt; Mails gehen in den Ausgangsordner %[1]s.\nFür den Versand RUNDBRIEF_SMTP_URL setzen.",
 	doctor.RelayDown:           "Mailserver %[1]s: keine Verbindung (%[2]s).\nAdresse, Port, Zugangsdaten und TLS in RUNDBRIEF_SMTP_URL prüfen.",
-	doctor.RelayOK:             "Mailserver %[1]s: verbunden („%[2]s“).",
+	doctor.RelayOK:             "Mailserver %[1]s: verbunden.",
 	doctor.RelayPlain:          "Mailserver %[1]s: die Verbindung ist nicht verschlüsselt.\nIn RUNDBRIEF_SMTP_URL tls=starttls oder smtps:// verwenden.",
 	doctor.RelayNoAuth:         "Mailserver %[1]s: ohne Anmeldung. Das geht nur, wenn er diesen Rechner an seiner Adresse erkennt.",
 	doctor.RelayNoPipelining:   "Mailserver %[1]s: bietet kein PIPELINING; jede Mail braucht mehr Rundreisen, große Aussendungen dauern länger.",
 	doctor.RelayNoSMTPUTF8:     "Mailserver %[1]s: bietet kein SMTPUTF8; Adressen mit Umlauten vor dem @ (jörg@…) können nicht beliefert werden.",
-	doctor.RelaySizeOK:         "Mailserver: nimmt Mails bis %[1]s Bytes an; die größte mögliche Mail hat etwa %[2]s Bytes.",
-	doctor.RelaySizeSmall:      "Mailserver: nimmt Mails nur bis %[1]s Bytes an; mit allen Anhängen kann eine Mail etwa %[2]s Bytes haben.\nAnhänge kleiner halten oder die Grenze des Mailservers anheben lassen.",
-	doctor.RelaySizeUnknown:    "Mailserver: nennt keine Größengrenze (SIZE); die größte mögliche Mail hat etwa %[1]s Bytes.",
+	doctor.RelaySizeOK:         "Mailserver: nimmt Mails bis %[1]s an; die größte mögliche Mail hat etwa %[2]s.",
+	doctor.RelaySizeSmall:      "Mailserver: nimmt Mails nur bis %[1]s an; mit allen Anhängen kann eine Mail etwa %[2]s haben.\nAnhänge kleiner halten oder die Grenze des Mailservers anheben lassen.",
+	doctor.RelaySizeUnknown:    "Mailserver: nennt keine Größengrenze (SIZE); die größte mögliche Mail hat etwa %[1]s.",
 	doctor.SPFOK:               "SPF für %[1]s: %[2]s",
 	doctor.SPFMissing:          "SPF für %[1]s: kein Eintrag. Empfänger können nicht prüfen, ob der Mailserver für diese Domain senden darf.\nDie IT trägt einen TXT-Eintrag bei %[1]s ein, z. B.: v=spf1 mx include:<Mailserver des Anbieters> -all",
 	doctor.SPFMany:             "SPF für %[1]s: %[2]s Einträge; erlaubt ist genau einer (RFC 7208). Die Einträge zu einem zusammenfassen.",
@@ -186,6 +191,12 @@ func doctorText(f doctor.Finding) string {
 	args := make([]any, len(f.Values))
 	for i, v := range f.Values {
 		args[i] = v
+		switch f.Code {
+		case doctor.RelaySizeOK, doctor.RelaySizeSmall, doctor.RelaySizeUnknown:
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				args[i] = megabytes(n)
+			}
+		}
 	}
 	return fmt.Sprintf(format, args...)
 }
