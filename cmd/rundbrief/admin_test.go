@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 )
 
 // rundbrief run with RUNDBRIEF_ADMIN_LISTEN: a campaign and a page
@@ -29,7 +30,7 @@ func TestMetricsOfARunningInstallation(t *testing.T) {
 
 	cmd := exec.Command(os.Args[0], "run")
 	cmd.Env = append(append(os.Environ(), e.vars...), "RUNDBRIEF_TEST_RUN_MAIN=1")
-	var logs strings.Builder
+	var logs testenv.SyncBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -61,7 +62,12 @@ func TestMetricsOfARunningInstallation(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	body = scrape()
+	// The request is counted once its answer is out; wait for it.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if body = scrape(); strings.Contains(body, `rundbrief_http_requests_total{code="200",route="GET /{$}"} 1`) {
+			break
+		}
+	}
 	for _, want := range []string{`rundbrief_smtp_replies_total{class="2xx"} 7`, `rundbrief_http_requests_total{code="200",route="GET /{$}"} 1`,
 		`rundbrief_queue_tasks{queue=`, `rundbrief_send_seconds_bucket{kind="campaign"`} {
 		if !strings.Contains(body, want) {
