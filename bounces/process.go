@@ -71,6 +71,12 @@ func (p *Processor) Process(ctx context.Context, r io.Reader) (Result, error) {
 		return res, fmt.Errorf("bounces: %w", err)
 	}
 	res.SubscriberID, res.Effect = sub, effect
+	// A campaign's progress counts a delivery that came back as bounced.
+	if rep.Class == subscribers.BounceHard && rep.Mail.Log == maillog.Deliveries {
+		if err := p.Campaigns.MarkBounced(ctx, rep.Mail.ID, rep.Status+" (delivery status notification)"); err != nil {
+			return res, fmt.Errorf("bounces: %w", err)
+		}
+	}
 	if effect != subscribers.BounceRepeated {
 		p.Metrics.Bounce(string(rep.Class))
 	}

@@ -225,7 +225,7 @@ func isAutoReply(h message.Header) bool {
 	if a := strings.ToLower(h.Get("Auto-Submitted")); a != "" && a != "no" {
 		return true
 	}
-	if h.Get("X-Autoreply") != "" || h.Get("X-Autorespond") != "" || h.Get("X-Auto-Response-Suppress") != "" && autoSubject.MatchString(subject(h)) {
+	if h.Get("X-Autoreply") != "" || h.Get("X-Autorespond") != "" {
 		return true
 	}
 	p := strings.ToLower(h.Get("Precedence"))

@@ -171,3 +171,15 @@ func (s *Store) DeliveryRecipient(ctx context.Context, id int64) (subscriberID, 
 	}
 	return row.Subscriber, row.Campaign, nil
 }
+
+// MarkBounced records that the delivery with id, which the relay took,
+// came back later as undeliverable for good (a delivery status
+// notification): it is bounced from then on, with reply (the status
+// code) as its reply. A delivery not sent is left as it is.
+func (s *Store) MarkBounced(ctx context.Context, id int64, reply string) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = 'bounced', reply = $2
+		WHERE id = $1 AND status = 'sent'`, id, reply); err != nil {
+		return fmt.Errorf("campaigns: mark delivery %d bounced: %w", id, err)
+	}
+	return nil
+}

@@ -271,8 +271,8 @@ func (c *Config) checkBounces(fail func(string, error)) {
 	if c.BounceAddress != "" {
 		a, err := mail.ParseAddress(c.BounceAddress)
 		at := strings.LastIndexByte(c.BounceAddress, '@')
-		if err != nil || a.Address != c.BounceAddress || at < 0 || strings.Contains(c.BounceAddress[:at], "+") {
-			fail("RUNDBRIEF_BOUNCE_ADDRESS", errors.New("erwartet eine Adresse ohne Namen und ohne + wie bounces@example.org; an sie gehen die Fehlermeldungen der Mailserver, mit einem Zeichen hinter + für jede Mail"))
+		if err != nil || a.Address != c.BounceAddress || at < 0 || at > 32 || strings.ContainsAny(c.BounceAddress[:at], "+\" ") {
+			fail("RUNDBRIEF_BOUNCE_ADDRESS", errors.New("erwartet eine Adresse ohne Namen und ohne + wie bounces@example.org (höchstens 32 Zeichen vor dem @); an sie gehen die Fehlermeldungen der Mailserver, mit einem Zeichen hinter + für jede Mail"))
 		}
 	}
 	if c.BounceIMAPURL != "" {

@@ -76,6 +76,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"RUNDBRIEF_IMPRESSUM_URL=https://lra.example/impressum", "RUNDBRIEF_PRIVACY_URL"},
 		{"RUNDBRIEF_BOUNCE_ADDRESS=Bounces <bounces@lra.example>", "RUNDBRIEF_BOUNCE_ADDRESS"},
 		{"RUNDBRIEF_BOUNCE_ADDRESS=rundbrief+bounces@lra.example", "RUNDBRIEF_BOUNCE_ADDRESS"},
+		{"RUNDBRIEF_BOUNCE_ADDRESS=unzustellbarkeitsmeldungen-der-netzwerkstelle@lra.example", "RUNDBRIEF_BOUNCE_ADDRESS"},
 		{"RUNDBRIEF_BOUNCE_IMAP_URL=pop3://u:p@mail.lra.example", "RUNDBRIEF_BOUNCE_IMAP_URL"},
 		{"RUNDBRIEF_BOUNCE_IMAP_URL=imaps://u:p@mail.lra.example", "RUNDBRIEF_BOUNCE_IMAP_URL"}, // without the address
 		{"RUNDBRIEF_BOUNCE_POLL=1s", "RUNDBRIEF_BOUNCE_POLL"},

@@ -97,6 +97,19 @@ func TestBouncesFromTheMailbox(t *testing.T) {
 		}
 	}
 
+	var progress struct {
+		Progress struct {
+			Sent    int `json:"sent"`
+			Bounced int `json:"bounced"`
+		} `json:"progress"`
+	}
+	if err := json.Unmarshal([]byte(e.ok(t, "campaigns", "status", "1", "--json")), &progress); err != nil {
+		t.Fatal(err)
+	}
+	if progress.Progress.Sent != n-50 || progress.Progress.Bounced != 50 {
+		t.Errorf("campaign 1 after the reports: %+v, want %d sent and 50 bounced", progress.Progress, n-50)
+	}
+
 	out = e.ok(t, "bounces", "list")
 	for _, want := range []string{"52 Meldungen seit", "50 dauerhaft unzustellbar", "1 vorübergehend unzustellbar", "1 Beschwerde (als Spam gemeldet)", "5.1.1", "Mail 1 einer Kampagne"} {
 		if !strings.Contains(out, want) {
