@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -161,6 +162,40 @@ func TestParseURL(t *testing.T) {
 	for _, bad := range []string{"pop3://u:p@h", "imaps://h", "imaps://u:p@h/INBOX?ordner=x", "imaps://u:p@h/IN%0ABOX", "kein url"} {
 		if _, err := imapbox.ParseURL(bad); err == nil {
 			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// Over STARTTLS and over implicit TLS (imaps), with the server's
+// certificate trusted; a certificate that is not trusted is refused.
+func TestTLS(t *testing.T) {
+	srv := imaptest.StartTLS(t)
+	v, err := bounces.NewVERP("bounces@nordhausen.example", []byte("a test secret of thirty-two bytes or more"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Append(t, "INBOX", sample(t, v, "qmail.eml", 5), sample(t, v, "postfix-hard.eml", 6))
+	for i, u := range []string{
+		"imap://" + url.QueryEscape(imaptest.User) + ":" + imaptest.Password + "@" + srv.Addr + "/INBOX",
+		"imaps://" + url.QueryEscape(imaptest.User) + ":" + imaptest.Password + "@" + srv.TLSAddr + "/INBOX",
+	} {
+		cfg, err := imapbox.ParseURL(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		untrusted := &imapbox.Reader{Config: cfg, Processor: &reports{v: v}}
+		if _, err := untrusted.Poll(context.Background()); err == nil {
+			t.Errorf("%s: a certificate nobody vouches for was accepted", cfg)
+		}
+		cfg.TLSConfig = srv.ClientTLSConfig()
+		p := &reports{v: v}
+		r := &imapbox.Reader{Config: cfg, Processor: p}
+		n, err := r.Poll(context.Background())
+		if err != nil {
+			t.Fatalf("%s: %v", cfg, err)
+		}
+		if want := map[int]int{0: 2, 1: 0}[i]; n.Acted != want { // the second reads what the first left: nothing
+			t.Errorf("%s: %+v, want %d acted", cfg, n, want)
 		}
 	}
 }

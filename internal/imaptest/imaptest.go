@@ -6,7 +6,15 @@ package imaptest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
 	"net"
 	"net/url"
 	"os"
@@ -31,8 +39,20 @@ const (
 
 // Server is a running Dovecot.
 type Server struct {
-	Addr string // 127.0.0.1:port
-	dir  string
+	Addr    string // 127.0.0.1:port, IMAP (with STARTTLS, required, when started by StartTLS)
+	TLSAddr string // 127.0.0.1:port, IMAP over TLS; "" without TLS
+	dir     string
+	cert    *x509.Certificate
+}
+
+// ClientTLSConfig trusts the server's certificate; nil without TLS.
+func (s *Server) ClientTLSConfig() *tls.Config {
+	if s.cert == nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(s.cert)
+	return &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 }
 
 // URL is the RUNDBRIEF_BOUNCE_IMAP_URL of the server's INBOX, with the
@@ -44,7 +64,14 @@ func (s *Server) URL(query string) string {
 
 // Start starts Dovecot for t and stops it when t ends. Without Dovecot
 // the test fails under CI=true and is skipped elsewhere.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { t.Helper(); return start(t, false) }
+
+// StartTLS starts Dovecot with a certificate for 127.0.0.1 of its own:
+// on Addr it requires STARTTLS before a login, on TLSAddr it speaks TLS
+// from the start (imaps).
+func StartTLS(t testing.TB) *Server { t.Helper(); return start(t, true) }
+
+func start(t testing.TB, withTLS bool) *Server {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -71,7 +98,16 @@ func Start(t testing.TB) *Server {
 		}
 		internal = "dovecot"
 	}
-	port := freePort(t)
+	port, tlsPort := freePort(t), 0
+	sslConf := "ssl = no\ndisable_plaintext_auth = no\n"
+	var cert *x509.Certificate
+	if withTLS {
+		tlsPort = freePort(t)
+		if cert, err = writeCertificate(dir); err != nil {
+			t.Fatalf("imaptest: certificate: %v", err)
+		}
+		sslConf = fmt.Sprintf("ssl = required\ndisable_plaintext_auth = yes\nssl_cert = <%[1]s/cert.pem\nssl_key = <%[1]s/key.pem\n", dir)
+	}
 	for _, d := range []string{"run", "state", "mail"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
@@ -88,9 +124,7 @@ state_dir = %[1]s/state
 log_path = %[1]s/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
+%[7]sauth_mechanisms = plain login
 default_login_user = %[4]s
 default_internal_user = %[4]s
 first_valid_uid = %[2]s
@@ -109,7 +143,9 @@ service imap-login {
     port = %[5]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[6]d
+    ssl = yes
   }
 }
 service anvil {
@@ -118,7 +154,7 @@ service anvil {
 service imap-login {
   chroot =
 }
-`, dir, mailUser.Uid, mailUser.Gid, internal, port)
+`, dir, mailUser.Uid, mailUser.Gid, internal, port, tlsPort, sslConf)
 	if err := os.WriteFile(filepath.Join(dir, "dovecot.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +171,10 @@ service imap-login {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), dir: dir, cert: cert}
+	if withTLS {
+		s.TLSAddr = fmt.Sprintf("127.0.0.1:%d", tlsPort)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", s.Addr, time.Second)
@@ -164,7 +203,15 @@ func freePort(t testing.TB) int {
 // Client logs in to the server as the test user.
 func (s *Server) Client(t testing.TB) *client.Client {
 	t.Helper()
-	c, err := client.Dial(s.Addr)
+	var (
+		c   *client.Client
+		err error
+	)
+	if s.TLSAddr != "" {
+		c, err = client.DialTLS(s.TLSAddr, s.ClientTLSConfig())
+	} else {
+		c, err = client.Dial(s.Addr)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,4 +276,37 @@ func (s *Server) Mails(t testing.TB, mailbox string) []Mail {
 		out = append(out, Mail{Flags: m.Flags, Subject: m.Envelope.Subject})
 	}
 	return out
+}
+
+// writeCertificate writes a self-signed certificate for 127.0.0.1 and its
+// key to dir/cert.pem and dir/key.pem.
+func writeCertificate(dir string) (*x509.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "imaptest"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
 }
