@@ -17,10 +17,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -116,10 +118,27 @@ type result struct {
 	P50Seconds      float64   `json:"p50_enqueue_to_accept_seconds"`
 	P99Seconds      float64   `json:"p99_enqueue_to_accept_seconds"`
 	PeakRSSMiB      []float64 `json:"worker_peak_rss_mib"`
-	CeilingPerSec   float64   `json:"smtp_source_mails_per_second,omitempty"`
-	ShareOfCeiling  float64   `json:"share_of_ceiling,omitempty"`
-	Date            string    `json:"date"`
+	// CeilingPerSec is the median of the six runs of smtp-source with
+	// kept connections (-d), three before and three after the campaign,
+	// each with the campaign's count and size over as many connections.
+	CeilingPerSec  float64   `json:"smtp_source_mails_per_second,omitempty"`
+	CeilingBefore  []float64 `json:"smtp_source_before,omitempty"`
+	CeilingAfter   []float64 `json:"smtp_source_after,omitempty"`
+	ShareOfCeiling float64   `json:"share_of_ceiling,omitempty"`
+	// CPUSeconds is the CPU time of each group of processes from the
+	// start of planning to the last mail recorded; CPUMicrosPerMail the
+	// same per mail. "total" is the engine's: every group but "bench",
+	// the measuring (this process and its one backend). "postgres backends" are the run's own backends
+	// (pg_stat_activity of the scratch database, the bench's own left
+	// out); "postgres other" every other postgres process (WAL writer,
+	// checkpointer, autovacuum, other databases).
+	CPUSeconds       map[string]float64 `json:"cpu_seconds"`
+	CPUMicrosPerMail map[string]float64 `json:"cpu_us_per_mail"`
+	Date             string             `json:"date"`
 }
+
+// cpuGroups are the groups of the CPU table, in order.
+var cpuGroups = []string{groupPlanning, groupWorkers, groupBackends, groupPGOther, groupRedis, groupSink, "total", groupBench}
 
 func printTable(w io.Writer, rs []*result) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -135,6 +154,21 @@ func printTable(w io.Writer, rs []*result) {
 		}
 		fmt.Fprintf(tw, "%d\t%d×%d\t%s\t%.2f s\t%.2f s\t%.0f\t%.2f s\t%.2f s\t%s\t%s\t%s\t\n", r.Recipients, r.Workers, r.Concurrency,
 			r.Sink, r.PlanningSeconds, r.SendingSeconds, r.MailsPerSecond, r.P50Seconds, r.P99Seconds, strings.Join(rss, ", "), ceiling, share)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "CPU µs per mail\t")
+	for _, g := range cpuGroups {
+		fmt.Fprintf(tw, "%s\t", g)
+	}
+	fmt.Fprintln(tw)
+	for _, r := range rs {
+		fmt.Fprintf(tw, "%d recipients\t", r.Recipients)
+		for _, g := range cpuGroups {
+			fmt.Fprintf(tw, "%.0f\t", r.CPUMicrosPerMail[g])
+		}
+		fmt.Fprintln(tw)
 	}
 	tw.Flush()
 }
@@ -197,9 +231,29 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 		r.MessageBytes = int(st.Size())
 	}
 
+	var before []float64
+	if sink.name == "smtp-sink" {
+		fmt.Fprintf(os.Stderr, "   the ceiling before: smtp-source -d, 3 runs\n")
+		before = ceilings(ctx, sink.addr, n, max(r.MessageBytes, 1000), o.workers*o.concurrency)
+	}
+
+	meter := newCPUMeter()
+	if pid, err := s.redisPID(ctx); err == nil {
+		meter.track(groupRedis, pid)
+	}
+	if sink.pid != os.Getpid() {
+		meter.track(groupSink, sink.pid)
+	}
+	meter.track(groupBench, os.Getpid())
+	if pid, err := s.backendPID(ctx); err == nil {
+		meter.track(groupBench, pid) // the bench's own queries are not the engine's
+	}
+	meter.run(ctx, s.backends)
+
 	fmt.Fprintf(os.Stderr, "   planning (campaigns send)\n")
 	start := time.Now()
-	if _, err := cli(ctx, o, env, "campaigns", "send", "1", "--yes"); err != nil {
+	planning, err := cliUsage(ctx, o, env, "campaigns", "send", "1", "--yes")
+	if err != nil {
 		return nil, err
 	}
 	r.PlanningSeconds = time.Since(start).Seconds()
@@ -212,11 +266,24 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 			return nil, err
 		}
 		workers = append(workers, w)
+		meter.track(groupWorkers, w.cmd.Process.Pid)
 	}
 	if err := s.waitDone(ctx, n, 30*time.Minute); err != nil {
+		meter.stop()
 		stopWorkers(workers)
 		return nil, err
 	}
+	cpu := meter.stop()
+	cpu[groupPlanning] = planning
+	r.CPUSeconds, r.CPUMicrosPerMail = map[string]float64{}, map[string]float64{}
+	for g, sec := range cpu {
+		r.CPUSeconds[g] = sec
+		r.CPUMicrosPerMail[g] = sec / float64(n) * 1e6
+		if g != groupBench { // the measuring is not the engine
+			r.CPUSeconds["total"] += sec
+		}
+	}
+	r.CPUMicrosPerMail["total"] = r.CPUSeconds["total"] / float64(n) * 1e6
 	stats, err := s.stats(ctx, start)
 	stopWorkers(workers)
 	if err != nil {
@@ -228,15 +295,50 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 		r.PeakRSSMiB = append(r.PeakRSSMiB, float64(w.peak())/1024)
 	}
 	if sink.name == "smtp-sink" {
-		fmt.Fprintf(os.Stderr, "   the ceiling: smtp-source\n")
-		if c, err := ceiling(ctx, sink.addr, min(n, 50000), max(r.MessageBytes, 1000), o.workers*o.concurrency); err == nil {
-			r.CeilingPerSec = c
-			r.ShareOfCeiling = r.MailsPerSecond / c
-		} else {
-			fmt.Fprintln(os.Stderr, "   smtp-source failed:", err)
+		fmt.Fprintf(os.Stderr, "   the ceiling after: smtp-source -d, 3 runs\n")
+		after := ceilings(ctx, sink.addr, n, max(r.MessageBytes, 1000), o.workers*o.concurrency)
+		if all := append(slices.Clone(before), after...); len(all) > 0 {
+			r.CeilingBefore, r.CeilingAfter = before, after
+			r.CeilingPerSec = median(all)
+			r.ShareOfCeiling = r.MailsPerSecond / r.CeilingPerSec
 		}
 	}
 	return r, nil
+}
+
+// ceilings runs smtp-source three times and returns the rates it
+// reached; a failed run is reported and left out.
+func ceilings(ctx context.Context, addr string, messages, size, conns int) []float64 {
+	var out []float64
+	for range 3 {
+		c, err := ceiling(ctx, addr, messages, size, conns)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "   smtp-source failed:", err)
+			continue
+		}
+		out = append(out, math.Round(c))
+	}
+	return out
+}
+
+func median(xs []float64) float64 {
+	s := slices.Sorted(slices.Values(xs))
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// cliUsage runs the rundbrief binary like cli and returns the CPU seconds
+// (user and system) it used.
+func cliUsage(ctx context.Context, o options, env []string, args ...string) (float64, error) {
+	cmd := exec.CommandContext(ctx, o.bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("rundbrief %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds(), nil
 }
 
 // ceiling is how many messages of size bytes per second Postfix's
@@ -247,7 +349,9 @@ func ceiling(ctx context.Context, addr string, messages, size, conns int) (float
 		return 0, errors.New("smtp-source not installed (apt-get install postfix)")
 	}
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, path, "-s", strconv.Itoa(conns), "-m", strconv.Itoa(messages), "-l", strconv.Itoa(size),
+	// -d keeps each connection for the next message, as the worker does;
+	// without it smtp-source opens a connection per message.
+	cmd := exec.CommandContext(ctx, path, "-d", "-s", strconv.Itoa(conns), "-m", strconv.Itoa(messages), "-l", strconv.Itoa(size),
 		"-f", "bench@rundbrief.example", "-t", "sink@rundbrief.example", addr)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("%w: %s", err, out)

@@ -18,6 +18,7 @@ import (
 // sink is the SMTP server the mail goes to.
 type sink struct {
 	name, addr string
+	pid        int // the sink's process; this one's for the sink in this process
 	stop       func()
 }
 
@@ -53,7 +54,7 @@ func startSink(kind string) (*sink, error) {
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
-		return &sink{name: "smtp-sink", addr: addr, stop: func() { cmd.Process.Kill(); cmd.Wait() }}, nil
+		return &sink{name: "smtp-sink", addr: addr, pid: cmd.Process.Pid, stop: func() { cmd.Process.Kill(); cmd.Wait() }}, nil
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -63,7 +64,7 @@ func startSink(kind string) (*sink, error) {
 	srv.Domain, srv.AllowInsecureAuth = "sink.local", true
 	srv.MaxMessageBytes = 10 << 20
 	go srv.Serve(l)
-	return &sink{name: "go-smtp", addr: l.Addr().String(), stop: func() { srv.Close() }}, nil
+	return &sink{name: "go-smtp", addr: l.Addr().String(), pid: os.Getpid(), stop: func() { srv.Close() }}, nil
 }
 
 type discard struct{}
