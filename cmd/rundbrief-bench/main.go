@@ -3,9 +3,11 @@
 // confirmed subscribers, creates and publishes an event and sends its
 // invitation with real `rundbrief worker` processes to an SMTP sink on
 // 127.0.0.1 (Postfix's smtp-sink when installed, else one in this
-// process), and reports planning time, mails per second, latency and the
-// workers' peak memory, with Postfix's smtp-source as the ceiling of the
-// same machine. It cleans up after itself.
+// process), and reports planning time, mails per second, latency, the
+// workers' peak memory and the CPU time of every process involved per
+// mail, with Postfix's smtp-source over as many kept connections as the
+// ceiling of the same machine (three runs before the campaign and three
+// after). It cleans up after itself.
 //
 //	go run ./cmd/rundbrief-bench -n 10000,100000 -workers 1 -json bench.json
 package main
