@@ -90,6 +90,7 @@ func run() error {
 		results = append(results, r)
 	}
 	printTable(os.Stdout, results)
+	printStatements(os.Stdout, results)
 	data, _ := json.MarshalIndent(results, "", "  ")
 	fmt.Printf("\n%s\n", data)
 	if o.jsonPath != "" {
@@ -136,7 +137,12 @@ type result struct {
 	// checkpointer, autovacuum, other databases).
 	CPUSeconds       map[string]float64 `json:"cpu_seconds"`
 	CPUMicrosPerMail map[string]float64 `json:"cpu_us_per_mail"`
-	Date             string             `json:"date"`
+	// WALBytesPerMail is the WAL PostgreSQL wrote over the run, per mail
+	// (pg_stat_wal, every database); Statements the run's costliest
+	// statements when pg_stat_statements is loaded.
+	WALBytesPerMail float64       `json:"wal_bytes_per_mail"`
+	Statements      []pgStatement `json:"statements,omitempty"`
+	Date            string        `json:"date"`
 }
 
 // cpuGroups are the groups of the CPU table, in order.
@@ -251,6 +257,7 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 		meter.track(groupBench, pid) // the bench's own queries are not the engine's
 	}
 	meter.run(ctx, s.backends)
+	prof := startPGProfile(ctx, s.admin, s.name)
 
 	fmt.Fprintf(os.Stderr, "   planning (campaigns send)\n")
 	start := time.Now()
@@ -276,6 +283,8 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 		return nil, err
 	}
 	cpu := meter.stop()
+	wal, statements := prof.finish(ctx, 12)
+	r.WALBytesPerMail, r.Statements = float64(wal)/float64(n), statements
 	cpu[groupPlanning] = planning
 	r.CPUSeconds, r.CPUMicrosPerMail = map[string]float64{}, map[string]float64{}
 	for g, sec := range cpu {
