@@ -62,6 +62,7 @@ func (q *recordingQueue) queued() []subscribers.MailRef {
 type site struct {
 	t      testing.TB
 	db     *sqlx.DB
+	dbURL  string
 	store  *subscribers.Store
 	keys   *subscribers.Keyring
 	queue  *recordingQueue
@@ -72,12 +73,12 @@ type site struct {
 
 func newSite(t testing.TB, edit func(*web.Config)) *site {
 	t.Helper()
-	db, _ := testenv.Database(t)
+	db, dbURL := testenv.Database(t)
 	keys, err := subscribers.NewKeyring([]byte(testSecret))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{t: t, db: db, store: subscribers.NewStore(db, keys), keys: keys, queue: &recordingQueue{}, logs: &testenv.SyncBuffer{}}
+	s := &site{t: t, db: db, dbURL: dbURL, store: subscribers.NewStore(db, keys), keys: keys, queue: &recordingQueue{}, logs: &testenv.SyncBuffer{}}
 	s.srv = httptest.NewUnstartedServer(nil)
 	cfg := web.Config{
 		Store: s.store, Keys: keys, Queue: s.queue, Events: events.NewStore(db),

@@ -157,23 +157,35 @@ func (s *Server) newPage(r *http.Request, l i18n.Lang, titleKey, back string) *p
 // render writes the page with status. Pages are rendered into a buffer
 // first, so that a template error gives a clean 500 and not half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, status int, p *page) {
+	if body, ok := s.renderBytes(w, r, name, p); ok {
+		writePage(w, status, p.Lang, body)
+	}
+}
+
+// renderBytes renders the page, or answers 500 and reports false.
+func (s *Server) renderBytes(w http.ResponseWriter, r *http.Request, name string, p *page) ([]byte, bool) {
 	var buf bytes.Buffer
 	if err := s.pages[name].ExecuteTemplate(&buf, "base", p); err != nil {
 		s.cfg.Logger.Error("rendering a page failed", "page", name, "error", err)
 		if name == "message" { // the error page itself: plain text, no loop
 			http.Error(w, "500 internal server error", http.StatusInternalServerError)
-			return
+			return nil, false
 		}
 		s.fail(w, r, http.StatusInternalServerError)
-		return
+		return nil, false
 	}
+	return buf.Bytes(), true
+}
+
+// writePage writes a rendered page in lang with status.
+func writePage(w http.ResponseWriter, status int, lang i18n.Lang, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Language", string(p.Lang))
+	h.Set("Content-Language", string(lang))
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
 }
 
 // say renders a message page: the title and paragraphs named by keys, with

@@ -9,9 +9,29 @@ import (
 )
 
 // subscribeForm shows the subscription form.
+// subscribeForm shows the empty form, from the cache when the topics are
+// watched (see WatchTopics).
 func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, pageLang(r, nil), "subscribe.title", "/")
-	s.showSubscribeForm(w, r, p, &formView{}, nil, http.StatusOK)
+	lang := pageLang(r, nil)
+	key := formKey{lang: lang, explicit: explicitLang(r) != ""}
+	body, version, ok := s.form.get(key)
+	if ok {
+		writePage(w, http.StatusOK, lang, body)
+		return
+	}
+	p := s.newPage(r, lang, "subscribe.title", "/")
+	topics, err := s.cfg.Store.Topics(r.Context())
+	if err != nil {
+		s.internal(w, r, "loading topics", err)
+		return
+	}
+	f := &formView{Action: p.URL("/subscribe")}
+	f.options(p, topics, nil)
+	p.Form = f
+	if body, ok = s.renderBytes(w, r, "subscribe", p); ok {
+		s.form.put(key, version, body)
+		writePage(w, http.StatusOK, lang, body)
+	}
 }
 
 func (s *Server) showSubscribeForm(w http.ResponseWriter, r *http.Request, p *page, f *formView, chosen []string, status int) {

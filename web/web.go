@@ -118,6 +118,7 @@ type Server struct {
 	limiter  *limiter
 	markdown *templates.Markdown
 	handler  http.Handler
+	form     formCache // the empty subscription form, see WatchTopics
 }
 
 // New checks cfg and returns the server.

@@ -37,6 +37,7 @@ unter RUNDBRIEF_BASE_URL erreichbar, meist über einen Reverse Proxy, der HTTPS
 			if err := a.startAdmin(ctx, cmd.OutOrStdout()); err != nil {
 				return err
 			}
+			a.watchTopics(ctx, srv)
 			out(cmd, "Webseiten laufen auf %s, erreichbar unter %s. Beenden mit Strg+C.\n", cfg.Listen, cfg.BaseURL)
 			return srv.ListenAndServe(ctx, cfg.Listen)
 		},
@@ -66,6 +67,7 @@ beendet beides; Mails, die gerade unterwegs sind, werden noch verschickt.`,
 			if err := a.startAdmin(ctx, cmd.OutOrStdout()); err != nil {
 				return err
 			}
+			a.watchTopics(ctx, srv)
 			out(cmd, "Webseiten laufen auf %s (%s); Mails gehen %s. Beenden mit Strg+C.\n", cfg.Listen, cfg.BaseURL, where)
 			// If one half fails, stop the other, so the office notices.
 			g, ctx := errgroup.WithContext(ctx)
@@ -77,6 +79,19 @@ beendet beides; Mails, die gerade unterwegs sind, werden noch verschickt.`,
 			}
 			return err
 		},
+	}
+}
+
+// watchTopics lets srv keep the rendered subscription form until the
+// topics change; without the notification connection it renders the
+// form for every request, as before, and says so in the log.
+func (a *app) watchTopics(ctx context.Context, srv *web.Server) {
+	cfg, err := a.config()
+	if err != nil {
+		return
+	}
+	if err := srv.WatchTopics(ctx, cfg.DatabaseURL); err != nil {
+		a.logger().Warn("the subscription form is rendered for every request: listening for topic changes failed", "error", err)
 	}
 }
 
