@@ -6,15 +6,8 @@ package imaptest
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"net/url"
 	"os"
@@ -28,6 +21,7 @@ import (
 	"github.com/emersion/go-imap"
 	"github.com/emersion/go-imap/client"
 
+	"github.com/knf-nordhausen/rundbrief/internal/testcert"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 )
 
@@ -42,7 +36,7 @@ type Server struct {
 	Addr    string // 127.0.0.1:port, IMAP (with STARTTLS, required, when started by StartTLS)
 	TLSAddr string // 127.0.0.1:port, IMAP over TLS; "" without TLS
 	dir     string
-	cert    *x509.Certificate
+	cert    *testcert.Cert
 }
 
 // ClientTLSConfig trusts the server's certificate; nil without TLS.
@@ -50,9 +44,7 @@ func (s *Server) ClientTLSConfig() *tls.Config {
 	if s.cert == nil {
 		return nil
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(s.cert)
-	return &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+	return s.cert.ClientConfig()
 }
 
 // URL is the RUNDBRIEF_BOUNCE_IMAP_URL of the server's INBOX, with the
@@ -100,10 +92,13 @@ func start(t testing.TB, withTLS bool) *Server {
 	}
 	port, tlsPort := freePort(t), 0
 	sslConf := "ssl = no\ndisable_plaintext_auth = no\n"
-	var cert *x509.Certificate
+	var cert *testcert.Cert
 	if withTLS {
 		tlsPort = freePort(t)
-		if cert, err = writeCertificate(dir); err != nil {
+		if cert, err = testcert.New("imaptest"); err == nil {
+			err = cert.WritePEM(dir)
+		}
+		if err != nil {
 			t.Fatalf("imaptest: certificate: %v", err)
 		}
 		sslConf = fmt.Sprintf("ssl = required\ndisable_plaintext_auth = yes\nssl_cert = <%[1]s/cert.pem\nssl_key = <%[1]s/key.pem\n", dir)
@@ -276,37 +271,4 @@ func (s *Server) Mails(t testing.TB, mailbox string) []Mail {
 		out = append(out, Mail{Flags: m.Flags, Subject: m.Envelope.Subject})
 	}
 	return out
-}
-
-// writeCertificate writes a self-signed certificate for 127.0.0.1 and its
-// key to dir/cert.pem and dir/key.pem.
-func writeCertificate(dir string) (*x509.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "imaptest"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		return nil, err
-	}
-	return x509.ParseCertificate(der)
 }

@@ -6,18 +6,13 @@ package smtptest
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -33,6 +28,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/knf-nordhausen/rundbrief/internal/testcert"
 )
 
 // Message is one message the server accepted.
@@ -191,10 +188,9 @@ type Server struct {
 	Host string
 	Port int
 
-	opts    Options
-	srv     *smtp.Server
-	cert    *x509.Certificate
-	tlsCert tls.Certificate
+	opts Options
+	srv  *smtp.Server
+	cert *testcert.Cert
 
 	mu          sync.Mutex
 	cond        *sync.Cond
@@ -212,12 +208,11 @@ func Start(t testing.TB, opts Options) *Server {
 	s := &Server{opts: opts, replies: map[string][]*smtp.SMTPError{}, rcpts: map[string]int{}}
 	s.cond = sync.NewCond(&s.mu)
 	if opts.StartTLS {
-		cert, tlsCert, err := selfSigned()
+		cert, err := testcert.New("smtptest")
 		if err != nil {
 			t.Fatalf("smtptest: certificate: %v", err)
 		}
 		s.cert = cert
-		s.tlsCert = tlsCert
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -245,7 +240,7 @@ func (s *Server) serve(l net.Listener) {
 	// Clients that vanish (killed workers) are part of the tests.
 	srv.ErrorLog = log.New(io.Discard, "", 0)
 	if s.opts.StartTLS {
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.tlsCert}}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.cert.TLS}}
 	}
 	s.srv = srv
 	go srv.Serve(l)
@@ -300,11 +295,10 @@ func (s *Server) URL() string {
 
 // ClientTLSConfig trusts the server's self-signed certificate.
 func (s *Server) ClientTLSConfig() *tls.Config {
-	pool := x509.NewCertPool()
-	if s.cert != nil {
-		pool.AddCert(s.cert)
+	if s.cert == nil {
+		return &tls.Config{RootCAs: x509.NewCertPool(), ServerName: s.Host, MinVersion: tls.VersionTLS12}
 	}
-	return &tls.Config{RootCAs: pool, ServerName: s.Host, MinVersion: tls.VersionTLS12}
+	return s.cert.ClientConfig()
 }
 
 // Temporary is a 4xx reply: try again later.
@@ -473,30 +467,3 @@ func (ss *session) Data(r io.Reader) error {
 func (ss *session) Reset() { ss.from, ss.to = "", nil }
 
 func (ss *session) Logout() error { return nil }
-
-// selfSigned makes a certificate for 127.0.0.1 and localhost.
-func selfSigned() (*x509.Certificate, tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "smtptest"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:     []string{"localhost"},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	return cert, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: cert}, nil
-}
