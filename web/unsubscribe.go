@@ -35,7 +35,11 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if t.sub != nil {
+	// Only a pending or confirmed subscription has anything to withdraw
+	// (see subscribers.Store.Unsubscribe); a repeated click, and mail
+	// clients that send the one-click POST again, find it done already
+	// and cost no transaction.
+	if t.sub != nil && (t.sub.Status == subscribers.StatusPending || t.sub.Status == subscribers.StatusConfirmed) {
 		changed, err := s.cfg.Store.Unsubscribe(r.Context(), t.id, s.consent(r, ""))
 		if err != nil && !errors.Is(err, subscribers.ErrNotFound) {
 			s.internal(w, r, "unsubscribing", err)
