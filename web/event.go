@@ -102,7 +102,7 @@ func (s *Server) showEvent(w http.ResponseWriter, r *http.Request, p *page, e *e
 // eventFacts are the facts of e in p's language: when, where, for whom,
 // and how to register.
 func (s *Server) eventFacts(r *http.Request, p *page, e *events.Event) ([]fact, error) {
-	topics, err := s.cfg.Store.Topics(r.Context())
+	topics, err := s.topics(r.Context())
 	if err != nil {
 		return nil, err
 	}

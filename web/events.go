@@ -100,7 +100,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	topics, err := s.cfg.Store.Topics(r.Context())
+	topics, err := s.topics(r.Context())
 	if err != nil {
 		s.internal(w, r, "loading topics", err)
 		return

@@ -8,16 +8,17 @@ import (
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
-// formCache keeps the empty subscription form as rendered, per language
-// and whether the language was chosen in the link (?lang=, which the
-// page's links keep): it is the same page for everyone, and it changes
-// only with the topics. It is on only while the topics are watched
-// (WatchTopics); a change of them empties it.
+// formCache keeps the topics, and the empty subscription form as
+// rendered per language and whether the language was chosen in the link
+// (?lang=, which the page's links keep): the form is the same page for
+// everyone, and both change only with the topics. It is on only while
+// the topics are watched (WatchTopics); a change of them empties it.
 type formCache struct {
 	mu      sync.RWMutex
 	on      bool
-	version uint64 // counts the changes, so that a page rendered before one is not kept
+	version uint64 // counts the changes, so that what was read before one is not kept
 	pages   map[formKey][]byte
+	topics  []subscribers.Topic
 }
 
 type formKey struct {
@@ -47,12 +48,35 @@ func (c *formCache) put(k formKey, version uint64, body []byte) {
 	c.pages[k] = body
 }
 
-// invalidate forgets every page.
+// invalidate forgets every page and the topics.
 func (c *formCache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.version++
 	clear(c.pages)
+	c.topics = nil
+}
+
+// topics returns the topics, kept while the topics are watched. Callers
+// must not change the slice.
+func (s *Server) topics(ctx context.Context) ([]subscribers.Topic, error) {
+	c := &s.form
+	c.mu.RLock()
+	topics, on, version := c.topics, c.on, c.version
+	c.mu.RUnlock()
+	if on && topics != nil {
+		return topics, nil
+	}
+	topics, err := s.cfg.Store.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.on && c.version == version {
+		c.topics = topics
+	}
+	c.mu.Unlock()
+	return topics, nil
 }
 
 // WatchTopics listens for changes of the topics in the database at dsn
@@ -71,6 +95,7 @@ func (s *Server) WatchTopics(ctx context.Context, dsn string) error {
 		defer s.form.mu.Unlock()
 		s.form.on = false
 		clear(s.form.pages)
+		s.form.topics = nil
 	})
 	return nil
 }

@@ -42,7 +42,7 @@ func (s *Server) preferencesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showPreferences(w http.ResponseWriter, r *http.Request, sub *subscribers.Subscriber, f *formView, chosen []string, notice string, status int) {
-	topics, err := s.cfg.Store.Topics(r.Context())
+	topics, err := s.topics(r.Context())
 	if err != nil {
 		s.internal(w, r, "loading topics", err)
 		return

@@ -20,7 +20,7 @@ func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.newPage(r, lang, "subscribe.title", "/")
-	topics, err := s.cfg.Store.Topics(r.Context())
+	topics, err := s.topics(r.Context())
 	if err != nil {
 		s.internal(w, r, "loading topics", err)
 		return
@@ -35,7 +35,7 @@ func (s *Server) subscribeForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showSubscribeForm(w http.ResponseWriter, r *http.Request, p *page, f *formView, chosen []string, status int) {
-	topics, err := s.cfg.Store.Topics(r.Context())
+	topics, err := s.topics(r.Context())
 	if err != nil {
 		s.internal(w, r, "loading topics", err)
 		return
