@@ -317,7 +317,15 @@ func (s *Store) Registrations(ctx context.Context, eventID int64) ([]*Registrati
 // Registration returns the registration of the subscriber with id for
 // event eventID, or ErrNotRegistered.
 func (s *Store) Registration(ctx context.Context, eventID, subscriberID int64) (*Registration, error) {
-	return registration(ctx, s.db, eventID, subscriberID)
+	var r Registration
+	err := s.registration.Get(ctx, &r, eventID, subscriberID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotRegistered
+	}
+	if err != nil {
+		return nil, fmt.Errorf("events: registration: %w", err)
+	}
+	return &r, nil
 }
 
 // Taken returns how many places of event eventID are taken, and how many

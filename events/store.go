@@ -18,10 +18,18 @@ import (
 // Store keeps events in PostgreSQL. It is safe for concurrent use.
 type Store struct {
 	db *sqlx.DB
+	// The queries of the registration page, prepared.
+	bySlug, registration *postgres.Query
 }
 
 // NewStore returns a store on db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB) *Store {
+	return &Store{db: db,
+		bySlug: postgres.Prepare(db, `SELECT `+eventColumns+` FROM events e WHERE e.slug = $1`),
+		registration: postgres.Prepare(db, `SELECT `+registrationColumns+` FROM registrations r
+			WHERE r.event_id = $1 AND r.subscriber_id = $2`),
+	}
+}
 
 const eventColumns = `e.id, e.slug, e.title, e.description, e.starts_at, e.ends_at, e.place_name, e.place_address,
 	e.online_url, e.organiser, e.partners, e.audience_kinds, e.capacity, e.registration, e.registration_deadline,
@@ -98,7 +106,15 @@ func (r *eventRow) event() (*Event, error) {
 
 // Get returns the event with slug, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, slug string) (*Event, error) {
-	return getEvent(ctx, s.db, `SELECT `+eventColumns+` FROM events e WHERE e.slug = $1`, slug)
+	var r eventRow
+	err := s.bySlug.Get(ctx, &r, slug)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("events: get: %w", err)
+	}
+	return r.event()
 }
 
 func getEvent(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (*Event, error) {

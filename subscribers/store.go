@@ -29,12 +29,13 @@ var (
 type Store struct {
 	db   *sqlx.DB
 	keys *Keyring
+	get  *postgres.Query // Get, prepared: nearly every page reads a subscriber
 }
 
 // NewStore returns a store on db. keys hashes addresses for the suppression
 // list.
 func NewStore(db *sqlx.DB, keys *Keyring) *Store {
-	return &Store{db: db, keys: keys}
+	return &Store{db: db, keys: keys, get: postgres.Prepare(db, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = $1`)}
 }
 
 // subscriberColumns selects a subscriber, aliased s, with its topics.
@@ -77,7 +78,15 @@ func (r *subscriberRow) subscriber() *Subscriber {
 
 // Get returns the subscriber with id, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (*Subscriber, error) {
-	return getSubscriber(ctx, s.db, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = $1`, id)
+	var r subscriberRow
+	err := s.get.Get(ctx, &r, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("subscribers: get: %w", err)
+	}
+	return r.subscriber(), nil
 }
 
 // GetByEmail returns the subscriber with the address email, matched without
