@@ -318,14 +318,7 @@ func (s *Store) Registrations(ctx context.Context, eventID int64) ([]*Registrati
 // event eventID, or ErrNotRegistered.
 func (s *Store) Registration(ctx context.Context, eventID, subscriberID int64) (*Registration, error) {
 	var r Registration
-	err := s.registration.Get(ctx, &r, eventID, subscriberID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotRegistered
-	}
-	if err != nil {
-		return nil, fmt.Errorf("events: registration: %w", err)
-	}
-	return &r, nil
+	return registrationOf(&r, s.registration.Get(ctx, &r, eventID, subscriberID))
 }
 
 // Taken returns how many places of event eventID are taken, and how many
@@ -345,17 +338,23 @@ const registrationColumns = `r.id, r.event_id, r.subscriber_id, r.people, r.stat
 		WHERE w.event_id = r.event_id AND w.status = 'waiting'
 		  AND (w.waiting_since, w.id) <= (r.waiting_since, r.id)) ELSE 0 END AS position`
 
+// registrationOfPerson selects the registration of person $2 for event $1.
+const registrationOfPerson = `SELECT ` + registrationColumns + ` FROM registrations r WHERE r.event_id = $1 AND r.subscriber_id = $2`
+
 func registration(ctx context.Context, q sqlx.QueryerContext, eventID, subscriberID int64) (*Registration, error) {
 	var r Registration
-	err := sqlx.GetContext(ctx, q, &r, `SELECT `+registrationColumns+` FROM registrations r
-		WHERE r.event_id = $1 AND r.subscriber_id = $2`, eventID, subscriberID)
+	return registrationOf(&r, sqlx.GetContext(ctx, q, &r, registrationOfPerson, eventID, subscriberID))
+}
+
+// registrationOf is the registration r, read with error err.
+func registrationOf(r *Registration, err error) (*Registration, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotRegistered
 	}
 	if err != nil {
 		return nil, fmt.Errorf("events: registration: %w", err)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // lockEvent loads event id and locks its row until the transaction ends:

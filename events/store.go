@@ -25,9 +25,8 @@ type Store struct {
 // NewStore returns a store on db.
 func NewStore(db *sqlx.DB) *Store {
 	return &Store{db: db,
-		bySlug: postgres.Prepare(db, `SELECT `+eventColumns+` FROM events e WHERE e.slug = $1`),
-		registration: postgres.Prepare(db, `SELECT `+registrationColumns+` FROM registrations r
-			WHERE r.event_id = $1 AND r.subscriber_id = $2`),
+		bySlug:       postgres.Prepare(db, `SELECT `+eventColumns+` FROM events e WHERE e.slug = $1`),
+		registration: postgres.Prepare(db, registrationOfPerson),
 	}
 }
 
@@ -107,19 +106,16 @@ func (r *eventRow) event() (*Event, error) {
 // Get returns the event with slug, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, slug string) (*Event, error) {
 	var r eventRow
-	err := s.bySlug.Get(ctx, &r, slug)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("events: get: %w", err)
-	}
-	return r.event()
+	return eventOf(&r, s.bySlug.Get(ctx, &r, slug))
 }
 
 func getEvent(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) (*Event, error) {
 	var r eventRow
-	err := sqlx.GetContext(ctx, q, &r, query, args...)
+	return eventOf(&r, sqlx.GetContext(ctx, q, &r, query, args...))
+}
+
+// eventOf is the event of row r, read with error err.
+func eventOf(r *eventRow, err error) (*Event, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

@@ -79,14 +79,7 @@ func (r *subscriberRow) subscriber() *Subscriber {
 // Get returns the subscriber with id, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (*Subscriber, error) {
 	var r subscriberRow
-	err := s.get.Get(ctx, &r, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	if err != nil {
-		return nil, fmt.Errorf("subscribers: get: %w", err)
-	}
-	return r.subscriber(), nil
+	return subscriberOf(&r, s.get.Get(ctx, &r, id))
 }
 
 // GetByEmail returns the subscriber with the address email, matched without
@@ -97,7 +90,11 @@ func (s *Store) GetByEmail(ctx context.Context, email string) (*Subscriber, erro
 
 func getSubscriber(ctx context.Context, q sqlx.QueryerContext, query string, arg any) (*Subscriber, error) {
 	var r subscriberRow
-	err := sqlx.GetContext(ctx, q, &r, query, arg)
+	return subscriberOf(&r, sqlx.GetContext(ctx, q, &r, query, arg))
+}
+
+// subscriberOf is the subscriber of row r, read with error err.
+func subscriberOf(r *subscriberRow, err error) (*Subscriber, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
