@@ -3,7 +3,6 @@ package campaigns
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -11,103 +10,7 @@ import (
 
 	"github.com/knf-nordhausen/rundbrief/events"
 	"github.com/knf-nordhausen/rundbrief/maillog"
-	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
-
-// Plan is what starting a campaign wrote: one delivery per recipient, in
-// batches numbered from 0.
-type Plan struct {
-	Campaign   *Campaign
-	Recipients int
-	Batches    int
-}
-
-// Start plans campaign id for sending now: it writes one queued delivery
-// per recipient, in bulk and in one transaction, and marks the campaign
-// sending (or done, if nobody matches). Queue the tasks of the batches
-// afterwards; if that fails, the worker's sweep finds the deliveries.
-//
-// Only a draft or scheduled campaign starts; an invitation's event must be
-// published and not over. The audience is read before the transaction, so
-// that Start holds one connection at a time: the transaction locks the
-// campaign and checks its status again, and of two starts at once only
-// one writes deliveries.
-func (s *Store) Start(ctx context.Context, id int64, now time.Time) (*Plan, error) {
-	size := s.BatchSize
-	if size <= 0 {
-		size = DefaultBatchSize
-	}
-	c, err := s.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := startable(c, now); err != nil {
-		return nil, err
-	}
-	if err := s.ready(ctx, c, now); err != nil {
-		return nil, err
-	}
-	var (
-		ids    []int64
-		batch  []int32
-		kinds  []string
-		topics []string
-	)
-	err = s.EachRecipient(ctx, c, func(m subscribers.Match) error {
-		batch = append(batch, int32(len(ids)/size))
-		ids = append(ids, m.SubscriberID)
-		kinds = append(kinds, string(m.Kind))
-		topics = append(topics, strings.Join(m.Topics, ","))
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	plan := &Plan{}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := getCampaign(ctx, tx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id)
-		if err != nil {
-			return err
-		}
-		if err := startable(c, now); err != nil {
-			return err
-		}
-		// The campaign row is locked and has no deliveries yet, so a plain
-		// INSERT: ON CONFLICT would cost a speculative insertion per row
-		// (a quarter of the time), and deliveries_once still refuses a
-		// second row for anyone.
-		const chunk = 10000
-		for lo := 0; lo < len(ids); lo += chunk {
-			hi := min(lo+chunk, len(ids))
-			_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind, matched_topics)
-				SELECT $1, u.subscriber_id, u.batch, u.kind, string_to_array(u.topics, ',')
-				FROM unnest($2::bigint[], $3::integer[], $4::text[], $5::text[]) AS u (subscriber_id, batch, kind, topics)`,
-				id, pq.Int64Array(ids[lo:hi]), pq.Array(batch[lo:hi]), pq.StringArray(kinds[lo:hi]), pq.StringArray(topics[lo:hi]))
-			if err != nil {
-				return fmt.Errorf("campaigns: write deliveries: %w", err)
-			}
-		}
-		status := StatusSending
-		if len(ids) == 0 {
-			status = StatusDone
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE campaigns SET status = $2, started_at = now(), updated_at = now(),
-			finished_at = CASE WHEN $2 = 'done' THEN now() END WHERE id = $1`, id, status)
-		if err != nil {
-			return fmt.Errorf("campaigns: start: %w", err)
-		}
-		plan.Recipients = len(ids)
-		plan.Batches = (len(ids) + size - 1) / size
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if plan.Campaign, err = s.Get(ctx, id); err != nil {
-		return nil, err
-	}
-	return plan, nil
-}
 
 // startable says why c cannot start at now, or nil: only a draft, or a
 // scheduled campaign whose time has come, starts.
@@ -160,7 +63,7 @@ func (s *Store) Resume(ctx context.Context, id int64) (*Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	const open = `EXISTS (SELECT 1 FROM deliveries WHERE campaign_id = $1 AND status IN ('queued', 'sending'))`
+	const open = `(NOT planned OR EXISTS (SELECT 1 FROM delivery_batches WHERE campaign_id = $1 AND status <> 'done'))`
 	return s.transition(ctx, c, `status = CASE WHEN `+open+` THEN 'sending' ELSE 'done' END,
 		finished_at = CASE WHEN `+open+` THEN NULL ELSE now() END`, []Status{StatusPaused}, "only a paused campaign can be resumed")
 }
@@ -181,8 +84,16 @@ func (s *Store) Cancel(ctx context.Context, id int64) (*Campaign, error) {
 			WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("campaigns: cancel: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'cancelled', finished_at = now(), reply = 'campaign cancelled'
-			WHERE campaign_id = $1 AND status = 'queued'`, id); err != nil {
+		// A batch claimed by a worker whose lease still runs is left to
+		// it: it sends what it holds. The batch's row is locked first, as
+		// a claim does, so that a claim at this moment waits and then
+		// finds the batch done.
+		if _, err := tx.ExecContext(ctx, `WITH b AS (
+				UPDATE delivery_batches SET status = 'done', leased_until = NULL
+				WHERE campaign_id = $1 AND (status = 'queued' OR (status = 'sending' AND leased_until < now()))
+				RETURNING batch, first_id, last_id)
+			UPDATE deliveries d SET status = 'cancelled', finished_at = now(), reply = 'campaign cancelled'
+			FROM b WHERE d.id BETWEEN b.first_id AND b.last_id AND d.campaign_id = $1 AND d.batch = b.batch AND d.status = 'queued'`, id); err != nil {
 			return fmt.Errorf("campaigns: cancel deliveries: %w", err)
 		}
 		return nil
@@ -222,12 +133,12 @@ func (s *Store) DueScheduled(ctx context.Context, now time.Time) ([]int64, error
 	return ids, nil
 }
 
-// FinishIfDone marks a campaign being sent done once none of its
-// deliveries is open, and reports whether it did.
+// FinishIfDone marks a campaign being sent done once it is planned and
+// none of its batches is open, and reports whether it did.
 func (s *Store) FinishIfDone(ctx context.Context, id int64) (bool, error) {
 	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = 'done', finished_at = now(), updated_at = now()
-		WHERE id = $1 AND status = 'sending'
-		  AND NOT EXISTS (SELECT 1 FROM deliveries WHERE campaign_id = $1 AND status IN ('queued', 'sending'))`, id)
+		WHERE id = $1 AND status = 'sending' AND planned
+		  AND NOT EXISTS (SELECT 1 FROM delivery_batches WHERE campaign_id = $1 AND status <> 'done')`, id)
 	if err != nil {
 		return false, fmt.Errorf("campaigns: finish: %w", err)
 	}
@@ -235,14 +146,17 @@ func (s *Store) FinishIfDone(ctx context.Context, id int64) (bool, error) {
 	return n == 1, nil
 }
 
-// Progress counts the deliveries of campaign id by status.
+// Progress counts the deliveries of campaign id by status: those queued
+// in a batch a worker holds count as sending.
 func (s *Store) Progress(ctx context.Context, id int64) (Progress, error) {
 	var rows []struct {
 		Status maillog.Status `db:"status"`
 		N      int            `db:"n"`
 	}
 	var p Progress
-	if err := s.db.SelectContext(ctx, &rows, `SELECT status, count(*) AS n FROM deliveries WHERE campaign_id = $1 GROUP BY status`, id); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, `SELECT CASE WHEN d.status = 'queued' AND b.status = 'sending' THEN 'sending' ELSE d.status END AS status, count(*) AS n
+		FROM deliveries d JOIN delivery_batches b ON b.campaign_id = d.campaign_id AND b.batch = d.batch
+		WHERE d.campaign_id = $1 GROUP BY 1`, id); err != nil {
 		return p, fmt.Errorf("campaigns: progress: %w", err)
 	}
 	count := map[maillog.Status]*int{
@@ -271,7 +185,7 @@ func (s *Store) Unschedule(ctx context.Context, id int64) (*Campaign, error) {
 func (s *Store) CountOpen(ctx context.Context) (int, error) {
 	var n int
 	if err := s.db.GetContext(ctx, &n, `SELECT count(*) FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
-		WHERE c.status = 'sending' AND d.status IN ('queued', 'sending')`); err != nil {
+		WHERE c.status = 'sending' AND d.status = 'queued'`); err != nil {
 		return 0, fmt.Errorf("campaigns: count open deliveries: %w", err)
 	}
 	return n, nil

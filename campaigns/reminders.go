@@ -111,5 +111,5 @@ func (s *Store) Notify(ctx context.Context, spec Spec, now time.Time) (*Plan, er
 	if err != nil {
 		return nil, err
 	}
-	return s.Start(ctx, c.ID, now)
+	return s.Start(ctx, c.ID, now, nil)
 }

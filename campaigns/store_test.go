@@ -92,10 +92,10 @@ func TestStartRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	var notReady *campaigns.EventNotReadyError
-	if _, err := f.store.Start(ctx, inv.ID, now); !errors.As(err, &notReady) || notReady.Status != events.StatusDraft {
+	if _, err := f.store.Start(ctx, inv.ID, now, nil); !errors.As(err, &notReady) || notReady.Status != events.StatusDraft {
 		t.Errorf("starting an invitation to a draft event: %v", err)
 	}
-	if _, err := f.store.Start(ctx, inv.ID, draft.End.Add(time.Hour)); !errors.Is(err, campaigns.ErrEventNotReady) {
+	if _, err := f.store.Start(ctx, inv.ID, draft.End.Add(time.Hour), nil); !errors.Is(err, campaigns.ErrEventNotReady) {
 		t.Errorf("starting an invitation to a past event: %v", err)
 	}
 
@@ -104,14 +104,14 @@ func TestStartRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := f.store.Start(ctx, nl.ID, now)
+	plan, err := f.store.Start(ctx, nl.ID, now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if plan.Recipients != 0 || plan.Batches != 0 || plan.Campaign.Status != campaigns.StatusDone {
 		t.Errorf("empty plan %+v, status %s", plan, plan.Campaign.Status)
 	}
-	if _, err := f.store.Start(ctx, nl.ID, now); !errors.Is(err, campaigns.ErrStatus) {
+	if _, err := f.store.Start(ctx, nl.ID, now, nil); !errors.Is(err, campaigns.ErrStatus) {
 		t.Errorf("starting twice: %v", err)
 	}
 	if _, err := f.store.Pause(ctx, nl.ID); !errors.Is(err, campaigns.ErrStatus) {
@@ -184,7 +184,7 @@ func TestStartNeedsOneConnection(t *testing.T) {
 	db.SetMaxOpenConns(1)
 	run, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	plan, err := store.Start(run, c.ID, time.Now())
+	plan, err := store.Start(run, c.ID, time.Now(), nil)
 	if err != nil || plan.Recipients != 2 {
 		t.Fatalf("Start with one connection: %+v, %v", plan, err)
 	}
@@ -205,18 +205,21 @@ func TestResumeFinishesACampaignSentWhilePaused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Campaigns.Start(ctx, c.ID, time.Now()); err != nil {
+	if _, err := st.Campaigns.Start(ctx, c.ID, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := st.Campaigns.Claim(ctx, campaigns.BatchRef{CampaignID: c.ID, Batch: 0}, time.Minute)
-	if err != nil || len(ds) != 1 {
-		t.Fatalf("claim: %v, %v", ds, err)
+	b, ds, err := st.Campaigns.Claim(ctx, campaigns.BatchRef{CampaignID: c.ID, Batch: 0}, time.Minute)
+	if err != nil || b == nil || len(ds) != 1 {
+		t.Fatalf("claim: %v, %v, %v", b, ds, err)
 	}
 	if _, err := st.Campaigns.Pause(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Campaigns.Record(ctx, []maillog.Outcome{ds[0].Sent("<m@example.org>", "250 ok")}); err != nil {
+	if _, err := st.Campaigns.Record(ctx, b, []maillog.Outcome{ds[0].Sent("<m@example.org>", "250 ok")}); err != nil {
 		t.Fatal(err)
+	}
+	if open, _, err := st.Campaigns.Release(ctx, b); err != nil || open {
+		t.Fatalf("release: open %v, %v", open, err)
 	}
 	got, err := st.Campaigns.Resume(ctx, c.ID)
 	if err != nil || got.Status != campaigns.StatusDone || got.FinishedAt == nil {

@@ -220,7 +220,9 @@ func (s *system) retries(id int64) int {
 func (s *system) inFlight(id int64, since time.Time) int {
 	s.t.Helper()
 	var n int
-	if err := s.db.Get(&n, `SELECT count(*) FROM deliveries WHERE campaign_id = $1 AND status = 'sending' AND claimed_at >= $2`, id, since); err != nil {
+	if err := s.db.Get(&n, `SELECT count(*) FROM deliveries d
+		JOIN delivery_batches b ON b.campaign_id = d.campaign_id AND b.batch = d.batch
+		WHERE d.campaign_id = $1 AND d.status = 'queued' AND b.status = 'sending' AND b.claimed_at >= $2`, id, since); err != nil {
 		s.t.Fatal(err)
 	}
 	return n

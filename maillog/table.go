@@ -78,6 +78,30 @@ func (t Table) Claim(ctx context.Context, q sqlx.QueryerContext, dest any, retur
 // a newer waiting mail is skipped instead. Record may be repeated: a
 // second call for the same outcomes writes nothing and counts them lost.
 func (t Table) Record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome) (lost int, err error) {
+	status := `u.status`
+	if t.Supersede != "" {
+		status = `CASE WHEN u.status = 'queued' AND EXISTS (SELECT 1 FROM ` + t.Name + ` n
+			WHERE n.` + t.Supersede + ` = m.` + t.Supersede + ` AND n.status = 'queued') THEN 'skipped' ELSE u.status END`
+	}
+	return t.record(ctx, e, outs, ``, `status = `+status+`,`, `m.attempts = u.attempts AND m.status = 'sending'`)
+}
+
+// RecordClaimed writes the outcomes of mails that a worker claimed as a
+// group (a batch of a campaign) rather than one by one: they stay queued
+// while the group's claim holds, so each is written once, when its
+// outcome is known. fence is a SELECT that returns a row while the
+// group's claim holds, locking that claim (FOR SHARE) until the outcomes
+// are committed; its placeholders are $1 … and take fenceArgs. Each
+// outcome counts one attempt. A mail no longer queued (recorded already,
+// cancelled) is left as it is and counted lost, and so are all when the
+// fence returns no row.
+func (t Table) RecordClaimed(ctx context.Context, e sqlx.ExecerContext, outs []Outcome, fence string, fenceArgs ...any) (lost int, err error) {
+	return t.record(ctx, e, outs, fence, `status = u.status, attempts = m.attempts + 1,`, `m.status = 'queued'`, fenceArgs...)
+}
+
+// record writes outs with set (the status and the attempts) where match
+// holds, after the fence (if any).
+func (t Table) record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome, fence, set, match string, fenceArgs ...any) (lost int, err error) {
 	if len(outs) == 0 {
 		return 0, nil
 	}
@@ -97,25 +121,26 @@ func (t Table) Record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome)
 			retries[i] = o.RetryAt.UTC().Format(time.RFC3339Nano)
 		}
 	}
-	status := `u.status`
-	if t.Supersede != "" {
-		status = `CASE WHEN u.status = 'queued' AND EXISTS (SELECT 1 FROM ` + t.Name + ` n
-			WHERE n.` + t.Supersede + ` = m.` + t.Supersede + ` AND n.status = 'queued') THEN 'skipped' ELSE u.status END`
+	with, from := ``, ``
+	if fence != "" {
+		with, from = `WITH fence AS (`+fence+`) `, `fence, `
 	}
-	res, err := e.ExecContext(ctx, `UPDATE `+t.Name+` m
-		SET status = `+status+`, message_id = u.message_id, reply = left(u.reply, 1000),
+	n := len(fenceArgs)
+	p := func(k int) string { return "$" + strconv.Itoa(n+k) }
+	res, err := e.ExecContext(ctx, with+`UPDATE `+t.Name+` m
+		SET `+set+` message_id = u.message_id, reply = left(u.reply, 1000),
 		    retry_at = NULLIF(u.retry_at, '')::timestamptz,
 		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
-		FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::text[])
+		FROM `+from+`unnest(`+p(1)+`::bigint[], `+p(2)+`::integer[], `+p(3)+`::text[], `+p(4)+`::text[], `+p(5)+`::text[], `+p(6)+`::text[])
 		     AS u (id, attempts, status, message_id, reply, retry_at)
-		WHERE m.id = u.id AND m.attempts = u.attempts AND m.status = 'sending'`,
-		pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
-		pq.StringArray(replies), pq.StringArray(retries))
+		WHERE m.id = u.id AND `+match,
+		append(fenceArgs, pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
+			pq.StringArray(replies), pq.StringArray(retries))...)
 	if err != nil {
 		return 0, fmt.Errorf("maillog: record %s: %w", t.Name, err)
 	}
-	n, _ := res.RowsAffected()
-	return len(outs) - int(n), nil
+	affected, _ := res.RowsAffected()
+	return len(outs) - int(affected), nil
 }
 
 // RecordOne is Record for one outcome; it returns ErrClaimLost when the

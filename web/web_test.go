@@ -351,7 +351,7 @@ func TestPreferencesDataAndErase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := camps.Start(ctx, nl.ID, time.Now()); err != nil {
+	if _, err := camps.Start(ctx, nl.ID, time.Now(), nil); err != nil {
 		t.Fatal(err)
 	}
 	r = s.post("/preferences/"+token+"/data", nil)

@@ -74,7 +74,12 @@ func (h *CampaignHandler) ProcessTask(ctx context.Context, t *asynq.Task) error 
 // start plans a scheduled campaign and queues its batches.
 func (h *CampaignHandler) start(ctx context.Context, id int64) error {
 	log := h.Log.With("campaign", id)
-	plan, err := h.Campaigns.Start(ctx, id, h.Now())
+	var qerr error
+	plan, err := h.Campaigns.Start(ctx, id, h.Now(), func(bs []campaigns.BatchRef) {
+		if _, err := h.Client.EnqueueBatches(ctx, bs); err != nil && qerr == nil {
+			qerr = err // the sweep finds the rest
+		}
+	})
 	switch {
 	case errors.Is(err, campaigns.ErrStatus), errors.Is(err, campaigns.ErrNotFound), errors.Is(err, campaigns.ErrNotDue):
 		log.Debug("campaign not started", "reason", err)
@@ -89,8 +94,7 @@ func (h *CampaignHandler) start(ctx context.Context, id int64) error {
 		return err
 	}
 	log.Info("campaign started", "recipients", plan.Recipients, "batches", plan.Batches)
-	_, err = h.Client.EnqueueBatches(ctx, PlannedBatches(plan))
-	return err // on error, the sweep finds the rest
+	return qerr
 }
 
 // deliver claims the due deliveries of batch b and sends them one after
@@ -113,11 +117,11 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	if err != nil {
 		return fmt.Errorf("worker: campaign %d: %w", camp.ID, err)
 	}
-	ds, err := h.Campaigns.Claim(ctx, b, h.Lease)
+	claim, ds, err := h.Campaigns.Claim(ctx, b, h.Lease)
 	if err != nil {
 		return err
 	}
-	if len(ds) == 0 {
+	if claim == nil {
 		return h.finishIfDone(ctx, log, camp.ID)
 	}
 	ids := make([]int64, len(ds))
@@ -144,7 +148,6 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	// connection, and the commits still serve many mails each.
 	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
 	outs := make([]maillog.Outcome, 0, recordEvery)
-	var retryAt time.Time
 	for i, d := range ds {
 		var o maillog.Outcome
 		if registrants[d.SubscriberID] {
@@ -153,20 +156,25 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 			o = h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
 		}
 		outs = append(outs, o)
-		if o.RetryAt != nil && o.RetryAt.After(retryAt) {
-			retryAt = *o.RetryAt
-		}
 		if len(outs) == recordEvery || i == len(ds)-1 {
-			if err := h.recordOutcomes(rec, log, outs, subscriberOf); err != nil {
+			if err := h.recordOutcomes(rec, log, claim, outs, subscriberOf); err != nil {
 				return err
 			}
 			outs = outs[:0]
 		}
 	}
-	if !retryAt.IsZero() {
+	open, retryAt, err := h.Campaigns.Release(rec, claim)
+	if err != nil {
+		return err // the batch is claimed again after the lease
+	}
+	if open {
 		// One task for the batch's deferred deliveries, at the latest of
 		// their times; the sweep covers a lost one.
-		if _, err := h.Client.EnqueueBatchAt(rec, b, retryAt); err != nil {
+		at := h.Now()
+		if retryAt != nil {
+			at = *retryAt
+		}
+		if _, err := h.Client.EnqueueBatchAt(rec, b, at); err != nil {
 			log.Warn("queueing the retry failed; the sweep will find the deliveries", "error", err)
 		}
 	}
@@ -178,8 +186,8 @@ const recordEvery = 10
 
 // recordOutcomes records outs and marks the bounced subscribers, found
 // by delivery in subscriberOf.
-func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, outs []maillog.Outcome, subscriberOf map[int64]int64) error {
-	lost, err := h.record(ctx, log, outs)
+func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, claim *campaigns.Batch, outs []maillog.Outcome, subscriberOf map[int64]int64) error {
+	lost, err := h.record(ctx, log, claim, outs)
 	if err != nil {
 		log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
 		return err
@@ -204,11 +212,11 @@ func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, 
 // is away (a restart, a failover) for up to half the lease: mails that
 // went out but were not recorded would go out again after the lease.
 // Record is safe to repeat, since it writes only claims that still hold.
-func (h *CampaignHandler) record(ctx context.Context, log *slog.Logger, outs []maillog.Outcome) (int, error) {
+func (h *CampaignHandler) record(ctx context.Context, log *slog.Logger, claim *campaigns.Batch, outs []maillog.Outcome) (int, error) {
 	deadline := time.Now().Add(h.Lease / 2)
 	wait := 250 * time.Millisecond
 	for {
-		lost, err := h.Campaigns.Record(ctx, outs)
+		lost, err := h.Campaigns.Record(ctx, claim, outs)
 		if err == nil || time.Now().Add(wait).After(deadline) {
 			return lost, err
 		}

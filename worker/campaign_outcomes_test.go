@@ -156,7 +156,7 @@ func TestLostTasksAreRebuiltFromTheDeliveryLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.campaigns.Start(ctx, c.ID, time.Now()); err != nil { // no tasks queued
+	if _, err := e.campaigns.Start(ctx, c.ID, time.Now(), nil); err != nil { // no tasks queued
 		t.Fatal(err)
 	}
 	e.runUntilEmpty(t, e.worker(t, nil))

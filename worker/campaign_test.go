@@ -116,7 +116,7 @@ func (e *campaignEnv) send(t testing.TB, spec campaigns.Spec) *campaigns.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := e.campaigns.Start(ctx, c.ID, time.Now())
+	plan, err := e.campaigns.Start(ctx, c.ID, time.Now(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

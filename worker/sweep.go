@@ -35,6 +35,7 @@ func (w *Worker) sweepSteps() []sweepStep {
 		steps = append(steps,
 			sweepStep{"scheduled campaigns", w.startScheduledCampaigns},
 			sweepStep{"reminders", w.startDueReminders},
+			sweepStep{"campaign plans", w.continueCampaignPlans},
 			sweepStep{"campaign batches", w.requeueCampaignBatches})
 	}
 	return steps
@@ -134,7 +135,14 @@ func (w *Worker) startDueReminders(ctx context.Context, _ time.Duration) (int, e
 	}
 	n := 0
 	for _, id := range ids {
-		plan, err := w.cfg.Campaigns.Start(ctx, id, w.cfg.Now())
+		var qerr error
+		plan, err := w.cfg.Campaigns.Start(ctx, id, w.cfg.Now(), func(bs []campaigns.BatchRef) {
+			m, err := w.client.EnqueueBatches(ctx, bs)
+			n += m
+			if err != nil && qerr == nil {
+				qerr = err
+			}
+		})
 		switch {
 		case errors.Is(err, campaigns.ErrStatus):
 			continue // started by another worker
@@ -145,19 +153,32 @@ func (w *Worker) startDueReminders(ctx context.Context, _ time.Duration) (int, e
 			return n, err
 		}
 		w.cfg.Logger.Info("reminder started", "campaign", id, "recipients", plan.Recipients)
-		m, err := w.client.EnqueueBatches(ctx, PlannedBatches(plan))
-		n += m
-		if err != nil {
-			return n, err
+		if qerr != nil {
+			return n, qerr
 		}
 	}
 	return n, nil
 }
 
+// continueCampaignPlans writes the rest of the plans of campaigns whose
+// start died half-way, and queues their new batches.
+func (w *Worker) continueCampaignPlans(ctx context.Context, grace time.Duration) (int, error) {
+	n := 0
+	var qerr error
+	_, err := w.cfg.Campaigns.ContinuePlans(ctx, grace, func(bs []campaigns.BatchRef) {
+		m, err := w.client.EnqueueBatches(ctx, bs)
+		n += m
+		if err != nil && qerr == nil {
+			qerr = err
+		}
+	})
+	return n, errors.Join(err, qerr)
+}
+
 // requeueCampaignBatches re-creates the tasks of campaign batches with a
 // delivery that may have lost its task.
 func (w *Worker) requeueCampaignBatches(ctx context.Context, grace time.Duration) (int, error) {
-	batches, err := w.cfg.Campaigns.OpenBatches(ctx, grace, w.cfg.Lease)
+	batches, err := w.cfg.Campaigns.OpenBatches(ctx, grace)
 	if err != nil {
 		return 0, err
 	}

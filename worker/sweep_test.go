@@ -45,7 +45,7 @@ func TestSweepStepsFindTheirWork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := e.campaigns.Start(ctx, started.ID, realNow) // its tasks are lost
+	plan, err := e.campaigns.Start(ctx, started.ID, realNow, nil) // its tasks are lost
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/knf-nordhausen/rundbrief/i18n"
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 	"github.com/knf-nordhausen/rundbrief/templates"
-	"github.com/knf-nordhausen/rundbrief/worker"
 )
 
 func newCampaignsSendCmd(a *app) *cobra.Command {
@@ -151,14 +150,24 @@ func (a *app) sendCampaign(ctx context.Context, w io.Writer, in io.Reader, o sen
 		fmt.Fprintf(w, "Kampagne %d war für %s geplant und geht jetzt hinaus.\n", camp.ID, whenPtr(camp.SendAt))
 	}
 	started := time.Now()
-	plan, err := s.Start(ctx, camp.ID, time.Now())
+	// Each part of the plan is handed to the worker as soon as it is
+	// written, so that the first mails leave while the rest is planned.
+	queued := 0
+	var qerr error
+	plan, err := s.Start(ctx, camp.ID, time.Now(), func(bs []campaigns.BatchRef) {
+		if qerr != nil {
+			return
+		}
+		n, err := client.EnqueueBatches(ctx, bs)
+		queued += n
+		qerr = err
+	})
 	if err != nil {
 		return campaignError(err)
 	}
 	planned := time.Since(started)
-	queued, err := client.EnqueueBatches(ctx, worker.PlannedBatches(plan))
-	if err != nil {
-		return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", err)
+	if qerr != nil {
+		return fmt.Errorf("%w\nDie Mails stehen im Versandprotokoll; der Worker holt die fehlenden Aufträge binnen weniger Minuten nach", qerr)
 	}
 	fmt.Fprintf(w, "Kampagne %d: %s im Versandprotokoll (%s), %s an den Worker übergeben (%s s).\n",
 		camp.ID, plural(plan.Recipients, "Mail", "Mails"), plural(plan.Batches, "Paket", "Pakete"), plural(queued, "Auftrag", "Aufträge"),
@@ -296,7 +305,7 @@ func newCampaignsResumeCmd(a *app) *cobra.Command {
 			if c, err = s.Resume(ctx, c.ID); err != nil {
 				return err
 			}
-			batches, err := s.OpenBatches(ctx, 0, time.Hour)
+			batches, err := s.OpenBatches(ctx, 0)
 			if err != nil {
 				return err
 			}

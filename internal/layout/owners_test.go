@@ -22,7 +22,7 @@ const root = "../.."
 var owners = map[string][]string{
 	"subscribers": {"topics", "subscribers", "subscriber_topics", "consent_log", "suppressions", "subscription_mails", "consent_texts", "bounces"},
 	"events":      {"events", "event_topics", "registrations", "registration_mails", "reminders"},
-	"campaigns":   {"campaigns", "deliveries", "campaign_files"},
+	"campaigns":   {"campaigns", "deliveries", "delivery_batches", "campaign_files"},
 }
 
 // TestEachPackageReadsOnlyItsOwnTables reads the SQL in every package's
