@@ -407,8 +407,8 @@ func (w *Worker) start(ctx context.Context) (stop func(), err error) {
 		// default is once): the first mails of a campaign leave within a
 		// second of its start. Each look is one small Redis script.
 		TaskCheckInterval: 200 * time.Millisecond,
-		Logger:                   log,
-		LogLevel:                 asynq.WarnLevel,
+		Logger:            log,
+		LogLevel:          asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			retried, _ := asynq.GetRetryCount(ctx)
 			w.cfg.Logger.Debug("task failed", "task", t.Type(), "retried", retried, "error", err)

@@ -110,20 +110,20 @@ func envOr(name, def string) string {
 
 // result is one run's figures.
 type result struct {
-	Recipients      int       `json:"recipients"`
-	Workers         int       `json:"workers"`
-	Concurrency     int       `json:"concurrency"`
-	Sink            string    `json:"sink"`
-	MessageBytes    int       `json:"message_bytes"`
-	PlanningSeconds float64   `json:"planning_seconds"`
+	Recipients      int     `json:"recipients"`
+	Workers         int     `json:"workers"`
+	Concurrency     int     `json:"concurrency"`
+	Sink            string  `json:"sink"`
+	MessageBytes    int     `json:"message_bytes"`
+	PlanningSeconds float64 `json:"planning_seconds"`
 	// FirstMailSeconds is from the start of campaigns send to the first
 	// delivery recorded (with up to nine others: it left a little earlier).
-	FirstMailSeconds float64 `json:"first_mail_seconds"`
-	SendingSeconds  float64   `json:"end_to_end_seconds"`
-	MailsPerSecond  float64   `json:"mails_per_second"`
-	P50Seconds      float64   `json:"p50_enqueue_to_accept_seconds"`
-	P99Seconds      float64   `json:"p99_enqueue_to_accept_seconds"`
-	PeakRSSMiB      []float64 `json:"worker_peak_rss_mib"`
+	FirstMailSeconds float64   `json:"first_mail_seconds"`
+	SendingSeconds   float64   `json:"end_to_end_seconds"`
+	MailsPerSecond   float64   `json:"mails_per_second"`
+	P50Seconds       float64   `json:"p50_enqueue_to_accept_seconds"`
+	P99Seconds       float64   `json:"p99_enqueue_to_accept_seconds"`
+	PeakRSSMiB       []float64 `json:"worker_peak_rss_mib"`
 	// CeilingPerSec is the median of the six runs of smtp-source with
 	// kept connections (-d), three before and three after the campaign,
 	// each with the campaign's count and size over as many connections.
