@@ -7,7 +7,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/knf-nordhausen/rundbrief/maillog"
+	"github.com/knf-nordhausen/rundbrief/postgres"
 )
 
 // A campaign's deliveries are claimed by batch (delivery_batches), not one
@@ -30,6 +33,10 @@ type BatchRef struct {
 type Batch struct {
 	BatchRef
 	Attempts int
+	// CampaignUpdated is the campaign's UpdatedAt when the batch was
+	// claimed: a worker that rendered the campaign at that version may
+	// send the batch with it.
+	CampaignUpdated time.Time
 }
 
 // Delivery is one recipient's mail of a campaign, as a worker holds it.
@@ -45,6 +52,73 @@ type Delivery struct {
 // deliveryLog is the deliveries' table in the one mail log.
 var deliveryLog = maillog.Table{Name: "deliveries"}
 
+// batchQueries are the statements run for every batch, prepared once
+// per connection: parsing and planning them cost PostgreSQL more than
+// running them.
+type batchQueries struct {
+	claim, deliveries, release, finish *postgres.Query
+	record                              *maillog.ClaimedRecorder
+}
+
+func prepareBatchQueries(db *sqlx.DB) batchQueries {
+	return batchQueries{
+		claim:      postgres.Prepare(db, claimSQL),
+		deliveries: postgres.Prepare(db, deliveriesSQL),
+		release:    postgres.Prepare(db, releaseSQL),
+		finish:     postgres.Prepare(db, finishSQL),
+		record:     deliveryLog.PrepareRecordClaimed(db, fenceSQL, 3),
+	}
+}
+
+// noFlushWait is a condition, always true, that turns off the wait for
+// the WAL flush of the commit of the statement it is in: should
+// PostgreSQL itself crash (not restart) within a fraction of a second
+// after the commit, the batch's mails are sent again, like those of a
+// killed worker. The claim, the outcomes and the release commit so.
+const noFlushWait = `set_config('synchronous_commit', 'off', true) IS NOT NULL`
+
+// claimSQL claims batch $2 of campaign $1 for $3 seconds.
+const claimSQL = `UPDATE delivery_batches b
+	SET status = 'sending', attempts = b.attempts + 1, claimed_at = now(), leased_until = now() + make_interval(secs => $3)
+	FROM campaigns c
+	WHERE b.campaign_id = $1 AND b.batch = $2 AND c.id = $1 AND c.status = 'sending'
+	  AND ((b.status = 'queued' AND (b.retry_at IS NULL OR b.retry_at <= now())) OR (b.status = 'sending' AND b.leased_until < now()))
+	  AND ` + noFlushWait + `
+	RETURNING b.first_id, b.last_id, b.attempts, c.updated_at`
+
+// deliveriesSQL reads the due deliveries whose IDs lie between $1 and $2.
+// Only the range is a condition an index serves (one on the campaign
+// could lead the planner to read all of its deliveries), so the rows of
+// another campaign planned at the same time are left out by the caller.
+const deliveriesSQL = `SELECT id, attempts + 1 AS attempts, campaign_id, subscriber_id, batch
+	FROM deliveries WHERE id BETWEEN $1 AND $2 AND status = 'queued' AND (retry_at IS NULL OR retry_at <= now())
+	ORDER BY id`
+
+// fenceSQL returns a row while claim $3 on batch $2 of campaign $1 holds,
+// and keeps it until the outcomes are committed.
+const fenceSQL = `SELECT 1 FROM delivery_batches
+	WHERE campaign_id = $1 AND batch = $2 AND attempts = $3 AND status = 'sending' AND ` + noFlushWait + `
+	FOR SHARE`
+
+// releaseSQL ends claim $3 on batch $2 of campaign $1: done, or queued at
+// the latest retry time of its queued deliveries, found by their range of
+// IDs as in deliveriesSQL.
+const releaseSQL = `UPDATE delivery_batches x
+	SET status = CASE WHEN o.open > 0 THEN 'queued' ELSE 'done' END, retry_at = o.retry_at, leased_until = NULL
+	FROM (SELECT count(*) FILTER (WHERE d.campaign_id = $1 AND d.batch = $2 AND d.status = 'queued') AS open,
+	             max(d.retry_at) FILTER (WHERE d.campaign_id = $1 AND d.batch = $2 AND d.status = 'queued') AS retry_at
+	      FROM delivery_batches y JOIN deliveries d ON d.id BETWEEN y.first_id AND y.last_id
+	      WHERE y.campaign_id = $1 AND y.batch = $2) o
+	WHERE x.campaign_id = $1 AND x.batch = $2 AND x.attempts = $3 AND x.status = 'sending' AND ` + noFlushWait + `
+	RETURNING x.status, x.retry_at`
+
+// finishSQL marks campaign $1 done once it is planned and none of its
+// batches is open. Its commit waits for the flush: a lost one would leave
+// the campaign sending with nothing left to finish it.
+const finishSQL = `UPDATE campaigns SET status = 'done', finished_at = now(), updated_at = now()
+	WHERE id = $1 AND status = 'sending' AND planned
+	  AND NOT EXISTS (SELECT 1 FROM delivery_batches WHERE campaign_id = $1 AND status <> 'done')`
+
 // Claim claims batch b for lease if it is due: queued and its retry time
 // (if any) come, or claimed by a worker whose lease ran out; and only
 // while the campaign is being sent. It returns the claim and the batch's
@@ -53,16 +127,12 @@ var deliveryLog = maillog.Table{Name: "deliveries"}
 // A claim with no deliveries is released with Release like any other.
 func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) (*Batch, []*Delivery, error) {
 	var r struct {
-		First    int64 `db:"first_id"`
-		Last     int64 `db:"last_id"`
-		Attempts int   `db:"attempts"`
+		First    int64     `db:"first_id"`
+		Last     int64     `db:"last_id"`
+		Attempts int       `db:"attempts"`
+		Updated  time.Time `db:"updated_at"`
 	}
-	err := s.db.GetContext(ctx, &r, `UPDATE delivery_batches
-		SET status = 'sending', attempts = attempts + 1, claimed_at = now(), leased_until = now() + make_interval(secs => $3)
-		WHERE campaign_id = $1 AND batch = $2
-		  AND ((status = 'queued' AND (retry_at IS NULL OR retry_at <= now())) OR (status = 'sending' AND leased_until < now()))
-		  AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = $1 AND c.status = 'sending')
-		RETURNING first_id, last_id, attempts`, b.CampaignID, b.Batch, lease.Seconds())
+	err := s.q.claim.Get(ctx, &r, b.CampaignID, b.Batch, lease.Seconds())
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil
 	}
@@ -70,14 +140,9 @@ func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) (*Ba
 		return nil, nil, fmt.Errorf("campaigns: claim batch %d of campaign %d: %w", b.Batch, b.CampaignID, err)
 	}
 	// A statement of its own, after the claim's commit: a worker that lost
-	// this claim may have recorded outcomes until then. Only the range of
-	// IDs is a condition an index serves (a condition on the campaign
-	// could lead the planner to read all of its deliveries), so the rows
-	// of another campaign planned at the same time are left out here.
+	// this claim may have recorded outcomes until then.
 	var rows []*Delivery
-	if err := s.db.SelectContext(ctx, &rows, `SELECT id, attempts + 1 AS attempts, campaign_id, subscriber_id, batch
-		FROM deliveries WHERE id BETWEEN $1 AND $2 AND status = 'queued' AND (retry_at IS NULL OR retry_at <= now())
-		ORDER BY id`, r.First, r.Last); err != nil {
+	if err := s.q.deliveries.Select(ctx, &rows, r.First, r.Last); err != nil {
 		return nil, nil, fmt.Errorf("campaigns: deliveries of batch %d of campaign %d: %w", b.Batch, b.CampaignID, err)
 	}
 	ds := rows[:0]
@@ -86,7 +151,7 @@ func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) (*Ba
 			ds = append(ds, d)
 		}
 	}
-	return &Batch{BatchRef: b, Attempts: r.Attempts}, ds, nil
+	return &Batch{BatchRef: b, Attempts: r.Attempts, CampaignUpdated: r.Updated}, ds, nil
 }
 
 // Record writes the outcomes of deliveries of the claimed batch b in one
@@ -99,13 +164,7 @@ func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) (*Ba
 // Record may be repeated: a second call writes nothing and counts all
 // lost.
 func (s *Store) Record(ctx context.Context, b *Batch, outs []maillog.Outcome) (lost int, err error) {
-	// The fence also turns off the wait for the WAL flush of this one
-	// commit: should PostgreSQL itself crash (not restart) within a
-	// fraction of a second after it, these mails are sent again, like
-	// those of a killed worker.
-	lost, err = deliveryLog.RecordClaimed(ctx, s.db, outs, `SELECT set_config('synchronous_commit', 'off', true)
-		FROM delivery_batches WHERE campaign_id = $1 AND batch = $2 AND attempts = $3 AND status = 'sending'
-		FOR SHARE`, b.CampaignID, b.Batch, b.Attempts)
+	lost, err = s.q.record.Record(ctx, outs, b.CampaignID, b.Batch, b.Attempts)
 	if err != nil {
 		return 0, fmt.Errorf("campaigns: %w", err)
 	}
@@ -117,19 +176,11 @@ func (s *Store) Record(ctx context.Context, b *Batch, outs []maillog.Outcome) (l
 // the latest of their retry times (nil: at once), which Release returns
 // with open set. A claim lost meanwhile releases nothing.
 func (s *Store) Release(ctx context.Context, b *Batch) (open bool, retryAt *time.Time, err error) {
-	// The deliveries are found by their range of IDs, as in Claim.
 	var r struct {
 		Status  string     `db:"status"`
 		RetryAt *time.Time `db:"retry_at"`
 	}
-	err = s.db.GetContext(ctx, &r, `UPDATE delivery_batches x
-		SET status = CASE WHEN o.open > 0 THEN 'queued' ELSE 'done' END, retry_at = o.retry_at, leased_until = NULL
-		FROM (SELECT count(*) FILTER (WHERE d.campaign_id = $1 AND d.batch = $2 AND d.status = 'queued') AS open,
-		             max(d.retry_at) FILTER (WHERE d.campaign_id = $1 AND d.batch = $2 AND d.status = 'queued') AS retry_at
-		      FROM delivery_batches y JOIN deliveries d ON d.id BETWEEN y.first_id AND y.last_id
-		      WHERE y.campaign_id = $1 AND y.batch = $2) o
-		WHERE x.campaign_id = $1 AND x.batch = $2 AND x.attempts = $3 AND x.status = 'sending'
-		RETURNING x.status, x.retry_at`, b.CampaignID, b.Batch, b.Attempts)
+	err = s.q.release.Get(ctx, &r, b.CampaignID, b.Batch, b.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil, nil
 	}

@@ -137,6 +137,32 @@ func TestContinuePlansAfterADeadStart(t *testing.T) {
 	}
 }
 
+// A start that died just before its last commit, when all its batches
+// had been sent: ContinuePlans finds nobody left to plan and marks the
+// campaign done, since no batch is left to do it.
+func TestContinuePlansFinishesACampaignSentMeanwhile(t *testing.T) {
+	t.Parallel()
+	st := testenv.NewStores(t)
+	ctx := context.Background()
+	c := newsletterTo(t, st, 120)
+	var bs []campaigns.BatchRef
+	if _, err := st.Campaigns.Start(ctx, c.ID, time.Now(), func(p []campaigns.BatchRef) { bs = append(bs, p...) }); err != nil {
+		t.Fatal(err)
+	}
+	st.DB.MustExec(`UPDATE campaigns SET planned = false WHERE id = $1`, c.ID) // as if the last commit was lost
+	sendAll(t, st.Campaigns, bs)
+	if done, _ := st.Campaigns.FinishIfDone(ctx, c.ID); done {
+		t.Fatal("done before it was planned")
+	}
+	if n, err := st.Campaigns.ContinuePlans(ctx, 0, nil); n != 1 || err != nil {
+		t.Fatalf("ContinuePlans = %d, %v", n, err)
+	}
+	got, err := st.Campaigns.Get(ctx, c.ID)
+	if err != nil || got.Status != campaigns.StatusDone {
+		t.Errorf("after ContinuePlans: %v, %v; want done", got.Status, err)
+	}
+}
+
 // A batch is claimed once; after its lease runs out another worker claims
 // it again with a new fencing token, and the first worker's outcomes are
 // refused; a deferred delivery puts the batch back in the queue at its

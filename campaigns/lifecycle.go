@@ -136,9 +136,7 @@ func (s *Store) DueScheduled(ctx context.Context, now time.Time) ([]int64, error
 // FinishIfDone marks a campaign being sent done once it is planned and
 // none of its batches is open, and reports whether it did.
 func (s *Store) FinishIfDone(ctx context.Context, id int64) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE campaigns SET status = 'done', finished_at = now(), updated_at = now()
-		WHERE id = $1 AND status = 'sending' AND planned
-		  AND NOT EXISTS (SELECT 1 FROM delivery_batches WHERE campaign_id = $1 AND status <> 'done')`, id)
+	res, err := s.q.finish.Exec(ctx, id)
 	if err != nil {
 		return false, fmt.Errorf("campaigns: finish: %w", err)
 	}

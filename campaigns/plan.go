@@ -145,6 +145,11 @@ func (s *Store) writePlan(ctx context.Context, id int64, r *recipients, batch0 i
 				if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET planned = true WHERE id = $1`, id); err != nil {
 					return fmt.Errorf("campaigns: plan: %w", err)
 				}
+				// Done already, should the rest have added nobody and the
+				// workers have sent all before: no batch is left to say so.
+				if _, err := tx.ExecContext(ctx, finishSQL, id); err != nil {
+					return fmt.Errorf("campaigns: plan: %w", err)
+				}
 			}
 			return nil
 		})

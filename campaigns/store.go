@@ -30,12 +30,14 @@ type Store struct {
 	// BatchSize is how many deliveries a task carries; DefaultBatchSize
 	// when 0.
 	BatchSize int
+	// q are the statements a worker runs for every batch, prepared.
+	q batchQueries
 }
 
 // NewStore returns a store on db. It reads audiences from subs and
 // invitations' events from evs.
 func NewStore(db *sqlx.DB, subs *subscribers.Store, evs *events.Store) *Store {
-	return &Store{db: db, subscribers: subs, events: evs}
+	return &Store{db: db, subscribers: subs, events: evs, q: prepareBatchQueries(db)}
 }
 
 const campaignColumns = `c.id, c.kind, c.event_id, c.subject, c.body, c.subject_en, c.body_en, c.intro, c.intro_en, c.audience_kinds, c.audience_topics, c.to_registered, c.new_only, c.greeting,

@@ -2,12 +2,15 @@ package maillog
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/knf-nordhausen/rundbrief/postgres"
 )
 
 // Table is one mail log table and the rules of its rows. Its Name comes
@@ -96,8 +99,46 @@ func (t Table) Record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome)
 // cancelled) is left as it is and counted lost, and so are all when the
 // fence returns no row.
 func (t Table) RecordClaimed(ctx context.Context, e sqlx.ExecerContext, outs []Outcome, fence string, fenceArgs ...any) (lost int, err error) {
-	return t.record(ctx, e, outs, fence, `status = u.status, attempts = m.attempts + 1,`, `m.status = 'queued'`, fenceArgs...)
+	return t.record(ctx, e, outs, fence, recordClaimedSet, recordClaimedMatch, fenceArgs...)
 }
+
+// ClaimedRecorder is RecordClaimed for one fence, prepared once per
+// connection: a campaign records its outcomes ten at a time, and parsing
+// and planning the statement each time cost PostgreSQL more than running
+// it.
+type ClaimedRecorder struct {
+	t      Table
+	q      *postgres.Query
+	nFence int
+}
+
+// PrepareRecordClaimed returns RecordClaimed with fence (which takes
+// nFenceArgs arguments), prepared on db.
+func (t Table) PrepareRecordClaimed(db *sqlx.DB, fence string, nFenceArgs int) *ClaimedRecorder {
+	return &ClaimedRecorder{t: t, nFence: nFenceArgs,
+		q: postgres.Prepare(db, t.recordSQL(fence, recordClaimedSet, recordClaimedMatch, nFenceArgs))}
+}
+
+// Record is RecordClaimed with the recorder's fence and fenceArgs.
+func (r *ClaimedRecorder) Record(ctx context.Context, outs []Outcome, fenceArgs ...any) (lost int, err error) {
+	if len(fenceArgs) != r.nFence {
+		return 0, fmt.Errorf("maillog: record %s: %d fence arguments, want %d", r.t.Name, len(fenceArgs), r.nFence)
+	}
+	if len(outs) == 0 {
+		return 0, nil
+	}
+	args, err := r.t.outcomeArgs(outs)
+	if err != nil {
+		return 0, err
+	}
+	res, err := r.q.Exec(ctx, append(append([]any{}, fenceArgs...), args...)...)
+	return r.t.lost(outs, res, err)
+}
+
+const (
+	recordClaimedSet   = `status = u.status, attempts = m.attempts + 1,`
+	recordClaimedMatch = `m.status = 'queued'`
+)
 
 // record writes outs with set (the status and the attempts) where match
 // holds, after the fence (if any).
@@ -105,6 +146,34 @@ func (t Table) record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome,
 	if len(outs) == 0 {
 		return 0, nil
 	}
+	args, err := t.outcomeArgs(outs)
+	if err != nil {
+		return 0, err
+	}
+	res, err := e.ExecContext(ctx, t.recordSQL(fence, set, match, len(fenceArgs)), append(append([]any{}, fenceArgs...), args...)...)
+	return t.lost(outs, res, err)
+}
+
+// recordSQL is the statement that records outcomes: set (the status and
+// the attempts) where match holds, after the fence (if any, taking the
+// first nFence arguments); the outcomes are the six arrays after them.
+func (t Table) recordSQL(fence, set, match string, nFence int) string {
+	with, from := ``, ``
+	if fence != "" {
+		with, from = `WITH fence AS (`+fence+`) `, `fence, `
+	}
+	p := func(k int) string { return "$" + strconv.Itoa(nFence+k) }
+	return with + `UPDATE ` + t.Name + ` m
+		SET ` + set + ` message_id = u.message_id, reply = left(u.reply, 1000),
+		    retry_at = NULLIF(u.retry_at, '')::timestamptz,
+		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
+		FROM ` + from + `unnest(` + p(1) + `::bigint[], ` + p(2) + `::integer[], ` + p(3) + `::text[], ` + p(4) + `::text[], ` + p(5) + `::text[], ` + p(6) + `::text[])
+		     AS u (id, attempts, status, message_id, reply, retry_at)
+		WHERE m.id = u.id AND ` + match
+}
+
+// outcomeArgs are the six arrays of recordSQL.
+func (t Table) outcomeArgs(outs []Outcome) ([]any, error) {
 	ids := make([]int64, len(outs))
 	attempts := make([]int64, len(outs))
 	statuses := make([]string, len(outs))
@@ -113,7 +182,7 @@ func (t Table) record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome,
 	retries := make([]string, len(outs)) // "" for none
 	for i, o := range outs {
 		if o.Status == Sending {
-			return 0, fmt.Errorf("maillog: record %s mail %d: %q is no outcome", t.Name, o.ID, o.Status)
+			return nil, fmt.Errorf("maillog: record %s mail %d: %q is no outcome", t.Name, o.ID, o.Status)
 		}
 		ids[i], attempts[i], statuses[i] = o.ID, int64(o.Attempts), string(o.Status)
 		msgIDs[i], replies[i] = o.MessageID, o.Reply
@@ -121,26 +190,17 @@ func (t Table) record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome,
 			retries[i] = o.RetryAt.UTC().Format(time.RFC3339Nano)
 		}
 	}
-	with, from := ``, ``
-	if fence != "" {
-		with, from = `WITH fence AS (`+fence+`) `, `fence, `
-	}
-	n := len(fenceArgs)
-	p := func(k int) string { return "$" + strconv.Itoa(n+k) }
-	res, err := e.ExecContext(ctx, with+`UPDATE `+t.Name+` m
-		SET `+set+` message_id = u.message_id, reply = left(u.reply, 1000),
-		    retry_at = NULLIF(u.retry_at, '')::timestamptz,
-		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
-		FROM `+from+`unnest(`+p(1)+`::bigint[], `+p(2)+`::integer[], `+p(3)+`::text[], `+p(4)+`::text[], `+p(5)+`::text[], `+p(6)+`::text[])
-		     AS u (id, attempts, status, message_id, reply, retry_at)
-		WHERE m.id = u.id AND `+match,
-		append(fenceArgs, pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
-			pq.StringArray(replies), pq.StringArray(retries))...)
+	return []any{pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
+		pq.StringArray(replies), pq.StringArray(retries)}, nil
+}
+
+// lost is how many of outs a record statement did not write.
+func (t Table) lost(outs []Outcome, res sql.Result, err error) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("maillog: record %s: %w", t.Name, err)
 	}
-	affected, _ := res.RowsAffected()
-	return len(outs) - int(affected), nil
+	n, _ := res.RowsAffected()
+	return len(outs) - int(n), nil
 }
 
 // RecordOne is Record for one outcome; it returns ErrClaimLost when the

@@ -45,9 +45,9 @@ type CampaignHandler struct {
 // preparedEntry is a rendered campaign; it is rendered again after a
 // minute, so that a corrected event reaches the rest of a campaign.
 type preparedEntry struct {
-	p       *compose.Prepared
-	updated time.Time
-	made    time.Time
+	camp *campaigns.Campaign
+	p    *compose.Prepared
+	made time.Time
 }
 
 const preparedTTL = time.Minute
@@ -101,28 +101,24 @@ func (h *CampaignHandler) start(ctx context.Context, id int64) error {
 // another over the sender's pooled connections.
 func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) error {
 	log := h.Log.With("campaign", b.CampaignID, "batch", b.Batch)
-	camp, err := h.Campaigns.Get(ctx, b.CampaignID)
-	if errors.Is(err, campaigns.ErrNotFound) {
-		return fmt.Errorf("worker: campaign %d does not exist: %w", b.CampaignID, asynq.SkipRetry)
-	}
-	if err != nil {
-		return err
-	}
-	if camp.Status != campaigns.StatusSending {
-		// Paused or cancelled: Resume queues the batches again.
-		log.Debug("campaign not being sent; batch left", "status", camp.Status)
-		return nil
-	}
-	prep, err := h.prepare(ctx, camp)
-	if err != nil {
-		return fmt.Errorf("worker: campaign %d: %w", camp.ID, err)
-	}
+	// The claim holds only while the campaign is being sent: paused or
+	// cancelled, the batch is left (Resume queues it again).
 	claim, ds, err := h.Campaigns.Claim(ctx, b, h.Lease)
 	if err != nil {
 		return err
 	}
 	if claim == nil {
-		return h.finishIfDone(ctx, log, camp.ID)
+		return h.finishIfDone(ctx, log, b.CampaignID)
+	}
+	camp, prep, err := h.prepare(ctx, claim)
+	if err != nil {
+		if _, _, rerr := h.Campaigns.Release(context.WithoutCancel(ctx), claim); rerr != nil {
+			log.Warn("releasing the batch failed; it is claimed again after the lease", "error", rerr)
+		}
+		if errors.Is(err, campaigns.ErrNotFound) {
+			return fmt.Errorf("worker: campaign %d does not exist: %w", b.CampaignID, asynq.SkipRetry)
+		}
+		return fmt.Errorf("worker: campaign %d: %w", b.CampaignID, err)
 	}
 	ids := make([]int64, len(ds))
 	subscriberOf := make(map[int64]int64, len(ds)) // by delivery
@@ -281,22 +277,28 @@ func (h *CampaignHandler) failed(log *slog.Logger, d *campaigns.Delivery, err er
 	return dec.Outcome(d.Claim)
 }
 
-// prepare returns camp rendered, from the cache when it is fresh.
-func (h *CampaignHandler) prepare(ctx context.Context, camp *campaigns.Campaign) (*compose.Prepared, error) {
+// prepare returns the campaign of claim and its rendering, from the cache
+// when they are of the version the claim saw and fresh; otherwise read
+// and rendered anew.
+func (h *CampaignHandler) prepare(ctx context.Context, claim *campaigns.Batch) (*campaigns.Campaign, *compose.Prepared, error) {
 	now := h.Now()
 	h.mu.Lock()
-	e, ok := h.prepared[camp.ID]
+	e, ok := h.prepared[claim.CampaignID]
 	h.mu.Unlock()
-	if ok && e.updated.Equal(camp.UpdatedAt) && now.Sub(e.made) < preparedTTL {
-		return e.p, nil
+	if ok && e.camp.UpdatedAt.Equal(claim.CampaignUpdated) && now.Sub(e.made) < preparedTTL {
+		return e.camp, e.p, nil
+	}
+	camp, err := h.Campaigns.Get(ctx, claim.CampaignID)
+	if err != nil {
+		return nil, nil, err
 	}
 	facts, err := h.Campaigns.Facts(ctx, camp)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, err := h.Composer.Prepare(camp, facts, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -308,6 +310,6 @@ func (h *CampaignHandler) prepare(ctx context.Context, camp *campaigns.Campaign)
 			delete(h.prepared, id)
 		}
 	}
-	h.prepared[camp.ID] = preparedEntry{p: p, updated: camp.UpdatedAt, made: now}
-	return p, nil
+	h.prepared[camp.ID] = preparedEntry{camp: camp, p: p, made: now}
+	return camp, p, nil
 }
