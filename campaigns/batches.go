@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/knf-nordhausen/rundbrief/maillog"
 	"github.com/knf-nordhausen/rundbrief/postgres"
@@ -57,7 +58,7 @@ var deliveryLog = maillog.Table{Name: "deliveries"}
 // running them.
 type batchQueries struct {
 	claim, deliveries, release, finish *postgres.Query
-	record                              *maillog.ClaimedRecorder
+	record                             *maillog.ClaimedRecorder
 }
 
 func prepareBatchQueries(db *sqlx.DB) batchQueries {
@@ -66,7 +67,8 @@ func prepareBatchQueries(db *sqlx.DB) batchQueries {
 		deliveries: postgres.Prepare(db, deliveriesSQL),
 		release:    postgres.Prepare(db, releaseSQL),
 		finish:     postgres.Prepare(db, finishSQL),
-		record:     deliveryLog.PrepareRecordClaimed(db, fenceSQL, 3),
+		record: deliveryLog.PrepareRecordClaimed(db, fenceSQL, 3,
+			`fence.campaign_id = m.campaign_id AND fence.batch = m.batch`),
 	}
 }
 
@@ -94,10 +96,12 @@ const deliveriesSQL = `SELECT id, attempts + 1 AS attempts, campaign_id, subscri
 	FROM deliveries WHERE id BETWEEN $1 AND $2 AND status = 'queued' AND (retry_at IS NULL OR retry_at <= now())
 	ORDER BY id`
 
-// fenceSQL returns a row while claim $3 on batch $2 of campaign $1 holds,
-// and keeps it until the outcomes are committed.
-const fenceSQL = `SELECT 1 FROM delivery_batches
-	WHERE campaign_id = $1 AND batch = $2 AND attempts = $3 AND status = 'sending' AND ` + noFlushWait + `
+// fenceSQL returns the batches whose claim holds, of the claims given as
+// three arrays (campaigns, batches, attempts), and keeps them until the
+// outcomes are committed.
+const fenceSQL = `SELECT campaign_id, batch FROM delivery_batches
+	WHERE (campaign_id, batch, attempts) IN (SELECT * FROM unnest($1::bigint[], $2::integer[], $3::integer[]))
+	  AND status = 'sending' AND ` + noFlushWait + `
 	FOR SHARE`
 
 // releaseSQL ends claim $3 on batch $2 of campaign $1: done, or queued at
@@ -154,21 +158,51 @@ func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) (*Ba
 	return &Batch{BatchRef: b, Attempts: r.Attempts, CampaignUpdated: r.Updated}, ds, nil
 }
 
-// Record writes the outcomes of deliveries of the claimed batch b in one
-// statement, provided the claim still holds, and returns how many were
-// not written: all of them when the claim was lost to another worker.
-// One commit for several mails instead of one per mail is what lets a
-// worker keep up with a fast relay; a crash before it leaves those
-// deliveries queued in a claimed batch, so that they are sent again after
-// the lease — the duplicates are at most the outcomes not yet recorded.
-// Record may be repeated: a second call writes nothing and counts all
-// lost.
-func (s *Store) Record(ctx context.Context, b *Batch, outs []maillog.Outcome) (lost int, err error) {
-	lost, err = s.q.record.Record(ctx, outs, b.CampaignID, b.Batch, b.Attempts)
-	if err != nil {
-		return 0, fmt.Errorf("campaigns: %w", err)
+// ClaimedOutcome is the outcome of a delivery of a claimed batch.
+type ClaimedOutcome struct {
+	Batch *Batch
+	maillog.Outcome
+}
+
+// Record writes the outcomes of deliveries of claimed batches, of any
+// number, in one statement, each provided its batch's claim still holds
+// and it is not recorded yet, and returns the IDs of those it wrote; the
+// others were lost to another worker. One commit for many mails instead
+// of one per mail is what lets a worker keep up with a fast relay; a
+// crash before it leaves those deliveries queued in claimed batches, so
+// that they are sent again after the lease — the duplicates are at most
+// the outcomes not yet recorded. Record may be repeated: a second call
+// writes nothing.
+func (s *Store) Record(ctx context.Context, outs []ClaimedOutcome) (written []int64, err error) {
+	var campaignIDs []int64
+	var batches, attempts []int32
+	seen := map[*Batch]bool{}
+	plain := make([]maillog.Outcome, len(outs))
+	for i, o := range outs {
+		plain[i] = o.Outcome
+		if !seen[o.Batch] {
+			seen[o.Batch] = true
+			campaignIDs = append(campaignIDs, o.Batch.CampaignID)
+			batches = append(batches, int32(o.Batch.Batch))
+			attempts = append(attempts, int32(o.Batch.Attempts))
+		}
 	}
-	return lost, nil
+	written, err = s.q.record.Record(ctx, plain, pq.Int64Array(campaignIDs), pq.Array(batches), pq.Array(attempts))
+	if err != nil {
+		return nil, fmt.Errorf("campaigns: %w", err)
+	}
+	return written, nil
+}
+
+// RecordBatch is Record for the outcomes of one batch b; it returns how
+// many were not written.
+func (s *Store) RecordBatch(ctx context.Context, b *Batch, outs []maillog.Outcome) (lost int, err error) {
+	cs := make([]ClaimedOutcome, len(outs))
+	for i, o := range outs {
+		cs[i] = ClaimedOutcome{Batch: b, Outcome: o}
+	}
+	written, err := s.Record(ctx, cs)
+	return len(outs) - len(written), err
 }
 
 // Release ends the claim b after its deliveries were sent: the batch is

@@ -55,7 +55,7 @@ func sendAll(t *testing.T, s *campaigns.Store, bs []campaigns.BatchRef) {
 			for _, d := range ds[lo:min(lo+10, len(ds))] {
 				outs = append(outs, d.Sent("<m@example.org>", "250 ok"))
 			}
-			if lost, err := s.Record(ctx, b, outs); err != nil || lost != 0 {
+			if lost, err := s.RecordBatch(ctx, b, outs); err != nil || lost != 0 {
 				t.Fatalf("record %+v: %d lost, %v", ref, lost, err)
 			}
 		}
@@ -193,7 +193,7 @@ func TestBatchClaimLeaseAndRelease(t *testing.T) {
 	if err != nil || second == nil || second.Attempts != 2 || len(ds2) != 3 {
 		t.Fatalf("claim after the lease: %+v, %d deliveries, %v", second, len(ds2), err)
 	}
-	if lost, err := s.Record(ctx, first, []maillog.Outcome{ds[0].Sent("<old@x>", "250")}); lost != 1 || err != nil {
+	if lost, err := s.RecordBatch(ctx, first, []maillog.Outcome{ds[0].Sent("<old@x>", "250")}); lost != 1 || err != nil {
 		t.Errorf("outcome of the lost claim: %d lost, %v; want 1 lost", lost, err)
 	}
 	if open, _, err := s.Release(ctx, first); open || err != nil {
@@ -205,7 +205,7 @@ func TestBatchClaimLeaseAndRelease(t *testing.T) {
 		ds2[1].Skipped("unsubscribed"),
 		{Claim: ds2[2].Claim, Status: maillog.Queued, Reply: "451 later", RetryAt: &retry},
 	}
-	if lost, err := s.Record(ctx, second, outs); lost != 0 || err != nil {
+	if lost, err := s.RecordBatch(ctx, second, outs); lost != 0 || err != nil {
 		t.Fatalf("record: %d lost, %v", lost, err)
 	}
 	open, at, err := s.Release(ctx, second)
@@ -248,7 +248,7 @@ func TestCancelLeavesHeldBatches(t *testing.T) {
 	if b, _, err := s.Claim(ctx, campaigns.BatchRef{CampaignID: c.ID, Batch: 1}, time.Minute); b != nil || err != nil {
 		t.Errorf("claim after cancel: %+v, %v", b, err)
 	}
-	if lost, err := s.Record(ctx, held, []maillog.Outcome{ds[0].Sent("<a@x>", "250"), ds[1].Sent("<b@x>", "250")}); lost != 0 || err != nil {
+	if lost, err := s.RecordBatch(ctx, held, []maillog.Outcome{ds[0].Sent("<a@x>", "250"), ds[1].Sent("<b@x>", "250")}); lost != 0 || err != nil {
 		t.Errorf("the held batch's outcomes: %d lost, %v", lost, err)
 	}
 	p, err := s.Progress(ctx, c.ID)

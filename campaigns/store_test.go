@@ -215,7 +215,7 @@ func TestResumeFinishesACampaignSentWhilePaused(t *testing.T) {
 	if _, err := st.Campaigns.Pause(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Campaigns.Record(ctx, b, []maillog.Outcome{ds[0].Sent("<m@example.org>", "250 ok")}); err != nil {
+	if _, err := st.Campaigns.RecordBatch(ctx, b, []maillog.Outcome{ds[0].Sent("<m@example.org>", "250 ok")}); err != nil {
 		t.Fatal(err)
 	}
 	if open, _, err := st.Campaigns.Release(ctx, b); err != nil || open {

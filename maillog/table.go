@@ -102,37 +102,44 @@ func (t Table) RecordClaimed(ctx context.Context, e sqlx.ExecerContext, outs []O
 	return t.record(ctx, e, outs, fence, recordClaimedSet, recordClaimedMatch, fenceArgs...)
 }
 
-// ClaimedRecorder is RecordClaimed for one fence, prepared once per
-// connection: a campaign records its outcomes ten at a time, and parsing
-// and planning the statement each time cost PostgreSQL more than running
-// it.
+// ClaimedRecorder records the outcomes of mails claimed as groups, like
+// RecordClaimed, for one fence over any number of groups at once, and
+// prepared once per connection: a worker records the outcomes of all the
+// batches it sends in one statement, and parsing and planning it each
+// time cost PostgreSQL more than running it.
 type ClaimedRecorder struct {
 	t      Table
 	q      *postgres.Query
 	nFence int
 }
 
-// PrepareRecordClaimed returns RecordClaimed with fence (which takes
-// nFenceArgs arguments), prepared on db.
-func (t Table) PrepareRecordClaimed(db *sqlx.DB, fence string, nFenceArgs int) *ClaimedRecorder {
+// PrepareRecordClaimed returns a ClaimedRecorder on db. fence is a SELECT
+// that returns a row for each group whose claim holds, locking it (FOR
+// SHARE) until the outcomes are committed; it takes nFenceArgs arguments
+// ($1 …). match is the condition that a fence row (aliased fence) is the
+// group of the mail m.
+func (t Table) PrepareRecordClaimed(db *sqlx.DB, fence string, nFenceArgs int, match string) *ClaimedRecorder {
 	return &ClaimedRecorder{t: t, nFence: nFenceArgs,
-		q: postgres.Prepare(db, t.recordSQL(fence, recordClaimedSet, recordClaimedMatch, nFenceArgs))}
+		q: postgres.Prepare(db, t.recordSQL(fence, recordClaimedSet, recordClaimedMatch+` AND `+match, nFenceArgs)+` RETURNING m.id`)}
 }
 
-// Record is RecordClaimed with the recorder's fence and fenceArgs.
-func (r *ClaimedRecorder) Record(ctx context.Context, outs []Outcome, fenceArgs ...any) (lost int, err error) {
+// Record writes outs, each provided its group's claim holds and it is
+// still queued, and returns the IDs of those it wrote.
+func (r *ClaimedRecorder) Record(ctx context.Context, outs []Outcome, fenceArgs ...any) (written []int64, err error) {
 	if len(fenceArgs) != r.nFence {
-		return 0, fmt.Errorf("maillog: record %s: %d fence arguments, want %d", r.t.Name, len(fenceArgs), r.nFence)
+		return nil, fmt.Errorf("maillog: record %s: %d fence arguments, want %d", r.t.Name, len(fenceArgs), r.nFence)
 	}
 	if len(outs) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	args, err := r.t.outcomeArgs(outs)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	res, err := r.q.Exec(ctx, append(append([]any{}, fenceArgs...), args...)...)
-	return r.t.lost(outs, res, err)
+	if err := r.q.Select(ctx, &written, append(append([]any{}, fenceArgs...), args...)...); err != nil {
+		return nil, fmt.Errorf("maillog: record %s: %w", r.t.Name, err)
+	}
+	return written, nil
 }
 
 const (

@@ -40,6 +40,7 @@ type CampaignHandler struct {
 
 	mu       sync.Mutex
 	prepared map[int64]preparedEntry
+	outcomes *outcomeLog
 }
 
 // preparedEntry is a rendered campaign; it is rendered again after a
@@ -139,24 +140,40 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	if err != nil {
 		return err
 	}
-	// Outcomes are recorded every recordEvery mails, not once per batch:
-	// a worker killed mid-batch then sends again at most that many per
-	// connection, and the commits still serve many mails each.
+	// Outcomes are recorded while the batch is sent, never more than
+	// recordEvery of them unrecorded: a worker killed mid-batch then
+	// sends again at most that many per connection. They are written
+	// with those of the worker's other batches (outcomeLog).
 	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
-	outs := make([]maillog.Outcome, 0, recordEvery)
-	for i, d := range ds {
+	outs := h.outcomeLog().begin(claim)
+	var bounced []maillog.Outcome
+	for _, d := range ds {
 		var o maillog.Outcome
 		if registrants[d.SubscriberID] {
 			o = d.Skipped("registered for the event meanwhile")
 		} else {
 			o = h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
 		}
-		outs = append(outs, o)
-		if len(outs) == recordEvery || i == len(ds)-1 {
-			if err := h.recordOutcomes(rec, log, claim, outs, subscriberOf); err != nil {
-				return err
-			}
-			outs = outs[:0]
+		h.Metrics.Mail(admin.KindCampaign, statusWord(o.Status))
+		if o.Status == maillog.Bounced {
+			bounced = append(bounced, o)
+		}
+		if err := outs.add(rec, o); err != nil {
+			log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
+			return err
+		}
+	}
+	lost, err := outs.close(rec)
+	if err != nil {
+		log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
+		return err
+	}
+	if lost > 0 {
+		log.Warn("claims lost to another worker; their outcomes not recorded here", "count", lost)
+	}
+	for _, o := range bounced {
+		if err := h.Subscribers.Bounce(rec, subscriberOf[o.ID], o.Reply); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
+			log.Error("marking a subscriber bounced failed", "delivery", o.ID, "error", err)
 		}
 	}
 	open, retryAt, err := h.Campaigns.Release(rec, claim)
@@ -180,43 +197,30 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 // recordEvery is how many outcomes a batch records at once.
 const recordEvery = 10
 
-// recordOutcomes records outs and marks the bounced subscribers, found
-// by delivery in subscriberOf.
-func (h *CampaignHandler) recordOutcomes(ctx context.Context, log *slog.Logger, claim *campaigns.Batch, outs []maillog.Outcome, subscriberOf map[int64]int64) error {
-	lost, err := h.record(ctx, log, claim, outs)
-	if err != nil {
-		log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
-		return err
+// outcomeLog returns the log that records the outcomes of the worker's
+// batches.
+func (h *CampaignHandler) outcomeLog() *outcomeLog {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.outcomes == nil {
+		h.outcomes = newOutcomeLog(recordEvery, h.record)
 	}
-	if lost > 0 {
-		log.Warn("claims lost to another worker; their outcomes not recorded here", "count", lost)
-	}
-	for _, o := range outs {
-		h.Metrics.Mail(admin.KindCampaign, statusWord(o.Status))
-	}
-	for _, o := range outs {
-		if o.Status == maillog.Bounced {
-			if err := h.Subscribers.Bounce(ctx, subscriberOf[o.ID], o.Reply); err != nil && !errors.Is(err, subscribers.ErrNotFound) {
-				log.Error("marking a subscriber bounced failed", "delivery", o.ID, "error", err)
-			}
-		}
-	}
-	return nil
+	return h.outcomes
 }
 
-// record writes the outcomes of a batch, trying again while PostgreSQL
-// is away (a restart, a failover) for up to half the lease: mails that
-// went out but were not recorded would go out again after the lease.
-// Record is safe to repeat, since it writes only claims that still hold.
-func (h *CampaignHandler) record(ctx context.Context, log *slog.Logger, claim *campaigns.Batch, outs []maillog.Outcome) (int, error) {
+// record writes outcomes, trying again while PostgreSQL is away (a
+// restart, a failover) for up to half the lease: mails that went out but
+// were not recorded would go out again after the lease. Record is safe to
+// repeat, since it writes only outcomes whose claims still hold.
+func (h *CampaignHandler) record(ctx context.Context, outs []campaigns.ClaimedOutcome) ([]int64, error) {
 	deadline := time.Now().Add(h.Lease / 2)
 	wait := 250 * time.Millisecond
 	for {
-		lost, err := h.Campaigns.Record(ctx, claim, outs)
+		written, err := h.Campaigns.Record(ctx, outs)
 		if err == nil || time.Now().Add(wait).After(deadline) {
-			return lost, err
+			return written, err
 		}
-		log.Warn("recording the outcomes failed; trying again", "in", wait, "error", err)
+		h.Log.Warn("recording the outcomes failed; trying again", "in", wait, "outcomes", len(outs), "error", err)
 		time.Sleep(wait)
 		wait = min(2*wait, 5*time.Second)
 	}
