@@ -120,7 +120,7 @@ type ClaimedRecorder struct {
 // group of the mail m.
 func (t Table) PrepareRecordClaimed(db *sqlx.DB, fence string, nFenceArgs int, match string) *ClaimedRecorder {
 	return &ClaimedRecorder{t: t, nFence: nFenceArgs,
-		q: postgres.Prepare(db, t.recordSQL(fence, recordClaimedSet, recordClaimedMatch+` AND `+match, nFenceArgs)+` RETURNING m.id`)}
+		q: postgres.Prepare(db, t.recordSQL(fence, match, recordClaimedSet, recordClaimedMatch, nFenceArgs)+` RETURNING m.id`)}
 }
 
 // Record writes outs, each provided its group's claim holds and it is
@@ -157,24 +157,28 @@ func (t Table) record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome,
 	if err != nil {
 		return 0, err
 	}
-	res, err := e.ExecContext(ctx, t.recordSQL(fence, set, match, len(fenceArgs)), append(append([]any{}, fenceArgs...), args...)...)
+	res, err := e.ExecContext(ctx, t.recordSQL(fence, "true", set, match, len(fenceArgs)), append(append([]any{}, fenceArgs...), args...)...)
 	return t.lost(outs, res, err)
 }
 
 // recordSQL is the statement that records outcomes: set (the status and
-// the attempts) where match holds, after the fence (if any, taking the
-// first nFence arguments); the outcomes are the six arrays after them.
-func (t Table) recordSQL(fence, set, match string, nFence int) string {
-	with, from := ``, ``
+// the attempts) where match holds, and, with a fence (taking the first
+// nFence arguments), where the fence has a row for which fenceMatch holds;
+// the outcomes are the six arrays after the fence's arguments. The fence
+// is a semi-join on the rows found by ID, so that the plan looks each
+// mail up once, however many rows the fence has.
+func (t Table) recordSQL(fence, fenceMatch, set, match string, nFence int) string {
+	with := ``
 	if fence != "" {
-		with, from = `WITH fence AS (`+fence+`) `, `fence, `
+		with = `WITH fence AS (` + fence + `) `
+		match += ` AND EXISTS (SELECT 1 FROM fence WHERE ` + fenceMatch + `)`
 	}
 	p := func(k int) string { return "$" + strconv.Itoa(nFence+k) }
 	return with + `UPDATE ` + t.Name + ` m
 		SET ` + set + ` message_id = u.message_id, reply = left(u.reply, 1000),
 		    retry_at = NULLIF(u.retry_at, '')::timestamptz,
 		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
-		FROM ` + from + `unnest(` + p(1) + `::bigint[], ` + p(2) + `::integer[], ` + p(3) + `::text[], ` + p(4) + `::text[], ` + p(5) + `::text[], ` + p(6) + `::text[])
+		FROM unnest(` + p(1) + `::bigint[], ` + p(2) + `::integer[], ` + p(3) + `::text[], ` + p(4) + `::text[], ` + p(5) + `::text[], ` + p(6) + `::text[])
 		     AS u (id, attempts, status, message_id, reply, retry_at)
 		WHERE m.id = u.id AND ` + match
 }
