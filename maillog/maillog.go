@@ -11,6 +11,13 @@
 // task was lost (Redis lost its data, a worker died) is found again by
 // LostSQL and queued again by the worker's sweep.
 //
+// A campaign's deliveries are claimed by batch instead (campaigns,
+// delivery_batches): the lease and the fencing token are the batch's, the
+// deliveries stay queued while it is held, and RecordClaimed or a
+// ClaimedRecorder writes each outcome once, fenced by its batch's claim.
+// A delivery is so written twice in its life, not three times, and the
+// second write is in place (a HOT update).
+//
 // The log is one set of statements over tables of the same shape, not one
 // table: each kind of mail stays in the table of the package that owns its
 // subject (subscription_mails in subscribers, registration_mails in
