@@ -13,8 +13,8 @@
 //
 // A campaign's deliveries are claimed by batch instead (campaigns,
 // delivery_batches): the lease and the fencing token are the batch's, the
-// deliveries stay queued while it is held, and RecordClaimed or a
-// ClaimedRecorder writes each outcome once, fenced by its batch's claim.
+// deliveries stay queued while it is held, and a ClaimedRecorder writes
+// each outcome once, fenced by its batch's claim.
 // A delivery is so written twice in its life, not three times, and the
 // second write is in place (a HOT update).
 //

@@ -86,27 +86,17 @@ func (t Table) Record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome)
 		status = `CASE WHEN u.status = 'queued' AND EXISTS (SELECT 1 FROM ` + t.Name + ` n
 			WHERE n.` + t.Supersede + ` = m.` + t.Supersede + ` AND n.status = 'queued') THEN 'skipped' ELSE u.status END`
 	}
-	return t.record(ctx, e, outs, ``, `status = `+status+`,`, `m.attempts = u.attempts AND m.status = 'sending'`)
+	return t.record(ctx, e, outs, `status = `+status+`,`, `m.attempts = u.attempts AND m.status = 'sending'`)
 }
 
-// RecordClaimed writes the outcomes of mails that a worker claimed as a
-// group (a batch of a campaign) rather than one by one: they stay queued
-// while the group's claim holds, so each is written once, when its
-// outcome is known. fence is a SELECT that returns a row while the
-// group's claim holds, locking that claim (FOR SHARE) until the outcomes
-// are committed; its placeholders are $1 … and take fenceArgs. Each
-// outcome counts one attempt. A mail no longer queued (recorded already,
-// cancelled) is left as it is and counted lost, and so are all when the
-// fence returns no row.
-func (t Table) RecordClaimed(ctx context.Context, e sqlx.ExecerContext, outs []Outcome, fence string, fenceArgs ...any) (lost int, err error) {
-	return t.record(ctx, e, outs, fence, recordClaimedSet, recordClaimedMatch, fenceArgs...)
-}
-
-// ClaimedRecorder records the outcomes of mails claimed as groups, like
-// RecordClaimed, for one fence over any number of groups at once, and
-// prepared once per connection: a worker records the outcomes of all the
-// batches it sends in one statement, and parsing and planning it each
-// time cost PostgreSQL more than running it.
+// ClaimedRecorder records the outcomes of mails that a worker claimed as
+// groups (the batches of a campaign) rather than one by one: they stay
+// queued while their group's claim holds, so each is written once, when
+// its outcome is known, and counts one attempt. It records for one fence
+// over any number of groups at once, prepared once per connection: a
+// worker records the outcomes of all the batches it sends in one
+// statement, and parsing and planning it each time cost PostgreSQL more
+// than running it.
 type ClaimedRecorder struct {
 	t      Table
 	q      *postgres.Query
@@ -148,8 +138,8 @@ const (
 )
 
 // record writes outs with set (the status and the attempts) where match
-// holds, after the fence (if any).
-func (t Table) record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome, fence, set, match string, fenceArgs ...any) (lost int, err error) {
+// holds.
+func (t Table) record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome, set, match string) (lost int, err error) {
 	if len(outs) == 0 {
 		return 0, nil
 	}
@@ -157,7 +147,7 @@ func (t Table) record(ctx context.Context, e sqlx.ExecerContext, outs []Outcome,
 	if err != nil {
 		return 0, err
 	}
-	res, err := e.ExecContext(ctx, t.recordSQL(fence, "true", set, match, len(fenceArgs)), append(append([]any{}, fenceArgs...), args...)...)
+	res, err := e.ExecContext(ctx, t.recordSQL("", "", set, match, 0), args...)
 	return t.lost(outs, res, err)
 }
 
