@@ -111,8 +111,10 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	if claim == nil {
 		return h.finishIfDone(ctx, log, b.CampaignID)
 	}
-	camp, prep, err := h.prepare(ctx, claim)
+	in, err := h.batchInputs(ctx, claim, ds)
 	if err != nil {
+		// Nothing was sent: the batch goes back to the queue now rather
+		// than after the lease, and the task is tried again.
 		if _, _, rerr := h.Campaigns.Release(context.WithoutCancel(ctx), claim); rerr != nil {
 			log.Warn("releasing the batch failed; it is claimed again after the lease", "error", rerr)
 		}
@@ -121,24 +123,10 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 		}
 		return fmt.Errorf("worker: campaign %d: %w", b.CampaignID, err)
 	}
-	ids := make([]int64, len(ds))
+	prep, contacts, registered, registrants := in.prep, in.contacts, in.registered, in.registrants
 	subscriberOf := make(map[int64]int64, len(ds)) // by delivery
-	for i, d := range ds {
-		ids[i] = d.SubscriberID
+	for _, d := range ds {
 		subscriberOf[d.ID] = d.SubscriberID
-	}
-	contacts, err := h.Subscribers.Contacts(ctx, ids)
-	if err != nil {
-		return err
-	}
-	registered, err := h.Campaigns.StillRegistered(ctx, camp)
-	if err != nil {
-		return err
-	}
-	// A last call is not sent to who registered since it was planned.
-	registrants, err := h.Campaigns.Registrants(ctx, camp)
-	if err != nil {
-		return err
 	}
 	// Outcomes are recorded while the batch is sent, never more than
 	// recordEvery of them unrecorded: a worker killed mid-batch then
@@ -191,7 +179,40 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 			log.Warn("queueing the retry failed; the sweep will find the deliveries", "error", err)
 		}
 	}
-	return h.finishIfDone(ctx, log, camp.ID)
+	return h.finishIfDone(ctx, log, b.CampaignID)
+}
+
+// batchInputs is what sending a batch needs besides its deliveries.
+type batchInputs struct {
+	prep     *compose.Prepared
+	contacts map[int64]*subscribers.Contact
+	// registered, for a campaign to the people registered for an event,
+	// are those still registered (nil for other campaigns); registrants,
+	// for a last call, those who registered since it was planned.
+	registered, registrants map[int64]bool
+}
+
+// batchInputs reads and renders what the batch of claim with deliveries
+// ds needs.
+func (h *CampaignHandler) batchInputs(ctx context.Context, claim *campaigns.Batch, ds []*campaigns.Delivery) (batchInputs, error) {
+	var in batchInputs
+	camp, prep, err := h.prepare(ctx, claim)
+	if err != nil {
+		return in, err
+	}
+	in.prep = prep
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.SubscriberID
+	}
+	if in.contacts, err = h.Subscribers.Contacts(ctx, ids); err != nil {
+		return in, err
+	}
+	if in.registered, err = h.Campaigns.StillRegistered(ctx, camp); err != nil {
+		return in, err
+	}
+	in.registrants, err = h.Campaigns.Registrants(ctx, camp)
+	return in, err
 }
 
 // recordEvery is how many outcomes a batch records at once.

@@ -323,3 +323,36 @@ func TestRescheduledCampaignWaits(t *testing.T) {
 		t.Errorf("campaign %s with %d mails sent, want still scheduled and none", c.Status, len(e.relay.Messages()))
 	}
 }
+
+// A batch that cannot be sent right after its claim (here the campaign
+// cannot be read) goes back to the queue at once and is tried again with
+// its task, not only after the lease; once the fault is gone, it is sent.
+func TestBatchReleasedWhenItCannotBeSent(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	e.populate(t, group{prefix: "p", n: 5, kind: subscribers.KindCompany, confirmed: true})
+	plan := e.send(t, newsletter())
+	e.db.MustExec(`ALTER TABLE campaign_files RENAME TO campaign_files_away`)
+	w := e.worker(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	var attempts int
+	for deadline := time.Now().Add(20 * time.Second); attempts < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if err := e.db.Get(&attempts, `SELECT attempts FROM delivery_batches WHERE campaign_id = $1`, plan.Campaign.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if attempts < 2 {
+		t.Fatalf("the batch was claimed %d times in 20 s; a failed batch should be released and claimed again by its task's retry, not wait for the lease (10 min)", attempts)
+	}
+	e.db.MustExec(`ALTER TABLE campaign_files_away RENAME TO campaign_files`)
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if p := e.progress(t, plan.Campaign.ID); p.Sent == 5 {
+			return
+		}
+	}
+	t.Errorf("after the fault: %+v, want 5 sent", e.progress(t, plan.Campaign.ID))
+}
