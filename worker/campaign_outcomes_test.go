@@ -44,10 +44,12 @@ func TestUnsubscribeMidCampaignStopsMail(t *testing.T) {
 		OnMessage: func(smtptest.Message) {
 			once.Do(func() {
 				// The first mail is at the relay. Ten people whose mail is
-				// still queued unsubscribe now.
+				// still queued, in a batch no worker holds yet, unsubscribe
+				// now.
 				var ids []int64
-				if err := e.db.SelectContext(ctx, &ids, `SELECT subscriber_id FROM deliveries
-					WHERE status = 'queued' ORDER BY id DESC LIMIT 10`); err != nil {
+				if err := e.db.SelectContext(ctx, &ids, `SELECT d.subscriber_id FROM deliveries d
+					JOIN delivery_batches b ON b.campaign_id = d.campaign_id AND b.batch = d.batch
+					WHERE d.status = 'queued' AND b.status = 'queued' ORDER BY d.id DESC LIMIT 10`); err != nil {
 					t.Error(err)
 					return
 				}
