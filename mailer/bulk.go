@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/quotedprintable"
 	"net/mail"
 	"regexp"
 	"slices"
@@ -166,7 +165,7 @@ func (l *Letter) check(from mail.Address) error {
 	if l.MessageID == "" {
 		l.MessageID = NewMessageID(from)
 	}
-	if !messageID.MatchString(l.MessageID) {
+	if !validMessageID(l.MessageID) {
 		return fmt.Errorf("%w: Message-ID %q is not of the form id@domain", ErrInvalidMessage, l.MessageID)
 	}
 	if l.Date.IsZero() {
@@ -246,13 +245,85 @@ func checkText(s string) error {
 }
 
 // appendQP appends v quoted-printable encoded on lines of its own, between
-// soft line breaks.
+// soft line breaks. The encoding is mime/quotedprintable's Writer in text
+// mode, byte for byte (TestAppendQPAsTheStandardLibrary), without the
+// writer, buffer and copy of v it allocated for every value of every copy.
 func appendQP(dst []byte, v string) []byte {
-	buf := bytes.NewBuffer(append(dst, "=\r\n"...))
-	w := quotedprintable.NewWriter(buf)
-	io.WriteString(w, v) // a bytes.Buffer does not fail
-	w.Close()
-	return append(buf.Bytes(), "=\r\n"...)
+	q := qpLine{dst: append(dst, "=\r\n"...)}
+	q.start = len(q.dst)
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case b >= '!' && b <= '~' && b != '=', b == ' ', b == '\t':
+			q.literal(b)
+		case b == '\n' || b == '\r':
+			q.lineBreak(b)
+		default:
+			q.encode(b)
+		}
+	}
+	q.checkLastByte()
+	return append(q.dst, "=\r\n"...)
+}
+
+// qpLine is the state of appendQP: the output, where its current line
+// starts, and whether the last line break was a CR.
+type qpLine struct {
+	dst   []byte
+	start int
+	cr    bool
+}
+
+const qpLineMax = 76 // characters on a line, the soft line break's "=" included
+
+func (q *qpLine) len() int { return len(q.dst) - q.start }
+
+func (q *qpLine) literal(b byte) {
+	if q.len() == qpLineMax-1 {
+		q.softLineBreak()
+	}
+	q.dst = append(q.dst, b)
+	q.cr = false
+}
+
+// lineBreak ends the line at a CR, an LF or a CRLF of the input.
+func (q *qpLine) lineBreak(b byte) {
+	if q.cr && b == '\n' {
+		q.cr = false
+		return
+	}
+	q.cr = b == '\r'
+	q.checkLastByte()
+	q.crlf()
+}
+
+func (q *qpLine) encode(b byte) {
+	const upperhex = "0123456789ABCDEF"
+	if qpLineMax-1-q.len() < 3 {
+		q.softLineBreak()
+	}
+	q.dst = append(q.dst, '=', upperhex[b>>4], upperhex[b&0x0f])
+}
+
+// checkLastByte encodes white space at the end of a line, which a
+// transport may strip (RFC 2045, section 6.7, rule 3).
+func (q *qpLine) checkLastByte() {
+	if q.len() == 0 {
+		return
+	}
+	if b := q.dst[len(q.dst)-1]; b == ' ' || b == '\t' {
+		q.dst = q.dst[:len(q.dst)-1]
+		q.encode(b)
+	}
+}
+
+func (q *qpLine) softLineBreak() {
+	q.dst = append(q.dst, '=')
+	q.crlf()
+}
+
+func (q *qpLine) crlf() {
+	q.dst = append(q.dst, '\r', '\n')
+	q.start = len(q.dst)
 }
 
 // appendFolded appends a header value that starts at column col, folding it

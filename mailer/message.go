@@ -108,9 +108,33 @@ func reserved(header string) bool {
 var (
 	headerName     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*$`)
 	attachmentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$`)
-	messageID      = regexp.MustCompile(`^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9.-]+$`)
 	contentID      = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}@[A-Za-z0-9.-]{1,64}$`)
 )
+
+// validMessageID reports whether id is a Message-ID without its angle
+// brackets as rundbrief makes and accepts them: a dot-atom-like left part
+// of the characters `A-Za-z0-9.!#$%&'*+/=?^_{|}~-`, "@", and a domain of
+// `A-Za-z0-9.-`, both not empty (RFC 5322, section 3.6.4, in its common
+// form). A loop, not a regular expression: every copy of a campaign is
+// checked, and the expression cost a worker 4% of its time.
+func validMessageID(id string) bool {
+	at := strings.IndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+		switch {
+		case i == at:
+		case alnum, c == '.', c == '-':
+		case i < at && strings.IndexByte("!#$%&'*+/=?^_{|}~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ErrInvalidMessage is wrapped by every refusal of Validate.
 var ErrInvalidMessage = errors.New("mailer: invalid message")
@@ -136,7 +160,7 @@ func (m *Message) Validate() error {
 	if err := checkValue(m.Subject); err != nil {
 		return fmt.Errorf("%w: Subject: %v", ErrInvalidMessage, err)
 	}
-	if m.MessageID != "" && !messageID.MatchString(m.MessageID) {
+	if m.MessageID != "" && !validMessageID(m.MessageID) {
 		return fmt.Errorf("%w: Message-ID %q is not of the form id@domain", ErrInvalidMessage, m.MessageID)
 	}
 	for _, h := range m.Headers {
