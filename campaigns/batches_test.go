@@ -288,3 +288,30 @@ func TestOutcomesAreHOTUpdates(t *testing.T) {
 		t.Errorf("deliveries: %d updates, %d of them HOT; want 500, most of them HOT", r.Updates, r.HOT)
 	}
 }
+
+// A campaign cancelled while it is being planned is planned no further:
+// Start stops after the part it was writing, without an error, and the
+// sweep does not take the plan up again.
+func TestCancelStopsThePlan(t *testing.T) {
+	t.Parallel()
+	st := testenv.NewStores(t)
+	ctx := context.Background()
+	c := newsletterTo(t, st, 2500)
+	plan, err := st.Campaigns.Start(ctx, c.ID, time.Now(), func([]campaigns.BatchRef) {
+		if _, err := st.Campaigns.Cancel(ctx, c.ID); err != nil {
+			t.Error(err)
+		}
+	})
+	if err != nil || plan.Recipients != 1000 {
+		t.Fatalf("Start cancelled after its first part = %+v, %v; want 1000 recipients, no error", plan, err)
+	}
+	if d, _, _ := planned(t, st, c.ID); d != 1000 {
+		t.Errorf("%d deliveries written, want the first part's 1000", d)
+	}
+	if n, err := st.Campaigns.ContinuePlans(ctx, 0, nil); n != 0 || err != nil {
+		t.Errorf("ContinuePlans of a cancelled campaign = %d, %v", n, err)
+	}
+	if p, _ := st.Campaigns.Progress(ctx, c.ID); p.Cancelled != 1000 {
+		t.Errorf("progress %+v, want 1000 cancelled", p)
+	}
+}

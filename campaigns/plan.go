@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -108,10 +109,10 @@ func (r *recipients) len() int { return len(r.ids) }
 
 // writePlan writes r as the deliveries of campaign id, in batches numbered
 // from batch0, part after part, and marks the campaign planned with the
-// last part. The first part's transaction runs first before its
-// deliveries are written (nil: only the campaign's lock); a later part is
-// written only while the campaign is being sent or paused, and not
-// planned yet.
+// last part. first, when not nil, runs in the first part's transaction
+// before its deliveries are written (it starts the campaign); every other
+// part is written only while the campaign is being sent or paused and not
+// planned yet, and otherwise the writing stops without an error.
 func (s *Store) writePlan(ctx context.Context, id int64, r *recipients, batch0 int, first func(*sqlx.Tx) error, queue func([]BatchRef)) (*Plan, error) {
 	size := s.BatchSize
 	if size <= 0 {
@@ -132,8 +133,11 @@ func (s *Store) writePlan(ctx context.Context, id int64, r *recipients, batch0 i
 			} else {
 				var planned bool
 				err := tx.GetContext(ctx, &planned, `SELECT planned FROM campaigns WHERE id = $1 AND status IN ('sending', 'paused') FOR UPDATE`, id)
-				if err != nil || planned {
+				switch {
+				case errors.Is(err, sql.ErrNoRows), err == nil && planned:
 					return errPlanStopped
+				case err != nil:
+					return fmt.Errorf("campaigns: plan: %w", err)
 				}
 			}
 			if hi > lo {
