@@ -488,7 +488,7 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 
 // invited returns the subscribers whom an invitation to event other than
 // campaign except has reached or is about to reach: a delivery that is
-// queued, sending or sent; with sent, one that is sent.
+// queued or sent; with sent, one that is sent.
 func (s *Store) invited(ctx context.Context, event, except int64, sent bool) (map[int64]bool, error) {
 	var ids []int64
 	err := s.db.SelectContext(ctx, &ids, `SELECT DISTINCT d.subscriber_id FROM deliveries d

@@ -215,7 +215,8 @@ func (h *CampaignHandler) batchInputs(ctx context.Context, claim *campaigns.Batc
 	return in, err
 }
 
-// recordEvery is how many outcomes a batch records at once.
+// recordEvery is how many outcomes of a batch may be unrecorded at most:
+// the batch that reaches it writes them (outcomeLog).
 const recordEvery = 10
 
 // outcomeLog returns the log that records the outcomes of the worker's

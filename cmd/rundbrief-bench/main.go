@@ -3,9 +3,9 @@
 // confirmed subscribers, creates and publishes an event and sends its
 // invitation with real `rundbrief worker` processes to an SMTP sink on
 // 127.0.0.1 (Postfix's smtp-sink when installed, else one in this
-// process), and reports planning time, mails per second, latency, the
-// workers' peak memory and the CPU time of every process involved per
-// mail, with Postfix's smtp-source over as many kept connections as the
+// process), and reports planning time, the time to the first mail, mails
+// per second, latency, the workers' peak memory and the CPU time of every
+// process involved per mail, with Postfix's smtp-source over as many kept connections as the
 // ceiling of the same machine (three runs before the campaign and three
 // after). It cleans up after itself.
 //
