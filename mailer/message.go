@@ -37,6 +37,9 @@ type Sender interface {
 	Send(ctx context.Context, m *Message) (Receipt, error)
 	// SendBulk delivers l's copy of b. On failure the error is an *Error.
 	SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt, error)
+	// Pipeline returns a Pipeline for sending many letters one after
+	// another; done learns the fate of each (see Pipeline).
+	Pipeline(ctx context.Context, done func(*Letter, Receipt, error)) Pipeline
 	// Close releases connections; Send must not be called afterwards.
 	Close() error
 }

@@ -74,6 +74,26 @@ func (o *Outbox) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt, err
 	return o.write(l.MessageID, l.Date, returnPath(l.ReturnPath, bytes.NewReader(data)))
 }
 
+// Pipeline returns a Pipeline that writes each letter as SendBulk does,
+// at once.
+func (o *Outbox) Pipeline(ctx context.Context, done func(*Letter, Receipt, error)) Pipeline {
+	return outboxPipeline{o: o, ctx: ctx, done: done}
+}
+
+type outboxPipeline struct {
+	o    *Outbox
+	ctx  context.Context
+	done func(*Letter, Receipt, error)
+}
+
+func (p outboxPipeline) Send(b *Bulk, l *Letter) {
+	r, err := p.o.SendBulk(p.ctx, b, l)
+	p.done(l, r, err)
+}
+
+func (outboxPipeline) Flush() {}
+func (outboxPipeline) Close() {}
+
 func (o *Outbox) write(messageID string, date time.Time, msg io.WriterTo) (Receipt, error) {
 	id := messageID[:strings.LastIndexByte(messageID, '@')]
 	name := date.UTC().Format("20060102T150405Z") + "-" + safeFileName(id) + ".eml"

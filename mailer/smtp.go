@@ -166,8 +166,7 @@ type pooledConn struct {
 	client   *gomail.Client // the settings
 	smtp     *smtp.Client   // the connection
 	lastUsed time.Time
-	buf      []byte // a bulk copy is built here, to save an allocation per mail
-	wire     []byte // and dot-stuffed here
+	wire     []byte // what goes out in one write is put together here
 	broken   bool   // the session may not be clean: close it, do not reuse it
 }
 
@@ -216,28 +215,6 @@ func (s *SMTPSender) Send(ctx context.Context, m *Message) (Receipt, error) {
 		return Receipt{}, &Error{Stage: StageBuild, Err: err}
 	}
 	return s.transact(ctx, m.MessageID, func(pc *pooledConn) (string, error) {
-		return pc.sendRaw(env, data, s.cfg.Timeout)
-	})
-}
-
-// SendBulk delivers l's copy of b over a pooled connection, like Send.
-func (s *SMTPSender) SendBulk(ctx context.Context, b *Bulk, l *Letter) (Receipt, error) {
-	if err := l.check(b.from); err != nil {
-		return Receipt{}, &Error{Stage: StageBuild, Err: err}
-	}
-	env, err := newEnvelope(b.from, l.To, l.ReturnPath)
-	if err != nil {
-		return Receipt{}, &Error{Stage: StageBuild, Err: err}
-	}
-	return s.transact(ctx, l.MessageID, func(pc *pooledConn) (string, error) {
-		var err error
-		if pc.buf, err = b.AppendLetter(pc.buf[:0], l); err != nil {
-			return "", &Error{Stage: StageBuild, Err: err}
-		}
-		data, err := s.cfg.DKIM.sign(pc.buf)
-		if err != nil {
-			return "", &Error{Stage: StageBuild, Err: err}
-		}
 		return pc.sendRaw(env, data, s.cfg.Timeout)
 	})
 }

@@ -92,23 +92,69 @@ func (pc *pooledConn) refused(stage Stage, err error, env envelope) *Error {
 }
 
 // sendPipelined is sendRaw with MAIL, RCPT and DATA sent as one group
-// (RFC 2920, section 3.1). Every reply of the group is read, whatever the
-// first ones said, so that the session stays in step. The first refusal
-// decides what became of the message: a relay that refuses a recipient
-// and then hangs up has refused the recipient, and the hang-up only ends
-// the connection. After a refusal the transaction is reset, and a
-// connection whose state is unknown is marked broken.
+// (RFC 2920, section 3.1), and the text with its final dot in a second
+// write.
 func (pc *pooledConn) sendPipelined(env envelope, data []byte) (string, error) {
-	tp := pc.smtp.Text
-	mailCmd := "MAIL FROM:" + env.from
-	if env.utf8 {
-		mailCmd += " SMTPUTF8"
-	}
-	tp.W.WriteString(mailCmd + "\r\nRCPT TO:" + env.to + "\r\nDATA\r\n")
-	if err := tp.W.Flush(); err != nil {
-		pc.broken = true
+	if err := pc.writeGroup(nil, &env); err != nil {
 		return "", &Error{Temporary: true, Stage: StageConnect, Err: err}
 	}
+	if e := pc.readEnvelope(env); e != nil {
+		return "", e
+	}
+	if err := pc.writeGroup(data, nil); err != nil {
+		return "", &Error{Temporary: true, Stage: StageData, Err: err}
+	}
+	reply, e := pc.readText(env)
+	if e != nil {
+		return "", e
+	}
+	return reply, nil
+}
+
+// writeGroup writes, in one write, the text of the message whose DATA the
+// relay accepted, when text is not nil, dot-stuffed and with its final
+// dot; then the MAIL, RCPT and DATA commands of env's message, when env is
+// not nil. The text of a message may open a group (RFC 2920, section 3.1),
+// so a message sent behind another costs one write. A connection that
+// fails to write is marked broken.
+func (pc *pooledConn) writeGroup(text []byte, env *envelope) error {
+	w := pc.wire[:0]
+	if text != nil {
+		w = appendDotStuffed(w, text)
+		w = append(w, ".\r\n"...)
+	}
+	if env != nil {
+		w = append(w, "MAIL FROM:"...)
+		w = append(w, env.from...)
+		if env.utf8 {
+			w = append(w, " SMTPUTF8"...)
+		}
+		w = append(w, "\r\nRCPT TO:"...)
+		w = append(w, env.to...)
+		w = append(w, "\r\nDATA\r\n"...)
+	}
+	pc.wire = w
+	tw := pc.smtp.Text.W
+	_, err := tw.Write(w)
+	if err == nil {
+		err = tw.Flush()
+	}
+	if err != nil {
+		pc.broken = true
+	}
+	return err
+}
+
+// readEnvelope reads the replies to a group of MAIL, RCPT and DATA for
+// env's message. Every reply of the group is read, whatever the first ones
+// said, so that the session stays in step. The first refusal decides what
+// became of the message: a relay that refuses a recipient and then hangs
+// up has refused the recipient, and the hang-up only ends the connection.
+// No reply to MAIL means the connection is gone before anything of the
+// message was taken (StageConnect). After a refusal the transaction is
+// reset, and a connection whose state is unknown is marked broken.
+func (pc *pooledConn) readEnvelope(env envelope) *Error {
+	tp := pc.smtp.Text
 	var first *Error // the first refusal
 	for i, step := range []struct {
 		stage  Stage
@@ -135,12 +181,12 @@ func (pc *pooledConn) sendPipelined(env envelope, data []byte) (string, error) {
 			// on a fresh connection.
 			pc.broken = true
 			if first != nil {
-				return "", first
+				return first
 			}
 			if i == 0 {
 				e.Stage = StageConnect
 			}
-			return "", e
+			return e
 		}
 		if e.Code == 421 {
 			pc.broken = true
@@ -149,29 +195,25 @@ func (pc *pooledConn) sendPipelined(env envelope, data []byte) (string, error) {
 			first = e
 		}
 	}
-	if first != nil {
-		if !pc.broken && pc.smtp.Reset() != nil {
-			pc.broken = true
-		}
-		return "", first
-	}
-	pc.wire = appendDotStuffed(pc.wire[:0], data)
-	pc.wire = append(pc.wire, ".\r\n"...)
-	if _, err := tp.W.Write(pc.wire); err != nil {
+	if first != nil && !pc.broken && pc.smtp.Reset() != nil {
 		pc.broken = true
-		return "", &Error{Temporary: true, Stage: StageData, Err: err}
 	}
-	if err := tp.W.Flush(); err != nil {
-		pc.broken = true
-		return "", &Error{Temporary: true, Stage: StageData, Err: err}
-	}
-	_, msg, err := tp.ReadResponse(250)
+	return first
+}
+
+// readText reads the reply to the text of env's message: the relay's
+// words after the code on success, else the *Error. A connection without
+// a reply or closing (421) is marked broken.
+func (pc *pooledConn) readText(env envelope) (string, *Error) {
+	_, msg, err := pc.smtp.Text.ReadResponse(250)
 	if err != nil {
 		e := classifyReply(StageData, err, env.rcpt)
-		pc.broken = e.Code == 0 || e.Code == 421
+		if e.Code == 0 || e.Code == 421 {
+			pc.broken = true
+		}
 		return "", e
 	}
-	return strings.TrimSpace(msg), nil // as go-mail gives it: the text after the code
+	return strings.TrimSpace(msg), nil // as go-mail gives it
 }
 
 // appendDotStuffed appends data with a dot added before every line that

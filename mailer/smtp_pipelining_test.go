@@ -35,15 +35,19 @@ type scripted struct {
 	utf8Mail int
 	rcpts    []string // every RCPT TO address, as received
 	// hangUp, when it returns true, closes the connection without a reply
-	// on reading cmd ("MAIL" or "DATA") of a transaction to to. At MAIL,
-	// to is known from a pipelined RCPT only.
+	// on reading cmd ("MAIL" or "DATA", or "TEXT" for the end of the text)
+	// of a transaction to to. At MAIL, to is known from a pipelined RCPT
+	// only.
 	hangUp func(cmd, to string) bool
+	// text answers the end of the text of a message to to; "" means 250.
+	text func(to string) string
 
 	addr    string
 	mu      sync.Mutex
 	msgs    []string // the text of each message taken, as received
 	conn    int
 	grouped int // transactions whose MAIL, RCPT and DATA came in one write
+	behind  int // MAIL commands that came in one write with the text before
 }
 
 func startScripted(t *testing.T, s *scripted) *scripted {
@@ -187,6 +191,20 @@ func (s *scripted) serve(c net.Conn) {
 					break
 				}
 				text.WriteString(strings.TrimPrefix(l, "."))
+			}
+			if s.hangUp != nil && s.hangUp("TEXT", to) {
+				return
+			}
+			if ahead, _ := r.Peek(r.Buffered()); strings.HasPrefix(string(ahead), "MAIL FROM:") {
+				s.mu.Lock()
+				s.behind++
+				s.mu.Unlock()
+			}
+			if s.text != nil {
+				if a := s.text(to); a != "" {
+					reply(a)
+					continue
+				}
 			}
 			if rcptOK {
 				s.mu.Lock()

@@ -123,7 +123,6 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 		}
 		return fmt.Errorf("worker: campaign %d: %w", b.CampaignID, err)
 	}
-	prep, contacts, registered, registrants := in.prep, in.contacts, in.registered, in.registrants
 	subscriberOf := make(map[int64]int64, len(ds)) // by delivery
 	for _, d := range ds {
 		subscriberOf[d.ID] = d.SubscriberID
@@ -135,21 +134,16 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 	rec := context.WithoutCancel(ctx) // record outcomes even during shutdown
 	outs := h.outcomeLog().begin(claim)
 	var bounced []maillog.Outcome
-	for _, d := range ds {
-		var o maillog.Outcome
-		if registrants[d.SubscriberID] {
-			o = d.Skipped("registered for the event meanwhile")
-		} else {
-			o = h.send(ctx, log.With("delivery", d.ID, "attempt", d.Attempts), prep, d, contacts[d.SubscriberID], registered)
-		}
+	err = h.sendBatch(ctx, log, ds, in, func(o maillog.Outcome) error {
 		h.Metrics.Mail(admin.KindCampaign, statusWord(o.Status))
 		if o.Status == maillog.Bounced {
 			bounced = append(bounced, o)
 		}
-		if err := outs.add(rec, o); err != nil {
-			log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
-			return err
-		}
+		return outs.add(rec, o)
+	})
+	if err != nil {
+		log.Error("recording the outcomes failed; the deliveries are sent again after the lease", "error", err)
+		return err
 	}
 	lost, err := outs.close(rec)
 	if err != nil {
@@ -180,6 +174,62 @@ func (h *CampaignHandler) deliver(ctx context.Context, b campaigns.BatchRef) err
 		}
 	}
 	return h.finishIfDone(ctx, log, b.CampaignID)
+}
+
+// sendBatch sends the letters of deliveries ds and gives each outcome to
+// finish, in the order they are known; it stops at the first error of
+// finish and returns it.
+//
+// The letters go through one pipeline, which tells their fate in the
+// order they were given: one behind the other, a mail costs one write and
+// one wait for the relay (mailer.Pipeline).
+func (h *CampaignHandler) sendBatch(ctx context.Context, log *slog.Logger, ds []*campaigns.Delivery, in batchInputs, finish func(maillog.Outcome) error) error {
+	var ferr error
+	add := func(o maillog.Outcome) {
+		if ferr == nil {
+			ferr = finish(o)
+		}
+	}
+	var given []givenLetter
+	pipe := h.Sender.Pipeline(ctx, func(_ *mailer.Letter, r mailer.Receipt, err error) {
+		g := given[0]
+		given = given[1:]
+		h.Metrics.Send(admin.KindCampaign, time.Since(g.start), replyCode(r, err))
+		if err != nil {
+			add(h.failed(g.log, g.d, err))
+			return
+		}
+		add(g.d.Sent(r.MessageID, r.Reply))
+	})
+	for _, d := range ds {
+		if ferr != nil {
+			break
+		}
+		if in.registrants[d.SubscriberID] {
+			add(d.Skipped("registered for the event meanwhile"))
+			continue
+		}
+		dlog := log.With("delivery", d.ID, "attempt", d.Attempts)
+		c := in.contacts[d.SubscriberID]
+		if reason := skipReason(c, in.registered); reason != "" {
+			dlog.Debug("delivery skipped", "reason", reason)
+			add(d.Skipped(reason))
+			continue
+		}
+		// A letter whose envelope the relay accepted goes out before a
+		// wait for the rate limit: relays wait minutes for a text, not
+		// for ever.
+		if err := h.limiter.Wait(ctx, pipe.Flush); err != nil {
+			add(h.failed(dlog, d, &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err}))
+			continue
+		}
+		b, l := in.prep.Letter(c, h.Now())
+		l.ReturnPath = returnPath(h.VERP, maillog.Deliveries, d.ID)
+		given = append(given, givenLetter{d: d, log: dlog, start: time.Now()})
+		pipe.Send(b, l)
+	}
+	pipe.Close()
+	return ferr
 }
 
 // batchInputs is what sending a batch needs besides its deliveries.
@@ -256,41 +306,32 @@ func (h *CampaignHandler) finishIfDone(ctx context.Context, log *slog.Logger, id
 	return err
 }
 
-// send sends one delivery and returns its outcome, to be recorded with
-// the batch's.
+// givenLetter is a delivery whose letter is in the pipeline.
+type givenLetter struct {
+	d     *campaigns.Delivery
+	log   *slog.Logger
+	start time.Time
+}
+
+// skipReason says why the delivery to c is not sent, or "" when it is.
 //
 // registered, for a campaign to the people registered for an event, are
 // those still registered; nil for other campaigns, which go to confirmed
 // subscribers only.
-func (h *CampaignHandler) send(ctx context.Context, log *slog.Logger, p *compose.Prepared, d *campaigns.Delivery, c *subscribers.Contact, registered map[int64]bool) maillog.Outcome {
-	skip := func(reason string) maillog.Outcome {
-		log.Debug("delivery skipped", "reason", reason)
-		return d.Skipped(reason)
-	}
+func skipReason(c *subscribers.Contact, registered map[int64]bool) string {
 	switch {
 	case c == nil:
-		return skip("subscriber no longer exists")
+		return "subscriber no longer exists"
 	case registered != nil && !registered[c.ID]:
-		return skip("no longer registered for the event")
+		return "no longer registered for the event"
 	case registered != nil && c.Status == subscribers.StatusBounced:
-		return skip("subscriber is bounced")
+		return "subscriber is bounced"
 	case registered == nil && c.Status != subscribers.StatusConfirmed:
-		return skip("subscriber is " + string(c.Status))
+		return "subscriber is " + string(c.Status)
 	case c.Suppressed:
-		return skip("address is on the suppression list")
+		return "address is on the suppression list"
 	}
-	if err := h.limiter.Wait(ctx); err != nil {
-		return h.failed(log, d, &mailer.Error{Temporary: true, Stage: mailer.StageConnect, Err: err})
-	}
-	b, l := p.Letter(c, h.Now())
-	l.ReturnPath = returnPath(h.VERP, maillog.Deliveries, d.ID)
-	start := time.Now()
-	r, err := h.Sender.SendBulk(ctx, b, l)
-	h.Metrics.Send(admin.KindCampaign, time.Since(start), replyCode(r, err))
-	if err != nil {
-		return h.failed(log, d, err)
-	}
-	return d.Sent(r.MessageID, r.Reply)
+	return ""
 }
 
 // failed is what a failed delivery becomes, as the failure policy decides

@@ -267,6 +267,28 @@ func TestRateLimitHoldsAcrossWorkers(t *testing.T) {
 	}
 }
 
+// A letter whose envelope the relay accepted is not held back while the
+// worker waits for the rate limit: at one mail a second, the first of two
+// arrives a second before the second, not with it.
+func TestRateLimitWaitSendsTheStartedLetter(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	e.populate(t, group{prefix: "takt", n: 2, kind: subscribers.KindCompany, confirmed: true})
+	e.send(t, newsletter())
+	w := e.worker(t, func(c *worker.Config) { c.Rate = 1 })
+	done := make(chan struct{})
+	go func() { defer close(done); e.runUntilEmpty(t, w) }()
+	if got := e.relay.Wait(1, 10*time.Second); len(got) != 1 {
+		t.Fatalf("relay has %d mails, want the first", len(got))
+	}
+	first := time.Now()
+	got := e.relay.Wait(2, 10*time.Second)
+	if gap := time.Since(first); len(got) != 2 || gap < 700*time.Millisecond {
+		t.Errorf("the second of %d mails came %v after the first, want about a second: the first was held back for the wait", len(got), gap)
+	}
+	<-done
+}
+
 // Erasing a person erases their deliveries too; the campaign's counts
 // shrink by one and nothing else changes.
 func TestErasureRemovesDeliveries(t *testing.T) {

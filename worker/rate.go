@@ -36,8 +36,9 @@ func newRateLimiter(opt asynq.RedisConnOpt, namespace string, perSecond int) (*r
 	}, nil
 }
 
-// Wait blocks until one more message may be sent, or ctx is done.
-func (r *rateLimiter) Wait(ctx context.Context) error {
+// Wait blocks until one more message may be sent, or ctx is done. It
+// calls idle, when not nil, before it sleeps.
+func (r *rateLimiter) Wait(ctx context.Context, idle func()) error {
 	if r == nil {
 		return nil
 	}
@@ -48,6 +49,10 @@ func (r *rateLimiter) Wait(ctx context.Context) error {
 		}
 		if res.Allowed > 0 {
 			return nil
+		}
+		if idle != nil {
+			idle()
+			idle = nil
 		}
 		t := time.NewTimer(res.RetryAfter)
 		select {
