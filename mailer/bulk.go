@@ -30,6 +30,7 @@ type Bulk struct {
 	from mail.Address
 	segs []bulkSegment
 	size int
+	qps  int // the distinct blanks in quoted-printable parts
 }
 
 type bulkSegment struct {
@@ -37,6 +38,10 @@ type bulkSegment struct {
 	blank string // the value of this blank; "" after the last literal
 	qp    bool   // the blank is in a quoted-printable part, not a header
 	col   int    // for a header blank, the column it starts at
+	// slot numbers the blank among the distinct ones in quoted-printable
+	// parts: a value is encoded the same wherever it stands, so a copy
+	// encodes it once and copies it to its other places.
+	slot int
 }
 
 // The blanks every copy has: its own Date, Message-ID and To.
@@ -97,7 +102,21 @@ func NewBulk(m *Message, blanks ...string) (*Bulk, error) {
 	if !bytes.HasSuffix(raw, []byte("\r\n")) {
 		raw = append(raw, '\r', '\n')
 	}
-	return &Bulk{from: m.From, segs: splitBlanks(raw, known), size: len(raw)}, nil
+	b := &Bulk{from: m.From, segs: splitBlanks(raw, known), size: len(raw)}
+	slots := map[string]int{}
+	for i, seg := range b.segs {
+		if !seg.qp {
+			continue
+		}
+		n, ok := slots[seg.blank]
+		if !ok {
+			n = len(slots)
+			slots[seg.blank] = n
+		}
+		b.segs[i].slot = n
+	}
+	b.qps = len(slots)
+	return b, nil
 }
 
 // splitBlanks cuts raw at the markers of the known blanks. In the body,
@@ -194,6 +213,15 @@ func (b *Bulk) AppendLetter(dst []byte, l *Letter) ([]byte, error) {
 		return dst, err
 	}
 	dst = slices.Grow(dst, b.size+1024)
+	// Where in dst each quoted-printable value went first, end 0 until
+	// then.
+	type span struct{ start, end int }
+	var spans []span
+	if b.qps <= 16 {
+		spans = make([]span, b.qps, 16) // on the stack
+	} else {
+		spans = make([]span, b.qps)
+	}
 	for _, s := range b.segs {
 		dst = append(dst, s.lit...)
 		if s.blank == "" {
@@ -218,10 +246,16 @@ func (b *Bulk) AppendLetter(dst []byte, l *Letter) ([]byte, error) {
 			}
 		}
 		if s.qp {
+			if sp := spans[s.slot]; sp.end > 0 {
+				dst = append(dst, dst[sp.start:sp.end]...)
+				continue
+			}
 			if err := checkText(v); err != nil {
 				return dst, fmt.Errorf("%w: %s: %v", ErrInvalidMessage, s.blank, err)
 			}
+			start := len(dst)
 			dst = appendQP(dst, v)
+			spans[s.slot] = span{start, len(dst)}
 			continue
 		}
 		if err := checkValue(v); err != nil {

@@ -364,7 +364,7 @@ func FuzzBulkValues(f *testing.F) {
 		if !utf8.ValidString(v) {
 			return // values come from Go strings of UTF-8 text
 		}
-		p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "vorher {v} nachher\n", "<p>{v}</p>", map[string]string{"v": v, "unsubscribe": "u"})
+		p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "vorher {v} nachher\n{v}\n", "<p>{v}</p>", map[string]string{"v": v, "unsubscribe": "u"})
 		raw, err := p.bulk.AppendLetter(nil, p.copy)
 		if checkText(v) != nil {
 			if !errors.Is(err, ErrInvalidMessage) {
