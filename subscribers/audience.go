@@ -166,12 +166,14 @@ type Contact struct {
 	Suppressed bool `db:"-"`
 }
 
+const contactsSQL = `SELECT id, coalesce(email, '') AS email, name, organisation, phone, salutation, kind, language, status
+	FROM subscribers WHERE id = ANY ($1)`
+
 // Contacts returns the subscribers with the given IDs that still exist,
 // keyed by ID, with their suppression marked.
 func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, error) {
 	var cs []*Contact
-	if err := s.db.SelectContext(ctx, &cs, `SELECT id, coalesce(email, '') AS email, name, organisation, phone, salutation, kind, language, status
-		FROM subscribers WHERE id = ANY ($1)`, pq.Int64Array(ids)); err != nil {
+	if err := s.contacts.Select(ctx, &cs, pq.Int64Array(ids)); err != nil {
 		return nil, fmt.Errorf("subscribers: contacts: %w", err)
 	}
 	hashes := make([][]byte, len(cs))
@@ -183,8 +185,7 @@ func (s *Store) Contacts(ctx context.Context, ids []int64) (map[int64]*Contact, 
 		out[c.ID] = c
 	}
 	var found [][]byte
-	if err := s.db.SelectContext(ctx, &found, `SELECT address_hash FROM suppressions WHERE address_hash = ANY ($1)`,
-		pq.ByteaArray(hashes)); err != nil {
+	if err := s.suppressed.Select(ctx, &found, pq.ByteaArray(hashes)); err != nil {
 		return nil, fmt.Errorf("subscribers: suppression list: %w", err)
 	}
 	for _, h := range found {

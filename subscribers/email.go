@@ -88,10 +88,36 @@ func NormalizeEmail(s string) (string, error) {
 // It equals the email_key column of the subscribers table for every
 // address stored.
 func EmailKey(email string) string {
+	if plainASCII(email) {
+		// Normalising changes nothing but the case of such an address,
+		// or fails, which leaves it as it is (FuzzEmailKeyPlain): most
+		// addresses need no parsing to be matched.
+		return strings.ToLower(strings.TrimSpace(email))
+	}
+	return emailKey(email)
+}
+
+// emailKey is EmailKey without its shortcut.
+func emailKey(email string) string {
 	if n, err := NormalizeEmail(email); err == nil {
 		email = n
 	}
 	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// plainASCII says s is all ASCII and has no A-label ("xn--"), the only
+// ASCII that a domain's Unicode form spells otherwise.
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return false
+		}
+		if (c == 'x' || c == 'X') && i+3 < len(s) && (s[i+1] == 'n' || s[i+1] == 'N') && s[i+2] == '-' && s[i+3] == '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // validDomain accepts host names of at least two labels, each 1 to 63

@@ -90,6 +90,23 @@ func FuzzNormalizeEmail(f *testing.F) {
 	})
 }
 
+// EmailKey's shortcut for plain ASCII addresses gives what normalising
+// gives.
+func FuzzEmailKeyPlain(f *testing.F) {
+	for _, s := range []string{"anna@example.org", " A@B.DE ", "a@XN--MLLER-KVA.example", "a@b", "a@.b.c", "a@[127.0.0.1]",
+		"a..b@c.de", "\"x y\"@c.de", "a@b-.de", "a@b_c.de", "a@-b.de", "a@b.de.", "a@xn--.de", "a@\x00.de", "A@B..DE", "@b.de"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !plainASCII(s) {
+			return
+		}
+		if got, want := EmailKey(s), emailKey(s); got != want {
+			t.Fatalf("EmailKey(%q) = %q, normalising gives %q", s, got, want)
+		}
+	})
+}
+
 func TestParseKind(t *testing.T) {
 	tests := []struct {
 		in   string

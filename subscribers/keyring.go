@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 	"time"
 )
 
@@ -57,6 +59,9 @@ const (
 type Keyring struct {
 	tokenKey   []byte
 	addressKey []byte
+	// Keyed hashes to reuse: a reset one starts from its key's state
+	// without hashing the key again (crypto/hmac keeps that state).
+	tokenMACs, addressMACs sync.Pool
 }
 
 // NewKeyring derives the keys from secret, which must have at least
@@ -65,10 +70,23 @@ func NewKeyring(secret []byte) (*Keyring, error) {
 	if len(secret) < MinSecretLength {
 		return nil, fmt.Errorf("subscribers: the secret has %d bytes, at least %d are needed", len(secret), MinSecretLength)
 	}
-	return &Keyring{
+	k := &Keyring{
 		tokenKey:   derive(secret, "rundbrief link tokens v1"),
 		addressKey: derive(secret, "rundbrief address hashes v1"),
-	}, nil
+	}
+	k.tokenMACs.New = func() any { return hmac.New(sha256.New, k.tokenKey) }
+	k.addressMACs.New = func() any { return hmac.New(sha256.New, k.addressKey) }
+	return k, nil
+}
+
+// sum is the HMAC of data under the key of pool's hashes.
+func sum(pool *sync.Pool, data []byte) []byte {
+	m := pool.Get().(hash.Hash)
+	m.Write(data)
+	out := m.Sum(make([]byte, 0, sha256.Size))
+	m.Reset()
+	pool.Put(m)
+	return out
 }
 
 func derive(secret []byte, label string) []byte {
@@ -142,16 +160,12 @@ func (k *Keyring) Expires(token string) time.Time {
 }
 
 func (k *Keyring) mac(body []byte) []byte {
-	m := hmac.New(sha256.New, k.tokenKey)
-	m.Write(body)
-	return m.Sum(nil)[:tokenMAC]
+	return sum(&k.tokenMACs, body)[:tokenMAC]
 }
 
 // AddressHash is the keyed hash under which an address is kept on the
 // suppression list: HMAC-SHA-256 of its lower-cased form. Without the secret,
 // the list cannot be checked against guessed addresses.
 func (k *Keyring) AddressHash(email string) []byte {
-	m := hmac.New(sha256.New, k.addressKey)
-	m.Write([]byte(EmailKey(email)))
-	return m.Sum(nil)
+	return sum(&k.addressMACs, []byte(EmailKey(email)))
 }

@@ -30,12 +30,19 @@ type Store struct {
 	db   *sqlx.DB
 	keys *Keyring
 	get  *postgres.Query // Get, prepared: nearly every page reads a subscriber
+	// contacts and suppressed, prepared: every batch of a campaign reads
+	// its recipients and checks their addresses.
+	contacts, suppressed *postgres.Query
 }
 
 // NewStore returns a store on db. keys hashes addresses for the suppression
 // list.
 func NewStore(db *sqlx.DB, keys *Keyring) *Store {
-	return &Store{db: db, keys: keys, get: postgres.Prepare(db, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = $1`)}
+	return &Store{db: db, keys: keys,
+		get:        postgres.Prepare(db, `SELECT `+subscriberColumns+` FROM subscribers s WHERE s.id = $1`),
+		contacts:   postgres.Prepare(db, contactsSQL),
+		suppressed: postgres.Prepare(db, `SELECT address_hash FROM suppressions WHERE address_hash = ANY ($1)`),
+	}
 }
 
 // subscriberColumns selects a subscriber, aliased s, with its topics.
