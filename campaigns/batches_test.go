@@ -66,11 +66,12 @@ func sendAll(t *testing.T, s *campaigns.Store, bs []campaigns.BatchRef) {
 }
 
 // A campaign of 2,500 is planned in two parts: the first 1,000 (20
-// batches) are handed out at once, and may even all be sent, before the
+// batches of 50) are handed out at once, and may even all be sent, before the
 // rest is written; the campaign is not done until the plan is whole.
 func TestStartPlansInParts(t *testing.T) {
 	t.Parallel()
 	st := testenv.NewStores(t)
+	st.Campaigns.BatchSize = 50
 	ctx := context.Background()
 	c := newsletterTo(t, st, 2500)
 	var parts [][]campaigns.BatchRef
@@ -112,6 +113,7 @@ func TestStartPlansInParts(t *testing.T) {
 func TestContinuePlansAfterADeadStart(t *testing.T) {
 	t.Parallel()
 	st := testenv.NewStores(t)
+	st.Campaigns.BatchSize = 50
 	c := newsletterTo(t, st, 2500)
 	ctx, cancel := context.WithCancel(context.Background())
 	_, err := st.Campaigns.Start(ctx, c.ID, time.Now(), func([]campaigns.BatchRef) { cancel() })

@@ -18,8 +18,13 @@ import (
 	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
-// DefaultBatchSize is how many deliveries one task carries.
-const DefaultBatchSize = 50
+// DefaultBatchSize is how many deliveries one task carries. What a batch
+// costs besides its mails (its claim, its recipients' contacts, its
+// release, its task) is shared by that many: at 100 rather than 50 the
+// bench measured PostgreSQL at 31 instead of 44 µs per mail and the
+// worker at 49 instead of 54. A batch still goes out in a tenth of a
+// second, and a killed worker still sends at most ten of it again.
+const DefaultBatchSize = 100
 
 // Store keeps campaigns and their deliveries in PostgreSQL. It is safe for
 // concurrent use.
