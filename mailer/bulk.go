@@ -42,6 +42,9 @@ type bulkSegment struct {
 	// parts: a value is encoded the same wherever it stands, so a copy
 	// encodes it once and copies it to its other places.
 	slot int
+	// wire is lit dot-stuffed (RFC 5321, section 4.5.2) but for its first
+	// byte, which starts a line or not according to what comes before.
+	wire []byte
 }
 
 // The blanks every copy has: its own Date, Message-ID and To.
@@ -105,6 +108,10 @@ func NewBulk(m *Message, blanks ...string) (*Bulk, error) {
 	b := &Bulk{from: m.From, segs: splitBlanks(raw, known), size: len(raw)}
 	slots := map[string]int{}
 	for i, seg := range b.segs {
+		b.segs[i].wire = seg.lit
+		if bytes.Contains(seg.lit, []byte("\n.")) {
+			b.segs[i].wire, _ = stuffFrom(slices.Clone(seg.lit), 0, false)
+		}
 		if !seg.qp {
 			continue
 		}
@@ -209,12 +216,24 @@ func (b *Bulk) WriteTo(w io.Writer, l *Letter) (int64, error) {
 // value holds a line break or another control character, or a body value
 // holds CR or a control character other than LF and tab.
 func (b *Bulk) AppendLetter(dst []byte, l *Letter) ([]byte, error) {
+	return b.appendCopy(dst, l, false)
+}
+
+// appendWire is AppendLetter with the copy dot-stuffed for the DATA
+// command (RFC 5321, section 4.5.2), as appendDotStuffed would make it,
+// but without a look at each line: the literals were stuffed once, in
+// NewBulk, and only the values are looked at. dst is empty or ends a line.
+func (b *Bulk) appendWire(dst []byte, l *Letter) ([]byte, error) {
+	return b.appendCopy(dst, l, true)
+}
+
+func (b *Bulk) appendCopy(dst []byte, l *Letter, wire bool) ([]byte, error) {
 	if err := l.check(b.from); err != nil {
 		return dst, err
 	}
 	dst = slices.Grow(dst, b.size+1024)
 	// Where in dst each quoted-printable value went first, end 0 until
-	// then.
+	// then; on the wire without a dot added before it for where it stood.
 	type span struct{ start, end int }
 	var spans []span
 	if b.qps <= 16 {
@@ -223,7 +242,11 @@ func (b *Bulk) AppendLetter(dst []byte, l *Letter) ([]byte, error) {
 		spans = make([]span, b.qps)
 	}
 	for _, s := range b.segs {
-		dst = append(dst, s.lit...)
+		if wire {
+			dst = appendLineStuffed(dst, s.wire)
+		} else {
+			dst = append(dst, s.lit...)
+		}
 		if s.blank == "" {
 			continue
 		}
@@ -245,25 +268,82 @@ func (b *Bulk) AppendLetter(dst []byte, l *Letter) ([]byte, error) {
 				return dst, fmt.Errorf("%w: no value for %q", ErrBlank, s.blank)
 			}
 		}
+		start := len(dst)
 		if s.qp {
 			if sp := spans[s.slot]; sp.end > 0 {
-				dst = append(dst, dst[sp.start:sp.end]...)
+				if wire {
+					dst = appendLineStuffed(dst, dst[sp.start:sp.end])
+				} else {
+					dst = append(dst, dst[sp.start:sp.end]...)
+				}
 				continue
 			}
 			if err := checkText(v); err != nil {
 				return dst, fmt.Errorf("%w: %s: %v", ErrInvalidMessage, s.blank, err)
 			}
-			start := len(dst)
 			dst = appendQP(dst, v)
-			spans[s.slot] = span{start, len(dst)}
-			continue
+		} else {
+			if err := checkValue(v); err != nil {
+				return dst, fmt.Errorf("%w: %s: %v", ErrInvalidMessage, s.blank, err)
+			}
+			dst = appendFolded(dst, v, s.col)
 		}
-		if err := checkValue(v); err != nil {
-			return dst, fmt.Errorf("%w: %s: %v", ErrInvalidMessage, s.blank, err)
+		lead := 0
+		if wire {
+			dst, lead = stuffFrom(dst, start, start == 0 || dst[start-1] == '\n')
 		}
-		dst = appendFolded(dst, v, s.col)
+		if s.qp {
+			spans[s.slot] = span{start + lead, len(dst)}
+		}
 	}
 	return dst, nil
+}
+
+// appendLineStuffed appends piece, dot-stuffed but for its first byte, to
+// dst, which is empty or ends in a line or within one: a dot first in
+// piece is doubled when it starts a line.
+func appendLineStuffed(dst, piece []byte) []byte {
+	if len(piece) > 0 && piece[0] == '.' && (len(dst) == 0 || dst[len(dst)-1] == '\n') {
+		dst = append(dst, '.')
+	}
+	return append(dst, piece...)
+}
+
+// stuffFrom dot-stuffs dst[start:] in place: a dot is added before each
+// dot that starts a line, and before dst[start] when it is a dot and
+// lineStart says a line starts there. It returns dst and 1 when it added
+// a dot before dst[start], else 0.
+func stuffFrom(dst []byte, start int, lineStart bool) ([]byte, int) {
+	starts := func(i int) bool {
+		return dst[i] == '.' && ((i == start && lineStart) || (i > start && dst[i-1] == '\n'))
+	}
+	n := 0
+	for i := start; i < len(dst); i++ {
+		if starts(i) {
+			n++
+		}
+	}
+	if n == 0 {
+		return dst, 0
+	}
+	lead := 0
+	if starts(start) {
+		lead = 1
+	}
+	// Each byte moves right by the dots added before it; going from
+	// the end, a byte is read before anything is written over it.
+	end := len(dst)
+	dst = append(dst, make([]byte, n)...)
+	j := len(dst)
+	for i := end - 1; i >= start; i-- {
+		j--
+		dst[j] = dst[i]
+		if starts(i) {
+			j--
+			dst[j] = '.'
+		}
+	}
+	return dst, lead
 }
 
 // checkText refuses CR and the control characters other than LF and tab

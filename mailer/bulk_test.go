@@ -148,6 +148,19 @@ func checkLines(t testing.TB, raw []byte) {
 	}
 }
 
+// checkWire checks that the copy of b for l on the wire is raw, the copy,
+// dot-stuffed.
+func checkWire(t testing.TB, b *Bulk, l *Letter, raw []byte) {
+	t.Helper()
+	wire, err := b.appendWire(nil, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := appendDotStuffed(nil, raw); !bytes.Equal(wire, want) {
+		t.Errorf("on the wire:\n%q\nwant the copy dot-stuffed:\n%q", wire, want)
+	}
+}
+
 func TestBulkCopyIsTheSameMail(t *testing.T) {
 	t.Parallel()
 	long := "https://rundbrief.example/events/talent-campus/register/" + strings.Repeat("AbC-d_9", 20)
@@ -172,6 +185,13 @@ func TestBulkCopyIsTheSameMail(t *testing.T) {
 			text:   "{greeting}\n.{greeting}\n{greeting} \n\t{greeting}\n",
 			html:   "<p>{greeting}</p>\n.{greeting}.\n",
 			values: map[string]string{"greeting": "=?Hallo =3D . ", "unsubscribe": "x"},
+		},
+		{
+			name:   "values that start lines with a dot",
+			to:     mail.Address{Address: "punkt@example.org"},
+			text:   "{d}\n.{d}\n",
+			html:   "<p>\n{d}</p>\n.{d}",
+			values: map[string]string{"d": ".Punkt\n.zweite Zeile", "unsubscribe": "."},
 		},
 		{
 			name:   "empty values, a value at the start and at the end",
@@ -200,6 +220,7 @@ func TestBulkCopyIsTheSameMail(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkLines(t, copy.Bytes())
+			checkWire(t, p.bulk, p.copy, copy.Bytes())
 			got, want := decode(t, copy.Bytes()), decode(t, whole.Bytes())
 			for k, w := range want.header {
 				if g := got.header[k]; g != w {
@@ -364,7 +385,7 @@ func FuzzBulkValues(f *testing.F) {
 		if !utf8.ValidString(v) {
 			return // values come from Go strings of UTF-8 text
 		}
-		p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "vorher {v} nachher\n{v}\n", "<p>{v}</p>", map[string]string{"v": v, "unsubscribe": "u"})
+		p := newBulkPair(t, mail.Address{Address: "a@example.org"}, "vorher {v} nachher\n{v}\n.{v}\n", "<p>{v}</p>\n.{v}", map[string]string{"v": v, "unsubscribe": "u"})
 		raw, err := p.bulk.AppendLetter(nil, p.copy)
 		if checkText(v) != nil {
 			if !errors.Is(err, ErrInvalidMessage) {
@@ -376,6 +397,7 @@ func FuzzBulkValues(f *testing.F) {
 			t.Fatal(err)
 		}
 		checkLines(t, raw)
+		checkWire(t, p.bulk, p.copy, raw)
 		var whole bytes.Buffer
 		if _, err := p.whole.WriteTo(&whole); err != nil {
 			t.Fatal(err)

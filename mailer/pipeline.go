@@ -61,9 +61,10 @@ type smtpPipeline struct {
 	// pending is set, pc is usable.
 	pending *Letter
 	penv    envelope
-	ptext   []byte
+	ptext   []byte    // on the wire: dot-stuffed, without the final dot
 	texts   [2][]byte // where the pending letter's text and the next one's are built
 	pbuf    int       // which of texts is the pending letter's
+	plain   []byte    // a text to be signed is built here
 }
 
 // Send builds l's copy and offers its envelope, behind the pending
@@ -78,11 +79,8 @@ func (p *smtpPipeline) Send(b *Bulk, l *Letter) {
 		return
 	}
 	free := 1 - p.pbuf
-	p.texts[free], err = b.AppendLetter(p.texts[free][:0], l)
-	text := p.texts[free]
-	if err == nil {
-		text, err = p.s.cfg.DKIM.sign(text)
-	}
+	text, err := p.build(p.texts[free][:0], b, l)
+	p.texts[free] = text
 	if err != nil {
 		fail(&Error{Stage: StageBuild, Err: err})
 		return
@@ -114,6 +112,23 @@ func (p *smtpPipeline) Send(b *Bulk, l *Letter) {
 		fail(e)
 		return
 	}
+}
+
+// build appends l's copy of b to dst as it goes on the wire: signed, when
+// the sender signs, and dot-stuffed.
+func (p *smtpPipeline) build(dst []byte, b *Bulk, l *Letter) ([]byte, error) {
+	if p.s.cfg.DKIM == nil {
+		return b.appendWire(dst, l)
+	}
+	var err error
+	if p.plain, err = b.AppendLetter(p.plain[:0], l); err != nil {
+		return dst, err
+	}
+	signed, err := p.s.cfg.DKIM.sign(p.plain)
+	if err != nil {
+		return dst, err
+	}
+	return appendDotStuffed(dst, signed), nil
 }
 
 // connect takes one of the sender's slots, once, and an idle connection
@@ -155,7 +170,14 @@ func (p *smtpPipeline) offer(l *Letter, env envelope, text []byte) *Error {
 		}
 	}
 	if ok, _ := pc.smtp.Extension("PIPELINING"); !ok {
-		reply, err := pc.sendRaw(env, text, p.s.cfg.Timeout)
+		var reply string
+		err := pc.smtp.UpdateDeadline(p.s.cfg.Timeout)
+		if err != nil {
+			pc.broken = true
+			err = &Error{Temporary: true, Stage: StageConnect, Err: err}
+		} else {
+			reply, err = pc.sendOneByOne(env, text)
+		}
 		p.used = true
 		if err != nil {
 			e, _ := AsError(err)
@@ -167,12 +189,11 @@ func (p *smtpPipeline) offer(l *Letter, env envelope, text []byte) *Error {
 	err := pc.smtp.UpdateDeadline(p.s.cfg.Timeout)
 	if err != nil {
 		pc.broken = true
+	} else if p.pending != nil {
+		err = pc.write(appendGroup(p.ptext, true, &env))
 	} else {
-		var prev []byte
-		if p.pending != nil {
-			prev = p.ptext
-		}
-		err = pc.writeGroup(prev, &env)
+		pc.wire = appendGroup(pc.wire[:0], false, &env)
+		err = pc.write(pc.wire)
 	}
 	if err != nil {
 		p.report("", &Error{Temporary: true, Stage: StageData, Err: err})
@@ -218,7 +239,7 @@ func (p *smtpPipeline) Flush() {
 	if err != nil {
 		pc.broken = true
 	} else {
-		err = pc.writeGroup(p.ptext, nil)
+		err = pc.write(appendGroup(p.ptext, true, nil))
 	}
 	if err != nil {
 		p.report("", &Error{Temporary: true, Stage: StageData, Err: err})

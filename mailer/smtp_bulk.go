@@ -35,6 +35,14 @@ func (pc *pooledConn) sendRaw(env envelope, data []byte, timeout time.Duration) 
 	if ok, _ := sc.Extension("PIPELINING"); ok {
 		return pc.sendPipelined(env, data)
 	}
+	pc.wire = appendDotStuffed(pc.wire[:0], data)
+	return pc.sendOneByOne(env, pc.wire)
+}
+
+// sendOneByOne is sendRaw to a relay without PIPELINING, for a text
+// already dot-stuffed: each command waits for its reply.
+func (pc *pooledConn) sendOneByOne(env envelope, wire []byte) (string, error) {
+	sc := pc.smtp
 	sc.SkipSMTPUTF8(!env.utf8) // go-mail would ask for it whenever offered
 	if err := sc.Mail(env.from); err != nil {
 		e := pc.refused(StageMailFrom, err, env)
@@ -52,17 +60,15 @@ func (pc *pooledConn) sendRaw(env envelope, data []byte, timeout time.Duration) 
 	if err != nil {
 		return "", pc.refused(StageData, err, env)
 	}
-	// The text goes to the connection's buffer dot-stuffed here, a search
-	// per line that starts with a dot rather than a look at every byte;
-	// the final CRLF goes through the data writer, so that it knows the
-	// text ended at the start of a line and its Close adds only ".\r\n".
-	// The client's Text connection is exported for such extensions.
-	pc.wire = appendDotStuffed(pc.wire[:0], data[:len(data)-2])
-	if _, err := sc.Text.W.Write(pc.wire); err != nil {
+	// The text, dot-stuffed, goes to the connection's buffer directly
+	// (the client's Text connection is exported for such extensions); its
+	// final CRLF goes through the data writer, so that it knows the text
+	// ended at the start of a line and its Close adds only ".\r\n".
+	if _, err := sc.Text.W.Write(wire[:len(wire)-2]); err != nil {
 		pc.broken = true
 		return "", &Error{Temporary: true, Stage: StageData, Err: err}
 	}
-	if _, err := w.Write(data[len(data)-2:]); err != nil {
+	if _, err := w.Write(wire[len(wire)-2:]); err != nil {
 		pc.broken = true
 		return "", &Error{Temporary: true, Stage: StageData, Err: err}
 	}
@@ -95,13 +101,15 @@ func (pc *pooledConn) refused(stage Stage, err error, env envelope) *Error {
 // (RFC 2920, section 3.1), and the text with its final dot in a second
 // write.
 func (pc *pooledConn) sendPipelined(env envelope, data []byte) (string, error) {
-	if err := pc.writeGroup(nil, &env); err != nil {
+	pc.wire = appendGroup(pc.wire[:0], false, &env)
+	if err := pc.write(pc.wire); err != nil {
 		return "", &Error{Temporary: true, Stage: StageConnect, Err: err}
 	}
 	if e := pc.readEnvelope(env); e != nil {
 		return "", e
 	}
-	if err := pc.writeGroup(data, nil); err != nil {
+	pc.wire = appendGroup(appendDotStuffed(pc.wire[:0], data), true, nil)
+	if err := pc.write(pc.wire); err != nil {
 		return "", &Error{Temporary: true, Stage: StageData, Err: err}
 	}
 	reply, e := pc.readText(env)
@@ -111,31 +119,33 @@ func (pc *pooledConn) sendPipelined(env envelope, data []byte) (string, error) {
 	return reply, nil
 }
 
-// writeGroup writes, in one write, the text of the message whose DATA the
-// relay accepted, when text is not nil, dot-stuffed and with its final
-// dot; then the MAIL, RCPT and DATA commands of env's message, when env is
-// not nil. The text of a message may open a group (RFC 2920, section 3.1),
-// so a message sent behind another costs one write. A connection that
-// fails to write is marked broken.
-func (pc *pooledConn) writeGroup(text []byte, env *envelope) error {
-	w := pc.wire[:0]
-	if text != nil {
-		w = appendDotStuffed(w, text)
-		w = append(w, ".\r\n"...)
+// appendGroup appends to buf, when endText, the final dot of a text that
+// buf holds dot-stuffed; then the MAIL, RCPT and DATA commands of env's
+// message, when env is not nil. The text of a message may open a group
+// (RFC 2920, section 3.1), so a message sent behind another costs one
+// write.
+func appendGroup(buf []byte, endText bool, env *envelope) []byte {
+	if endText {
+		buf = append(buf, ".\r\n"...)
 	}
 	if env != nil {
-		w = append(w, "MAIL FROM:"...)
-		w = append(w, env.from...)
+		buf = append(buf, "MAIL FROM:"...)
+		buf = append(buf, env.from...)
 		if env.utf8 {
-			w = append(w, " SMTPUTF8"...)
+			buf = append(buf, " SMTPUTF8"...)
 		}
-		w = append(w, "\r\nRCPT TO:"...)
-		w = append(w, env.to...)
-		w = append(w, "\r\nDATA\r\n"...)
+		buf = append(buf, "\r\nRCPT TO:"...)
+		buf = append(buf, env.to...)
+		buf = append(buf, "\r\nDATA\r\n"...)
 	}
-	pc.wire = w
+	return buf
+}
+
+// write writes buf to the relay at once. A connection that fails to
+// write is marked broken.
+func (pc *pooledConn) write(buf []byte) error {
 	tw := pc.smtp.Text.W
-	_, err := tw.Write(w)
+	_, err := tw.Write(buf)
 	if err == nil {
 		err = tw.Flush()
 	}
