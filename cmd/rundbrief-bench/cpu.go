@@ -66,11 +66,16 @@ func newCPUMeter() *cpuMeter {
 	return &cpuMeter{first: map[int]int64{}, last: map[int]int64{}, group: map[int]string{}}
 }
 
-// track adds pid to group.
+// track adds pid to group. A PostgreSQL process counted as another one
+// moves to the backends when the run's query finds it later: a backend
+// may start between that query and the look at all postgres processes.
 func (m *cpuMeter) track(group string, pid int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.group[pid]; ok {
+	if g, ok := m.group[pid]; ok {
+		if g == groupPGOther && group == groupBackends {
+			m.group[pid] = group
+		}
 		return
 	}
 	t, ok := cpuTicks(pid)
