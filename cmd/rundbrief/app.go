@@ -28,7 +28,8 @@ type app struct {
 	env            []string
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	started        bool // flags and arguments were accepted and the command began
+	started        bool          // flags and arguments were accepted and the command began
+	cpus           func(int) int // runtime.GOMAXPROCS in the real process, nil in tests
 
 	cfg     *config.Config
 	db      *sqlx.DB

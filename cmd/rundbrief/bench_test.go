@@ -61,7 +61,7 @@ func BenchmarkImport100k(b *testing.B) {
 		var out, errOut bytes.Buffer
 		b.StartTimer()
 		start := time.Now()
-		code := run(context.Background(), []string{"subscribers", "import", path}, env, strings.NewReader(""), &out, &errOut)
+		code := run(context.Background(), []string{"subscribers", "import", path}, env, strings.NewReader(""), &out, &errOut, nil)
 		total += time.Since(start)
 		if code != 0 || !strings.Contains(out.String(), fmt.Sprintf("%d Bestätigungsmails", n)) {
 			b.Fatalf("import: exit %d\n%s\n%s", code, out.String(), errOut.String())
@@ -99,7 +99,7 @@ func BenchmarkCampaign10k(b *testing.B) {
 		}
 		cli := func(args ...string) string {
 			var out, errOut bytes.Buffer
-			if code := run(context.Background(), args, env, strings.NewReader(""), &out, &errOut); code != 0 {
+			if code := run(context.Background(), args, env, strings.NewReader(""), &out, &errOut, nil); code != 0 {
 				b.Fatalf("rundbrief %s: exit %d\n%s%s", strings.Join(args, " "), code, &out, &errOut)
 			}
 			return out.String()

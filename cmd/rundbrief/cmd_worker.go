@@ -187,6 +187,16 @@ type workerOptions struct {
 // runWorker sends the mail until it is stopped, or with o.UntilEmpty
 // until no mail is owed.
 func (a *app) runWorker(ctx context.Context, w io.Writer, o workerOptions) error {
+	if _, set := os.LookupEnv("GOMAXPROCS"); !set && a.cpus != nil {
+		// A worker waits for the relay and PostgreSQL far more than it
+		// computes, and one core builds some 20,000 mails a second. A
+		// second core buys nothing but the Go scheduler's waking and
+		// spinning between them, which the machine's other processes pay
+		// for: about 10% of the worker's CPU per mail, and more mails per
+		// second on two cores (rundbrief-bench). GOMAXPROCS overrides this;
+		// `run`, which serves the pages too, keeps every core.
+		a.cpus(1)
+	}
 	wk, sender, where, err := a.newWorker(ctx)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	_ "time/tzdata" // Europe/Berlin also in containers without zoneinfo
 
@@ -29,7 +30,7 @@ func main() {
 	// commands say it (see redisError).
 	redis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr, runtime.GOMAXPROCS)
 	stop()
 	os.Exit(code)
 }
@@ -60,8 +61,11 @@ type exitCodeError struct{ code int }
 func (e exitCodeError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 // run executes one command line and returns the exit code.
-func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{env: environ, stdin: stdin, stdout: stdout, stderr: stderr}
+// run runs the command in args. cpus, when not nil, sets how many cores
+// the process uses (runtime.GOMAXPROCS; see newWorker); tests, which run
+// commands in their own process, leave it nil.
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer, cpus func(int) int) int {
+	a := &app{env: environ, stdin: stdin, stdout: stdout, stderr: stderr, cpus: cpus}
 	defer a.close()
 	root := newRoot(a)
 	root.SetArgs(args)

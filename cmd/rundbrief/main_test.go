@@ -71,7 +71,7 @@ func (e *cliEnv) run(t *testing.T, stdin string, args ...string) result {
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	code := run(ctx, args, e.vars, strings.NewReader(stdin), &out, &errOut)
+	code := run(ctx, args, e.vars, strings.NewReader(stdin), &out, &errOut, nil)
 	return result{out.String(), errOut.String(), code}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -206,7 +207,7 @@ func TestWorkerUntilEmptyInterrupted(t *testing.T) {
 	var out, errOut bytes.Buffer
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"worker", "--until-empty"}, e.vars, strings.NewReader(""), &out, &errOut)
+		code <- run(ctx, []string{"worker", "--until-empty"}, e.vars, strings.NewReader(""), &out, &errOut, nil)
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for relay.DataStarted() == 0 {
@@ -262,5 +263,26 @@ func TestRedisDownSaysWhereToLook(t *testing.T) {
 				t.Errorf("rundbrief %s, stderr:\n%s", strings.Join(args, " "), got)
 			}
 		})
+	}
+}
+
+// A worker uses one core unless GOMAXPROCS says otherwise.
+func TestWorkerUsesOneCore(t *testing.T) {
+	e := newCLI(t).with("RUNDBRIEF_FROM=knf@lra-nordhausen.example.org")
+	for _, tt := range []struct {
+		gomaxprocs string // "" for unset
+		want       []int
+	}{{"", []int{1}}, {"2", nil}} {
+		t.Setenv("GOMAXPROCS", tt.gomaxprocs)
+		if tt.gomaxprocs == "" {
+			os.Unsetenv("GOMAXPROCS")
+		}
+		var got []int
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"worker", "--until-empty"}, e.vars, strings.NewReader(""), &out, &errOut,
+			func(n int) int { got = append(got, n); return 2 })
+		if code != exitOK || !slices.Equal(got, tt.want) {
+			t.Errorf("GOMAXPROCS=%q: exit %d, cores set %v; want 0, %v\n%s", tt.gomaxprocs, code, got, tt.want, errOut.String())
+		}
 	}
 }
