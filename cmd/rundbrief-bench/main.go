@@ -50,6 +50,7 @@ type options struct {
 	jsonPath    string
 	examples    string
 	profile     string
+	keep        bool
 }
 
 func run() error {
@@ -66,6 +67,7 @@ func run() error {
 	flag.StringVar(&o.jsonPath, "json", "", "also write the results as JSON to this file")
 	flag.StringVar(&o.examples, "examples", "examples/events", "folder of the example event files")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write each worker's CPU profile (pprof) to PREFIX-TIME.pprof")
+	flag.BoolVar(&o.keep, "keep", false, "keep the scratch database of each run, to look at its plans (drop it yourself)")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -201,7 +203,7 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer s.cleanup()
+	defer s.cleanup(o.keep)
 	r := &result{Recipients: n, Workers: o.workers, Concurrency: o.concurrency, Date: time.Now().Format("2006-01-02")}
 
 	sink, err := startSink(o.sink)

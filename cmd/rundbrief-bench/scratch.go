@@ -45,7 +45,7 @@ func newScratch(ctx context.Context, o options) (*scratch, error) {
 	}
 	u.Path = "/" + s.name
 	if s.db, err = sqlx.ConnectContext(ctx, "postgres", u.String()); err != nil {
-		s.cleanup()
+		s.cleanup(false)
 		return nil, err
 	}
 	// One connection: the bench's own backend, left out of the engine's CPU.
@@ -54,12 +54,12 @@ func newScratch(ctx context.Context, o options) (*scratch, error) {
 	s.db.SetConnMaxLifetime(0)
 	ropt, err := redis.ParseURL(o.redisURL)
 	if err != nil {
-		s.cleanup()
+		s.cleanup(false)
 		return nil, fmt.Errorf("-redis: %w", err)
 	}
 	s.rdb = redis.NewClient(ropt)
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		s.cleanup()
+		s.cleanup(false)
 		return nil, fmt.Errorf("Redis at %s: %w (is it running? make services)", o.redisURL, err)
 	}
 	s.env = []string{
@@ -179,13 +179,16 @@ func (s *scratch) stats(ctx context.Context, start time.Time) (stats, error) {
 	return st, nil
 }
 
-// cleanup drops the database and the namespace's Redis keys.
-func (s *scratch) cleanup() {
+// cleanup drops the database, unless keep, and the namespace's Redis keys.
+func (s *scratch) cleanup(keep bool) {
 	ctx := context.Background()
 	if s.db != nil {
 		s.db.Close()
 	}
-	if s.admin != nil {
+	if keep && s.admin != nil {
+		fmt.Fprintln(os.Stderr, "rundbrief-bench: kept the database", s.name)
+		s.admin.Close()
+	} else if s.admin != nil {
 		if _, err := s.admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+s.name+" WITH (FORCE)"); err != nil {
 			fmt.Fprintln(os.Stderr, "rundbrief-bench: drop", s.name+":", err)
 		}

@@ -1,0 +1,145 @@
+package migrations_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/knf-nordhausen/rundbrief/internal/testenv"
+	"github.com/knf-nordhausen/rundbrief/postgres"
+)
+
+// referenceDB is a database with one campaign (1) and two subscribers (1
+// and 2), each with a delivery of the campaign.
+func referenceDB(t *testing.T) *sqlx.DB {
+	t.Helper()
+	db, _ := testenv.Database(t)
+	for _, q := range []string{
+		`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (1, 'newsletter', 'Rundbrief', 'Text')`,
+		`INSERT INTO subscribers (id, email, kind) OVERRIDING SYSTEM VALUE VALUES (1, 'a@example.org', 'family'), (2, 'b@example.org', 'school')`,
+		`INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (1, 1, 0, 'family'), (1, 2, 0, 'school')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	return db
+}
+
+func deliveriesOf(t *testing.T, db *sqlx.DB, where string) int {
+	t.Helper()
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM deliveries WHERE `+where); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A delivery names a campaign and a subscriber that exist, and never
+// another; deleting either deletes its deliveries.
+func TestDeliveryReferences(t *testing.T) {
+	t.Parallel()
+	refused := []struct {
+		name, sql, constraint string
+	}{
+		{"no such campaign", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (2, 1, 0, 'family')`, "deliveries_campaign_exists"},
+		{"no such subscriber", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (1, 3, 0, 'family')`, "deliveries_subscriber_exists"},
+		{"one of many missing", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind)
+			SELECT 1, s, 1, 'family' FROM generate_series(3, 1000) s`, "deliveries_subscriber_exists"},
+		{"another subscriber", `UPDATE deliveries SET subscriber_id = 2 WHERE subscriber_id = 1`, "deliveries_references_fixed"},
+		{"another campaign", `UPDATE deliveries SET campaign_id = 2`, "deliveries_references_fixed"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := referenceDB(t)
+			_, err := db.Exec(tt.sql)
+			if !postgres.IsForeignKeyViolation(err) || postgres.Constraint(err) != tt.constraint {
+				t.Errorf("got %v (constraint %q), want a foreign-key violation of %s", err, postgres.Constraint(err), tt.constraint)
+			}
+		})
+	}
+	deleted := []struct {
+		name, sql, gone string
+		left            int
+	}{
+		{"subscriber deleted", `DELETE FROM subscribers WHERE id = 1`, "subscriber_id = 1", 1},
+		{"campaign deleted", `DELETE FROM campaigns WHERE id = 1`, "campaign_id = 1", 0},
+	}
+	for _, tt := range deleted {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := referenceDB(t)
+			if _, err := db.Exec(tt.sql); err != nil {
+				t.Fatal(err)
+			}
+			if n := deliveriesOf(t, db, tt.gone); n != 0 {
+				t.Errorf("%d deliveries left where %s, want none", n, tt.gone)
+			}
+			if n := deliveriesOf(t, db, "true"); n != tt.left {
+				t.Errorf("%d deliveries left, want %d", n, tt.left)
+			}
+		})
+	}
+}
+
+// A plan and an erasure at the same time leave no delivery without its
+// subscriber, in either order, as a foreign key would: the erasure waits
+// for the plan and then deletes what it wrote; a plan after an erasure
+// fails.
+func TestDeliveryReferencesConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const plan = `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (2, 1, 0, 'family')`
+	const erase = `DELETE FROM subscribers WHERE id = 1`
+	t.Run("erasure during a plan", func(t *testing.T) {
+		t.Parallel()
+		db := referenceDB(t)
+		db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+		tx := db.MustBeginTx(ctx, nil)
+		defer tx.Rollback()
+		tx.MustExec(plan)
+		erased := make(chan error, 1)
+		go func() { _, err := db.Exec(erase); erased <- err }()
+		select {
+		case err := <-erased:
+			t.Fatalf("the erasure did not wait for the plan: %v", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-erased; err != nil {
+			t.Fatal(err)
+		}
+		if n := deliveriesOf(t, db, "subscriber_id = 1"); n != 0 {
+			t.Errorf("%d deliveries of the erased subscriber left, want none", n)
+		}
+	})
+	t.Run("plan during an erasure", func(t *testing.T) {
+		t.Parallel()
+		db := referenceDB(t)
+		db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+		tx := db.MustBeginTx(ctx, nil)
+		defer tx.Rollback()
+		tx.MustExec(erase)
+		planned := make(chan error, 1)
+		go func() { _, err := db.Exec(plan); planned <- err }()
+		select {
+		case err := <-planned:
+			t.Fatalf("the plan did not wait for the erasure: %v", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-planned; !postgres.IsForeignKeyViolation(err) {
+			t.Errorf("plan after the erasure: %v, want a foreign-key violation", err)
+		}
+		if n := deliveriesOf(t, db, "subscriber_id = 1"); n != 0 {
+			t.Errorf("%d deliveries of the erased subscriber left, want none", n)
+		}
+	})
+}
