@@ -133,6 +133,9 @@ type result struct {
 	CeilingBefore  []float64 `json:"smtp_source_before,omitempty"`
 	CeilingAfter   []float64 `json:"smtp_source_after,omitempty"`
 	ShareOfCeiling float64   `json:"share_of_ceiling,omitempty"`
+	// ReferenceMillis is how long a fixed piece of CPU work took before
+	// and after the run (see referenceWork): the machine's speed then.
+	ReferenceMillis []float64 `json:"reference_work_ms"`
 	// CPUSeconds is the CPU time of each group of processes from the
 	// start of planning to the last mail recorded; CPUMicrosPerMail the
 	// same per mail. "total" is the engine's: every group but "bench",
@@ -155,7 +158,7 @@ var cpuGroups = []string{groupPlanning, groupWorkers, groupBackends, groupPGOthe
 
 func printTable(w io.Writer, rs []*result) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "recipients\tworkers×conns\tsink\tplanning\tfirst mail\tend to end\tmails/s\tp50\tp99\tpeak RSS\tsmtp-source\tshare\t")
+	fmt.Fprintln(tw, "recipients\tworkers×conns\tsink\tplanning\tfirst mail\tend to end\tmails/s\tp50\tp99\tpeak RSS\tsmtp-source\tshare\treference work\t")
 	for _, r := range rs {
 		var rss []string
 		for _, m := range r.PeakRSSMiB {
@@ -165,8 +168,13 @@ func printTable(w io.Writer, rs []*result) {
 		if r.CeilingPerSec > 0 {
 			ceiling, share = fmt.Sprintf("%.0f/s", r.CeilingPerSec), fmt.Sprintf("%.0f%%", 100*r.ShareOfCeiling)
 		}
-		fmt.Fprintf(tw, "%d\t%d×%d\t%s\t%.2f s\t%.2f s\t%.2f s\t%.0f\t%.2f s\t%.2f s\t%s\t%s\t%s\t\n", r.Recipients, r.Workers, r.Concurrency,
-			r.Sink, r.PlanningSeconds, r.FirstMailSeconds, r.SendingSeconds, r.MailsPerSecond, r.P50Seconds, r.P99Seconds, strings.Join(rss, ", "), ceiling, share)
+		var ref []string
+		for _, ms := range r.ReferenceMillis {
+			ref = append(ref, fmt.Sprintf("%.0f", ms))
+		}
+		fmt.Fprintf(tw, "%d\t%d×%d\t%s\t%.2f s\t%.2f s\t%.2f s\t%.0f\t%.2f s\t%.2f s\t%s\t%s\t%s\t%s ms\t\n", r.Recipients, r.Workers, r.Concurrency,
+			r.Sink, r.PlanningSeconds, r.FirstMailSeconds, r.SendingSeconds, r.MailsPerSecond, r.P50Seconds, r.P99Seconds, strings.Join(rss, ", "), ceiling, share,
+			strings.Join(ref, " / "))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -244,6 +252,7 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 		r.MessageBytes = int(st.Size())
 	}
 
+	r.ReferenceMillis = append(r.ReferenceMillis, float64(referenceWork().Microseconds())/1000)
 	var before []float64
 	if sink.name == "smtp-sink" {
 		fmt.Fprintf(os.Stderr, "   the ceiling before: smtp-source -d, 3 runs\n")
@@ -310,6 +319,7 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.ReferenceMillis = append(r.ReferenceMillis, float64(referenceWork().Microseconds())/1000)
 	r.SendingSeconds, r.FirstMailSeconds, r.P50Seconds, r.P99Seconds = stats.total, stats.first, stats.p50, stats.p99
 	r.MailsPerSecond = float64(n) / stats.total
 	for _, w := range workers {
