@@ -10,6 +10,11 @@
 // Failures come back as *Error, classified as temporary (4xx replies,
 // network trouble: try again later) or permanent (5xx replies), with the
 // reply code, the enhanced status code (RFC 3463) and the SMTP stage kept.
+//
+// Many copies of one message are a Bulk, encoded once; a Pipeline sends
+// them over one connection, each text in one write with the next copy's
+// envelope where the relay offers PIPELINING (RFC 2920), dot-stuffed
+// (RFC 5321, section 4.5.2) as they are built.
 package mailer
 
 import (
