@@ -55,6 +55,7 @@ fuzz: check-go
 	$(GO) test -run '^$$' -fuzz '^FuzzNormalizeEmail$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
 	$(GO) test -run '^$$' -fuzz '^FuzzParseImport$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
 	$(GO) test -run '^$$' -fuzz '^FuzzVerifyToken$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
+	$(GO) test -run '^$$' -fuzz '^FuzzEmailKeyPlain$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./subscribers
 	$(GO) test -run '^$$' -fuzz '^FuzzHeaderValues$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./mailer
 	$(GO) test -run '^$$' -fuzz '^FuzzBulkValues$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./mailer
 	$(GO) test -run '^$$' -fuzz '^FuzzParseYAML$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./events

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -38,6 +39,14 @@ type Batch struct {
 	// claimed: a worker that rendered the campaign at that version may
 	// send the batch with it.
 	CampaignUpdated time.Time
+
+	// due is how many deliveries the claim read, waiting how many of the
+	// batch's other queued deliveries were not due yet, and settled how
+	// many of the ones read Record wrote with a final outcome. When none
+	// was waiting and every one read is settled, Release knows the batch
+	// is done without reading its deliveries again.
+	due, waiting int
+	settled      atomic.Int64
 }
 
 // Delivery is one recipient's mail of a campaign, as a worker holds it.
@@ -57,16 +66,17 @@ var deliveryLog = maillog.Table{Name: "deliveries"}
 // per connection: parsing and planning them cost PostgreSQL more than
 // running them.
 type batchQueries struct {
-	claim, deliveries, release, finish *postgres.Query
-	record                             *maillog.ClaimedRecorder
+	claim, deliveries, release, releaseDone, finish *postgres.Query
+	record                                          *maillog.ClaimedRecorder
 }
 
 func prepareBatchQueries(db *sqlx.DB) batchQueries {
 	return batchQueries{
-		claim:      postgres.Prepare(db, claimSQL),
-		deliveries: postgres.Prepare(db, deliveriesSQL),
-		release:    postgres.Prepare(db, releaseSQL),
-		finish:     postgres.Prepare(db, finishSQL),
+		claim:       postgres.Prepare(db, claimSQL),
+		deliveries:  postgres.Prepare(db, deliveriesSQL),
+		release:     postgres.Prepare(db, releaseSQL),
+		releaseDone: postgres.Prepare(db, releaseDoneSQL),
+		finish:      postgres.Prepare(db, finishSQL),
 		record: deliveryLog.PrepareRecordClaimed(db, fenceSQL, 3,
 			`fence.campaign_id = m.campaign_id AND fence.batch = m.batch`),
 	}
@@ -88,13 +98,21 @@ const claimSQL = `UPDATE delivery_batches b
 	  AND ` + noFlushWait + `
 	RETURNING b.first_id, b.last_id, b.attempts, c.updated_at`
 
-// deliveriesSQL reads the due deliveries whose IDs lie between $1 and $2.
-// Only the range is a condition an index serves (one on the campaign
-// could lead the planner to read all of its deliveries), so the rows of
-// another campaign planned at the same time are left out by the caller.
-const deliveriesSQL = `SELECT id, attempts + 1 AS attempts, campaign_id, subscriber_id, batch
-	FROM deliveries WHERE id BETWEEN $1 AND $2 AND status = 'queued' AND (retry_at IS NULL OR retry_at <= now())
+// deliveriesSQL reads the queued deliveries whose IDs lie between $1 and
+// $2, and whether each is due. Only the range is a condition an index
+// serves (one on the campaign could lead the planner to read all of its
+// deliveries), so the rows of another campaign planned at the same time
+// are left out by the caller.
+const deliveriesSQL = `SELECT id, attempts + 1 AS attempts, campaign_id, subscriber_id, batch,
+	       retry_at IS NULL OR retry_at <= now() AS due
+	FROM deliveries WHERE id BETWEEN $1 AND $2 AND status = 'queued'
 	ORDER BY id`
+
+// deliveryRow is a row of deliveriesSQL.
+type deliveryRow struct {
+	Delivery
+	Due bool `db:"due"`
+}
 
 // fenceSQL returns the batches whose claim holds, of the claims given as
 // three arrays (campaigns, batches, attempts), and keeps them until the
@@ -115,6 +133,13 @@ const releaseSQL = `UPDATE delivery_batches x
 	      WHERE y.campaign_id = $1 AND y.batch = $2) o
 	WHERE x.campaign_id = $1 AND x.batch = $2 AND x.attempts = $3 AND x.status = 'sending' AND ` + noFlushWait + `
 	RETURNING x.status, x.retry_at`
+
+// releaseDoneSQL ends claim $3 on batch $2 of campaign $1, known to be
+// done: every delivery the claim read was recorded, and none was waiting.
+const releaseDoneSQL = `UPDATE delivery_batches
+	SET status = 'done', retry_at = NULL, leased_until = NULL
+	WHERE campaign_id = $1 AND batch = $2 AND attempts = $3 AND status = 'sending' AND ` + noFlushWait + `
+	RETURNING status, retry_at`
 
 // finishSQL marks campaign $1 done once it is planned and none of its
 // batches is open. Its commit waits for the flush: a lost one would leave
@@ -145,17 +170,23 @@ func (s *Store) Claim(ctx context.Context, b BatchRef, lease time.Duration) (*Ba
 	}
 	// A statement of its own, after the claim's commit: a worker that lost
 	// this claim may have recorded outcomes until then.
-	var rows []*Delivery
+	var rows []*deliveryRow
 	if err := s.q.deliveries.Select(ctx, &rows, r.First, r.Last); err != nil {
 		return nil, nil, fmt.Errorf("campaigns: deliveries of batch %d of campaign %d: %w", b.Batch, b.CampaignID, err)
 	}
-	ds := rows[:0]
+	claim := &Batch{BatchRef: b, Attempts: r.Attempts, CampaignUpdated: r.Updated}
+	ds := make([]*Delivery, 0, len(rows))
 	for _, d := range rows {
-		if d.CampaignID == b.CampaignID && d.Batch == b.Batch {
-			ds = append(ds, d)
+		switch {
+		case d.CampaignID != b.CampaignID || d.Batch != b.Batch:
+		case d.Due:
+			ds = append(ds, &d.Delivery)
+		default:
+			claim.waiting++
 		}
 	}
-	return &Batch{BatchRef: b, Attempts: r.Attempts, CampaignUpdated: r.Updated}, ds, nil
+	claim.due = len(ds)
+	return claim, ds, nil
 }
 
 // ClaimedOutcome is the outcome of a delivery of a claimed batch.
@@ -191,6 +222,15 @@ func (s *Store) Record(ctx context.Context, outs []ClaimedOutcome) (written []in
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: %w", err)
 	}
+	done := make(map[int64]bool, len(written))
+	for _, id := range written {
+		done[id] = true
+	}
+	for _, o := range outs {
+		if done[o.ID] && !o.Status.Open() {
+			o.Batch.settled.Add(1)
+		}
+	}
 	return written, nil
 }
 
@@ -214,7 +254,11 @@ func (s *Store) Release(ctx context.Context, b *Batch) (open bool, retryAt *time
 		Status  string     `db:"status"`
 		RetryAt *time.Time `db:"retry_at"`
 	}
-	err = s.q.release.Get(ctx, &r, b.CampaignID, b.Batch, b.Attempts)
+	q := s.q.release
+	if b.waiting == 0 && b.settled.Load() == int64(b.due) {
+		q = s.q.releaseDone
+	}
+	err = q.Get(ctx, &r, b.CampaignID, b.Batch, b.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil, nil
 	}

@@ -227,6 +227,64 @@ func TestBatchClaimLeaseAndRelease(t *testing.T) {
 	}
 }
 
+// Release ends a batch as done when every delivery its claim read has a
+// final outcome and none was waiting for a later retry; otherwise the
+// batch stays open: an outcome not recorded, a retry recorded, a delivery
+// waiting that the claim did not read.
+func TestReleaseKnowsWhenDone(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		waiting  bool // one of the three waits for its retry when claimed
+		final    int  // how many of those read get a final outcome
+		retry    bool // the last one read is recorded as a retry
+		wantOpen bool
+	}{
+		{"all sent", false, 3, false, false},
+		{"one not recorded", false, 2, false, true},
+		{"one retried", false, 2, true, true},
+		{"one waiting", true, 2, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := testenv.NewStores(t)
+			ctx := context.Background()
+			s := st.Campaigns
+			s.BatchSize = 3
+			c := newsletterTo(t, st, 3)
+			if _, err := s.Start(ctx, c.ID, time.Now(), nil); err != nil {
+				t.Fatal(err)
+			}
+			if tt.waiting {
+				st.DB.MustExec(`UPDATE deliveries SET retry_at = now() + interval '1 hour'
+					WHERE id = (SELECT max(id) FROM deliveries WHERE campaign_id = $1)`, c.ID)
+			}
+			b, ds, err := s.Claim(ctx, campaigns.BatchRef{CampaignID: c.ID, Batch: 0}, time.Minute)
+			if err != nil || b == nil {
+				t.Fatalf("claim: %v, %v", b, err)
+			}
+			var outs []maillog.Outcome
+			for _, d := range ds[:tt.final] {
+				outs = append(outs, d.Sent("<m@example.org>", "250 ok"))
+			}
+			if tt.retry {
+				later := time.Now().Add(time.Hour)
+				outs = append(outs, maillog.Outcome{Claim: ds[len(ds)-1].Claim, Status: maillog.Queued, Reply: "451 later", RetryAt: &later})
+			}
+			if lost, err := s.RecordBatch(ctx, b, outs); lost != 0 || err != nil {
+				t.Fatalf("record: %d lost, %v", lost, err)
+			}
+			open, _, err := s.Release(ctx, b)
+			var status string
+			st.DB.Get(&status, `SELECT status FROM delivery_batches WHERE campaign_id = $1`, c.ID)
+			if err != nil || open != tt.wantOpen || (status == "done") == tt.wantOpen {
+				t.Errorf("release = open %v, %v, the batch %s; want open %v", open, err, status, tt.wantOpen)
+			}
+		})
+	}
+}
+
 // Cancelling leaves a batch that a worker holds to it: its outcomes are
 // recorded; the other batches' deliveries are cancelled, and a claim
 // afterwards gets nothing.
