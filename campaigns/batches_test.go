@@ -25,6 +25,18 @@ func newsletterTo(t *testing.T, st *testenv.Stores, n int) *campaigns.Campaign {
 	return c
 }
 
+// startedTo starts a newsletter to n people in batches of size.
+func startedTo(t *testing.T, n, size int) (*testenv.Stores, *campaigns.Campaign) {
+	t.Helper()
+	st := testenv.NewStores(t)
+	st.Campaigns.BatchSize = size
+	c := newsletterTo(t, st, n)
+	if _, err := st.Campaigns.Start(context.Background(), c.ID, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	return st, c
+}
+
 func planned(t *testing.T, st *testenv.Stores, id int64) (deliveries, batches int, done bool) {
 	t.Helper()
 	var r struct {
@@ -171,14 +183,9 @@ func TestContinuePlansFinishesACampaignSentMeanwhile(t *testing.T) {
 // time.
 func TestBatchClaimLeaseAndRelease(t *testing.T) {
 	t.Parallel()
-	st := testenv.NewStores(t)
+	st, c := startedTo(t, 3, 3)
 	ctx := context.Background()
 	s := st.Campaigns
-	s.BatchSize = 3
-	c := newsletterTo(t, st, 3)
-	if _, err := s.Start(ctx, c.ID, time.Now(), nil); err != nil {
-		t.Fatal(err)
-	}
 	ref := campaigns.BatchRef{CampaignID: c.ID, Batch: 0}
 	first, ds, err := s.Claim(ctx, ref, time.Minute)
 	if err != nil || first == nil || len(ds) != 3 || ds[0].Attempts != 1 {
@@ -248,14 +255,9 @@ func TestReleaseKnowsWhenDone(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			st := testenv.NewStores(t)
+			st, c := startedTo(t, 3, 3)
 			ctx := context.Background()
 			s := st.Campaigns
-			s.BatchSize = 3
-			c := newsletterTo(t, st, 3)
-			if _, err := s.Start(ctx, c.ID, time.Now(), nil); err != nil {
-				t.Fatal(err)
-			}
 			if tt.waiting {
 				st.DB.MustExec(`UPDATE deliveries SET retry_at = now() + interval '1 hour'
 					WHERE id = (SELECT max(id) FROM deliveries WHERE campaign_id = $1)`, c.ID)
@@ -290,14 +292,9 @@ func TestReleaseKnowsWhenDone(t *testing.T) {
 // afterwards gets nothing.
 func TestCancelLeavesHeldBatches(t *testing.T) {
 	t.Parallel()
-	st := testenv.NewStores(t)
+	st, c := startedTo(t, 4, 2)
 	ctx := context.Background()
 	s := st.Campaigns
-	s.BatchSize = 2
-	c := newsletterTo(t, st, 4)
-	if _, err := s.Start(ctx, c.ID, time.Now(), nil); err != nil {
-		t.Fatal(err)
-	}
 	held, ds, err := s.Claim(ctx, campaigns.BatchRef{CampaignID: c.ID, Batch: 0}, time.Minute)
 	if err != nil || held == nil {
 		t.Fatal(err)
