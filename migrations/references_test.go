@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -43,19 +44,29 @@ func TestDeliveryReferences(t *testing.T) {
 	t.Parallel()
 	refused := []struct {
 		name, sql, constraint string
+		level                 sql.IsolationLevel
 	}{
-		{"no such campaign", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (2, 1, 0, 'family')`, "deliveries_campaign_exists"},
-		{"no such subscriber", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (1, 3, 0, 'family')`, "deliveries_subscriber_exists"},
+		{"no such campaign", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (2, 1, 0, 'family')`, "deliveries_campaign_exists", 0},
+		{"no such subscriber", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (1, 3, 0, 'family')`, "deliveries_subscriber_exists", 0},
 		{"one of many missing", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind)
-			SELECT 1, s, 1, 'family' FROM generate_series(3, 1000) s`, "deliveries_subscriber_exists"},
-		{"another subscriber", `UPDATE deliveries SET subscriber_id = 2 WHERE subscriber_id = 1`, "deliveries_references_fixed"},
-		{"another campaign", `UPDATE deliveries SET campaign_id = 2`, "deliveries_references_fixed"},
+			SELECT 1, s, 1, 'family' FROM generate_series(3, 1000) s`, "deliveries_subscriber_exists", 0},
+		{"one of two campaigns missing", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind)
+			VALUES (1, 3, 0, 'family'), (3, 3, 0, 'family')`, "deliveries_campaign_exists", 0},
+		{"no such subscriber, REPEATABLE READ", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (1, 3, 0, 'family')`,
+			"deliveries_subscriber_exists", sql.LevelRepeatableRead},
+		{"one of many missing, REPEATABLE READ", `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind)
+			SELECT 1, s, 1, 'family' FROM generate_series(3, 1000) s`, "deliveries_subscriber_exists", sql.LevelRepeatableRead},
+		{"another subscriber", `UPDATE deliveries SET subscriber_id = 2 WHERE subscriber_id = 1`, "deliveries_references_fixed", 0},
+		{"another campaign", `UPDATE deliveries SET campaign_id = 2`, "deliveries_references_fixed", 0},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			db := referenceDB(t)
-			_, err := db.Exec(tt.sql)
+			err := inTxAt(context.Background(), db, tt.level, func(tx *sqlx.Tx) error {
+				_, err := tx.Exec(tt.sql)
+				return err
+			})
 			if !postgres.IsForeignKeyViolation(err) || postgres.Constraint(err) != tt.constraint {
 				t.Errorf("got %v (constraint %q), want a foreign-key violation of %s", err, postgres.Constraint(err), tt.constraint)
 			}
@@ -86,62 +97,141 @@ func TestDeliveryReferences(t *testing.T) {
 }
 
 // A plan and an erasure at the same time leave no delivery without its
-// subscriber, in either order, as a foreign key would: the erasure waits
-// for the plan and then deletes what it wrote; a plan after an erasure
-// fails.
+// subscriber, in either order and at either isolation level a plan may
+// use, as a foreign key would: the erasure waits for the plan and then
+// deletes what it wrote; a plan after an erasure fails.
 func TestDeliveryReferencesConcurrently(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const plan = `INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (2, 1, 0, 'family')`
 	const erase = `DELETE FROM subscribers WHERE id = 1`
-	t.Run("erasure during a plan", func(t *testing.T) {
+	for _, level := range []sql.IsolationLevel{sql.LevelReadCommitted, sql.LevelRepeatableRead} {
+		t.Run("erasure during a plan at "+level.String(), func(t *testing.T) {
+			t.Parallel()
+			db := referenceDB(t)
+			db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+			tx := db.MustBeginTx(ctx, &sql.TxOptions{Isolation: level})
+			defer tx.Rollback()
+			tx.MustExec(plan)
+			erased := make(chan error, 1)
+			go func() { _, err := db.Exec(erase); erased <- err }()
+			select {
+			case err := <-erased:
+				t.Fatalf("the erasure did not wait for the plan: %v", err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-erased; err != nil {
+				t.Fatal(err)
+			}
+			if n := deliveriesOf(t, db, "subscriber_id = 1"); n != 0 {
+				t.Errorf("%d deliveries of the erased subscriber left, want none", n)
+			}
+		})
+		t.Run("plan during an erasure at "+level.String(), func(t *testing.T) {
+			t.Parallel()
+			db := referenceDB(t)
+			db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+			tx := db.MustBeginTx(ctx, nil)
+			defer tx.Rollback()
+			tx.MustExec(erase)
+			planned := make(chan error, 1)
+			go func() {
+				planned <- inTxAt(ctx, db, level, func(ptx *sqlx.Tx) error {
+					_, err := ptx.Exec(plan)
+					return err
+				})
+			}()
+			select {
+			case err := <-planned:
+				t.Fatalf("the plan did not wait for the erasure: %v", err)
+			case <-time.After(300 * time.Millisecond):
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if err := <-planned; !postgres.IsForeignKeyViolation(err) && postgres.Code(err) != codeSerializationFailure {
+				t.Errorf("plan after the erasure: %v, want a foreign-key violation or a serialization failure", err)
+			}
+			if n := deliveriesOf(t, db, "subscriber_id = 1"); n != 0 {
+				t.Errorf("%d deliveries of the erased subscriber left, want none", n)
+			}
+		})
+	}
+	// A plan at REPEATABLE READ whose snapshot still holds a subscriber
+	// erased since then fails rather than write for someone who is gone.
+	t.Run("plan at REPEATABLE READ after an erasure since its snapshot", func(t *testing.T) {
 		t.Parallel()
 		db := referenceDB(t)
 		db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
-		tx := db.MustBeginTx(ctx, nil)
+		tx := db.MustBeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 		defer tx.Rollback()
-		tx.MustExec(plan)
-		erased := make(chan error, 1)
-		go func() { _, err := db.Exec(erase); erased <- err }()
-		select {
-		case err := <-erased:
-			t.Fatalf("the erasure did not wait for the plan: %v", err)
-		case <-time.After(300 * time.Millisecond):
-		}
-		if err := tx.Commit(); err != nil {
+		var n int
+		if err := tx.Get(&n, `SELECT count(*) FROM subscribers`); err != nil { // the snapshot
 			t.Fatal(err)
 		}
-		if err := <-erased; err != nil {
-			t.Fatal(err)
-		}
-		if n := deliveriesOf(t, db, "subscriber_id = 1"); n != 0 {
-			t.Errorf("%d deliveries of the erased subscriber left, want none", n)
+		db.MustExec(erase)
+		_, err := tx.Exec(plan)
+		if !postgres.IsForeignKeyViolation(err) && postgres.Code(err) != codeSerializationFailure {
+			t.Errorf("plan: %v, want a foreign-key violation or a serialization failure", err)
 		}
 	})
-	t.Run("plan during an erasure", func(t *testing.T) {
+	// An erasure at REPEATABLE READ could not see the deliveries written
+	// since its snapshot, so it is refused.
+	t.Run("erasure at REPEATABLE READ", func(t *testing.T) {
 		t.Parallel()
 		db := referenceDB(t)
-		db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
-		tx := db.MustBeginTx(ctx, nil)
-		defer tx.Rollback()
-		tx.MustExec(erase)
-		planned := make(chan error, 1)
-		go func() { _, err := db.Exec(plan); planned <- err }()
-		select {
-		case err := <-planned:
-			t.Fatalf("the plan did not wait for the erasure: %v", err)
-		case <-time.After(300 * time.Millisecond):
+		err := inTxAt(ctx, db, sql.LevelRepeatableRead, func(tx *sqlx.Tx) error {
+			_, err := tx.Exec(erase)
+			return err
+		})
+		if got, want := postgres.Code(err), "0A000"; got != want {
+			t.Errorf("erasure at REPEATABLE READ: %v (code %q), want code %s", err, got, want)
 		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		if err := <-planned; !postgres.IsForeignKeyViolation(err) {
-			t.Errorf("plan after the erasure: %v, want a foreign-key violation", err)
-		}
-		if n := deliveriesOf(t, db, "subscriber_id = 1"); n != 0 {
-			t.Errorf("%d deliveries of the erased subscriber left, want none", n)
+		if n := deliveriesOf(t, db, "true"); n != 2 {
+			t.Errorf("%d deliveries, want the 2 there were", n)
 		}
 	})
+}
+
+// inTxAt runs fn in a transaction at level and commits it if fn returns
+// nil.
+func inTxAt(ctx context.Context, db *sqlx.DB, level sql.IsolationLevel, fn func(*sqlx.Tx) error) error {
+	tx, err := db.BeginTxx(ctx, &sql.TxOptions{Isolation: level})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// codeSerializationFailure is PostgreSQL's SQLSTATE for a transaction that
+// saw a row change since its snapshot.
+const codeSerializationFailure = "40001"
+
+// Writing deliveries does not lock their subscribers' rows: a plan of
+// 100,000 recipients locked 100,000 rows, a WAL record and a dirtied page
+// of subscribers for each.
+func TestPlanLeavesSubscribersUnlocked(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := referenceDB(t)
+	db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+	tx := db.MustBeginTx(ctx, nil)
+	defer tx.Rollback()
+	tx.MustExec(`INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind) VALUES (2, 1, 0, 'family'), (2, 2, 0, 'school')`)
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM (SELECT FROM subscribers FOR UPDATE NOWAIT) s`); err != nil {
+		t.Fatalf("subscribers locked by a plan not yet committed: %v", err)
+	}
+	if n != 2 {
+		t.Errorf("%d subscribers, want 2", n)
+	}
 }
 
 // No row trigger runs on an update of deliveries: one before an update,
