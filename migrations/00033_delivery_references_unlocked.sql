@@ -34,6 +34,11 @@
 --
 -- A statement's campaign is still locked FOR KEY SHARE: that is one row,
 -- or a few.
+--
+-- TRUNCATE runs no delete triggers: TRUNCATE subscribers CASCADE or
+-- TRUNCATE campaigns CASCADE left every delivery behind since 00032, where
+-- the foreign keys had emptied deliveries too. A trigger after either now
+-- truncates deliveries.
 
 -- +goose Up
 -- +goose StatementBegin
@@ -92,7 +97,24 @@ END
 $$;
 -- +goose StatementEnd
 
+-- +goose StatementBegin
+CREATE FUNCTION deliveries_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    TRUNCATE deliveries;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER subscribers_truncate_deliveries AFTER TRUNCATE ON subscribers
+    FOR EACH STATEMENT EXECUTE FUNCTION deliveries_truncate();
+CREATE TRIGGER campaigns_truncate_deliveries AFTER TRUNCATE ON campaigns
+    FOR EACH STATEMENT EXECUTE FUNCTION deliveries_truncate();
+
 -- +goose Down
+DROP TRIGGER campaigns_truncate_deliveries ON campaigns;
+DROP TRIGGER subscribers_truncate_deliveries ON subscribers;
+DROP FUNCTION deliveries_truncate();
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION deliveries_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE

@@ -78,6 +78,8 @@ func TestDeliveryReferences(t *testing.T) {
 	}{
 		{"subscriber deleted", `DELETE FROM subscribers WHERE id = 1`, "subscriber_id = 1", 1},
 		{"campaign deleted", `DELETE FROM campaigns WHERE id = 1`, "campaign_id = 1", 0},
+		{"subscribers truncated", `TRUNCATE subscribers CASCADE`, "true", 0},
+		{"campaigns truncated", `TRUNCATE campaigns CASCADE`, "true", 0},
 	}
 	for _, tt := range deleted {
 		t.Run(tt.name, func(t *testing.T) {
