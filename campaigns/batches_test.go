@@ -10,6 +10,7 @@ import (
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/internal/testenv"
 	"github.com/knf-nordhausen/rundbrief/maillog"
+	"github.com/knf-nordhausen/rundbrief/subscribers"
 )
 
 // newsletterTo creates n confirmed families (straight into the table, as
@@ -117,6 +118,83 @@ func TestStartPlansInParts(t *testing.T) {
 	sendAll(t, st.Campaigns, parts[1])
 	if done, err := st.Campaigns.FinishIfDone(ctx, c.ID); !done || err != nil {
 		t.Errorf("FinishIfDone with all sent = %v, %v; want done", done, err)
+	}
+}
+
+// The first part is written and handed out as soon as its recipients are
+// read, before the rest of the audience is read: reading 100,000 took two
+// thirds of the wait for the first mail. Here the rest is read only once
+// the first part's batches are handed out.
+func TestStartHandsOutTheFirstPartWhileTheAudienceIsRead(t *testing.T) {
+	t.Parallel()
+	st := testenv.NewStores(t)
+	st.Campaigns.BatchSize = 50
+	ctx := context.Background()
+	c := newsletterTo(t, st, 2500)
+	handedOut := make(chan struct{})
+	var reads []int // the limit of each read
+	campaigns.SetRecipientReader(st.Campaigns, func(read campaigns.RecipientReader) campaigns.RecipientReader {
+		return func(ctx context.Context, c *campaigns.Campaign, after int64, limit int, fn func(subscribers.Match) error) (int64, bool, error) {
+			reads = append(reads, limit)
+			if after > 0 {
+				select {
+				case <-handedOut:
+				case <-time.After(5 * time.Second):
+					return 0, false, errors.New("the first part was not handed out before the rest of the audience was read")
+				}
+			}
+			return read(ctx, c, after, limit, fn)
+		}
+	})
+	var parts [][]campaigns.BatchRef
+	plan, err := st.Campaigns.Start(ctx, c.ID, time.Now(), func(bs []campaigns.BatchRef) {
+		if parts = append(parts, bs); len(parts) == 1 {
+			close(handedOut)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(parts) != 2 || len(parts[0]) != 20 || len(parts[1]) != 30 {
+		t.Errorf("parts handed out: %d, want batches 0–19, then 20–49", len(parts))
+	}
+	if len(reads) != 2 || reads[0] != 1000 || reads[1] != 0 {
+		t.Errorf("audience read with limits %v, want 1000, then the rest", reads)
+	}
+	if d, b, whole := planned(t, st, c.ID); d != 2500 || b != 50 || !whole || plan.Recipients != 2500 || plan.Batches != 50 {
+		t.Errorf("after Start: %d deliveries, %d batches, planned %v, plan %+v", d, b, whole, plan)
+	}
+}
+
+// An audience of exactly one first part is written as that part, and the
+// plan is whole after it.
+func TestStartPlansAnAudienceOfOnePart(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{0, 999, 1000, 1001} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
+			st := testenv.NewStores(t)
+			st.Campaigns.BatchSize = 50
+			c := newsletterTo(t, st, n)
+			var batches int
+			plan, err := st.Campaigns.Start(context.Background(), c.ID, time.Now(), func(bs []campaigns.BatchRef) { batches += len(bs) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := (n + 49) / 50
+			d, b, whole := planned(t, st, c.ID)
+			if d != n || b != want || !whole || batches != want || plan.Recipients != n || plan.Batches != want {
+				t.Errorf("%d deliveries, %d batches (%d handed out), planned %v, plan %d/%d; want %d, %d, planned",
+					d, b, batches, whole, plan.Recipients, plan.Batches, n, want)
+			}
+			wantStatus := campaigns.StatusSending
+			if n == 0 {
+				wantStatus = campaigns.StatusDone
+			}
+			if plan.Campaign.Status != wantStatus {
+				t.Errorf("status %s, want %s", plan.Campaign.Status, wantStatus)
+			}
+		})
 	}
 }
 

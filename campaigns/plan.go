@@ -38,15 +38,17 @@ const (
 // is committed, so that their tasks are queued while the rest is written.
 // Until the last part is committed the campaign is not planned, and not
 // done however many of its mails went out; should Start not get that far
-// (the process dies), ContinuePlans writes the rest. With a nil queue,
-// queue the plan's batches afterwards; if that fails, the worker's sweep
-// finds them.
+// (the process dies, or reading the rest of the audience fails),
+// ContinuePlans writes the rest. With a nil queue, queue the plan's
+// batches afterwards; if that fails, the worker's sweep finds them.
 //
 // Only a draft or scheduled campaign starts; an invitation's event must be
-// published and not over. The audience is read before the first
+// published and not over. The audience is read in two goes, each before a
 // transaction, so that Start holds one connection at a time: the
-// transaction locks the campaign and checks its status again, and of two
-// starts at once only one writes deliveries.
+// recipients of the first part, which is then written and handed out, and
+// then the rest (reading 100,000 took two thirds of the wait for the first
+// mail). The part's transaction locks the campaign and checks its status
+// again: of two starts at once only one writes deliveries.
 func (s *Store) Start(ctx context.Context, id int64, now time.Time, queue func([]BatchRef)) (*Plan, error) {
 	c, err := s.Get(ctx, id)
 	if err != nil {
@@ -59,9 +61,6 @@ func (s *Store) Start(ctx context.Context, id int64, now time.Time, queue func([
 		return nil, err
 	}
 	var r recipients
-	if err := s.EachRecipient(ctx, c, r.add); err != nil {
-		return nil, err
-	}
 	first := func(tx *sqlx.Tx) error {
 		c, err := getCampaign(ctx, tx, `SELECT `+campaignColumns+campaignFrom+` WHERE c.id = $1 FOR UPDATE OF c`, id)
 		if err != nil {
@@ -81,14 +80,33 @@ func (s *Store) Start(ctx context.Context, id int64, now time.Time, queue func([
 		}
 		return nil
 	}
-	plan, err := s.writePlan(ctx, id, &r, 0, first, queue)
+	w := s.newPlanWriter(id, &r, 0, first, queue)
+	read := s.eachRecipientAfter
+	if s.readRecipients != nil {
+		read = s.readRecipients
+	}
+	// The first part's recipients first, then, once it is written and
+	// handed out, the rest.
+	last, more, err := read(ctx, c, 0, w.firstPart(), r.add)
 	if err != nil {
 		return nil, err
 	}
+	if more {
+		if err := w.write(ctx, false); err != nil {
+			return nil, err
+		}
+		if _, _, err := read(ctx, c, last, 0, r.add); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.write(ctx, true); err != nil && !errors.Is(err, errPlanStopped) {
+		return nil, err
+	}
+	plan := w.plan
 	if plan.Campaign, err = s.Get(ctx, id); err != nil {
 		return nil, err
 	}
-	return plan, nil
+	return &plan, nil
 }
 
 // recipients is an audience as Start writes it.
@@ -107,85 +125,119 @@ func (r *recipients) add(m subscribers.Match) error {
 
 func (r *recipients) len() int { return len(r.ids) }
 
-// writePlan writes r as the deliveries of campaign id, in batches numbered
-// from batch0, part after part, and marks the campaign planned with the
-// last part. first, when not nil, runs in the first part's transaction
-// before its deliveries are written (it starts the campaign); every other
-// part is written only while the campaign is being sent or paused and not
-// planned yet, and otherwise the writing stops without an error.
-func (s *Store) writePlan(ctx context.Context, id int64, r *recipients, batch0 int, first func(*sqlx.Tx) error, queue func([]BatchRef)) (*Plan, error) {
+// planWriter writes the recipients of a campaign's plan as they come, part
+// after part: a small first part, so that its mails leave at once, then
+// larger ones while workers send.
+type planWriter struct {
+	s  *Store
+	id int64
+	r  *recipients
+	// batch0 is the number of the plan's first batch, size a batch's.
+	batch0, size int
+	// first, when not nil, runs in the first part's transaction before
+	// its deliveries are written (it starts the campaign).
+	first func(*sqlx.Tx) error
+	queue func([]BatchRef)
+	// written is how many of r are written; begun whether the first
+	// part is, which may have none; whole whether the plan is marked so.
+	written      int
+	begun, whole bool
+	plan         Plan
+}
+
+func (s *Store) newPlanWriter(id int64, r *recipients, batch0 int, first func(*sqlx.Tx) error, queue func([]BatchRef)) *planWriter {
 	size := s.BatchSize
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	plan := &Plan{}
-	part := max(firstPart/size, 1) * size
-	for lo := 0; lo == 0 || lo < r.len(); lo += part {
-		if lo > 0 {
-			part = max(planPart/size, 1) * size
+	return &planWriter{s: s, id: id, r: r, batch0: batch0, size: size, first: first, queue: queue}
+}
+
+// firstPart is how many recipients the first part has when there are
+// enough: whole batches.
+func (w *planWriter) firstPart() int { return max(firstPart/w.size, 1) * w.size }
+
+// write writes the recipients read so far and not yet written, in parts.
+// When last, they are all there are: the last part marks the campaign
+// planned; otherwise only whole parts are written. Every part but the
+// first is written only while the campaign is being sent or paused and
+// not planned yet; otherwise write stops and returns errPlanStopped.
+func (w *planWriter) write(ctx context.Context, last bool) error {
+	for !w.begun || w.written < w.r.len() || (last && !w.whole) {
+		part := w.firstPart()
+		if w.begun {
+			part = max(planPart/w.size, 1) * w.size
 		}
-		hi := min(lo+part, r.len())
-		err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-			if lo == 0 && first != nil {
-				if err := first(tx); err != nil {
-					return err
-				}
-			} else {
-				var planned bool
-				err := tx.GetContext(ctx, &planned, `SELECT planned FROM campaigns WHERE id = $1 AND status IN ('sending', 'paused') FOR UPDATE`, id)
-				switch {
-				case errors.Is(err, sql.ErrNoRows), err == nil && planned:
-					return errPlanStopped
-				case err != nil:
-					return fmt.Errorf("campaigns: plan: %w", err)
-				}
-			}
-			if hi > lo {
-				if err := s.writePart(ctx, tx, id, r, lo, hi, batch0, size); err != nil {
-					return err
-				}
-			}
-			if hi == r.len() {
-				if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET planned = true WHERE id = $1`, id); err != nil {
-					return fmt.Errorf("campaigns: plan: %w", err)
-				}
-				// Done already, should the rest have added nobody and the
-				// workers have sent all before: no batch is left to say so.
-				if _, err := tx.ExecContext(ctx, finishSQL, id); err != nil {
-					return fmt.Errorf("campaigns: plan: %w", err)
-				}
-			}
-			return nil
-		})
-		if errors.Is(err, errPlanStopped) {
-			break // cancelled meanwhile, or planned by ContinuePlans
+		lo, hi := w.written, min(w.written+part, w.r.len())
+		if !last && hi < lo+part {
+			return nil // not a whole part yet
 		}
-		if err != nil {
-			return nil, err
+		whole := last && hi == w.r.len()
+		if err := w.writePart(ctx, lo, hi, whole); err != nil {
+			return err
 		}
-		plan.Recipients = hi
-		from, to := batch0+lo/size, batch0+(hi+size-1)/size
-		plan.Batches = to - batch0
-		if queue != nil && to > from {
+		w.begun, w.written, w.whole = true, hi, whole
+		w.plan.Recipients = hi
+		from, to := w.batch0+lo/w.size, w.batch0+(hi+w.size-1)/w.size
+		w.plan.Batches = to - w.batch0
+		if w.queue != nil && to > from {
 			bs := make([]BatchRef, 0, to-from)
 			for b := from; b < to; b++ {
-				bs = append(bs, BatchRef{CampaignID: id, Batch: b})
+				bs = append(bs, BatchRef{CampaignID: w.id, Batch: b})
 			}
-			queue(bs)
+			w.queue(bs)
 		}
 	}
-	return plan, nil
+	return nil
+}
+
+// writePart writes the recipients r[lo:hi] in a transaction; with whole,
+// it marks the plan whole.
+func (w *planWriter) writePart(ctx context.Context, lo, hi int, whole bool) error {
+	s, id := w.s, w.id
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if !w.begun && w.first != nil {
+			if err := w.first(tx); err != nil {
+				return err
+			}
+		} else {
+			var done bool
+			err := tx.GetContext(ctx, &done, `SELECT planned FROM campaigns WHERE id = $1 AND status IN ('sending', 'paused') FOR UPDATE`, id)
+			switch {
+			case errors.Is(err, sql.ErrNoRows), err == nil && done:
+				return errPlanStopped // cancelled meanwhile, or planned by ContinuePlans
+			case err != nil:
+				return fmt.Errorf("campaigns: plan: %w", err)
+			}
+		}
+		if hi > lo {
+			if err := s.writeDeliveries(ctx, tx, id, w.r, lo, hi, w.batch0, w.size); err != nil {
+				return err
+			}
+		}
+		if whole {
+			if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET planned = true WHERE id = $1`, id); err != nil {
+				return fmt.Errorf("campaigns: plan: %w", err)
+			}
+			// Done already, should the rest have added nobody and the
+			// workers have sent all before: no batch is left to say so.
+			if _, err := tx.ExecContext(ctx, finishSQL, id); err != nil {
+				return fmt.Errorf("campaigns: plan: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // errPlanStopped ends the writing of a plan that is no longer wanted.
 var errPlanStopped = errors.New("campaigns: plan stopped")
 
-// writePart writes the deliveries r[lo:hi] of campaign id and their
+// writeDeliveries writes the deliveries r[lo:hi] of campaign id and their
 // batches. The campaign row is locked and none of these people has a
 // delivery of it yet, so a plain INSERT: ON CONFLICT would cost a
 // speculative insertion per row (a quarter of the time), and
 // deliveries_once still refuses a second row for anyone.
-func (s *Store) writePart(ctx context.Context, tx *sqlx.Tx, id int64, r *recipients, lo, hi, batch0, size int) error {
+func (s *Store) writeDeliveries(ctx context.Context, tx *sqlx.Tx, id int64, r *recipients, lo, hi, batch0, size int) error {
 	const chunk = 10000 // recipients per statement
 	for a := lo; a < hi; a += chunk {
 		b := min(a+chunk, hi)
@@ -254,6 +306,9 @@ func (s *Store) continuePlan(ctx context.Context, id int64, queue func([]BatchRe
 	if err := s.db.GetContext(ctx, &next, `SELECT COALESCE(max(batch) + 1, 0) FROM delivery_batches WHERE campaign_id = $1`, id); err != nil {
 		return fmt.Errorf("campaigns: batches of campaign %d: %w", id, err)
 	}
-	_, err = s.writePlan(ctx, id, &r, next, nil, queue)
+	err = s.newPlanWriter(id, &r, next, nil, queue).write(ctx, true)
+	if errors.Is(err, errPlanStopped) {
+		return nil
+	}
 	return err
 }

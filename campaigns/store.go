@@ -37,6 +37,9 @@ type Store struct {
 	BatchSize int
 	// q are the statements a worker runs for every batch, prepared.
 	q batchQueries
+	// readRecipients, when set, reads a campaign's audience for Start
+	// instead of eachRecipientAfter (tests).
+	readRecipients func(ctx context.Context, c *Campaign, after int64, limit int, fn func(subscribers.Match) error) (int64, bool, error)
 }
 
 // NewStore returns a store on db. It reads audiences from subs and
@@ -445,19 +448,29 @@ func (e *EventNotReadyError) Unwrap() error { return ErrEventNotReady }
 // reached; for a last call those of the audience whom an invitation
 // reached and who are neither registered nor waiting.
 func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscribers.Match) error) error {
+	_, _, err := s.eachRecipientAfter(ctx, c, 0, 0, fn)
+	return err
+}
+
+// eachRecipientAfter is EachRecipient for the subscribers whose IDs are
+// above after, and of an audience only the first limit subscribers it
+// reaches (0: all; those skipped counted too). It returns the last ID it
+// read, and more when there may be more after it. The people registered
+// for an event, or who attended it, are read all at once: more is false.
+func (s *Store) eachRecipientAfter(ctx context.Context, c *Campaign, after int64, limit int, fn func(subscribers.Match) error) (last int64, more bool, err error) {
 	if c.Kind == KindFollowUp && c.EventID != nil {
 		ids, err := s.events.Attendees(ctx, *c.EventID)
 		if err != nil {
-			return err
+			return 0, false, err
 		}
-		return s.subscribers.EachAmong(ctx, ids, fn)
+		return 0, false, s.subscribers.EachAmong(ctx, ids, fn)
 	}
 	if c.ToRegistered && c.EventID != nil {
 		ids, err := s.events.RegisteredSubscribers(ctx, *c.EventID, c.toWaiting())
 		if err != nil {
-			return err
+			return 0, false, err
 		}
-		return s.subscribers.EachAmong(ctx, ids, fn)
+		return 0, false, s.subscribers.EachAmong(ctx, ids, fn)
 	}
 	// A follow-up invitation and a last call are the audience less some.
 	var skip func(id int64) bool
@@ -465,7 +478,7 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 	case c.NewOnly && c.EventID != nil:
 		invited, err := s.invited(ctx, *c.EventID, c.ID, false)
 		if err != nil {
-			return err
+			return 0, false, err
 		}
 		skip = func(id int64) bool { return invited[id] }
 	case c.Kind == KindLastCall && c.EventID != nil:
@@ -473,17 +486,17 @@ func (s *Store) EachRecipient(ctx context.Context, c *Campaign, fn func(subscrib
 		// still queued would arrive with it.
 		invited, err := s.invited(ctx, *c.EventID, c.ID, true)
 		if err != nil {
-			return err
+			return 0, false, err
 		}
 		registered, err := s.Registrants(ctx, c)
 		if err != nil {
-			return err
+			return 0, false, err
 		}
 		skip = func(id int64) bool { return !invited[id] || registered[id] }
 	default:
-		return s.subscribers.EachMatch(ctx, c.Audience, fn)
+		return s.subscribers.EachMatchAfter(ctx, c.Audience, after, limit, fn)
 	}
-	return s.subscribers.EachMatch(ctx, c.Audience, func(m subscribers.Match) error {
+	return s.subscribers.EachMatchAfter(ctx, c.Audience, after, limit, func(m subscribers.Match) error {
 		if skip(m.SubscriberID) {
 			return nil
 		}

@@ -54,36 +54,49 @@ type Match struct {
 // the suppression list, in the order of their IDs. It stops at fn's first
 // error and returns it.
 func (s *Store) EachMatch(ctx context.Context, a Audience, fn func(Match) error) error {
+	_, _, err := s.EachMatchAfter(ctx, a, 0, 0, fn)
+	return err
+}
+
+// EachMatchAfter is EachMatch for the subscribers a reaches whose IDs are
+// above after, and only the first limit of them (0: all), those on the
+// suppression list counted too. It returns the last ID it read, and more
+// when it read limit of them: there may be more after it.
+func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, limit int, fn func(Match) error) (last int64, more bool, err error) {
 	suppressed, err := s.suppressedHashes(ctx)
 	if err != nil {
-		return err
+		return 0, false, err
 	}
 	kinds := make([]string, len(a.Kinds))
 	for i, k := range a.Kinds {
 		kinds[i] = string(k)
 	}
+	lim := sql.NullInt64{Int64: int64(limit), Valid: limit > 0}
 	rows, err := s.db.QueryxContext(ctx, `
 		SELECT s.id, s.email, s.kind,
 		       COALESCE(array_agg(t.topic ORDER BY t.topic) FILTER (WHERE t.topic IS NOT NULL), '{}') AS topics
 		FROM subscribers s
 		LEFT JOIN subscriber_topics t
 		       ON t.subscriber_id = s.id AND cardinality($2::text[]) > 0 AND t.topic = ANY ($2::text[])
-		WHERE s.status = 'confirmed' AND (cardinality($1::text[]) = 0 OR s.kind = ANY ($1::text[]))
+		WHERE s.status = 'confirmed' AND (cardinality($1::text[]) = 0 OR s.kind = ANY ($1::text[])) AND s.id > $3
 		GROUP BY s.id
 		HAVING cardinality($2::text[]) = 0 OR count(t.topic) > 0
-		ORDER BY s.id`, pq.StringArray(kinds), pq.StringArray(a.matchTopics()))
+		ORDER BY s.id
+		LIMIT $4`, pq.StringArray(kinds), pq.StringArray(a.matchTopics()), after, lim)
 	if err != nil {
-		return fmt.Errorf("subscribers: audience: %w", err)
+		return 0, false, fmt.Errorf("subscribers: audience: %w", err)
 	}
 	defer rows.Close()
+	n := 0
 	for rows.Next() {
 		var (
 			m      Match
 			topics pq.StringArray
 		)
 		if err := rows.Scan(&m.SubscriberID, &m.Email, &m.Kind, &topics); err != nil {
-			return fmt.Errorf("subscribers: audience: %w", err)
+			return 0, false, fmt.Errorf("subscribers: audience: %w", err)
 		}
+		last, n = m.SubscriberID, n+1
 		if len(suppressed) > 0 {
 			if _, ok := suppressed[string(s.keys.AddressHash(m.Email))]; ok {
 				continue
@@ -91,13 +104,13 @@ func (s *Store) EachMatch(ctx context.Context, a Audience, fn func(Match) error)
 		}
 		m.Topics = []string(topics)
 		if err := fn(m); err != nil {
-			return err
+			return 0, false, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("subscribers: audience: %w", err)
+		return 0, false, fmt.Errorf("subscribers: audience: %w", err)
 	}
-	return nil
+	return last, limit > 0 && n == limit, nil
 }
 
 // CheckAudience returns a with its kinds and topics checked, sorted and
