@@ -77,9 +77,14 @@ func prepareBatchQueries(db *sqlx.DB) batchQueries {
 		release:     postgres.Prepare(db, releaseSQL),
 		releaseDone: postgres.Prepare(db, releaseDoneSQL),
 		finish:      postgres.Prepare(db, finishSQL),
-		record: deliveryLog.PrepareRecordClaimed(db, fenceSQL, 3,
-			`fence.campaign_id = m.campaign_id AND fence.batch = m.batch`),
+		record:      deliveryLog.PrepareRecordClaimed(db, fenceSQL, 3, batchOf),
 	}
+}
+
+// batchOf names the batch of a row (delivery or batch) aliased alias, as
+// text.
+func batchOf(alias string) string {
+	return alias + `.campaign_id::text || '/' || ` + alias + `.batch::text`
 }
 
 // noFlushWait is a condition, always true, that turns off the wait for

@@ -15,3 +15,7 @@ type RecipientReader func(ctx context.Context, c *Campaign, after int64, limit i
 func SetRecipientReader(s *Store, wrap func(read RecipientReader) RecipientReader) {
 	s.readRecipients = wrap(s.eachRecipientAfter)
 }
+
+// OutcomeSQL is the statement that records the outcomes of claimed
+// batches.
+func OutcomeSQL() string { return deliveryLog.RecordClaimedSQL(fenceSQL, 3, batchOf) }
