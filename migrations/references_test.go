@@ -29,6 +29,12 @@ func referenceDB(t *testing.T) *sqlx.DB {
 	return db
 }
 
+// secondCampaign adds campaign 2, with no deliveries, to a referenceDB.
+func secondCampaign(t *testing.T, db *sqlx.DB) {
+	t.Helper()
+	db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+}
+
 func deliveriesOf(t *testing.T, db *sqlx.DB, where string) int {
 	t.Helper()
 	var n int
@@ -111,7 +117,7 @@ func TestDeliveryReferencesConcurrently(t *testing.T) {
 		t.Run("erasure during a plan at "+level.String(), func(t *testing.T) {
 			t.Parallel()
 			db := referenceDB(t)
-			db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+			secondCampaign(t, db)
 			tx := db.MustBeginTx(ctx, &sql.TxOptions{Isolation: level})
 			defer tx.Rollback()
 			tx.MustExec(plan)
@@ -135,7 +141,7 @@ func TestDeliveryReferencesConcurrently(t *testing.T) {
 		t.Run("plan during an erasure at "+level.String(), func(t *testing.T) {
 			t.Parallel()
 			db := referenceDB(t)
-			db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+			secondCampaign(t, db)
 			tx := db.MustBeginTx(ctx, nil)
 			defer tx.Rollback()
 			tx.MustExec(erase)
@@ -167,7 +173,7 @@ func TestDeliveryReferencesConcurrently(t *testing.T) {
 	t.Run("plan at REPEATABLE READ after an erasure since its snapshot", func(t *testing.T) {
 		t.Parallel()
 		db := referenceDB(t)
-		db.MustExec(`INSERT INTO campaigns (id, kind, subject, body) OVERRIDING SYSTEM VALUE VALUES (2, 'newsletter', 'Rundbrief', 'Text')`)
+		secondCampaign(t, db)
 		tx := db.MustBeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 		defer tx.Rollback()
 		var n int
