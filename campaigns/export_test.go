@@ -1,14 +1,8 @@
 package campaigns
 
-import (
-	"context"
-
-	"github.com/knf-nordhausen/rundbrief/subscribers"
-)
-
 // RecipientReader reads the recipients of c whose IDs are above after,
 // only the first limit (0: all), as Start does.
-type RecipientReader func(ctx context.Context, c *Campaign, after int64, limit int, fn func(subscribers.Match) error) (last int64, more bool, err error)
+type RecipientReader = recipientReader
 
 // SetRecipientReader has s's Start read audiences with wrap(read), read
 // being how it reads them otherwise.

@@ -39,8 +39,12 @@ type Store struct {
 	q batchQueries
 	// readRecipients, when set, reads a campaign's audience for Start
 	// instead of eachRecipientAfter (tests).
-	readRecipients func(ctx context.Context, c *Campaign, after int64, limit int, fn func(subscribers.Match) error) (int64, bool, error)
+	readRecipients recipientReader
 }
+
+// recipientReader reads the recipients of c whose IDs are above after,
+// only the first limit (0: all), as eachRecipientAfter does.
+type recipientReader func(ctx context.Context, c *Campaign, after int64, limit int, fn func(subscribers.Match) error) (last int64, more bool, err error)
 
 // NewStore returns a store on db. It reads audiences from subs and
 // invitations' events from evs.
