@@ -59,9 +59,9 @@ func (s *Store) EachMatch(ctx context.Context, a Audience, fn func(Match) error)
 }
 
 // EachMatchAfter is EachMatch for the subscribers a reaches whose IDs are
-// above after, and only the first limit of them (0: all), those on the
+// above after, and at most limit of them (0: all), those on the
 // suppression list counted too. It returns the last ID it read, and more
-// when it read limit of them: there may be more after it.
+// when it may have stopped before the last subscriber: read on after last.
 func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, limit int, fn func(Match) error) (last int64, more bool, err error) {
 	suppressed, err := s.suppressedHashes(ctx)
 	if err != nil {
@@ -71,46 +71,110 @@ func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, lim
 	for i, k := range a.Kinds {
 		kinds[i] = string(k)
 	}
-	lim := sql.NullInt64{Int64: int64(limit), Valid: limit > 0}
-	rows, err := s.db.QueryxContext(ctx, `
-		SELECT s.id, s.email, s.kind,
-		       COALESCE(array_agg(t.topic ORDER BY t.topic) FILTER (WHERE t.topic IS NOT NULL), '{}') AS topics
-		FROM subscribers s
-		LEFT JOIN subscriber_topics t
-		       ON t.subscriber_id = s.id AND cardinality($2::text[]) > 0 AND t.topic = ANY ($2::text[])
-		WHERE s.status = 'confirmed' AND (cardinality($1::text[]) = 0 OR s.kind = ANY ($1::text[])) AND s.id > $3
-		GROUP BY s.id
-		HAVING cardinality($2::text[]) = 0 OR count(t.topic) > 0
-		ORDER BY s.id
-		LIMIT $4`, pq.StringArray(kinds), pq.StringArray(a.matchTopics()), after, lim)
+	topics := a.matchTopics()
+	var (
+		rows *sqlx.Rows
+		// rowLimit is the LIMIT on rows: with topics, a subscriber has a
+		// row for each topic of theirs the audience names, so a page of
+		// rows may end within the last subscriber's; that one is read
+		// again with the next page. A page holds at least one whole
+		// subscriber as it holds more rows than there are topics, and
+		// stops after limit subscribers.
+		rowLimit = limit
+	)
+	if len(topics) == 0 {
+		rows, err = s.db.QueryxContext(ctx, audienceSQL, pq.StringArray(kinds), after, nullLimit(limit))
+	} else {
+		if limit > 0 {
+			rowLimit = max(limit, len(topics)+1)
+		}
+		rows, err = s.db.QueryxContext(ctx, audienceTopicsSQL, pq.StringArray(kinds), pq.StringArray(topics), after, nullLimit(rowLimit))
+	}
 	if err != nil {
 		return 0, false, fmt.Errorf("subscribers: audience: %w", err)
 	}
 	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		var (
-			m      Match
-			topics pq.StringArray
-		)
-		if err := rows.Scan(&m.SubscriberID, &m.Email, &m.Kind, &topics); err != nil {
-			return 0, false, fmt.Errorf("subscribers: audience: %w", err)
-		}
-		last, n = m.SubscriberID, n+1
+	var (
+		m    Match // the subscriber being read
+		have bool  // m holds a subscriber
+		n    int   // rows read
+		sent int   // subscribers read before m
+	)
+	send := func(m Match) error {
+		last = m.SubscriberID
 		if len(suppressed) > 0 {
 			if _, ok := suppressed[string(s.keys.AddressHash(m.Email))]; ok {
-				continue
+				return nil
 			}
 		}
-		m.Topics = []string(topics)
-		if err := fn(m); err != nil {
-			return 0, false, err
+		slices.Sort(m.Topics)
+		return fn(m)
+	}
+	for rows.Next() {
+		var (
+			r     Match
+			topic string
+		)
+		dest := []any{&r.SubscriberID, &r.Email, &r.Kind}
+		if len(topics) > 0 {
+			dest = append(dest, &topic)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return 0, false, fmt.Errorf("subscribers: audience: %w", err)
+		}
+		n++
+		if have && r.SubscriberID == m.SubscriberID {
+			m.Topics = append(m.Topics, topic)
+			continue
+		}
+		if have {
+			if err := send(m); err != nil {
+				return 0, false, err
+			}
+			if sent++; sent == limit {
+				return last, true, nil
+			}
+		}
+		m, have = r, true
+		m.Topics = []string{}
+		if len(topics) > 0 {
+			m.Topics = append(m.Topics, topic)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return 0, false, fmt.Errorf("subscribers: audience: %w", err)
 	}
-	return last, limit > 0 && n == limit, nil
+	more = limit > 0 && n == rowLimit
+	if have && !(more && len(topics) > 0) {
+		if err := send(m); err != nil {
+			return 0, false, err
+		}
+	}
+	return last, more, nil
+}
+
+// audienceSQL reads the subscribers of an audience without topics: $1 the
+// kinds (none: all), above ID $2, the first $3 (NULL: all).
+const audienceSQL = `SELECT s.id, s.email, s.kind
+	FROM subscribers s
+	WHERE s.status = 'confirmed' AND (cardinality($1::text[]) = 0 OR s.kind = ANY ($1::text[])) AND s.id > $2
+	ORDER BY s.id
+	LIMIT $3`
+
+// audienceTopicsSQL reads the subscribers of an audience with topics $2, a
+// row for each of their topics among $2, in the order of their IDs. An
+// aggregate of each subscriber's topics cost PostgreSQL three times as
+// much (cmd/rundbrief-bench, 100,000 subscribers: 105 against 322 ms).
+const audienceTopicsSQL = `SELECT s.id, s.email, s.kind, t.topic
+	FROM subscribers s
+	JOIN subscriber_topics t ON t.subscriber_id = s.id AND t.topic = ANY ($2::text[])
+	WHERE s.status = 'confirmed' AND (cardinality($1::text[]) = 0 OR s.kind = ANY ($1::text[])) AND s.id > $3
+	ORDER BY s.id
+	LIMIT $4`
+
+// nullLimit is limit as a LIMIT: NULL for 0 (all).
+func nullLimit(limit int) sql.NullInt64 {
+	return sql.NullInt64{Int64: int64(limit), Valid: limit > 0}
 }
 
 // CheckAudience returns a with its kinds and topics checked, sorted and

@@ -64,3 +64,81 @@ func TestEachMatchAfterPages(t *testing.T) {
 		})
 	}
 }
+
+// An audience with topics is read as a row per subscriber and topic; a
+// page of rows that ends within a subscriber's topics leaves that
+// subscriber to the next page, whole. Read in pages of any size, it is the
+// audience read at once, with each subscriber's topics sorted.
+func TestEachMatchAfterPagesWithTopics(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, db := newStore(t)
+	db.MustExec(`INSERT INTO subscribers (email, kind, status, confirmed_at)
+		SELECT 'person' || g || '@example.org', 'family', 'confirmed', now()
+		FROM generate_series(1, 12) AS g`)
+	// Topics by person: 1–4 the three the audience names (one of them
+	// as the event's "all events"), 5–8 one of them, 9–10 none, 11–12
+	// two; person 6 is suppressed.
+	db.MustExec(`INSERT INTO subscriber_topics (subscriber_id, topic)
+		SELECT s.id, t FROM subscribers s,
+		       unnest(CASE
+		           WHEN s.email ~ '^person([1-4])@' THEN ARRAY['veranstaltungen', 'ausbildung', 'jugend', 'oepnv']
+		           WHEN s.email ~ '^person([5-8])@' THEN ARRAY['jugend', 'oepnv']
+		           WHEN s.email ~ '^person(9|10)@' THEN ARRAY['oepnv']
+		           ELSE ARRAY['jugend', 'ausbildung'] END) AS t`)
+	if err := s.Suppress(ctx, "person6@example.org", subscribers.SuppressedByStaff); err != nil {
+		t.Fatal(err)
+	}
+	audience := subscribers.Audience{Topics: []string{"jugend", "ausbildung"}, Event: true}
+	type match struct {
+		email  string
+		topics string
+	}
+	var all []match
+	if err := s.EachMatch(ctx, audience, func(m subscribers.Match) error {
+		all = append(all, match{m.Email, fmt.Sprint(m.Topics)})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []match{
+		{"person1@example.org", "[ausbildung jugend veranstaltungen]"},
+		{"person2@example.org", "[ausbildung jugend veranstaltungen]"},
+		{"person3@example.org", "[ausbildung jugend veranstaltungen]"},
+		{"person4@example.org", "[ausbildung jugend veranstaltungen]"},
+		{"person5@example.org", "[jugend]"},
+		{"person7@example.org", "[jugend]"},
+		{"person8@example.org", "[jugend]"},
+		{"person11@example.org", "[ausbildung jugend]"},
+		{"person12@example.org", "[ausbildung jugend]"},
+	}
+	if !slices.Equal(all, want) {
+		t.Fatalf("EachMatch gave\n%v\nwant\n%v", all, want)
+	}
+	for _, limit := range []int{1, 2, 3, 4, 5, 9, 10, 100} {
+		t.Run(fmt.Sprint(limit), func(t *testing.T) {
+			var got []match
+			after := int64(0)
+			for more, pages := true, 0; more; pages++ {
+				if pages > 20 {
+					t.Fatal("no end of pages")
+				}
+				n := 0
+				var err error
+				after, more, err = s.EachMatchAfter(ctx, audience, after, limit, func(m subscribers.Match) error {
+					got, n = append(got, match{m.Email, fmt.Sprint(m.Topics)}), n+1
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n > limit {
+					t.Errorf("a page of %d gave %d subscribers", limit, n)
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("pages of %d gave\n%v\nwant\n%v", limit, got, want)
+			}
+		})
+	}
+}
