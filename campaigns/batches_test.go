@@ -516,3 +516,56 @@ func TestCancelStopsThePlan(t *testing.T) {
 		t.Errorf("progress %+v, want 1000 cancelled", p)
 	}
 }
+
+// An outcome is written only under its own batch's claim: one recorded
+// with the claim of another batch, of the same campaign or of another, is
+// lost, whatever the two batches' numbers.
+func TestOutcomesNeedTheirOwnBatchsClaim(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st, a := startedTo(t, 4, 2)
+	s := st.Campaigns
+	b, err := s.Create(ctx, campaigns.Spec{Kind: campaigns.KindNewsletter, Subject: "Zweiter Rundbrief", Body: "Hallo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Start(ctx, b.ID, time.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	type claimed struct {
+		batch *campaigns.Batch
+		ds    []*campaigns.Delivery
+	}
+	claims := map[string]claimed{}
+	for name, ref := range map[string]campaigns.BatchRef{
+		"a0": {CampaignID: a.ID, Batch: 0}, "a1": {CampaignID: a.ID, Batch: 1},
+		"b0": {CampaignID: b.ID, Batch: 0}, "b1": {CampaignID: b.ID, Batch: 1},
+	} {
+		batch, ds, err := s.Claim(ctx, ref, time.Minute)
+		if err != nil || batch == nil || len(ds) != 2 {
+			t.Fatalf("claim %s: %+v, %d deliveries, %v", name, batch, len(ds), err)
+		}
+		claims[name] = claimed{batch, ds}
+	}
+	for _, tc := range []struct {
+		claim, of string
+		want      int // outcomes written
+	}{
+		{"a1", "a0", 0},
+		{"a0", "b0", 0},
+		{"a1", "b0", 0},
+		{"b0", "a1", 0},
+		{"b1", "a1", 0},
+		{"b0", "b0", 1},
+		{"a1", "a1", 1},
+	} {
+		d := claims[tc.of].ds[0]
+		written, err := s.Record(ctx, []campaigns.ClaimedOutcome{{Batch: claims[tc.claim].batch, Outcome: d.Sent("<m@example.org>", "250 ok")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(written) != tc.want {
+			t.Errorf("outcome of a delivery of %s under the claim of %s: %d written, want %d", tc.of, tc.claim, len(written), tc.want)
+		}
+	}
+}

@@ -106,9 +106,9 @@ type ClaimedRecorder struct {
 // PrepareRecordClaimed returns a ClaimedRecorder on db. fence is a SELECT
 // that returns a row for each group whose claim holds, locking it (FOR
 // SHARE) until the outcomes are committed; it takes nFenceArgs arguments
-// ($1 …). group names a group as text, the same for a fence row (aliased
-// fence) and for a mail (aliased m) of the group: the SQL expression
-// group("fence") or group("m").
+// ($1 …). group names a group as a bigint, the same for a fence row
+// (aliased fence) and for a mail (aliased m) of the group: the SQL
+// expression group("fence") or group("m").
 func (t Table) PrepareRecordClaimed(db *sqlx.DB, fence string, nFenceArgs int, group func(alias string) string) *ClaimedRecorder {
 	return &ClaimedRecorder{t: t, nFence: nFenceArgs, q: postgres.Prepare(db, t.RecordClaimedSQL(fence, nFenceArgs, group))}
 }
@@ -171,7 +171,7 @@ func (t Table) recordSQL(fence string, group func(alias string) string, set, mat
 	with := ``
 	if fence != "" {
 		with = `WITH fence AS (` + fence + `) `
-		match += ` AND ` + group("m") + ` = ANY ((SELECT array_agg(` + group("fence") + `) FROM fence)::text[])`
+		match += ` AND ` + group("m") + ` = ANY ((SELECT array_agg(` + group("fence") + `) FROM fence)::bigint[])`
 	}
 	p := func(k int) string { return "$" + strconv.Itoa(nFence+k) }
 	return with + `UPDATE ` + t.Name + ` m
