@@ -13,3 +13,6 @@ func SetRecipientReader(s *Store, wrap func(read RecipientReader) RecipientReade
 // OutcomeSQL is the statement that records the outcomes of claimed
 // batches.
 func OutcomeSQL() string { return deliveryLog.RecordClaimedSQL(fenceSQL, 3, batchOf) }
+
+// ReceivedSQL is the statement that reads a subscriber's deliveries.
+const ReceivedSQL = receivedSQL

@@ -3,6 +3,10 @@ package migrations_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -256,5 +260,78 @@ func TestNoRowTriggerOnDeliveryUpdates(t *testing.T) {
 	}
 	if len(names) != 0 {
 		t.Errorf("row triggers on updates of deliveries: %v", names)
+	}
+}
+
+// A plan's row goes into two indexes, by ID and by campaign and
+// subscriber; no index leads with the subscriber. A subscriber's
+// deliveries are found campaign by campaign: the deletion of one reads
+// no more of the table than its deliveries, and a deletion of many
+// deletes all of theirs and no others.
+func TestSubscribersDeliveriesFoundByCampaign(t *testing.T) {
+	t.Parallel()
+	db, _ := testenv.Database(t)
+	var indexes []string
+	if err := db.Select(&indexes, `SELECT indexrelid::regclass::text FROM pg_index WHERE indrelid = 'deliveries'::regclass ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"deliveries_once", "deliveries_pkey"}; !slices.Equal(indexes, want) {
+		t.Errorf("indexes on deliveries: %v, want %v", indexes, want)
+	}
+	for _, q := range []string{
+		`INSERT INTO campaigns (kind, subject, body) SELECT 'newsletter', 'Rundbrief ' || g, 'Text' FROM generate_series(1, 40) g`,
+		`INSERT INTO subscribers (email, kind) SELECT 'person' || g || '@example.org', 'family' FROM generate_series(1, 2500) g`,
+		`INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind)
+			SELECT c.id, s.id, s.id / 100, 'family' FROM campaigns c, subscribers s ORDER BY c.id, s.id`,
+		`ANALYZE`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	// The trigger's statement, as PostgreSQL plans it for one subscriber.
+	var src string
+	if err := db.Get(&src, `SELECT prosrc FROM pg_proc WHERE proname = 'deliveries_delete_of_subscribers'`); err != nil {
+		t.Fatal(err)
+	}
+	stmt := regexp.MustCompile(`(?s)DELETE FROM deliveries.*?;`).FindString(src)
+	if stmt == "" {
+		t.Fatalf("no DELETE in deliveries_delete_of_subscribers:\n%s", src)
+	}
+	var one int64
+	if err := db.Get(&one, `SELECT min(id) + 1000 FROM subscribers`); err != nil {
+		t.Fatal(err)
+	}
+	err := inTxAt(context.Background(), db, sql.LevelReadCommitted, func(tx *sqlx.Tx) error {
+		tx.MustExec(`CREATE TEMPORARY TABLE deleted ON COMMIT DROP AS SELECT id FROM subscribers WHERE id = $1`, one)
+		tx.MustExec(`ANALYZE deleted`)
+		var lines []string
+		if err := tx.Select(&lines, `EXPLAIN `+strings.ReplaceAll(strings.TrimSuffix(stmt, ";"), "deleted_subscribers", "deleted")); err != nil {
+			return err
+		}
+		plan := strings.Join(lines, "\n")
+		lookup := regexp.MustCompile(`Index Scan using deliveries_once on deliveries \w+ .*\n\s+Index Cond: \(\(campaign_id = \w+\.id\) AND \(subscriber_id = \w+\.id\)\)`)
+		if !lookup.MatchString(plan) || strings.Contains(plan, "Seq Scan on deliveries") {
+			t.Errorf("the deletion of one subscriber does not look their deliveries up by campaign:\n%s", plan)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`DELETE FROM subscribers WHERE id = $1`, one)
+	if n := deliveriesOf(t, db, fmt.Sprintf("subscriber_id = %d", one)); n != 0 {
+		t.Errorf("%d deliveries of the deleted subscriber left", n)
+	}
+	db.MustExec(`DELETE FROM subscribers WHERE id % 3 = 0`)
+	if n := deliveriesOf(t, db, "subscriber_id % 3 = 0"); n != 0 {
+		t.Errorf("%d deliveries of subscribers deleted together left", n)
+	}
+	var left int
+	if err := db.Get(&left, `SELECT count(*) * 40 FROM subscribers`); err != nil {
+		t.Fatal(err)
+	}
+	if n := deliveriesOf(t, db, "true"); n != left {
+		t.Errorf("%d deliveries left, want %d (40 for each subscriber left)", n, left)
 	}
 }
