@@ -62,6 +62,7 @@ fuzz: check-go
 	$(GO) test -run '^$$' -fuzz '^FuzzReadAnswers$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./events
 	$(GO) test -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./bounces
 	$(GO) test -run '^$$' -fuzz '^FuzzMarkdownMail$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./templates
+	$(GO) test -run '^$$' -fuzz '^FuzzKeptReply$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 1s ./maillog
 
 ## vulncheck: govulncheck against the Go vulnerability database (from the
 ## module proxy: golang.org/x/vulndb)

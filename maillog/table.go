@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -175,7 +176,7 @@ func (t Table) recordSQL(fence string, group func(alias string) string, set, mat
 	}
 	p := func(k int) string { return "$" + strconv.Itoa(nFence+k) }
 	return with + `UPDATE ` + t.Name + ` m
-		SET ` + set + ` message_id = u.message_id, reply = left(u.reply, 1000),
+		SET ` + set + ` message_id = u.message_id, reply = u.reply,
 		    retry_at = NULLIF(u.retry_at, '')::timestamptz,
 		    finished_at = CASE WHEN u.status = 'queued' THEN NULL ELSE now() END
 		FROM unnest(` + p(1) + `::bigint[], ` + p(2) + `::integer[], ` + p(3) + `::text[], ` + p(4) + `::text[], ` + p(5) + `::text[], ` + p(6) + `::text[])
@@ -196,13 +197,41 @@ func (t Table) outcomeArgs(outs []Outcome) ([]any, error) {
 			return nil, fmt.Errorf("maillog: record %s mail %d: %q is no outcome", t.Name, o.ID, o.Status)
 		}
 		ids[i], attempts[i], statuses[i] = o.ID, int64(o.Attempts), string(o.Status)
-		msgIDs[i], replies[i] = o.MessageID, o.Reply
+		msgIDs[i], replies[i] = o.MessageID, keptReply(o.Reply)
 		if o.RetryAt != nil {
 			retries[i] = o.RetryAt.UTC().Format(time.RFC3339Nano)
 		}
 	}
 	return []any{pq.Int64Array(ids), pq.Int64Array(attempts), pq.StringArray(statuses), pq.StringArray(msgIDs),
 		pq.StringArray(replies), pq.StringArray(retries)}, nil
+}
+
+// maxReply is how many characters of a reply a mail log keeps.
+const maxReply = 1000
+
+// keptReply is reply as a mail log keeps it: PostgreSQL's text holds
+// neither bytes that are not UTF-8 nor NUL, and a relay may send either
+// (an old server answering in Latin-1), which would fail the statement
+// and with it every other outcome in it. Such bytes become U+FFFD, NUL
+// bytes go, and the first maxReply characters stay. Done here rather than
+// by left() in the statement, which cost PostgreSQL about half a µs per
+// mail.
+func keptReply(reply string) string {
+	reply = strings.ToValidUTF8(reply, "\uFFFD")
+	if strings.IndexByte(reply, 0) >= 0 {
+		reply = strings.ReplaceAll(reply, "\x00", "")
+	}
+	if len(reply) <= maxReply {
+		return reply
+	}
+	n := 0
+	for i := range reply {
+		if n == maxReply {
+			return reply[:i]
+		}
+		n++
+	}
+	return reply
 }
 
 // lost is how many of outs a record statement did not write.

@@ -3,6 +3,7 @@ package maillog_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -205,5 +206,41 @@ func TestLost(t *testing.T) {
 	}
 	if len(ids) != 2 || ids[0] != 1 || ids[1] != 4 {
 		t.Errorf("lost = %v, want [1 4]", ids)
+	}
+}
+
+// A relay's reply is kept as PostgreSQL's text can hold it, whatever the
+// relay sent: bytes that are not UTF-8 (an old server answering in
+// Latin-1) become U+FFFD, NUL bytes go, and only the first 1000
+// characters stay. Such a reply once failed the whole statement, and
+// with it the outcomes of every other mail in it.
+func TestRecordKeepsAnyReply(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	long := strings.Repeat("ä", 1500)
+	tests := []struct {
+		name, reply, want string
+	}{
+		{"plain", "250 2.0.0 Ok: queued as 4Nxk2m1ZQ0z9vF", "250 2.0.0 Ok: queued as 4Nxk2m1ZQ0z9vF"},
+		{"Latin-1", "550 5.1.1 Empf\xe4nger unbekannt", "550 5.1.1 Empf\uFFFDnger unbekannt"},
+		{"NUL", "250 ok\x00 queued", "250 ok queued"},
+		{"cut UTF-8", "451 \xc3", "451 \uFFFD"},
+		{"long", long, long[:2000]}, // ä is two bytes
+		{"empty", "", ""},
+	}
+	db, tb := table(t, false)
+	db.MustExec(`INSERT INTO test_mails (grp) SELECT 1 FROM generate_series(1, $1)`, len(tests))
+	cs := claim(t, db, tb, 1, 0, time.Hour)
+	outs := make([]maillog.Outcome, len(tests))
+	for i, tt := range tests {
+		outs[i] = cs[i].Sent("<m@example.org>", tt.reply)
+	}
+	if lost, err := tb.Record(ctx, db, outs); lost != 0 || err != nil {
+		t.Fatalf("Record: %d lost, %v", lost, err)
+	}
+	for i, tt := range tests {
+		if got := get(t, db, cs[i].ID); got.Status != maillog.Sent || got.Reply != tt.want {
+			t.Errorf("%s: %s with reply %q, want sent with %q", tt.name, got.Status, got.Reply, tt.want)
+		}
 	}
 }

@@ -5,9 +5,12 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/knf-nordhausen/rundbrief/campaigns"
 	"github.com/knf-nordhausen/rundbrief/internal/smtptest"
@@ -144,6 +147,38 @@ func TestRelayRepliesDecideTheOutcome(t *testing.T) {
 		if suppressed != (want == subscribers.StatusBounced) {
 			t.Errorf("%s suppressed = %v", addr, suppressed)
 		}
+	}
+}
+
+// A relay that answers in Latin-1 (an old server with a German text) is
+// recorded like any other: its reply kept with U+FFFD for the bytes that
+// are not UTF-8. Such a reply failed the statement that recorded it, and
+// every mail whose outcome was in it went out again after the lease.
+func TestRelayReplyNotInUTF8(t *testing.T) {
+	t.Parallel()
+	e := setupCampaigns(t, smtptest.Options{})
+	who := e.populate(t, group{prefix: "l", n: 6, kind: subscribers.KindSchool, confirmed: true})["l"]
+	unknown := who[0]
+	e.relay.Reply(unknown, &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "Empf\xe4nger unbekannt"})
+
+	plan := e.send(t, newsletter())
+	e.runUntilEmpty(t, e.worker(t, nil))
+
+	got := byRecipient(e.relay.Messages(), "Rundbrief Dezember")
+	for _, addr := range who[1:] {
+		if len(got[addr]) != 1 {
+			t.Errorf("%s got %d mails, want 1", addr, len(got[addr]))
+		}
+	}
+	if p := e.progress(t, plan.Campaign.ID); p.Sent != 5 || p.Bounced != 1 {
+		t.Errorf("progress %+v, want 5 sent, 1 bounced", p)
+	}
+	var reply string
+	if err := e.db.Get(&reply, `SELECT d.reply FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE s.email = $1`, unknown); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(reply, "Empf\uFFFDnger unbekannt") {
+		t.Errorf("reply kept: %q", reply)
 	}
 }
 
