@@ -125,45 +125,55 @@ func TestStartPlansInParts(t *testing.T) {
 // The first part is written and handed out as soon as its recipients are
 // read, before the rest of the audience is read: reading 100,000 took two
 // thirds of the wait for the first mail. Here the rest is read only once
-// the first part's batches are handed out.
+// the first part's batches are handed out; also when the audience names
+// topics and each person has several of them (a row each).
 func TestStartHandsOutTheFirstPartWhileTheAudienceIsRead(t *testing.T) {
 	t.Parallel()
-	st := testenv.NewStores(t)
-	st.Campaigns.BatchSize = 50
-	ctx := context.Background()
-	c := newsletterTo(t, st, 2500)
-	handedOut := make(chan struct{})
-	var reads []int // the limit of each read
-	campaigns.SetRecipientReader(st.Campaigns, func(read campaigns.RecipientReader) campaigns.RecipientReader {
-		return func(ctx context.Context, c *campaigns.Campaign, after int64, limit int, fn func(subscribers.Match) error) (int64, bool, error) {
-			reads = append(reads, limit)
-			if after > 0 {
-				select {
-				case <-handedOut:
-				case <-time.After(5 * time.Second):
-					return 0, false, errors.New("the first part was not handed out before the rest of the audience was read")
-				}
+	for _, topics := range []string{"", "{ausbildung,jugend}"} {
+		t.Run("topics "+topics, func(t *testing.T) {
+			t.Parallel()
+			st := testenv.NewStores(t)
+			st.Campaigns.BatchSize = 50
+			ctx := context.Background()
+			c := newsletterTo(t, st, 2500)
+			if topics != "" {
+				st.DB.MustExec(`INSERT INTO subscriber_topics (subscriber_id, topic) SELECT s.id, t FROM subscribers s, unnest($1::text[]) t`, topics)
+				st.DB.MustExec(`UPDATE campaigns SET audience_topics = $2 WHERE id = $1`, c.ID, topics)
 			}
-			return read(ctx, c, after, limit, fn)
-		}
-	})
-	var parts [][]campaigns.BatchRef
-	plan, err := st.Campaigns.Start(ctx, c.ID, time.Now(), func(bs []campaigns.BatchRef) {
-		if parts = append(parts, bs); len(parts) == 1 {
-			close(handedOut)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(parts) != 2 || len(parts[0]) != 20 || len(parts[1]) != 30 {
-		t.Errorf("parts handed out: %d, want batches 0–19, then 20–49", len(parts))
-	}
-	if len(reads) != 2 || reads[0] != 1000 || reads[1] != 0 {
-		t.Errorf("audience read with limits %v, want 1000, then the rest", reads)
-	}
-	if d, b, whole := planned(t, st, c.ID); d != 2500 || b != 50 || !whole || plan.Recipients != 2500 || plan.Batches != 50 {
-		t.Errorf("after Start: %d deliveries, %d batches, planned %v, plan %+v", d, b, whole, plan)
+			handedOut := make(chan struct{})
+			var reads []int // the limit of each read
+			campaigns.SetRecipientReader(st.Campaigns, func(read campaigns.RecipientReader) campaigns.RecipientReader {
+				return func(ctx context.Context, c *campaigns.Campaign, after int64, limit int, fn func(subscribers.Match) error) (int64, bool, error) {
+					reads = append(reads, limit)
+					if after > 0 {
+						select {
+						case <-handedOut:
+						case <-time.After(5 * time.Second):
+							return 0, false, errors.New("the first part was not handed out before the rest of the audience was read")
+						}
+					}
+					return read(ctx, c, after, limit, fn)
+				}
+			})
+			var parts [][]campaigns.BatchRef
+			plan, err := st.Campaigns.Start(ctx, c.ID, time.Now(), func(bs []campaigns.BatchRef) {
+				if parts = append(parts, bs); len(parts) == 1 {
+					close(handedOut)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(parts) != 2 || len(parts[0]) != 20 || len(parts[1]) != 30 {
+				t.Errorf("parts handed out: %d, want batches 0–19, then 20–49", len(parts))
+			}
+			if len(reads) != 2 || reads[0] != 1000 || reads[1] != 0 {
+				t.Errorf("audience read with limits %v, want 1000, then the rest", reads)
+			}
+			if d, b, whole := planned(t, st, c.ID); d != 2500 || b != 50 || !whole || plan.Recipients != 2500 || plan.Batches != 50 {
+				t.Errorf("after Start: %d deliveries, %d batches, planned %v, plan %+v", d, b, whole, plan)
+			}
+		})
 	}
 }
 

@@ -59,9 +59,9 @@ func (s *Store) EachMatch(ctx context.Context, a Audience, fn func(Match) error)
 }
 
 // EachMatchAfter is EachMatch for the subscribers a reaches whose IDs are
-// above after, and at most limit of them (0: all), those on the
+// above after, and only the first limit of them (0: all), those on the
 // suppression list counted too. It returns the last ID it read, and more
-// when it may have stopped before the last subscriber: read on after last.
+// when it read limit of them: there may be more after it.
 func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, limit int, fn func(Match) error) (last int64, more bool, err error) {
 	suppressed, err := s.suppressedHashes(ctx)
 	if err != nil {
@@ -72,21 +72,16 @@ func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, lim
 		kinds[i] = string(k)
 	}
 	topics := a.matchTopics()
-	var (
-		rows *sqlx.Rows
-		// rowLimit is the LIMIT on rows: with topics, a subscriber has a
-		// row for each topic of theirs the audience names, so a page of
-		// rows may end within the last subscriber's; that one is read
-		// again with the next page. A page holds at least one whole
-		// subscriber as it holds more rows than there are topics, and
-		// stops after limit subscribers.
-		rowLimit = limit
-	)
+	var rows *sqlx.Rows
 	if len(topics) == 0 {
 		rows, err = s.db.QueryxContext(ctx, audienceSQL, pq.StringArray(kinds), after, nullLimit(limit))
 	} else {
+		// A subscriber has a row for each of their topics the audience
+		// names: limit subscribers have at most limit × len(topics)
+		// rows, and one row more says the last of them is whole.
+		rowLimit := 0
 		if limit > 0 {
-			rowLimit = max(limit, len(topics)+1)
+			rowLimit = limit*len(topics) + 1
 		}
 		rows, err = s.db.QueryxContext(ctx, audienceTopicsSQL, pq.StringArray(kinds), pq.StringArray(topics), after, nullLimit(rowLimit))
 	}
@@ -97,11 +92,10 @@ func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, lim
 	var (
 		m    Match // the subscriber being read
 		have bool  // m holds a subscriber
-		n    int   // rows read
-		sent int   // subscribers read before m
+		read int   // subscribers read before m
 	)
 	send := func(m Match) error {
-		last = m.SubscriberID
+		last, read = m.SubscriberID, read+1
 		if len(suppressed) > 0 {
 			if _, ok := suppressed[string(s.keys.AddressHash(m.Email))]; ok {
 				return nil
@@ -122,7 +116,6 @@ func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, lim
 		if err := rows.Scan(dest...); err != nil {
 			return 0, false, fmt.Errorf("subscribers: audience: %w", err)
 		}
-		n++
 		if have && r.SubscriberID == m.SubscriberID {
 			m.Topics = append(m.Topics, topic)
 			continue
@@ -131,7 +124,7 @@ func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, lim
 			if err := send(m); err != nil {
 				return 0, false, err
 			}
-			if sent++; sent == limit {
+			if read == limit {
 				return last, true, nil
 			}
 		}
@@ -144,13 +137,12 @@ func (s *Store) EachMatchAfter(ctx context.Context, a Audience, after int64, lim
 	if err := rows.Err(); err != nil {
 		return 0, false, fmt.Errorf("subscribers: audience: %w", err)
 	}
-	more = limit > 0 && n == rowLimit
-	if have && !(more && len(topics) > 0) {
+	if have {
 		if err := send(m); err != nil {
 			return 0, false, err
 		}
 	}
-	return last, more, nil
+	return last, limit > 0 && read == limit, nil
 }
 
 // audienceSQL reads the subscribers of an audience without topics: $1 the
