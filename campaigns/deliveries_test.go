@@ -16,17 +16,7 @@ import (
 func TestReceivedLooksDeliveriesUpByCampaign(t *testing.T) {
 	t.Parallel()
 	st := testenv.NewStores(t)
-	for _, q := range []string{
-		`INSERT INTO campaigns (kind, subject, body) SELECT 'newsletter', 'Rundbrief ' || g, 'Text' FROM generate_series(1, 40) g`,
-		`INSERT INTO subscribers (email, kind) SELECT 'person' || g || '@example.org', 'family' FROM generate_series(1, 2500) g`,
-		`INSERT INTO deliveries (campaign_id, subscriber_id, batch, matched_kind)
-			SELECT c.id, s.id, s.id / 100, 'family' FROM campaigns c, subscribers s ORDER BY c.id, s.id`,
-		`ANALYZE`,
-	} {
-		if _, err := st.DB.Exec(q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	testenv.ManyDeliveries(t, st.DB, 40, 2500)
 	ctx := context.Background()
 	conn, err := st.DB.Connx(ctx)
 	if err != nil {
