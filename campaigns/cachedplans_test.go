@@ -2,7 +2,6 @@ package campaigns_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -89,7 +88,7 @@ func seqScans(t *testing.T, st *testenv.Stores) map[string]int64 {
 		n[r.Table] = r.N
 	}
 	if len(n) != 2 {
-		t.Fatal(fmt.Sprintf("statistics of %d tables, want 2", len(n)))
+		t.Fatalf("statistics of %d tables, want 2", len(n))
 	}
 	return n
 }

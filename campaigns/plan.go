@@ -180,15 +180,15 @@ func (w *planWriter) write(ctx context.Context, last bool) error {
 		w.plan.Recipients = hi
 		from, to := w.batch0+lo/w.size, w.batch0+(hi+w.size-1)/w.size
 		w.plan.Batches = to - w.batch0
-		if whole {
-			w.s.analyzeBatches(ctx, w.plan.Batches)
-		}
 		if w.queue != nil && to > from {
 			bs := make([]BatchRef, 0, to-from)
 			for b := from; b < to; b++ {
 				bs = append(bs, BatchRef{CampaignID: w.id, Batch: b})
 			}
 			w.queue(bs)
+		}
+		if whole {
+			w.s.analyzeBatches(ctx, w.plan.Batches)
 		}
 	}
 	return nil
@@ -238,9 +238,10 @@ func (w *planWriter) writePart(ctx context.Context, lo, hi int, whole bool) erro
 // a worker's connection for the statements of every batch were made for
 // the table as it was, and after a first small campaign that is a page or
 // two, which the cheapest plan reads whole: kept while the table grows,
-// such a plan read it whole 13 times per batch, for as long as autovacuum
-// took to come by (TestBatchStatementsReadNoTableWhole), a campaign of
-// 100,000 mostly. ANALYZE makes every backend plan those statements again;
+// such a plan read it whole for every statement of every batch (claim,
+// outcomes, release, finish) until autovacuum came by
+// (TestBatchStatementsReadNoTableWhole), for most of a campaign of
+// 100,000. ANALYZE makes every backend plan those statements again;
 // it reads a sample of at most 30,000 rows. Its failure is not the
 // plan's: autovacuum analyzes the table later.
 func (s *Store) analyzeBatches(ctx context.Context, added int) {
