@@ -235,15 +235,14 @@ func (w *planWriter) writePart(ctx context.Context, lo, hi int, whole bool) erro
 // analyzeBatches brings PostgreSQL's statistics of delivery_batches up to
 // date when a plan added more batches than autovacuum lets pass before it
 // analyzes the table (50 and a tenth of it). The plans PostgreSQL keeps on
-// a worker's connection for the statements of every batch were made for
-// the table as it was, and after a first small campaign that is a page or
-// two, which the cheapest plan reads whole: kept while the table grows,
-// such a plan read it whole for every statement of every batch (claim,
-// outcomes, release, finish) until autovacuum came by
-// (TestBatchStatementsReadNoTableWhole), for most of a campaign of
-// 100,000. ANALYZE makes every backend plan those statements again;
-// it reads a sample of at most 30,000 rows. Its failure is not the
-// plan's: autovacuum analyzes the table later.
+// a worker's connection for the statements of every batch are made for
+// the table as its statistics say it is, and after a first small campaign
+// that is a page, which the cheapest plan reads whole; kept while the
+// table grows, such plans read delivery_batches and deliveries whole for
+// every batch until autovacuum came by, for most of a campaign of 100,000
+// (TestBatchStatementsReadNoTableWhole). ANALYZE makes every backend plan
+// those statements again; it reads a sample of at most 30,000 rows. Its
+// failure is not the plan's: autovacuum analyzes the table later.
 func (s *Store) analyzeBatches(ctx context.Context, added int) {
 	var rows float64
 	err := s.db.GetContext(ctx, &rows, `SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'delivery_batches'::regclass`)
